@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Globalization;
+using Parity.Gguf;
+using Parity.Harness.Models;
+using Parity.Harness.Synthetic;
+
+namespace Parity.Cli.Commands;
+
+/// <summary><c>parity model synth</c> and <c>parity model info</c>.</summary>
+public static class ModelCommand
+{
+    public static Command Create(TextWriter stdout) => new("model", "Make synthetic models and inspect GGUF files")
+    {
+        CreateSynth(stdout),
+        CreateInfo(stdout),
+    };
+
+    private static Command CreateSynth(TextWriter stdout)
+    {
+        var preset = new Option<string>("--preset") { Description = "Preset: " + string.Join(", ", SyntheticPresets.All.Select(p => p.Name)), Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "Output GGUF file (written atomically)", Required = true };
+        var seed = new Option<ulong>("--seed") { Description = "Seed; the same preset and seed give the same bytes on any machine", DefaultValueFactory = _ => 0 };
+        var type = new Option<string>("--type") { Description = "Matrix type: f32 or f16 (quantize further with llama.cpp)", DefaultValueFactory = _ => "f32" };
+        type.AcceptOnlyFromAmong("f32", "f16");
+        var command = new Command("synth", "Write a deterministic synthetic LLaMA model") { preset, output, seed, type };
+        command.SetAction(parse =>
+        {
+            var p = SyntheticPresets.Get(parse.GetValue(preset)!);
+            var path = parse.GetValue(output)!.FullName;
+            var weightType = parse.GetValue(type) == "f16" ? GgmlType.F16 : GgmlType.F32;
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            SyntheticModel.Write(p, path, parse.GetValue(seed), weightType);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {path} ({new FileInfo(path).Length / 1e6:F1} MB, preset {p.Name}, seed {parse.GetValue(seed)}, {weightType}) in {started.Elapsed.TotalSeconds:F1} s"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreateInfo(TextWriter stdout)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "A GGUF model file" };
+        var command = new Command("info", "Print a GGUF model's hyperparameters, tensor types and vocabulary") { file };
+        command.SetAction(parse =>
+        {
+            ModelSummaryText.Write(ModelSummary.Read(parse.GetValue(file)!.FullName), stdout);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

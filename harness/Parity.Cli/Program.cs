@@ -1,0 +1,45 @@
+using System.CommandLine;
+using Parity.Cli.Commands;
+using Parity.Gguf;
+
+namespace Parity.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the CLI with explicit output writers, so tests can run it in-process.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        var root = new RootCommand("parity: prove an inference engine computes what llama.cpp computes, tensor by tensor")
+        {
+            ModelCommand.Create(stdout),
+        };
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                stderr.WriteLine($"parity: {error.Message}");
+            }
+
+            stderr.WriteLine("Run 'parity --help' for usage.");
+            return ExitCodes.BadInput;
+        }
+
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is GgufFormatException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or KeyNotFoundException or InvalidDataException)
+        {
+            // ArgumentException appends "(Parameter 'x')", which tells a CLI user nothing.
+            var message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : e.Message;
+            stderr.WriteLine($"parity: {message}");
+            return ExitCodes.BadInput;
+        }
+    }
+}

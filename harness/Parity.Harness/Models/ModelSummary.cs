@@ -1,0 +1,62 @@
+using Parity.Gguf;
+
+namespace Parity.Harness.Models;
+
+/// <summary>What <c>parity model info</c> shows: a GGUF model's hyperparameters, tensor types and vocabulary.</summary>
+public sealed record ModelSummary
+{
+    public required string Path { get; init; }
+
+    public required long FileBytes { get; init; }
+
+    public required uint GgufVersion { get; init; }
+
+    public required uint Alignment { get; init; }
+
+    public required int MetadataCount { get; init; }
+
+    public string? Name { get; init; }
+
+    public required LlamaHyperparameters Hyperparameters { get; init; }
+
+    /// <summary>Tensor count per ggml type, most frequent first.</summary>
+    public required IReadOnlyList<KeyValuePair<GgmlType, int>> TensorTypes { get; init; }
+
+    public required int TensorCount { get; init; }
+
+    public required long TensorBytes { get; init; }
+
+    public required VocabularySummary Vocabulary { get; init; }
+
+    public bool HasOutputWeight { get; init; }
+
+    public static ModelSummary Read(string path)
+    {
+        using var file = GgufFile.Open(path);
+        return Read(file);
+    }
+
+    public static ModelSummary Read(GgufFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var types = file.Tensors.GroupBy(t => t.Type)
+            .Select(g => new KeyValuePair<GgmlType, int>(g.Key, g.Count()))
+            .OrderByDescending(p => p.Value).ThenBy(p => p.Key)
+            .ToList();
+        return new ModelSummary
+        {
+            Path = file.Path,
+            FileBytes = file.FileLength,
+            GgufVersion = file.Version,
+            Alignment = file.Alignment,
+            MetadataCount = file.Metadata.Count,
+            Name = file.TryGetValue(GgufKeys.Name, out var name) ? name.AsString() : null,
+            Hyperparameters = LlamaHyperparameters.Read(file),
+            TensorTypes = types,
+            TensorCount = file.Tensors.Count,
+            TensorBytes = file.Tensors.Sum(t => t.ByteSize),
+            Vocabulary = VocabularySummary.Read(file),
+            HasOutputWeight = file.TryGetTensor("output.weight", out _),
+        };
+    }
+}

@@ -1,0 +1,67 @@
+namespace Parity.Harness.Synthetic;
+
+/// <summary>The built-in synthetic model shapes.</summary>
+public static class SyntheticPresets
+{
+    /// <summary>
+    /// TinyLlama's structure scaled down for tests: head_dim 64 and 8 query heads per KV head as in TinyLlama,
+    /// two KV heads so a wrong GQA mapping shows, every row length a multiple of 256 so every K-quant applies.
+    /// </summary>
+    public static SyntheticPreset TinyLlamaMini { get; } = new()
+    {
+        Name = "tinyllama-mini",
+        Description = "TinyLlama scaled down for tests: 4 layers, n_embd 1024, 16 heads / 2 KV heads (GQA 8), head_dim 64, n_ff 2816, vocab 2048",
+        NEmbd = 1024,
+        NFf = 2816,
+        NLayer = 4,
+        NHead = 16,
+        NHeadKv = 2,
+        VocabSize = 2048,
+    };
+
+    /// <summary>TinyLlama 1.1B's exact shapes, for benchmarks. About 4.4 GB in F32: generated on demand, never committed.</summary>
+    public static SyntheticPreset TinyLlama11BShape { get; } = new()
+    {
+        Name = "tinyllama-1.1b-shape",
+        Description = "TinyLlama 1.1B's shapes: 22 layers, n_embd 2048, 32 heads / 4 KV heads, n_ff 5632, vocab 32000",
+        NEmbd = 2048,
+        NFf = 5632,
+        NLayer = 22,
+        NHead = 32,
+        NHeadKv = 4,
+        VocabSize = 32000,
+    };
+
+    /// <summary>Llama 2 7B's shapes (multi-head attention, no GQA). About 27 GB in F32.</summary>
+    public static SyntheticPreset Llama27BShape { get; } = new()
+    {
+        Name = "llama2-7b-shape",
+        Description = "Llama 2 7B's shapes: 32 layers, n_embd 4096, 32 heads (MHA), n_ff 11008, vocab 32000",
+        NEmbd = 4096,
+        NFf = 11008,
+        NLayer = 32,
+        NHead = 32,
+        NHeadKv = 32,
+        VocabSize = 32000,
+        ContextLength = 4096,
+    };
+
+    /// <summary>The smallest model that still has every feature (GQA, two layers, K-quant-able rows): for fast unit tests.</summary>
+    public static SyntheticPreset Micro { get; } = new()
+    {
+        Name = "micro",
+        Description = "Smallest complete model for unit tests: 2 layers, n_embd 256, 4 heads / 2 KV heads, head_dim 64, n_ff 512, vocab 512",
+        NEmbd = 256,
+        NFf = 512,
+        NLayer = 2,
+        NHead = 4,
+        NHeadKv = 2,
+        VocabSize = 512,
+    };
+
+    public static IReadOnlyList<SyntheticPreset> All { get; } = [TinyLlamaMini, TinyLlama11BShape, Llama27BShape, Micro];
+
+    public static SyntheticPreset Get(string name) =>
+        All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"unknown preset '{name}'; presets: {string.Join(", ", All.Select(p => p.Name))}", nameof(name));
+}

@@ -1,0 +1,190 @@
+using System.Globalization;
+
+namespace Parity.Harness.Synthetic;
+
+/// <summary>
+/// A SentencePiece-style vocabulary (<c>tokenizer.ggml.model = llama</c>) built from a fixed English word list:
+/// <c>&lt;unk&gt;</c>, <c>&lt;s&gt;</c>, <c>&lt;/s&gt;</c>, the 256 byte tokens, then word pieces with scores.
+/// Every word comes with all its prefixes (higher scores first), so llama.cpp's merge-by-score tokenizer can always
+/// build it, and text outside the list falls back to single characters or bytes as in a real SPM vocabulary.
+/// </summary>
+public sealed class SyntheticVocabulary
+{
+    public const int UnknownId = 0;
+    public const int BosId = 1;
+    public const int EosId = 2;
+
+    /// <summary>SentencePiece's word-boundary marker (U+2581), which stands for a space.</summary>
+    public const string SpaceMarker = "\u2581";
+
+    /// <summary>llama.cpp's <c>llama_token_type</c> values.</summary>
+    public const int TypeNormal = 1;
+    public const int TypeUnknown = 2;
+    public const int TypeControl = 3;
+    public const int TypeByte = 6;
+
+    private const string Letters = "abcdefghijklmnopqrstuvwxyz";
+    private const string Punctuation = ".,!?'\"-:;()<>|/\n";
+
+    // Frequent English words, words from children's stories and chat words: "Hello, how are you?" and
+    // "Once upon a time" tokenize into several word pieces, and rarer words split into sub-pieces.
+    private static readonly string[] Words =
+    [
+        "the", "of", "and", "to", "a", "in", "is", "you", "that", "it", "he", "was", "for", "on", "are", "as", "with",
+        "his", "they", "I", "at", "be", "this", "have", "from", "or", "one", "had", "by", "word", "but", "not", "what",
+        "all", "were", "we", "when", "your", "can", "said", "there", "use", "an", "each", "which", "she", "do", "how",
+        "their", "if", "will", "up", "other", "about", "out", "many", "then", "them", "these", "so", "some", "her",
+        "would", "make", "like", "him", "into", "time", "has", "look", "two", "more", "write", "go", "see", "number",
+        "no", "way", "could", "people", "my", "than", "first", "water", "been", "call", "who", "its", "now", "find",
+        "long", "down", "day", "did", "get", "come", "made", "may", "part", "hello", "world", "once", "upon", "story",
+        "little", "girl", "boy", "cat", "dog", "happy", "sad", "big", "small", "friend", "friends", "play", "played",
+        "park", "ball", "tree", "house", "mom", "dad", "sun", "sky", "blue", "red", "green", "went", "saw", "very",
+        "loved", "love", "wanted", "want", "named", "name", "toy", "fun", "together", "help", "helped", "good", "bad",
+        "think", "know", "thank", "thanks", "please", "yes", "okay", "today", "tomorrow", "question", "answer",
+        "user", "assistant", "system", "model", "language", "learn", "computer", "number", "data", "test", "parity",
+        "layer", "token", "tokens", "weight", "value", "table", "where", "why", "because", "after", "before", "again",
+        "every", "thing", "things", "old", "new", "great", "right", "left", "home", "school", "night", "morning",
+        "bird", "fish", "flower", "garden", "car", "book", "read", "run", "ran", "jump", "jumped", "smile", "smiled",
+        "looked", "found", "took", "gave", "asked", "felt", "could", "should", "must", "just", "also", "well", "only",
+        "here", "over", "back", "under", "through", "while", "still", "never", "always", "something", "nothing",
+        "everyone", "everything", "inside", "outside", "around", "away", "lived", "small", "tiny", "huge", "strong",
+    ];
+
+    private SyntheticVocabulary(string[] tokens, float[] scores, int[] types)
+    {
+        Tokens = tokens;
+        Scores = scores;
+        TokenTypes = types;
+    }
+
+    /// <summary>Specials, byte tokens, the space marker, single characters and space-prefixed letters.</summary>
+    public static int MinimumSize => 3 + 256 + 1 + Letters.Length * 4 + 10 + Punctuation.Length;
+
+    public IReadOnlyList<string> Tokens { get; }
+
+    public IReadOnlyList<float> Scores { get; }
+
+    public IReadOnlyList<int> TokenTypes { get; }
+
+    public int Count => Tokens.Count;
+
+    /// <summary>Builds a vocabulary of exactly <paramref name="size"/> tokens (at least 259 + the single characters).</summary>
+    public static SyntheticVocabulary Build(int size)
+    {
+        if (size < MinimumSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), size, $"a synthetic vocabulary needs at least {MinimumSize} tokens (specials, bytes, characters)");
+        }
+
+        var tokens = new List<string>(size) { "<unk>", "<s>", "</s>" };
+        var types = new List<int>(size) { TypeUnknown, TypeControl, TypeControl };
+        for (var b = 0; b < 256; b++)
+        {
+            tokens.Add(string.Create(CultureInfo.InvariantCulture, $"<0x{b:X2}>"));
+            types.Add(TypeByte);
+        }
+
+        var pieces = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        void Add(string piece)
+        {
+            if (seen.Add(piece))
+            {
+                pieces.Add(piece);
+            }
+        }
+
+        Add(SpaceMarker);
+        foreach (var c in Letters + Letters.ToUpperInvariant() + "0123456789" + Punctuation)
+        {
+            Add(c.ToString());
+        }
+
+        foreach (var c in Letters.ToUpperInvariant() + Letters)
+        {
+            Add(SpaceMarker + c);
+        }
+
+        foreach (var word in Words)
+        {
+            foreach (var form in new[] { SpaceMarker + word, SpaceMarker + Capitalize(word), word })
+            {
+                // Single characters are in already; every longer prefix is a merge step towards the word.
+                for (var len = 2; len <= form.Length; len++)
+                {
+                    Add(form[..len]);
+                }
+            }
+        }
+
+        foreach (var filler in Syllables())
+        {
+            if (pieces.Count + tokens.Count >= size)
+            {
+                break;
+            }
+
+            Add(filler);
+        }
+
+        var scores = new List<float>(size) { 0f, 0f, 0f };
+        scores.AddRange(Enumerable.Repeat(0f, 256));
+        foreach (var piece in pieces.Take(size - tokens.Count))
+        {
+            // SentencePiece scores are log-probabilities: earlier (more frequent) pieces score higher and merge first.
+            scores.Add(-(float)scores.Count);
+            tokens.Add(piece);
+            types.Add(TypeNormal);
+        }
+
+        return new SyntheticVocabulary([.. tokens], [.. scores], [.. types]);
+    }
+
+    /// <summary>Deterministic consonant-vowel syllables (with and without a leading space) to fill large vocabularies.</summary>
+    private static IEnumerable<string> Syllables()
+    {
+        const string consonants = "bcdfghjklmnprstvwyz";
+        const string vowels = "aeiou";
+        foreach (var c in consonants)
+        {
+            foreach (var v in vowels)
+            {
+                yield return $"{c}{v}";
+                yield return $"{v}{c}";
+            }
+        }
+
+        foreach (var length in new[] { 3, 4, 5, 6 })
+        {
+            foreach (var s in Combine(consonants, vowels, length))
+            {
+                yield return SpaceMarker + s;
+                yield return s;
+            }
+        }
+    }
+
+    private static IEnumerable<string> Combine(string consonants, string vowels, int length)
+    {
+        // Alternating consonant/vowel patterns starting with a consonant, enumerated in a fixed order.
+        var alphabets = Enumerable.Range(0, length).Select(i => i % 2 == 0 ? consonants : vowels).ToArray();
+        var index = new int[length];
+        while (true)
+        {
+            yield return new string(Enumerable.Range(0, length).Select(i => alphabets[i][index[i]]).ToArray());
+            var k = length - 1;
+            while (k >= 0 && ++index[k] == alphabets[k].Length)
+            {
+                index[k] = 0;
+                k--;
+            }
+
+            if (k < 0)
+            {
+                yield break;
+            }
+        }
+    }
+
+    private static string Capitalize(string word) => char.ToUpperInvariant(word[0]) + word[1..];
+}
