@@ -42,7 +42,11 @@ public static class ModelCommand
         var command = new Command("info", "Print a GGUF model's hyperparameters, tensor types and vocabulary") { file };
         command.SetAction(parse =>
         {
-            ModelSummaryText.Write(ModelSummary.Read(parse.GetValue(file)!.FullName), stdout);
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            using var gguf = GgufFile.Open(parse.GetValue(file)!.FullName);
+            var opened = started.Elapsed;
+            ModelSummaryText.Write(ModelSummary.Read(gguf), stdout);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"opened in",-14}{opened.TotalMilliseconds:F1} ms (header of {gguf.HeaderLength:N0} bytes parsed from the memory map; tensor data not read)"));
             return ExitCodes.Ok;
         });
         return command;
