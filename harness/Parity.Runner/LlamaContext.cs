@@ -1,0 +1,108 @@
+using Parity.Runner.Native;
+
+namespace Parity.Runner;
+
+/// <summary>A llama.cpp context over a model, with one reusable batch; decodes with logits for every position.</summary>
+internal sealed unsafe class LlamaContext : IDisposable
+{
+    private readonly LlamaBatch _batch;
+    private readonly int _batchCapacity;
+    private bool _disposed;
+
+    public LlamaContext(LlamaModel model, DecodeOptions options, int tokensNeeded, int maxBatch,
+        delegate* unmanaged[Cdecl]<IntPtr, byte, IntPtr, byte> evalCallback = null)
+    {
+        Model = model;
+        var p = LlamaApi.llama_context_default_params();
+        p.NCtx = (uint)options.ContextFor(tokensNeeded);
+        // One ubatch holds the whole prompt, so the eval callback sees one graph per decode.
+        p.NBatch = (uint)Math.Max(1, maxBatch);
+        p.NUbatch = p.NBatch;
+        p.NSeqMax = 1;
+        p.NThreads = options.Threads;
+        p.NThreadsBatch = options.Threads;
+        p.FlashAttnType = options.FlashAttention ? 1 : 0;
+        p.TypeK = (int)options.TypeK;
+        p.TypeV = (int)options.TypeV;
+        p.NoPerf = 1;
+        p.CbEval = evalCallback;
+        Handle = LlamaApi.llama_init_from_model(model.Handle, p);
+        if (Handle == IntPtr.Zero)
+        {
+            throw new RunnerException(RunnerExitCodes.LlamaFailure, $"llama.cpp could not create a context (n_ctx {p.NCtx}, n_batch {p.NBatch}) for {model.Path}: {string.Join(" | ", LlamaLog.Captured.TakeLast(3))}");
+        }
+
+        ContextSize = (int)LlamaApi.llama_n_ctx(Handle);
+        _batchCapacity = (int)p.NBatch;
+        _batch = LlamaApi.llama_batch_init(_batchCapacity, 0, 1);
+    }
+
+    public LlamaModel Model { get; }
+
+    public IntPtr Handle { get; }
+
+    public int ContextSize { get; }
+
+    /// <summary>Decodes <paramref name="tokens"/> at positions starting at <paramref name="firstPosition"/>, logits for all.</summary>
+    public void Decode(ReadOnlySpan<int> tokens, int firstPosition)
+    {
+        if (tokens.Length > _batchCapacity)
+        {
+            throw new RunnerException(RunnerExitCodes.BadInput, $"{tokens.Length} tokens do not fit the batch of {_batchCapacity}");
+        }
+
+        if (firstPosition + tokens.Length > ContextSize)
+        {
+            throw new RunnerException(RunnerExitCodes.BadInput, $"positions up to {firstPosition + tokens.Length} do not fit the context of {ContextSize}");
+        }
+
+        var b = _batch;
+        b.NTokens = tokens.Length;
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            b.Token[i] = tokens[i];
+            b.Pos[i] = firstPosition + i;
+            b.NSeqId[i] = 1;
+            b.SeqId[i][0] = 0;
+            b.Logits[i] = 1;
+        }
+
+        var rc = LlamaApi.llama_decode(Handle, b);
+        if (rc != 0)
+        {
+            throw new RunnerException(RunnerExitCodes.LlamaFailure, $"llama_decode returned {rc} ({(rc == 1 ? "no KV cache slot" : rc == 2 ? "aborted" : "error")}): {string.Join(" | ", LlamaLog.Captured.TakeLast(3))}");
+        }
+    }
+
+    /// <summary>The logits of output row <paramref name="i"/> (negative counts from the end) of the last decode.</summary>
+    public ReadOnlySpan<float> Logits(int i)
+    {
+        var p = LlamaApi.llama_get_logits_ith(Handle, i);
+        return p == null ? throw new RunnerException(RunnerExitCodes.LlamaFailure, $"no logits for output {i}") : new ReadOnlySpan<float>(p, Model.VocabSize);
+    }
+
+    /// <summary>Greedy choice: the first index of the largest logit.</summary>
+    public static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        var best = 0;
+        for (var i = 1; i < logits.Length; i++)
+        {
+            if (logits[i] > logits[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            LlamaApi.llama_batch_free(_batch);
+            LlamaApi.llama_free(Handle);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Parity.Runner;
+
+/// <summary>The runner prints exactly one JSON object on stdout per verb; logs go to stderr.</summary>
+internal static class RunnerOutput
+{
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
+
+    public static int Write(JsonObject result)
+    {
+        Console.Out.WriteLine(result.ToJsonString(Options));
+        Console.Out.Flush();
+        return RunnerExitCodes.Ok;
+    }
+
+    public static JsonArray Array<T>(IEnumerable<T> values) => new([.. values.Select(v => JsonValue.Create(v))]);
+}

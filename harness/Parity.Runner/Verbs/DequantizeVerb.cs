@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using Parity.Gguf;
+using Parity.Runner.Native;
+
+namespace Parity.Runner.Verbs;
+
+/// <summary>
+/// <c>dequantize</c>: rows of a weight tensor through ggml's own <c>to_float</c> (from <c>ggml_get_type_traits</c>),
+/// written as raw little-endian float32: the oracle for the engine's dequantization kernels.
+/// </summary>
+internal static class DequantizeVerb
+{
+    /// <summary>Offset of <c>to_float</c> in <c>struct ggml_type_traits</c> (ggml 0.18.0).</summary>
+    private const int ToFloatOffset = 40;
+
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Required = true, Description = "GGUF model" };
+        var tensor = new Option<string>("--tensor") { Required = true, Description = "Tensor name, e.g. blk.0.attn_q.weight" };
+        var rows = new Option<string?>("--rows") { Description = "Row range FIRST:END (end exclusive); default all rows" };
+        var output = new Option<string>("--out") { Required = true, Description = "Output file of float32 values, rows x ne[0]" };
+        var command = new Command("dequantize", "Dequantize tensor rows with ggml's to_float") { model, tensor, rows, output };
+        command.SetAction(parse => Run(parse, parse.GetValue(model)!, parse.GetValue(tensor)!, parse.GetValue(rows), parse.GetValue(output)!));
+        return command;
+    }
+
+    private static unsafe int Run(ParseResult parse, string modelPath, string tensorName, string? rowRange, string output)
+    {
+        using var file = GgufFile.Open(modelPath);
+        if (!file.TryGetTensor(tensorName, out var t))
+        {
+            throw new RunnerException(RunnerExitCodes.BadInput, $"{modelPath}: no tensor '{tensorName}'");
+        }
+
+        var (first, end) = ParseRows(rowRange, t.RowCount);
+        RunnerGlobals.Start(parse);
+        var info = t.TypeInfo;
+        var rowBytes = info.RowBytes(t.RowLength);
+        var values = new float[checked((int)((end - first) * t.RowLength))];
+        var src = file.GetTensorPointer(t) + first * rowBytes;
+        fixed (float* dst = values)
+        {
+            if (t.Type == GgmlType.F32)
+            {
+                Buffer.MemoryCopy(src, dst, values.Length * 4L, values.Length * 4L);
+            }
+            else
+            {
+                var traits = LlamaApi.ggml_get_type_traits((int)t.Type);
+                var toFloat = *(delegate* unmanaged[Cdecl]<void*, float*, long, void>*)((byte*)traits + ToFloatOffset);
+                if (toFloat == null)
+                {
+                    throw new RunnerException(RunnerExitCodes.BadInput, $"ggml has no to_float for type {info.GgmlName}");
+                }
+
+                toFloat(src, dst, values.Length);
+            }
+        }
+
+        var full = Path.GetFullPath(output);
+        var temp = $"{full}.tmp-{Environment.ProcessId}";
+        File.WriteAllBytes(temp, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+        File.Move(temp, full, overwrite: true);
+        return RunnerOutput.Write(new JsonObject
+        {
+            ["tensor"] = tensorName,
+            ["type"] = info.GgmlName,
+            ["ne"] = RunnerOutput.Array(t.Dimensions),
+            ["firstRow"] = first,
+            ["endRow"] = end,
+            ["out"] = full,
+        });
+    }
+
+    private static (long First, long End) ParseRows(string? range, long rowCount)
+    {
+        if (range is null)
+        {
+            return (0, rowCount);
+        }
+
+        var parts = range.Split(':');
+        if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var a) || !long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var b) || a < 0 || b > rowCount || a >= b)
+        {
+            throw new RunnerException(RunnerExitCodes.BadInput, $"--rows '{range}': expected FIRST:END with 0 <= FIRST < END <= {rowCount}");
+        }
+
+        return (a, b);
+    }
+}
