@@ -1,0 +1,308 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CliWrap;
+
+namespace Parity.Harness.Runner;
+
+/// <summary>
+/// llama.cpp, driven as a separate process (parity-runner) with CliWrap, so a native abort or segfault can never take
+/// the harness down. Every call either returns the runner's JSON result or throws a
+/// <see cref="LlamaCppRunnerException"/> naming the command line, the exit code or signal and the tail of stderr.
+/// Timeouts and cancellation kill the runner's whole process tree, and any temporary output it left is removed.
+/// </summary>
+public sealed class LlamaCppRunner
+{
+    private const int MaxStdoutBytes = 16 << 20;
+
+    public LlamaCppRunner(LlamaCppRunnerOptions options)
+    {
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+    }
+
+    public LlamaCppRunnerOptions Options { get; }
+
+    public static LlamaCppRunner CreateDefault() => new(LlamaCppRunnerOptions.Default());
+
+    public LlamaCppRunner WithLibraryDirectory(string? directory) => new(Options with { LibraryDirectory = directory });
+
+    public LlamaCppRunner WithVariant(string? variant) => new(Options with { Variant = variant });
+
+    public LlamaCppRunner WithTimeout(TimeSpan timeout) => new(Options with { Timeout = timeout });
+
+    public LlamaCppRunner WithEnvironment(string name, string value) =>
+        new(Options with { Environment = new Dictionary<string, string>(Options.Environment) { [name] = value } });
+
+    /// <summary>
+    /// Runs one verb. <paramref name="outputPath"/> names the file or directory the verb writes, so temporary
+    /// output (<c>OUT.tmp-PID*</c>) can be removed when the runner dies before renaming it into place.
+    /// </summary>
+    public async Task<RunnerResult> RunAsync(string verb, IEnumerable<string> arguments, string? outputPath = null, string? standardInput = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(verb);
+        ArgumentNullException.ThrowIfNull(arguments);
+        var args = new List<string>();
+        var program = Options.RunnerPath;
+        if (program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+        {
+            args.Add(program);
+            program = "dotnet";
+        }
+
+        args.Add(verb);
+        args.AddRange(arguments);
+        if (Options.LibraryDirectory is not null)
+        {
+            args.AddRange(["--lib-dir", Options.LibraryDirectory]);
+        }
+
+        if (Options.Variant is not null)
+        {
+            args.AddRange(["--variant", Options.Variant]);
+        }
+
+        var commandLine = program + " " + string.Join(' ', args.Select(Quote));
+        if (Options.RunnerPath.Contains('/', StringComparison.Ordinal) && !File.Exists(Options.RunnerPath))
+        {
+            throw new LlamaCppRunnerException(RunnerFailureKind.CannotStart, commandLine, null, string.Empty, $"the runner {Options.RunnerPath} does not exist (build harness/Parity.Runner, or set PARITY_RUNNER)");
+        }
+
+        var stdout = new StringBuilder();
+        var stdoutOverflow = false;
+        var stderrAll = new StringBuilder();
+        var tail = new Queue<string>();
+        var command = Cli.Wrap(program)
+            .WithArguments(args)
+            .WithValidation(CommandResultValidation.None)
+            .WithEnvironmentVariables(env =>
+            {
+                env.Set("GGML_NO_BACKTRACE", "1");
+                foreach (var (k, v) in Options.Environment)
+                {
+                    env.Set(k, v);
+                }
+            })
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(line =>
+            {
+                if (stdout.Length + line.Length > MaxStdoutBytes)
+                {
+                    stdoutOverflow = true;
+                    return;
+                }
+
+                stdout.AppendLine(line);
+            }))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(line =>
+            {
+                lock (tail)
+                {
+                    if (stderrAll.Length < MaxStdoutBytes)
+                    {
+                        stderrAll.AppendLine(line);
+                    }
+
+                    tail.Enqueue(line);
+                    while (tail.Count > Options.StderrTailLines)
+                    {
+                        tail.Dequeue();
+                    }
+                }
+            }));
+        if (standardInput is not null)
+        {
+            command = command.WithStandardInputPipe(PipeSource.FromString(standardInput));
+        }
+
+        string Tail()
+        {
+            lock (tail)
+            {
+                return string.Join('\n', tail);
+            }
+        }
+
+        using var timeout = new CancellationTokenSource(Options.Timeout);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        var started = Stopwatch.StartNew();
+        int? processId = null;
+        CommandResult result;
+        try
+        {
+            var task = command.ExecuteAsync(linked.Token);
+            processId = task.ProcessId;
+            result = await task.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e)
+        {
+            RemoveTemporaryOutput(outputPath, processId);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            throw new LlamaCppRunnerException(RunnerFailureKind.Timeout, commandLine, null, Tail(), $"no result after {Options.Timeout.TotalSeconds:F0} s; the runner's process tree was killed", e);
+        }
+        catch (Win32Exception e)
+        {
+            throw new LlamaCppRunnerException(RunnerFailureKind.CannotStart, commandLine, null, string.Empty, $"cannot start {program}: {e.Message}", e);
+        }
+
+        if (result.ExitCode != 0)
+        {
+            RemoveTemporaryOutput(outputPath, processId);
+            var kind = result.ExitCode switch
+            {
+                3 => RunnerFailureKind.MissingLibrary,
+                4 => RunnerFailureKind.AbiMismatch,
+                > 128 and < 160 => RunnerFailureKind.Crash,
+                _ => RunnerFailureKind.NonZeroExit,
+            };
+            var summary = kind == RunnerFailureKind.Crash ? $"the runner crashed during '{verb}'" : LastRunnerMessage(Tail()) ?? $"'{verb}' failed";
+            throw new LlamaCppRunnerException(kind, commandLine, result.ExitCode, Tail(), summary);
+        }
+
+        var json = ParseResult(stdout.ToString(), stdoutOverflow);
+        if (json is null)
+        {
+            RemoveTemporaryOutput(outputPath, processId);
+            var head = stdout.Length > 200 ? stdout.ToString(0, 200) + "..." : stdout.ToString();
+            throw new LlamaCppRunnerException(RunnerFailureKind.MalformedOutput, commandLine, 0, Tail(), $"'{verb}' exited 0 but did not print one JSON object on stdout (got: {head.Trim()})");
+        }
+
+        return new RunnerResult(commandLine, json, stderrAll.ToString(), started.Elapsed);
+    }
+
+    public async Task<RunnerInfo> InfoAsync(CancellationToken cancellationToken = default)
+    {
+        var r = await RunAsync("info", [], cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new RunnerInfo(
+            Str(r, "llamaCppCommit", optional: true),
+            Str(r, "ggmlVersion"),
+            Str(r, "ggmlCommit", optional: true),
+            Str(r, "variant"),
+            Str(r, "libraryDirectory"),
+            Str(r, "systemInfo", optional: true));
+    }
+
+    public async Task<int[]> TokenizeAsync(string modelPath, string text, bool addSpecial = true, bool parseSpecial = true, CancellationToken cancellationToken = default)
+    {
+        var args = new List<string> { "--model", modelPath, "--stdin" };
+        if (!addSpecial)
+        {
+            args.Add("--no-add-special");
+        }
+
+        if (!parseSpecial)
+        {
+            args.Add("--no-parse-special");
+        }
+
+        var r = await RunAsync("tokenize", args, standardInput: text, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return Ints(r, "tokens");
+    }
+
+    public async Task<QuantizeResult> QuantizeAsync(string inputPath, string outputPath, string type, int threads = 2, CancellationToken cancellationToken = default)
+    {
+        var r = await RunAsync("quantize", ["--model", inputPath, "--out", outputPath, "--type", type, "--threads", threads.ToString(CultureInfo.InvariantCulture)], outputPath, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var tensors = (r.Json["tensors"] as JsonArray ?? throw Malformed(r, "tensors")).Select(t => new QuantizedTensor(
+            t!["name"]!.GetValue<string>(),
+            t["from"]?.GetValue<string>(),
+            t["type"]!.GetValue<string>(),
+            [.. t["ne"]!.AsArray().Select(x => x!.GetValue<long>())])).ToList();
+        var fallbacks = (r.Json["fallbacks"] as JsonArray)?.Select(x => x!.GetValue<string>()).ToList() ?? [];
+        return new QuantizeResult(Str(r, "output"), Str(r, "fileType"), tensors, fallbacks);
+    }
+
+    /// <summary>Rows of a tensor through ggml's <c>to_float</c>.</summary>
+    public async Task<float[]> DequantizeAsync(string modelPath, string tensor, long firstRow, long endRow, string scratchFile, CancellationToken cancellationToken = default)
+    {
+        await RunAsync("dequantize", ["--model", modelPath, "--tensor", tensor, "--rows", string.Create(CultureInfo.InvariantCulture, $"{firstRow}:{endRow}"), "--out", scratchFile], scratchFile, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var bytes = await File.ReadAllBytesAsync(scratchFile, cancellationToken).ConfigureAwait(false);
+        File.Delete(scratchFile);
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+    }
+
+    /// <summary>A plain decode (no dumping): the logits of every prompt position, then of each greedy step.</summary>
+    public async Task<LogitsResult> LogitsAsync(string modelPath, IReadOnlyList<int> tokens, int steps, string scratchFile, LlamaCppDecodeOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var args = new List<string> { "--model", modelPath, "--tokens", string.Join(',', tokens), "--steps", steps.ToString(CultureInfo.InvariantCulture), "--out", scratchFile };
+        args.AddRange((options ?? LlamaCppDecodeOptions.Default).ToArgs());
+        var r = await RunAsync("logits", args, scratchFile, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var vocab = r.Json["vocab"]?.GetValue<int>() ?? throw Malformed(r, "vocab");
+        var bytes = await File.ReadAllBytesAsync(scratchFile, cancellationToken).ConfigureAwait(false);
+        File.Delete(scratchFile);
+        var all = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+        var rows = Enumerable.Range(0, all.Length / vocab).Select(i => all.AsSpan(i * vocab, vocab).ToArray()).ToList();
+        return new LogitsResult(vocab, rows, Ints(r, "generated"));
+    }
+
+    private static string? LastRunnerMessage(string tail) =>
+        tail.Split('\n').LastOrDefault(l => l.StartsWith("parity-runner: ", StringComparison.Ordinal))?["parity-runner: ".Length..];
+
+    private static JsonObject? ParseResult(string stdout, bool overflow)
+    {
+        if (overflow)
+        {
+            return null;
+        }
+
+        var line = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+        if (line is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(line) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Removes what a killed runner left: files or directories named <c>OUT.tmp-PID*</c> beside the output.</summary>
+    private static void RemoveTemporaryOutput(string? outputPath, int? processId)
+    {
+        if (outputPath is null || processId is null)
+        {
+            return;
+        }
+
+        var full = Path.GetFullPath(outputPath);
+        var dir = Path.GetDirectoryName(full);
+        if (dir is null || !Directory.Exists(dir))
+        {
+            return;
+        }
+
+        var pattern = Path.GetFileName(full) + ".tmp-" + processId.Value.ToString(CultureInfo.InvariantCulture) + "*";
+        foreach (var entry in Directory.EnumerateFileSystemEntries(dir, pattern))
+        {
+            if (Directory.Exists(entry))
+            {
+                Directory.Delete(entry, recursive: true);
+            }
+            else
+            {
+                File.Delete(entry);
+            }
+        }
+    }
+
+    private static string Quote(string arg) =>
+        arg.Length > 0 && arg.All(c => char.IsLetterOrDigit(c) || "-_./:=,@".Contains(c, StringComparison.Ordinal)) ? arg : "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static LlamaCppRunnerException Malformed(RunnerResult r, string field) =>
+        new(RunnerFailureKind.MalformedOutput, r.CommandLine, 0, string.Empty, $"the runner's JSON result has no valid '{field}'");
+
+    private static string Str(RunnerResult r, string field, bool optional = false) =>
+        r.Json[field] is JsonValue v && v.TryGetValue<string>(out var s) ? s : optional ? string.Empty : throw Malformed(r, field);
+
+    private static int[] Ints(RunnerResult r, string field) =>
+        r.Json[field] is JsonArray a ? [.. a.Select(x => x!.GetValue<int>())] : throw Malformed(r, field);
+}
