@@ -15,7 +15,12 @@ public static class Program
         ArgumentNullException.ThrowIfNull(stderr);
         var root = new RootCommand("parity: prove an inference engine computes what llama.cpp computes, tensor by tensor")
         {
+            CommonOptions.LibDir,
+            CommonOptions.Variant,
+            CommonOptions.CacheDir,
             ModelCommand.Create(stdout),
+            QuantizeCommand.Create(stdout),
+            TokenizeCommand.Create(stdout),
         };
 
         var parsed = root.Parse(args);
@@ -33,6 +38,11 @@ public static class Program
         try
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Parity.Harness.Runner.LlamaCppRunnerException e)
+        {
+            stderr.WriteLine($"parity: {e.Message}");
+            return ExitCodes.CannotTest;
         }
         catch (Exception e) when (e is GgufFormatException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or KeyNotFoundException or InvalidDataException)
         {

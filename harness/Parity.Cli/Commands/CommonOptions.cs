@@ -1,0 +1,41 @@
+using System.CommandLine;
+using Parity.Harness.Models;
+using Parity.Harness.Runner;
+
+namespace Parity.Cli.Commands;
+
+/// <summary>Options shared by the verbs that run llama.cpp, and the objects they configure.</summary>
+public static class CommonOptions
+{
+    public static readonly Option<string?> LibDir = new("--lib-dir")
+    {
+        Description = "A llama.cpp build directory (libllama.so, libggml*.so) instead of the LLamaSharp.Backend.Cpu libraries (also $PARITY_LLAMA_LIB_DIR)",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Variant = new("--variant")
+    {
+        Description = "Library variant of the package: avx512, avx2, avx or noavx (default: the best this CPU supports)",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> CacheDir = new("--cache-dir")
+    {
+        Description = "Where generated and quantized models are kept (default: $PARITY_CACHE_DIR or ~/.cache/parity)",
+        Recursive = true,
+    };
+
+    public static LlamaCppRunner Runner(ParseResult parse)
+    {
+        var runner = LlamaCppRunner.CreateDefault();
+        if (parse.GetValue(LibDir) is { } dir)
+        {
+            runner = runner.WithLibraryDirectory(dir);
+        }
+
+        return parse.GetValue(Variant) is { } variant ? runner.WithVariant(variant) : runner;
+    }
+
+    public static ModelCache Cache(ParseResult parse) =>
+        new(parse.GetValue(CacheDir) ?? ModelCache.DefaultDirectory(), Runner(parse));
+}

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Parity.Gguf;
+using Parity.Harness.Synthetic;
+
+namespace Parity.Cli.Commands;
+
+/// <summary><c>parity quantize</c>: llama.cpp's quantizer on a file or a preset, with the resulting type of every tensor.</summary>
+public static class QuantizeCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        var model = new Option<FileInfo?>("--model") { Description = "Input GGUF (F32/F16/BF16)" };
+        var preset = new Option<string?>("--preset") { Description = "A synthetic preset instead of --model (generated on first use)" };
+        var type = new Option<string>("--type") { Description = "F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_M, Q4_K_M, Q5_K_M, Q6_K (and the _S/_L variants)", Required = true };
+        var output = new Option<FileInfo?>("--out") { Description = "Output GGUF (default: into the model cache)" };
+        var command = new Command("quantize", "Quantize a model with llama.cpp and report each tensor's type") { model, preset, type, output };
+        command.SetAction(async (parse, ct) =>
+        {
+            var cache = CommonOptions.Cache(parse);
+            var source = parse.GetValue(model)?.FullName
+                ?? (parse.GetValue(preset) is { } p ? cache.GetSynthetic(SyntheticPresets.Get(p)) : throw new ArgumentException("give --model FILE or --preset NAME"));
+            var target = parse.GetValue(output)?.FullName;
+            IReadOnlyList<string> fallbacks = [];
+            if (target is null)
+            {
+                target = await cache.QuantizeAsync(source, parse.GetValue(type)!, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                fallbacks = (await CommonOptions.Runner(parse).QuantizeAsync(source, target, parse.GetValue(type)!, cancellationToken: ct).ConfigureAwait(false)).Fallbacks;
+            }
+
+            using var file = GgufFile.Open(target);
+            await stdout.WriteLineAsync($"{target} ({LlamaHyperparameters.Read(file).FileType})").ConfigureAwait(false);
+            foreach (var group in file.Tensors.GroupBy(t => GgmlTypeInfo.Get(t.Type).GgmlName).OrderByDescending(g => g.Count()))
+            {
+                await stdout.WriteLineAsync($"  {group.Key,-6} x{group.Count(),-4} {string.Join(", ", group.Select(t => t.Name).Take(6))}{(group.Count() > 6 ? ", ..." : string.Empty)}").ConfigureAwait(false);
+            }
+
+            foreach (var fallback in fallbacks)
+            {
+                await stdout.WriteLineAsync("  " + fallback).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
