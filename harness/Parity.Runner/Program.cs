@@ -22,6 +22,7 @@ public static class Program
             QuantizeVerb.Create(),
             DequantizeVerb.Create(),
             LogitsVerb.Create(),
+            GraphVerb.Create(),
         };
 
         var parse = root.Parse(args);
