@@ -225,6 +225,14 @@ public sealed class LlamaCppRunner
         return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
     }
 
+    /// <summary>SHA-256 of every tensor's values through ggml's <c>to_float</c> (float32, little-endian), by tensor name.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> DequantizeHashesAsync(string modelPath, CancellationToken cancellationToken = default)
+    {
+        var r = await RunAsync("dequantize", ["--model", modelPath, "--sha256"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        return (r.Json["tensors"] as JsonArray ?? throw Malformed(r, "tensors"))
+            .ToDictionary(t => t!["name"]!.GetValue<string>(), t => t!["sha256"]!.GetValue<string>(), StringComparer.Ordinal);
+    }
+
     /// <summary>A plain decode (no dumping): the logits of every prompt position, then of each greedy step.</summary>
     public async Task<LogitsResult> LogitsAsync(string modelPath, IReadOnlyList<int> tokens, int steps, string scratchFile, LlamaCppDecodeOptions? options = null, CancellationToken cancellationToken = default)
     {
