@@ -1,0 +1,21 @@
+namespace Parity.Engine.Model;
+
+/// <summary>How the engine runs: threads, the largest batch and context it allocates for, the KV cache type.</summary>
+public sealed record EngineOptions
+{
+    public static EngineOptions Default { get; } = new();
+
+    public int Threads { get; init; } = 2;
+
+    /// <summary>Most tokens one <see cref="LlamaModel.Forward"/> call takes (buffers are allocated for this once).</summary>
+    public int MaxBatch { get; init; } = 512;
+
+    /// <summary>KV cache cells (positions); 0 means the model's training context.</summary>
+    public int ContextSize { get; init; } = 2048;
+
+    /// <summary>
+    /// KV cache element type: <see cref="KvCacheType.F32"/> keeps K and V exact; <see cref="KvCacheType.F16"/> rounds
+    /// them to half precision on write, as llama.cpp's default cache does.
+    /// </summary>
+    public KvCacheType KvCache { get; init; } = KvCacheType.F32;
+}

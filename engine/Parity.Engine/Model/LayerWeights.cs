@@ -1,0 +1,23 @@
+namespace Parity.Engine.Model;
+
+/// <summary>One transformer block's weights (views into the map). Shapes in ggml ne order.</summary>
+public sealed record LayerWeights
+{
+    public required float[] AttnNorm { get; init; }       // [n_embd]
+
+    public required WeightMatrix Wq { get; init; }        // [n_embd, n_embd]
+
+    public required WeightMatrix Wk { get; init; }        // [n_embd, n_embd_kv]
+
+    public required WeightMatrix Wv { get; init; }        // [n_embd, n_embd_kv]
+
+    public required WeightMatrix Wo { get; init; }        // [n_embd, n_embd]
+
+    public required float[] FfnNorm { get; init; }        // [n_embd]
+
+    public required WeightMatrix FfnGate { get; init; }   // [n_embd, n_ff]
+
+    public required WeightMatrix FfnUp { get; init; }     // [n_embd, n_ff]
+
+    public required WeightMatrix FfnDown { get; init; }   // [n_ff, n_embd]
+}

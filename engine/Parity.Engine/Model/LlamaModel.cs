@@ -1,0 +1,299 @@
+using System.Numerics.Tensors;
+using Parity.Engine.Kernels;
+using Parity.Engine.Tracing;
+using Parity.Gguf;
+
+namespace Parity.Engine.Model;
+
+/// <summary>
+/// A LLaMA-family model over a memory-mapped GGUF file. <see cref="Forward"/> reads top to bottom in llama.cpp's
+/// graph order (src/models/llama.cpp), names every intermediate as llama.cpp does, and calls kernels that live in
+/// <c>Kernels/</c>. Locals keep llama.cpp's names (<c>inpL</c>, <c>cur</c>, <c>il</c>) so the two read side by side.
+/// </summary>
+public sealed class LlamaModel : IDisposable
+{
+    private readonly GgufFile _file;
+    private readonly MatMul _matmul;
+    private readonly TraceNames _names;
+
+    private LlamaModel(GgufFile file, LlamaConfig config, LlamaWeights weights, EngineOptions options)
+    {
+        _file = file;
+        Config = config;
+        Weights = weights;
+        Options = options;
+        State = new LlamaState(config, options);
+        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, config.NEmbd));
+        _names = new TraceNames(config.NLayer);
+    }
+
+    public LlamaConfig Config { get; }
+
+    public LlamaWeights Weights { get; }
+
+    public EngineOptions Options { get; }
+
+    public LlamaState State { get; }
+
+    public string Path => _file.Path;
+
+    public static LlamaModel Load(string path, EngineOptions? options = null)
+    {
+        var file = GgufFile.Open(path);
+        try
+        {
+            var config = LlamaConfig.From(LlamaHyperparameters.Read(file));
+            return new LlamaModel(file, config, LlamaWeights.Load(file, config), options ?? EngineOptions.Default);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Forgets the KV cache: the next <see cref="Forward"/> starts at position 0.</summary>
+    public void Reset() => State.Past = 0;
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> at positions <c>Past .. Past + n - 1</c> through the model, appending their keys
+    /// and values to the cache, and returns the logits of every token, [n][n_vocab].
+    /// </summary>
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<int> tokens, ITensorSink? sink = null)
+    {
+        var c = Config;
+        var s = State;
+        var n = tokens.Length;
+        var pos0 = s.Past;
+        if (n == 0 || n > Options.MaxBatch)
+        {
+            throw new ArgumentException($"a forward pass takes 1..{Options.MaxBatch} tokens, got {n}", nameof(tokens));
+        }
+
+        if (pos0 + n > s.ContextSize)
+        {
+            throw new ArgumentException($"positions up to {pos0 + n} exceed the context of {s.ContextSize}", nameof(tokens));
+        }
+
+        var E = c.NEmbd;
+        var inpL = s.InpL.AsSpan(0, n * E);
+        var cur = s.Cur.AsSpan(0, n * E);
+
+        // token embeddings
+        MatMul.GetRows(Weights.TokenEmbd, tokens, inpL);
+        Trace(sink, "embd", "GET_ROWS", inpL, E, n);
+
+        for (var il = 0; il < c.NLayer; il++)
+        {
+            var layer = Weights.Layers[il];
+
+            // attention norm
+            for (var t = 0; t < n; t++)
+            {
+                RmsNorm.Normalize(inpL.Slice(t * E, E), c.RmsEps, cur.Slice(t * E, E));
+            }
+
+            Trace(sink, _names.Norm[il], "RMS_NORM", cur, E, n);
+            for (var t = 0; t < n; t++)
+            {
+                RmsNorm.MultiplyByWeight(cur.Slice(t * E, E), layer.AttnNorm, cur.Slice(t * E, E));
+            }
+
+            Trace(sink, _names.AttnNorm[il], "MUL", cur, E, n);
+
+            // self-attention
+            Attention(il, layer, cur, n, pos0, sink);
+
+            // residual: ffn_inp = attn_out + inpSA
+            var ffnInp = s.FfnInp.AsSpan(0, n * E);
+            TensorPrimitives.Add(s.AttnOut.AsSpan(0, n * E), inpL, ffnInp);
+            Trace(sink, _names.FfnInp[il], "ADD", ffnInp, E, n);
+
+            // feed-forward norm
+            for (var t = 0; t < n; t++)
+            {
+                RmsNorm.Normalize(ffnInp.Slice(t * E, E), c.RmsEps, cur.Slice(t * E, E));
+            }
+
+            Trace(sink, _names.Norm[il], "RMS_NORM", cur, E, n);
+            for (var t = 0; t < n; t++)
+            {
+                RmsNorm.MultiplyByWeight(cur.Slice(t * E, E), layer.FfnNorm, cur.Slice(t * E, E));
+            }
+
+            Trace(sink, _names.FfnNorm[il], "MUL", cur, E, n);
+
+            FeedForward(il, layer, cur, n, sink);
+
+            // residual: l_out = ffn_out + ffn_inp, the next layer's input
+            TensorPrimitives.Add(s.FfnOut.AsSpan(0, n * E), ffnInp, inpL);
+            Trace(sink, _names.LOut[il], "ADD", inpL, E, n);
+        }
+
+        // output norm and LM head
+        for (var t = 0; t < n; t++)
+        {
+            RmsNorm.Normalize(inpL.Slice(t * E, E), c.RmsEps, cur.Slice(t * E, E));
+        }
+
+        Trace(sink, "norm", "RMS_NORM", cur, E, n);
+        for (var t = 0; t < n; t++)
+        {
+            RmsNorm.MultiplyByWeight(cur.Slice(t * E, E), Weights.OutputNorm, cur.Slice(t * E, E));
+        }
+
+        Trace(sink, "result_norm", "MUL", cur, E, n);
+        var logits = s.Logits.AsSpan(0, n * c.NVocab);
+        _matmul.Compute(Weights.Output, cur, n, logits);
+        Trace(sink, "result_output", "MUL_MAT", logits, c.NVocab, n);
+
+        s.Past = pos0 + n;
+        return logits;
+    }
+
+    /// <summary>Q, K, V projections, RoPE, the KV cache write, scaled causal attention per head, output projection.</summary>
+    private void Attention(int il, LayerWeights layer, ReadOnlySpan<float> cur, int n, int pos0, ITensorSink? sink)
+    {
+        var c = Config;
+        var s = State;
+        int E = c.NEmbd, Ekv = c.NEmbdKv, hd = c.HeadDim;
+        var q = s.Q.AsSpan(0, n * E);
+        var k = s.K.AsSpan(0, n * Ekv);
+        var v = s.V.AsSpan(0, n * Ekv);
+
+        _matmul.Compute(layer.Wq, cur, n, q);
+        Trace(sink, _names.Qcur[il], "MUL_MAT", q, E, n);
+        Trace(sink, _names.Qcur[il], "RESHAPE", q, hd, c.NHead, n);
+        for (var t = 0; t < n; t++)
+        {
+            Rope.Apply(q.Slice(t * E, E), c.NHead, hd, c.NRot, pos0 + t, c.RopeFreqBase, c.RopeFreqScale, c.RopeMode, s.RopeScratch);
+        }
+
+        Trace(sink, _names.Qcur[il], "ROPE", q, hd, c.NHead, n);
+
+        _matmul.Compute(layer.Wv, cur, n, v);
+        Trace(sink, _names.Vcur[il], "MUL_MAT", v, Ekv, n);
+        Trace(sink, _names.Vcur[il], "RESHAPE", v, hd, c.NHeadKv, n);
+
+        _matmul.Compute(layer.Wk, cur, n, k);
+        Trace(sink, _names.Kcur[il], "MUL_MAT", k, Ekv, n);
+        Trace(sink, _names.Kcur[il], "RESHAPE", k, hd, c.NHeadKv, n);
+        for (var t = 0; t < n; t++)
+        {
+            Rope.Apply(k.Slice(t * Ekv, Ekv), c.NHeadKv, hd, c.NRot, pos0 + t, c.RopeFreqBase, c.RopeFreqScale, c.RopeMode, s.RopeScratch);
+        }
+
+        Trace(sink, _names.Kcur[il], "ROPE", k, hd, c.NHeadKv, n);
+
+        // KV cache write (rounded to half precision for an F16 cache)
+        var kCache = s.KeyCache[il].AsSpan(0, (pos0 + n) * Ekv);
+        var vCache = s.ValueCache[il].AsSpan(0, (pos0 + n) * Ekv);
+        k.CopyTo(kCache[(pos0 * Ekv)..]);
+        v.CopyTo(vCache[(pos0 * Ekv)..]);
+        if (Options.KvCache == KvCacheType.F16)
+        {
+            RoundToHalf(kCache[(pos0 * Ekv)..]);
+            RoundToHalf(vCache[(pos0 * Ekv)..]);
+        }
+
+        // scores kq[h][t][j] = K_j . Q_t (unscaled, as ggml's kq), softmax with scale and causal mask, then P V
+        var nKv = pos0 + n;
+        var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
+        var kqv = s.Kqv.AsSpan(0, c.NHead * n * hd);
+        var scale = 1.0f / MathF.Sqrt(hd);
+        for (var h = 0; h < c.NHead; h++)
+        {
+            var kvh = h / c.Group;
+            for (var t = 0; t < n; t++)
+            {
+                var qh = q.Slice((t * E) + (h * hd), hd);
+                var row = kq.Slice(((h * n) + t) * nKv, nKv);
+                for (var j = 0; j < nKv; j++)
+                {
+                    row[j] = TensorPrimitives.Dot(kCache.Slice((j * Ekv) + (kvh * hd), hd), qh);
+                }
+            }
+        }
+
+        Trace(sink, _names.Kq[il], "MUL_MAT", kq, nKv, n, c.NHead);
+        for (var h = 0; h < c.NHead; h++)
+        {
+            for (var t = 0; t < n; t++)
+            {
+                var row = kq.Slice(((h * n) + t) * nKv, nKv);
+                Softmax.MaskedRow(row, scale, pos0 + t + 1, row);
+            }
+        }
+
+        Trace(sink, _names.KqSoftMax[il], "SOFT_MAX", kq, nKv, n, c.NHead);
+        for (var h = 0; h < c.NHead; h++)
+        {
+            var kvh = h / c.Group;
+            for (var t = 0; t < n; t++)
+            {
+                var p = kq.Slice(((h * n) + t) * nKv, nKv);
+                var o = kqv.Slice(((h * n) + t) * hd, hd);
+                o.Clear();
+                for (var j = 0; j <= pos0 + t; j++)
+                {
+                    TensorPrimitives.MultiplyAdd(vCache.Slice((j * Ekv) + (kvh * hd), hd), p[j], o, o);
+                }
+            }
+        }
+
+        Trace(sink, _names.Kqv[il], "MUL_MAT", kqv, hd, n, c.NHead);
+
+        // heads back side by side: kqv_out[t][h * hd + d]
+        var kqvOut = s.KqvOut.AsSpan(0, n * E);
+        for (var h = 0; h < c.NHead; h++)
+        {
+            for (var t = 0; t < n; t++)
+            {
+                kqv.Slice(((h * n) + t) * hd, hd).CopyTo(kqvOut.Slice((t * E) + (h * hd), hd));
+            }
+        }
+
+        Trace(sink, _names.KqvOut[il], "CONT", kqvOut, E, n);
+        _matmul.Compute(layer.Wo, kqvOut, n, s.AttnOut.AsSpan(0, n * E));
+        Trace(sink, _names.AttnOut[il], "MUL_MAT", s.AttnOut.AsSpan(0, n * E), E, n);
+    }
+
+    /// <summary>SwiGLU feed-forward: down(silu(gate(x)) * up(x)).</summary>
+    private void FeedForward(int il, LayerWeights layer, ReadOnlySpan<float> cur, int n, ITensorSink? sink)
+    {
+        var c = Config;
+        var s = State;
+        var gate = s.Gate.AsSpan(0, n * c.NFf);
+        var up = s.Up.AsSpan(0, n * c.NFf);
+        var act = s.SwiGlu.AsSpan(0, n * c.NFf);
+        _matmul.Compute(layer.FfnGate, cur, n, gate);
+        Trace(sink, _names.FfnGate[il], "MUL_MAT", gate, c.NFf, n);
+        _matmul.Compute(layer.FfnUp, cur, n, up);
+        Trace(sink, _names.FfnUp[il], "MUL_MAT", up, c.NFf, n);
+        SwiGlu.Apply(gate, up, act);
+        Trace(sink, _names.FfnSwiglu[il], "SWIGLU", act, c.NFf, n);
+        _matmul.Compute(layer.FfnDown, act, n, s.FfnOut.AsSpan(0, n * c.NEmbd));
+        Trace(sink, _names.FfnOut[il], "MUL_MAT", s.FfnOut.AsSpan(0, n * c.NEmbd), c.NEmbd, n);
+    }
+
+    private static void RoundToHalf(Span<float> values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)(Half)values[i];
+        }
+    }
+
+    private static void Trace(ITensorSink? sink, string name, string op, ReadOnlySpan<float> data, long ne0, long ne1, long ne2 = 1)
+    {
+        if (sink is null || !sink.Wants(name))
+        {
+            return;
+        }
+
+        Span<long> ne = [ne0, ne1, ne2, 1];
+        sink.Tensor(name, op, data[..(int)(ne0 * ne1 * ne2)], ne);
+    }
+
+    public void Dispose() => _file.Dispose();
+}

@@ -1,0 +1,61 @@
+namespace Parity.Engine.Model;
+
+/// <summary>llama.cpp's per-layer tensor names, formatted once (tracing then allocates no strings).</summary>
+internal sealed class TraceNames
+{
+    public TraceNames(int nLayer)
+    {
+        string[] Names(string stem) => [.. Enumerable.Range(0, nLayer).Select(il => $"{stem}-{il}")];
+        Norm = Names("norm");
+        AttnNorm = Names("attn_norm");
+        Qcur = Names("Qcur");
+        Kcur = Names("Kcur");
+        Vcur = Names("Vcur");
+        Kq = Names("kq");
+        KqSoftMax = Names("kq_soft_max");
+        Kqv = Names("kqv");
+        KqvOut = Names("kqv_out");
+        AttnOut = Names("attn_out");
+        FfnInp = Names("ffn_inp");
+        FfnNorm = Names("ffn_norm");
+        FfnGate = Names("ffn_gate");
+        FfnUp = Names("ffn_up");
+        FfnSwiglu = Names("ffn_swiglu");
+        FfnOut = Names("ffn_out");
+        LOut = Names("l_out");
+    }
+
+    public string[] Norm { get; }
+
+    public string[] AttnNorm { get; }
+
+    public string[] Qcur { get; }
+
+    public string[] Kcur { get; }
+
+    public string[] Vcur { get; }
+
+    public string[] Kq { get; }
+
+    public string[] KqSoftMax { get; }
+
+    public string[] Kqv { get; }
+
+    public string[] KqvOut { get; }
+
+    public string[] AttnOut { get; }
+
+    public string[] FfnInp { get; }
+
+    public string[] FfnNorm { get; }
+
+    public string[] FfnGate { get; }
+
+    public string[] FfnUp { get; }
+
+    public string[] FfnSwiglu { get; }
+
+    public string[] FfnOut { get; }
+
+    public string[] LOut { get; }
+}

@@ -1,0 +1,36 @@
+using Parity.Gguf;
+
+namespace Parity.Engine.Model;
+
+/// <summary>
+/// A weight tensor as it lies in the memory-mapped GGUF: <see cref="Rows"/> rows of <see cref="Cols"/> elements in
+/// ggml type <see cref="Type"/>. ggml's <c>[ne0, ne1]</c> = <c>[Cols, Rows]</c>; a matmul computes one output per row.
+/// </summary>
+public readonly unsafe struct WeightMatrix
+{
+    public WeightMatrix(GgufFile file, GgufTensorInfo tensor)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(tensor);
+        Name = tensor.Name;
+        Type = tensor.Type;
+        Cols = checked((int)tensor.RowLength);
+        Rows = checked((int)tensor.RowCount);
+        RowBytes = checked((int)tensor.TypeInfo.RowBytes(tensor.RowLength));
+        Data = file.GetTensorPointer(tensor);
+    }
+
+    public string Name { get; }
+
+    public GgmlType Type { get; }
+
+    public int Rows { get; }
+
+    public int Cols { get; }
+
+    public int RowBytes { get; }
+
+    public byte* Data { get; }
+
+    public ReadOnlySpan<byte> Row(int r) => new(Data + ((long)r * RowBytes), RowBytes);
+}

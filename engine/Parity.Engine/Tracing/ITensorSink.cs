@@ -1,0 +1,19 @@
+namespace Parity.Engine.Tracing;
+
+/// <summary>
+/// Receives every intermediate tensor at the point the engine makes it, under llama.cpp's graph name with the layer
+/// suffix (<c>attn_norm-0</c>, <c>Qcur-0</c>, ..., <c>result_output</c>) and with llama.cpp's <c>ne</c> (ggml order:
+/// ne[0] fastest). The data is laid out exactly as ggml lays that tensor out, so a dump of the engine and a dump of
+/// llama.cpp align by name. When no sink is given the engine formats no names and copies nothing.
+/// </summary>
+public interface ITensorSink
+{
+    /// <summary>Whether the engine should produce <paramref name="name"/> (a filter); unwanted tensors cost nothing.</summary>
+    bool Wants(string name);
+
+    /// <param name="name">llama.cpp's tensor name, e.g. <c>Qcur-3</c>.</param>
+    /// <param name="op">The ggml op that made it in llama.cpp's graph (<c>MUL_MAT</c>, <c>RESHAPE</c>, <c>ROPE</c>, ...).</param>
+    /// <param name="data">The values in ggml order.</param>
+    /// <param name="ne">ggml's four dimensions.</param>
+    void Tensor(string name, string op, ReadOnlySpan<float> data, ReadOnlySpan<long> ne);
+}
