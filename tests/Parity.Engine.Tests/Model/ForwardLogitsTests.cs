@@ -44,6 +44,33 @@ public sealed class ForwardLogitsTests
         }
     }
 
+    /// <summary>The only trained model we have: greedy decoding from BOS must follow llama.cpp token for token.</summary>
+    [Test]
+    public async Task Stories260K_greedy_generation_from_bos_matches_llama_cpp_for_200_tokens()
+    {
+        var path = Fixtures.Require("models/stories260K.gguf");
+        const int steps = 200;
+        var reference = await EngineTestModels.Runner.LogitsAsync(path, [1], steps, Path.GetTempFileName(), F32Cache);
+
+        using var model = LlamaModel.Load(path, new EngineOptions { ContextSize = 256, MaxBatch = 4 });
+        var last = model.Forward([1]).ToArray();
+        var generated = new List<int>();
+        var worst = 0.0;
+        for (var s = 0; s < steps; s++)
+        {
+            worst = Math.Max(worst, Nmse(last, reference.Rows[s]));
+            var next = ArgMax(last);
+            generated.Add(next);
+            last = model.Forward([next]).ToArray();
+        }
+
+        var text = (await EngineTestModels.Runner.RunAsync("detokenize", ["--model", path, "--tokens", string.Join(',', generated)])).Json["text"]!.GetValue<string>();
+        TestContext.Out.WriteLine($"worst logits NMSE {worst:E2}; text: {text}");
+        Assert.That(generated, Is.EqualTo(reference.Generated));
+        Assert.That(worst, Is.LessThanOrEqualTo(1e-10));
+        Assert.That(text, Does.Contain("Once upon a time").Or.Contain("once upon a time").Or.Contain(" was "), "a children's story");
+    }
+
     internal static double Nmse(float[] a, float[] b)
     {
         double num = 0, den = 0;
