@@ -21,6 +21,7 @@ public static class Program
             ModelCommand.Create(stdout),
             QuantizeCommand.Create(stdout),
             TokenizeCommand.Create(stdout),
+            DumpCommand.Create(stdout),
         };
 
         var parsed = root.Parse(args);

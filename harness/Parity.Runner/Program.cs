@@ -23,6 +23,7 @@ public static class Program
             DequantizeVerb.Create(),
             LogitsVerb.Create(),
             GraphVerb.Create(),
+            DumpVerb.Create(),
         };
 
         var parse = root.Parse(args);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Parity.Engine.Tokenizer;
 
 namespace Parity.Cli.Commands;
 
@@ -10,8 +11,8 @@ public static class TokenizeCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var side = new Option<string>("--side") { Description = "Whose tokenizer: llama.cpp", DefaultValueFactory = _ => "llama.cpp" };
-        side.AcceptOnlyFromAmong("llama.cpp");
+        var side = new Option<string>("--side") { Description = "Whose tokenizer: llama.cpp or engine", DefaultValueFactory = _ => "llama.cpp" };
+        side.AcceptOnlyFromAmong("llama.cpp", "engine");
         var model = new Option<FileInfo>("--model") { Description = "GGUF model (its vocabulary)", Required = true };
         var noBos = new Option<bool>("--no-bos") { Description = "Do not add the special tokens the vocabulary asks for (BOS)" };
         var noParseSpecial = new Option<bool>("--no-parse-special") { Description = "Treat text like </s> as plain text" };
@@ -22,7 +23,10 @@ public static class TokenizeCommand
         {
             var input = parse.GetValue(stdin) ? await Console.In.ReadToEndAsync(ct).ConfigureAwait(false) : parse.GetValue(text)
                 ?? throw new ArgumentException("give the text as an argument or use --stdin");
-            var tokens = await CommonOptions.Runner(parse).TokenizeAsync(parse.GetValue(model)!.FullName, input, !parse.GetValue(noBos), !parse.GetValue(noParseSpecial), ct).ConfigureAwait(false);
+            var path = parse.GetValue(model)!.FullName;
+            var tokens = parse.GetValue(side) == "engine"
+                ? SpmTokenizer.Load(path).Tokenize(input, !parse.GetValue(noBos), !parse.GetValue(noParseSpecial))
+                : await CommonOptions.Runner(parse).TokenizeAsync(path, input, !parse.GetValue(noBos), !parse.GetValue(noParseSpecial), ct).ConfigureAwait(false);
             await stdout.WriteLineAsync(string.Join(' ', tokens)).ConfigureAwait(false);
             return ExitCodes.Ok;
         });

@@ -247,6 +247,39 @@ public sealed class LlamaCppRunner
         return new LogitsResult(vocab, rows, Ints(r, "generated"));
     }
 
+    /// <summary>Dumps every tensor of llama.cpp's forward pass (and of each greedy step) as a Parity dump.</summary>
+    public async Task<DumpResult> DumpAsync(DumpRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var args = new List<string> { "--model", request.ModelPath, "--out", request.OutputDirectory, "--steps", request.Steps.ToString(CultureInfo.InvariantCulture) };
+        if (request.Tokens is { } tokens)
+        {
+            args.AddRange(["--tokens", string.Join(',', tokens)]);
+        }
+        else
+        {
+            args.AddRange(["--prompt", request.Prompt ?? throw new ArgumentException("a dump needs a prompt or tokens", nameof(request))]);
+            if (!request.AddSpecial)
+            {
+                args.Add("--no-add-special");
+            }
+
+            if (!request.ParseSpecial)
+            {
+                args.Add("--no-parse-special");
+            }
+        }
+
+        if (request.Filter is not null)
+        {
+            args.AddRange(["--filter", request.Filter]);
+        }
+
+        args.AddRange(request.Decode.ToArgs());
+        var r = await RunAsync("dump", args, request.OutputDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new DumpResult(Str(r, "out"), Ints(r, "tokens"), Ints(r, "generated"));
+    }
+
     private static string? LastRunnerMessage(string tail) =>
         tail.Split('\n').LastOrDefault(l => l.StartsWith("parity-runner: ", StringComparison.Ordinal))?["parity-runner: ".Length..];
 

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Parity.Harness.Runner;
+
+namespace Parity.Cli.Commands;
+
+/// <summary>The decode options both sides share: threads, flash attention, KV cache types, repacking, context.</summary>
+public sealed class DecodeOptionSet
+{
+    public Option<int> Threads { get; } = new("--threads") { Description = "Threads", DefaultValueFactory = _ => 2 };
+
+    public Option<string> FlashAttn { get; } = new("--flash-attn") { Description = "llama.cpp flash attention: off (default; kq, kq_soft_max and kqv exist) or on", DefaultValueFactory = _ => "off" };
+
+    public Option<string> CacheTypeK { get; } = new("--cache-type-k") { Description = "KV cache K type: f16 (llama.cpp's default), f32, bf16, q8_0, ...", DefaultValueFactory = _ => "f16" };
+
+    public Option<string> CacheTypeV { get; } = new("--cache-type-v") { Description = "KV cache V type", DefaultValueFactory = _ => "f16" };
+
+    public Option<bool> Repack { get; } = new("--repack") { Description = "Let llama.cpp repack weights for its CPU kernels (off by default)" };
+
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        FlashAttn.AcceptOnlyFromAmong("on", "off");
+        command.Options.Add(Threads);
+        command.Options.Add(FlashAttn);
+        command.Options.Add(CacheTypeK);
+        command.Options.Add(CacheTypeV);
+        command.Options.Add(Repack);
+    }
+
+    public LlamaCppDecodeOptions Read(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return new LlamaCppDecodeOptions
+        {
+            Threads = parse.GetValue(Threads),
+            FlashAttention = parse.GetValue(FlashAttn) == "on",
+            CacheTypeK = parse.GetValue(CacheTypeK)!,
+            CacheTypeV = parse.GetValue(CacheTypeV)!,
+            Repack = parse.GetValue(Repack),
+        };
+    }
+}

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Globalization;
+using Parity.Engine.Tokenizer;
+using Parity.Harness.Engine;
+using Parity.Harness.Runner;
+
+namespace Parity.Cli.Commands;
+
+/// <summary>
+/// <c>parity dump --side llama.cpp|engine</c>: every intermediate tensor of one side's forward pass (and of each
+/// greedy step) as a Parity dump (docs/dump-format.md).
+/// </summary>
+public static class DumpCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        var side = new Option<string>("--side") { Description = "Which side to dump: llama.cpp or engine", Required = true };
+        side.AcceptOnlyFromAmong("llama.cpp", "engine");
+        var source = new ModelSource();
+        var prompt = new Option<string?>("--prompt") { Description = "Prompt text (each side tokenizes it with its own tokenizer)" };
+        var tokens = new Option<string?>("--tokens") { Description = "Prompt token ids, comma-separated (instead of --prompt)" };
+        var noBos = new Option<bool>("--no-bos") { Description = "Do not add BOS when tokenizing --prompt" };
+        var noParseSpecial = new Option<bool>("--no-parse-special") { Description = "Treat </s> etc. in --prompt as plain text" };
+        var output = new Option<string>("--out") { Description = "Run directory to write (replaced if it exists)", Required = true };
+        var steps = new Option<int>("--steps") { Description = "Greedy single-token steps after the prompt, one dump each", DefaultValueFactory = _ => 0 };
+        var filter = new Option<string?>("--filter") { Description = "Only tensors whose name matches this regular expression" };
+        var decode = new DecodeOptionSet();
+        var command = new Command("dump", "Dump every intermediate tensor of llama.cpp's or the engine's forward pass")
+        {
+            side, prompt, tokens, noBos, noParseSpecial, output, steps, filter,
+        };
+        source.AddTo(command);
+        decode.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
+            var text = parse.GetValue(prompt);
+            var ids = parse.GetValue(tokens) is { } list
+                ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray()
+                : null;
+            if ((text is null) == (ids is null))
+            {
+                throw new ArgumentException("give exactly one of --prompt TEXT or --tokens IDS");
+            }
+
+            var request = new DumpRequest
+            {
+                ModelPath = model,
+                OutputDirectory = Path.GetFullPath(parse.GetValue(output)!),
+                Prompt = text,
+                Tokens = ids,
+                Steps = parse.GetValue(steps),
+                Filter = parse.GetValue(filter),
+                AddSpecial = !parse.GetValue(noBos),
+                ParseSpecial = !parse.GetValue(noParseSpecial),
+                Decode = decode.Read(parse),
+            };
+
+            DumpResult result;
+            if (parse.GetValue(side) == "llama.cpp")
+            {
+                result = await CommonOptions.Runner(parse).DumpAsync(request, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                var promptTokens = ids ?? SpmTokenizer.Load(model).Tokenize(text!, request.AddSpecial, request.ParseSpecial);
+                result = EngineDumper.Dump(request, promptTokens);
+            }
+
+            await stdout.WriteLineAsync($"wrote {result.RunDirectory}: {request.Steps + 1} step(s), prompt tokens [{string.Join(' ', result.Tokens)}], greedy tokens [{string.Join(' ', result.Generated)}]").ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

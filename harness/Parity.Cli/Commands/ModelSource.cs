@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Parity.Harness.Synthetic;
+
+namespace Parity.Cli.Commands;
+
+/// <summary>
+/// <c>--model FILE</c> or <c>--preset NAME [--quant TYPE] [--seed N]</c>: a model file, or a synthetic preset
+/// generated and quantized by llama.cpp into the model cache on first use.
+/// </summary>
+public sealed class ModelSource
+{
+    public Option<FileInfo?> Model { get; } = new("--model") { Description = "GGUF model file" };
+
+    public Option<string?> Preset { get; } = new("--preset") { Description = "Synthetic preset instead of --model: " + string.Join(", ", SyntheticPresets.All.Select(p => p.Name)) };
+
+    public Option<string> Quant { get; } = new("--quant") { Description = "With --preset: weight type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_M, Q4_K_M, Q5_K_M, Q6_K)", DefaultValueFactory = _ => "F32" };
+
+    public Option<ulong> Seed { get; } = new("--seed") { Description = "With --preset: generator seed", DefaultValueFactory = _ => 0 };
+
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Options.Add(Model);
+        command.Options.Add(Preset);
+        command.Options.Add(Quant);
+        command.Options.Add(Seed);
+    }
+
+    public async Task<string> ResolveAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var file = parse.GetValue(Model);
+        var preset = parse.GetValue(Preset);
+        if ((file is null) == (preset is null))
+        {
+            throw new ArgumentException("give exactly one of --model FILE or --preset NAME");
+        }
+
+        if (file is not null)
+        {
+            return file.Exists ? file.FullName : throw new FileNotFoundException($"{file.FullName}: no such model file");
+        }
+
+        return await CommonOptions.Cache(parse).GetAsync(SyntheticPresets.Get(preset!), parse.GetValue(Quant)!, parse.GetValue(Seed), cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text.RegularExpressions;
+using Parity.Dump;
+using Parity.Engine.Model;
+using Parity.Harness.Runner;
+
+namespace Parity.Harness.Engine;
+
+/// <summary>
+/// The engine's side of <c>parity dump</c>: runs the prompt and greedy steps through <see cref="LlamaModel"/> with a
+/// <see cref="DumpTensorSink"/>, writing the same run layout as the llama.cpp runner.
+/// </summary>
+public static class EngineDumper
+{
+    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (tokens.Count == 0)
+        {
+            throw new ArgumentException("the prompt has no tokens", nameof(tokens));
+        }
+
+        var contextSize = Math.Max(256, (tokens.Count + request.Steps + 255) / 256 * 256);
+        options ??= new EngineOptions
+        {
+            Threads = request.Decode.Threads,
+            MaxBatch = tokens.Count,
+            ContextSize = contextSize,
+            KvCache = request.Decode.CacheTypeK == "f32" ? KvCacheType.F32 : KvCacheType.F16,
+        };
+        using var model = LlamaModel.Load(request.ModelPath, options);
+        var filter = request.Filter is null ? null : new Regex(request.Filter, RegexOptions.CultureInvariant);
+        var info = new DumpRunInfo
+        {
+            Producer = new DumpProducer { Name = DumpProducer.EngineName, Version = typeof(LlamaModel).Assembly.GetName().Version?.ToString() ?? "0" },
+            Model = DumpModelInfoReader.Read(request.ModelPath),
+            Prompt = new DumpPrompt { Text = request.Prompt, Tokens = [.. tokens] },
+            Options = new DumpOptions
+            {
+                Threads = options.Threads,
+                FlashAttention = false,
+                TypeK = options.KvCache == KvCacheType.F32 ? "f32" : "f16",
+                TypeV = options.KvCache == KvCacheType.F32 ? "f32" : "f16",
+                Repack = false,
+                NCtx = options.ContextSize,
+                NBatch = tokens.Count,
+                Filter = request.Filter,
+                OutputAll = true,
+            },
+        };
+
+        using var writer = DumpRunWriter.Create(request.OutputDirectory, info);
+        var generated = new List<int>();
+        var vocab = model.Config.NVocab;
+        for (var step = 0; step <= request.Steps; step++)
+        {
+            int[] stepTokens = step == 0 ? [.. tokens] : [generated[^1]];
+            var firstPosition = model.State.Past;
+            using var stepWriter = writer.BeginStep(step);
+            var logits = model.Forward(stepTokens, new DumpTensorSink(stepWriter, filter is null ? null : filter.IsMatch));
+            generated.Add(ArgMax(logits[((stepTokens.Length - 1) * vocab)..(stepTokens.Length * vocab)]));
+            stepWriter.Complete(stepTokens, [.. Enumerable.Range(firstPosition, stepTokens.Length)], [.. generated]);
+        }
+
+        writer.Complete(generated);
+        return new DumpResult(writer.RunDirectory, [.. tokens], generated);
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> x)
+    {
+        var best = 0;
+        for (var i = 1; i < x.Length; i++)
+        {
+            if (x[i] > x[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+}
