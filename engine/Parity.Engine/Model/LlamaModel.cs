@@ -196,6 +196,14 @@ public sealed class LlamaModel : IDisposable
             RoundToHalf(vCache[(pos0 * Ekv)..]);
         }
 
+        // With an F16 cache, ggml's matmuls against it convert the other operand to F16 too (vec_dot_type of F16
+        // is F16): Q before kq, and the softmax probabilities before kqv.
+        var halfCache = Options.KvCache == KvCacheType.F16;
+        if (halfCache)
+        {
+            RoundToHalf(q);
+        }
+
         // scores kq[h][t][j] = K_j . Q_t (unscaled, as ggml's kq), softmax with scale and causal mask, then P V
         var nKv = pos0 + n;
         var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
@@ -226,6 +234,11 @@ public sealed class LlamaModel : IDisposable
         }
 
         Trace(sink, _names.KqSoftMax[il], "SOFT_MAX", kq, nKv, n, c.NHead);
+        if (halfCache)
+        {
+            RoundToHalf(kq);
+        }
+
         for (var h = 0; h < c.NHead; h++)
         {
             var kvh = h / c.Group;
