@@ -22,6 +22,8 @@ public static class Program
             QuantizeCommand.Create(stdout),
             TokenizeCommand.Create(stdout),
             DumpCommand.Create(stdout),
+            DiffCommand.Create(stdout, stderr),
+            RunCommand.Create(stdout, stderr),
         };
 
         var parsed = root.Parse(args);
@@ -44,6 +46,11 @@ public static class Program
         {
             stderr.WriteLine($"parity: {e.Message}");
             return ExitCodes.CannotTest;
+        }
+        catch (Parity.Dump.DumpFormatException e)
+        {
+            stderr.WriteLine($"parity: {e.Message}");
+            return ExitCodes.BadInput;
         }
         catch (Exception e) when (e is GgufFormatException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or KeyNotFoundException or InvalidDataException)
         {

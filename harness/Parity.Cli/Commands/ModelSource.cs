@@ -7,13 +7,13 @@ namespace Parity.Cli.Commands;
 /// <c>--model FILE</c> or <c>--preset NAME [--quant TYPE] [--seed N]</c>: a model file, or a synthetic preset
 /// generated and quantized by llama.cpp into the model cache on first use.
 /// </summary>
-public sealed class ModelSource
+public sealed class ModelSource(string defaultQuant = "F32", string? defaultPreset = null)
 {
     public Option<FileInfo?> Model { get; } = new("--model") { Description = "GGUF model file" };
 
     public Option<string?> Preset { get; } = new("--preset") { Description = "Synthetic preset instead of --model: " + string.Join(", ", SyntheticPresets.All.Select(p => p.Name)) };
 
-    public Option<string> Quant { get; } = new("--quant") { Description = "With --preset: weight type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_M, Q4_K_M, Q5_K_M, Q6_K)", DefaultValueFactory = _ => "F32" };
+    public Option<string> Quant { get; } = new("--quant") { Description = "With --preset: weight type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_M, Q4_K_M, Q5_K_M, Q6_K)", DefaultValueFactory = _ => defaultQuant };
 
     public Option<ulong> Seed { get; } = new("--seed") { Description = "With --preset: generator seed", DefaultValueFactory = _ => 0 };
 
@@ -31,9 +31,14 @@ public sealed class ModelSource
         ArgumentNullException.ThrowIfNull(parse);
         var file = parse.GetValue(Model);
         var preset = parse.GetValue(Preset);
-        if ((file is null) == (preset is null))
+        if (file is null && preset is null)
         {
-            throw new ArgumentException("give exactly one of --model FILE or --preset NAME");
+            preset = defaultPreset ?? throw new ArgumentException("give --model FILE or --preset NAME");
+        }
+
+        if (file is not null && preset is not null)
+        {
+            throw new ArgumentException("give only one of --model FILE or --preset NAME");
         }
 
         if (file is not null)

@@ -11,7 +11,11 @@ namespace Parity.Harness.Engine;
 /// </summary>
 public static class EngineDumper
 {
-    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null)
+    /// <param name="teacherTokens">
+    /// When given, decode step s feeds <c>teacherTokens[s-1]</c> (the reference's greedy choice) instead of the engine's
+    /// own, so both sides run the same tokens at every step and one near-tie cannot derail the comparison.
+    /// </param>
+    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -54,7 +58,7 @@ public static class EngineDumper
         var vocab = model.Config.NVocab;
         for (var step = 0; step <= request.Steps; step++)
         {
-            int[] stepTokens = step == 0 ? [.. tokens] : [generated[^1]];
+            int[] stepTokens = step == 0 ? [.. tokens] : [teacherTokens is null ? generated[^1] : teacherTokens[step - 1]];
             var firstPosition = model.State.Past;
             using var stepWriter = writer.BeginStep(step);
             var logits = model.Forward(stepTokens, new DumpTensorSink(stepWriter, filter is null ? null : filter.IsMatch));

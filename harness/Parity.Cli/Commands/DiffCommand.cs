@@ -1,0 +1,31 @@
+using System.CommandLine;
+using Parity.Engine.Tokenizer;
+using Parity.Harness.Compare;
+
+namespace Parity.Cli.Commands;
+
+/// <summary>
+/// <c>parity diff DUMP_A DUMP_B</c>: compares any two dumps with no model needed (engine vs llama.cpp, llama.cpp vs
+/// llama.cpp from another build or thread count, engine before vs after a change). B is the reference.
+/// </summary>
+public static class DiffCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var dumpA = new Argument<DirectoryInfo>("dump-a") { Description = "Run directory of the candidate (A)" };
+        var dumpB = new Argument<DirectoryInfo>("dump-b") { Description = "Run directory of the reference (B)" };
+        var output = new Option<string?>("--out") { Description = "Where report.csv and report.json go (default: the candidate's run directory)" };
+        var report = new ReportOptions();
+        var command = new Command("diff", "Compare two dumps tensor by tensor") { dumpA, dumpB, output };
+        report.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var a = parse.GetValue(dumpA)!.FullName;
+            var b = parse.GetValue(dumpB)!.FullName;
+            var diff = new DumpDiffer(report.Policy(parse)).Diff(a, b, new Progress<string>(m => stderr.WriteLine($"[parity] {m}")));
+            var model = diff.ManifestB.Model.Path;
+            return report.Report(parse, diff, parse.GetValue(output) ?? a, stdout, File.Exists(model) ? SpmTokenizer.Load(model) : null);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Globalization;
+using Parity.Engine.Model;
+using Parity.Engine.Tokenizer;
+using Parity.Gguf;
+using Parity.Harness.Compare;
+using Parity.Harness.Engine;
+using Parity.Harness.Runner;
+
+namespace Parity.Cli.Commands;
+
+/// <summary>
+/// <c>parity run</c>: the main job. Makes or reuses the model, runs llama.cpp (through the runner) and the engine on
+/// the same token ids, dumps both, diffs, and reports. With no arguments: tinyllama-mini, Q4_K_M, prompt "Hello".
+/// </summary>
+public static class RunCommand
+{
+    public const string DefaultPreset = "tinyllama-mini";
+    public const string DefaultQuant = "Q4_K_M";
+    public const string DefaultPrompt = "Hello";
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var source = new ModelSource(DefaultQuant, DefaultPreset);
+        var prompt = new Option<string?>("--prompt") { Description = $"Prompt text (default \"{DefaultPrompt}\"), tokenized by llama.cpp; both sides run those ids" };
+        var tokens = new Option<string?>("--tokens") { Description = "Prompt token ids, comma-separated (instead of --prompt)" };
+        var chat = new Option<bool>("--chat") { Description = "Wrap the prompt in the model's chat template (TinyLlama's <|user|>\\n...</s>\\n<|assistant|>\\n form)" };
+        var steps = new Option<int>("--steps") { Description = "Greedy decode steps after the prompt, each compared too", DefaultValueFactory = _ => 0 };
+        var output = new Option<string>("--out") { Description = "Directory for both dumps and the reports", DefaultValueFactory = _ => Path.Combine("out", "run") };
+        var decode = new DecodeOptionSet();
+        var report = new ReportOptions();
+        var command = new Command("run", "Run llama.cpp and the engine on the same tokens and compare every tensor") { prompt, tokens, chat, steps, output };
+        source.AddTo(command);
+        decode.AddTo(command);
+        report.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            void Progress(string m) => stderr.WriteLine($"[parity] {m}");
+            var policy = report.Policy(parse);
+            Progress("preparing the model (generated and quantized on first use)");
+            var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
+            var runner = CommonOptions.Runner(parse);
+            var outDir = Path.GetFullPath(parse.GetValue(output)!);
+            Directory.CreateDirectory(outDir);
+
+            int[] ids;
+            string? text = null;
+            if (parse.GetValue(tokens) is { } list)
+            {
+                ids = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
+            }
+            else
+            {
+                text = parse.GetValue(prompt) ?? DefaultPrompt;
+                if (parse.GetValue(chat))
+                {
+                    text = ChatTemplate.Apply(model, text);
+                }
+
+                ids = [.. await runner.TokenizeAsync(model, text, cancellationToken: ct).ConfigureAwait(false)];
+                var engineIds = SpmTokenizer.Load(model).Tokenize(text, true, true);
+                if (!engineIds.SequenceEqual(ids))
+                {
+                    stderr.WriteLine($"[parity] warning: the engine's tokenizer gives [{string.Join(' ', engineIds)}], llama.cpp gives [{string.Join(' ', ids)}]; both sides run llama.cpp's ids");
+                }
+            }
+
+            var request = new DumpRequest
+            {
+                ModelPath = model,
+                OutputDirectory = Path.Combine(outDir, "llama.cpp"),
+                Prompt = text,
+                Tokens = ids,
+                Steps = parse.GetValue(steps),
+                Decode = decode.Read(parse),
+            };
+            Progress($"llama.cpp: dumping {ids.Length} prompt token(s) and {request.Steps} step(s)");
+            var reference = await runner.DumpAsync(request, ct).ConfigureAwait(false);
+            Progress("engine: dumping the same tokens");
+            var engine = EngineDumper.Dump(request with { OutputDirectory = Path.Combine(outDir, "engine") }, ids, teacherTokens: reference.Generated);
+            Progress("comparing");
+            var diff = new DumpDiffer(policy).Diff(engine.RunDirectory, reference.RunDirectory, new Progress<string>(m => Progress($"diff {m}")));
+            return report.Report(parse, diff, outDir, stdout, SpmTokenizer.Load(model));
+        });
+        return command;
+    }
+}

@@ -1,0 +1,185 @@
+using Parity.Dump;
+
+namespace Parity.Harness.Compare;
+
+/// <summary>
+/// Compares two dumps with no model present: side A (candidate) against side B (reference), step by step, tensor by
+/// tensor in B's graph order. Tensors are read one pair at a time from the memory-mapped files, so memory stays
+/// bounded whatever the dumps' size.
+/// </summary>
+public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
+{
+    public TolerancePolicy Policy { get; } = policy;
+
+    public RunDiff Diff(string runA, string runB, IProgress<string>? progress = null)
+    {
+        var a = DumpRun.Open(runA);
+        var b = DumpRun.Open(runB);
+        if (a.StepCount != b.StepCount)
+        {
+            progress?.Report($"A has {a.StepCount} steps, B has {b.StepCount}; comparing the first {Math.Min(a.StepCount, b.StepCount)}");
+        }
+
+        var map = nameMap ?? NameMap.ForArchitecture(b.Manifest.Model.Architecture);
+        var weightType = WeightType(b.Manifest.Model.FileType);
+        var kv = b.Manifest.Options.TypeK;
+        var steps = new List<StepDiff>();
+        for (var i = 0; i < Math.Min(a.StepCount, b.StepCount); i++)
+        {
+            progress?.Report($"step {i}");
+            using var stepA = a.OpenStep(i);
+            using var stepB = b.OpenStep(i);
+            steps.Add(DiffStep(stepA, stepB, map, weightType, kv));
+        }
+
+        return new RunDiff
+        {
+            DirectoryA = a.Directory,
+            DirectoryB = b.Directory,
+            ManifestA = a.Manifest,
+            ManifestB = b.Manifest,
+            WeightType = weightType,
+            KvCache = kv,
+            Steps = steps,
+        };
+    }
+
+    /// <summary>"ALL_F32" → "F32", "MOSTLY_Q4_K_M" → "Q4_K_M": the names tolerance rules use.</summary>
+    public static string WeightType(string? fileType) => fileType switch
+    {
+        null => "unknown",
+        "ALL_F32" => "F32",
+        _ when fileType.StartsWith("MOSTLY_", StringComparison.Ordinal) => fileType["MOSTLY_".Length..],
+        _ => fileType,
+    };
+
+    private StepDiff DiffStep(DumpStep a, DumpStep b, NameMap map, string weightType, string kv)
+    {
+        var manifest = b.Manifest;
+        if (!a.Manifest.Tokens.SequenceEqual(manifest.Tokens))
+        {
+            throw new InvalidDataException($"step {manifest.Step}: the dumps ran different tokens (A [{string.Join(' ', a.Manifest.Tokens)}], B [{string.Join(' ', manifest.Tokens)}]); they cannot be compared");
+        }
+
+        var reverseAliases = map.Aliases.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
+        var usedA = new HashSet<string>(StringComparer.Ordinal);
+        var diffs = new List<TensorDiff>();
+        foreach (var eb in b.Tensors)
+        {
+            var keyA = reverseAliases.TryGetValue(eb.Key, out var alias) ? alias : eb.Key;
+            var ignored = map.IgnoreReason(eb.Name);
+            if (!a.TryGet(keyA, out var ea))
+            {
+                diffs.Add(new TensorDiff
+                {
+                    Key = eb.Key,
+                    Name = eb.Name,
+                    Op = eb.Op,
+                    Layer = eb.Layer,
+                    NeB = eb.Ne,
+                    Status = ignored is null ? TensorStatus.OnlyInB : TensorStatus.NotCompared,
+                    Note = ignored ?? "only in B",
+                });
+                continue;
+            }
+
+            usedA.Add(ea.Key);
+            diffs.Add(Compare(ea, eb, a, b, manifest, weightType, kv));
+        }
+
+        foreach (var ea in a.Tensors.Where(e => !usedA.Contains(e.Key)))
+        {
+            var ignored = map.IgnoreReason(ea.Name);
+            diffs.Add(new TensorDiff
+            {
+                Key = ea.Key,
+                Name = ea.Name,
+                Op = ea.Op,
+                Layer = ea.Layer,
+                NeA = ea.Ne,
+                Status = ignored is null ? TensorStatus.OnlyInA : TensorStatus.NotCompared,
+                Note = ignored ?? "only in A",
+            });
+        }
+
+        var logits = new List<LogitsComparison>();
+        if (a.TryGet("result_output", out var la) && b.TryGet("result_output", out var lb) && la.Ne[0] == lb.Ne[0] && la.Ne[1] == lb.Ne[1])
+        {
+            var fa = Floats(a, la);
+            var fb = Floats(b, lb);
+            var vocab = (int)lb.Ne[0];
+            for (var t = 0; t < lb.Ne[1]; t++)
+            {
+                logits.Add(LogitsComparison.Compute(manifest.Positions[t], fa.AsSpan(t * vocab, vocab), fb.AsSpan(t * vocab, vocab)));
+            }
+        }
+
+        return new StepDiff { Step = manifest.Step, Tokens = manifest.Tokens, Positions = manifest.Positions, Tensors = diffs, Logits = logits };
+    }
+
+    private TensorDiff Compare(DumpTensorEntry ea, DumpTensorEntry eb, DumpStep a, DumpStep b, StepManifest manifest, string weightType, string kv)
+    {
+        var rule = Policy.RuleFor(eb.Name, weightType, kv);
+        var labels = DimensionLabels.For(eb.Name, eb.Op, eb.Ne);
+        var diff = new TensorDiff { Key = eb.Key, Name = eb.Name, Op = eb.Op, Layer = eb.Layer, NeA = ea.Ne, NeB = eb.Ne, Rule = rule, Status = TensorStatus.Failed, DimensionLabels = labels };
+        if (ea.DType is not (DumpDType.F32 or DumpDType.F16 or DumpDType.BF16) || eb.DType is not (DumpDType.F32 or DumpDType.F16 or DumpDType.BF16))
+        {
+            return diff with { Status = TensorStatus.NotCompared, Note = $"dtype {ea.DType} / {eb.DType}: raw bytes are not compared" };
+        }
+
+        var fa = Floats(a, ea);
+        var fb = Floats(b, eb);
+        var stem = eb.Name.Split('-')[0];
+        ElementView view;
+        if (stem is "kq" or "kq_soft_max" && ea.Ne[1] == eb.Ne[1] && ea.Ne[2] == eb.Ne[2])
+        {
+            var nKv = manifest.Positions[^1] + 1;
+            if (ea.Ne[0] < nKv || eb.Ne[0] < nKv)
+            {
+                return diff with { Status = TensorStatus.ShapeMismatch, Note = $"attention over {ea.Ne[0]} / {eb.Ne[0]} cells, expected at least {nKv}" };
+            }
+
+            view = ElementView.Attention(nKv, eb.Ne[1], eb.Ne[2], ea.Ne[0], eb.Ne[0], manifest.Positions);
+        }
+        else if (ea.Ne.SequenceEqual(eb.Ne))
+        {
+            view = ElementView.Identity([.. eb.Ne]);
+        }
+        else
+        {
+            var note = fa.Length == fb.Length
+                ? LayoutTransforms.Explain(diff, fa, fb, eb.Ne, b, manifest, rule.Max ?? 0)
+                : null;
+            return diff with { Status = TensorStatus.ShapeMismatch, Note = note ?? $"shapes differ: A {DumpTensorEntry.FormatDims(ea.Ne)}, B {DumpTensorEntry.FormatDims(eb.Ne)}" };
+        }
+
+        var metrics = TensorComparer.Compare(fa, fb, view);
+        var passed = rule.Passes(metrics);
+        diff = diff with { Metrics = metrics, Status = passed ? TensorStatus.Passed : TensorStatus.Failed };
+        if (!passed)
+        {
+            var (ta, tb) = Dense(fa, fb, view);
+            diff = diff with { Note = LayoutTransforms.Explain(diff, ta, tb, view.Ne, b, manifest, rule.Max ?? 0) };
+        }
+
+        return diff;
+    }
+
+    /// <summary>Both sides copied to the compared shape, masked cells zero, for the layout-transform search.</summary>
+    private static (float[] A, float[] B) Dense(float[] a, float[] b, ElementView view)
+    {
+        var n = view.Ne[0] * view.Ne[1] * view.Ne[2] * view.Ne[3];
+        var da = new float[n];
+        var db = new float[n];
+        view.ForEach((ia, ib, i0, i1, i2) =>
+        {
+            var o = i0 + (view.Ne[0] * (i1 + (view.Ne[1] * i2)));
+            da[o] = a[ia];
+            db[o] = b[ib];
+        });
+        return (da, db);
+    }
+
+    private static float[] Floats(DumpStep step, DumpTensorEntry entry) =>
+        entry.DType == DumpDType.F32 ? step.GetFloats(entry).ToArray() : step.ToFloat32Array(entry);
+}

@@ -1,0 +1,26 @@
+using Parity.Dump;
+
+namespace Parity.Harness.Compare;
+
+/// <summary>A whole diff: side A (the candidate, usually the engine) against side B (the reference, usually llama.cpp).</summary>
+public sealed record RunDiff
+{
+    public required string DirectoryA { get; init; }
+
+    public required string DirectoryB { get; init; }
+
+    public required RunManifest ManifestA { get; init; }
+
+    public required RunManifest ManifestB { get; init; }
+
+    public required string WeightType { get; init; }
+
+    public required string KvCache { get; init; }
+
+    public required IReadOnlyList<StepDiff> Steps { get; init; }
+
+    public bool Passed => Steps.All(s => s.Passed);
+
+    public (StepDiff Step, TensorDiff Tensor)? FirstFailure =>
+        Steps.Select(s => (s, s.FirstFailure)).Where(x => x.Item2 is not null).Select(x => ((StepDiff, TensorDiff)?)(x.s, x.Item2!)).FirstOrDefault();
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+
+namespace Parity.Harness.Compare;
+
+/// <summary>
+/// An ordered list of <see cref="ToleranceRule"/>s; the first rule that matches a tensor decides. Loaded from a JSON
+/// file (the repo's default is <c>reference-data/tolerances/default.json</c>, copied beside the CLI).
+/// </summary>
+public sealed record TolerancePolicy
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    public int FormatVersion { get; init; } = 1;
+
+    public required IReadOnlyList<ToleranceRule> Rules { get; init; }
+
+    public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, "tolerances", "default.json");
+
+    public static TolerancePolicy Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: no such tolerance file", path);
+        }
+
+        TolerancePolicy? policy;
+        try
+        {
+            policy = JsonSerializer.Deserialize<TolerancePolicy>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a tolerance policy ({e.Message})", e);
+        }
+
+        if (policy is null || policy.FormatVersion != 1 || policy.Rules is null || policy.Rules.Count == 0)
+        {
+            throw new InvalidDataException($"{path}: expected formatVersion 1 and at least one rule");
+        }
+
+        foreach (var (rule, i) in policy.Rules.Select((r, i) => (r, i)))
+        {
+            if (string.IsNullOrWhiteSpace(rule.Reason) || (rule.Max is null && rule.Min is null) || rule.Statistic is not ("nmse" or "maxAbs" or "cosine"))
+            {
+                throw new InvalidDataException($"{path}: rule {i} ('{rule.Pattern}') needs a statistic (nmse, maxAbs, cosine), a max or min, and a reason");
+            }
+        }
+
+        return policy;
+    }
+
+    public ToleranceRule RuleFor(string name, string weightType, string kvCache) =>
+        Rules.FirstOrDefault(r => r.Matches(name, weightType, kvCache))
+        ?? throw new InvalidDataException($"no tolerance rule matches tensor '{name}' (weights {weightType}, KV cache {kvCache}); end the policy with a '*' rule");
+}

@@ -1,0 +1,67 @@
+namespace Parity.Harness.Reports;
+
+/// <summary>One row of the per-tensor CSV report (flat, for spreadsheets and pandas).</summary>
+public sealed record TensorRow
+{
+    public int Step { get; init; }
+
+    public string Key { get; init; } = string.Empty;
+
+    public string Name { get; init; } = string.Empty;
+
+    public string Op { get; init; } = string.Empty;
+
+    public int? Layer { get; init; }
+
+    public string Status { get; init; } = string.Empty;
+
+    public string NeA { get; init; } = string.Empty;
+
+    public string NeB { get; init; } = string.Empty;
+
+    public long? Elements { get; init; }
+
+    public double? Nmse { get; init; }
+
+    public double? SqnrDb { get; init; }
+
+    public double? Cosine { get; init; }
+
+    public double? MaxAbsError { get; init; }
+
+    public string MaxAbsErrorAt { get; init; } = string.Empty;
+
+    public double? MeanAbsError { get; init; }
+
+    public double? MaxRelError { get; init; }
+
+    public long? OutsideAtolRtol { get; init; }
+
+    public double? RmsA { get; init; }
+
+    public double? RmsB { get; init; }
+
+    public double? MeanA { get; init; }
+
+    public double? MeanB { get; init; }
+
+    public double? MinA { get; init; }
+
+    public double? MaxA { get; init; }
+
+    public double? MinB { get; init; }
+
+    public double? MaxB { get; init; }
+
+    public long? NaNA { get; init; }
+
+    public long? NaNB { get; init; }
+
+    public long? InfA { get; init; }
+
+    public long? InfB { get; init; }
+
+    public string Tolerance { get; init; } = string.Empty;
+
+    public string Note { get; init; } = string.Empty;
+}
