@@ -15,6 +15,7 @@ public sealed class LlamaModel : IDisposable
     private readonly GgufFile _file;
     private readonly MatMul _matmul;
     private readonly TraceNames _names;
+    private readonly EngineTestHooks.Mutation? _mutation = EngineTestHooks.Active;
 
     private LlamaModel(GgufFile file, LlamaConfig config, LlamaWeights weights, EngineOptions options)
     {
@@ -297,15 +298,20 @@ public sealed class LlamaModel : IDisposable
         }
     }
 
-    private static void Trace(ITensorSink? sink, string name, string op, ReadOnlySpan<float> data, long ne0, long ne1, long ne2 = 1)
+    private void Trace(ITensorSink? sink, string name, string op, Span<float> data, long ne0, long ne1, long ne2 = 1)
     {
-        if (sink is null || !sink.Wants(name))
+        if (sink is null && _mutation is null)
         {
             return;
         }
 
         Span<long> ne = [ne0, ne1, ne2, 1];
-        sink.Tensor(name, op, data[..(int)(ne0 * ne1 * ne2)], ne);
+        var values = data[..(int)(ne0 * ne1 * ne2)];
+        _mutation?.Invoke(name, op, values, ne);
+        if (sink is not null && sink.Wants(name))
+        {
+            sink.Tensor(name, op, values, ne);
+        }
     }
 
     public void Dispose() => _file.Dispose();

@@ -22,7 +22,7 @@ public static class DiffCommand
         {
             var a = parse.GetValue(dumpA)!.FullName;
             var b = parse.GetValue(dumpB)!.FullName;
-            var diff = new DumpDiffer(report.Policy(parse)).Diff(a, b, new Progress<string>(m => stderr.WriteLine($"[parity] {m}")));
+            var diff = new DumpDiffer(report.Policy(parse)).Diff(a, b, new ImmediateProgress<string>(m => stderr.WriteLine($"[parity] {m}")));
             var model = diff.ManifestB.Model.Path;
             return report.Report(parse, diff, parse.GetValue(output) ?? a, stdout, File.Exists(model) ? SpmTokenizer.Load(model) : null);
         });

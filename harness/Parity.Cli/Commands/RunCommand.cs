@@ -79,7 +79,7 @@ public static class RunCommand
             Progress("engine: dumping the same tokens");
             var engine = EngineDumper.Dump(request with { OutputDirectory = Path.Combine(outDir, "engine") }, ids, teacherTokens: reference.Generated);
             Progress("comparing");
-            var diff = new DumpDiffer(policy).Diff(engine.RunDirectory, reference.RunDirectory, new Progress<string>(m => Progress($"diff {m}")));
+            var diff = new DumpDiffer(policy).Diff(engine.RunDirectory, reference.RunDirectory, new ImmediateProgress<string>(m => Progress($"diff {m}")));
             return report.Report(parse, diff, outDir, stdout, SpmTokenizer.Load(model));
         });
         return command;

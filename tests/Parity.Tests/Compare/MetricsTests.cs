@@ -1,0 +1,72 @@
+using Parity.Harness.Compare;
+using Parity.Tests.Support;
+
+namespace Parity.Tests.Compare;
+
+[TestFixture]
+public sealed class MetricsTests
+{
+    [Test]
+    public void Nmse_cosine_and_the_location_of_the_largest_error_follow_their_definitions()
+    {
+        float[] b = [1, 2, 3, 4, 5, 6];
+        float[] a = [1, 2, 3, 4, 5, 7];
+        var m = TensorComparer.Compare(a, b, ElementView.Identity([3, 2, 1, 1]));
+        Assert.That(m.Nmse, Is.EqualTo(1.0 / 91).Within(1e-15), "sum((a-b)^2)/sum(b^2)");
+        Assert.That(m.SqnrDb, Is.EqualTo(-10 * Math.Log10(1.0 / 91)).Within(1e-9));
+        Assert.That(m.MaxAbsError, Is.EqualTo(1));
+        Assert.That(m.MaxAbsErrorAt, Is.EqualTo(new long[] { 2, 1, 0 }), "element 5 of [3, 2] is (i0 2, i1 1)");
+        Assert.That(m.OutsideAtolRtol, Is.EqualTo(1));
+        Assert.That(m.Cosine, Is.EqualTo(97.0 / Math.Sqrt(104 * 91)).Within(1e-12));
+        Assert.That(m.B.Rms, Is.EqualTo(Math.Sqrt(91.0 / 6)).Within(1e-12));
+    }
+
+    [Test]
+    public void Attention_views_skip_kv_padding_and_masked_cells()
+    {
+        // 2 tokens at positions 0 and 1, 1 head; A has 2 cells per row, B is padded to 4.
+        float[] a = [1, 99, 2, 3];
+        float[] b = [1, -5, 0, 0, 2, 3, 0, 0];
+        var m = TensorComparer.Compare(a, b, ElementView.Attention(2, 2, 1, 2, 4, [0, 1]));
+        Assert.That(m.Elements, Is.EqualTo(3), "token 0 sees cell 0 only; token 1 sees cells 0 and 1");
+        Assert.That(m.Nmse, Is.Zero);
+    }
+
+    [Test]
+    public void Logits_comparison_gives_ranks_overlap_and_kl()
+    {
+        float[] a = [0, 5, 1, 4, 2, 3];
+        float[] b = [0, 4, 1, 5, 2, 3];
+        var l = LogitsComparison.Compute(0, a, b);
+        Assert.Multiple(() =>
+        {
+            Assert.That((l.TopA, l.TopB), Is.EqualTo((1, 3)));
+            Assert.That(l.RankOfTopAInB, Is.EqualTo(2));
+            Assert.That(l.RankOfTopBInA, Is.EqualTo(2));
+            Assert.That(l.Top5Overlap, Is.EqualTo(5));
+            Assert.That(l.KlDivergence, Is.GreaterThan(0));
+            Assert.That(LogitsComparison.Compute(0, b, b).KlDivergence, Is.Zero.Within(1e-12));
+        });
+    }
+
+    [Test]
+    public void A_tolerance_file_without_reasons_is_refused_naming_the_file()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.File("bad.json");
+        File.WriteAllText(path, """{ "formatVersion": 1, "rules": [ { "pattern": "*", "max": 1e-3, "reason": "" } ] }""");
+        Assert.That(() => TolerancePolicy.Load(path), Throws.TypeOf<InvalidDataException>().With.Message.Contains(path).And.Message.Contains("reason"));
+        File.WriteAllText(path, "{ not json");
+        Assert.That(() => TolerancePolicy.Load(path), Throws.TypeOf<InvalidDataException>().With.Message.Contains(path));
+    }
+
+    [Test]
+    public void The_first_matching_rule_decides_by_name_weight_type_and_cache()
+    {
+        var policy = TolerancePolicy.Load(TolerancePolicy.DefaultPath);
+        Assert.That(policy.RuleFor("kq-0", "F32", "f32").Max, Is.EqualTo(1e-10));
+        Assert.That(policy.RuleFor("kq-0", "F32", "f16").Max, Is.EqualTo(2e-6));
+        Assert.That(policy.RuleFor("ffn_out-3", "Q4_K_M", "f16").Reason, Does.Contain("Q8_K"));
+        Assert.That(policy.Rules.All(r => r.Reason.Length > 20), Is.True, "every bound says why");
+    }
+}
