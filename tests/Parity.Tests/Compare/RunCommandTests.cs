@@ -60,6 +60,62 @@ public sealed class RunCommandTests
         Assert.That(stdout, Does.Contain("PARITY BROKEN"));
     }
 
+    /// <summary>The engine issue's F32 criterion: every traced tensor of every step within NMSE 1e-10 (the F32/F32 rule).</summary>
+    [Test]
+    public void Tinyllama_mini_f32_with_an_f32_cache_matches_every_tensor_to_1e_10_over_32_greedy_steps()
+    {
+        using var temp = new TempDirectory();
+        var (code, stdout, stderr) = ParityCli.Run("run", "--quant", "F32", "--cache-type-k", "f32", "--cache-type-v", "f32", "--prompt", "Hello, how are you?", "--steps", "32", "--out", temp.Path, "--format", "json");
+        Assert.That(code, Is.Zero, stderr);
+        using var report = System.Text.Json.JsonDocument.Parse(stdout);
+        var nmse = report.RootElement.GetProperty("tensors").EnumerateArray()
+            .Where(t => t.GetProperty("nmse").ValueKind == System.Text.Json.JsonValueKind.Number)
+            .Select(t => t.GetProperty("nmse").GetDouble()).ToList();
+        Assert.That(nmse, Has.Count.GreaterThan(3000), "96 tensors x 33 steps");
+        Assert.That(nmse.Max(), Is.LessThanOrEqualTo(1e-10));
+        var steps = report.RootElement.GetProperty("steps").EnumerateArray().ToList();
+        Assert.That(steps, Has.Count.EqualTo(33));
+        Assert.That(steps.All(s => s.GetProperty("logits").EnumerateArray().Last().GetProperty("top1Agrees").GetBoolean()), Is.True, "32 greedy steps choose the same tokens");
+    }
+
+    [Test]
+    public void Parity_diff_of_a_hand_edited_dump_exits_1_and_names_the_tensor()
+    {
+        using var temp = new TempDirectory();
+        var model = Models.Synthetic(Parity.Harness.Synthetic.SyntheticPresets.Micro);
+        var (code, _, stderr) = ParityCli.Run("dump", "--side", "engine", "--model", model, "--prompt", "Hello, how are you?", "--out", temp.File("a"));
+        Assert.That(code, Is.Zero, stderr);
+        DumpEditor.Rewrite(temp.File("a"), temp.File("b"), (step, e, values, dump) =>
+        {
+            if (e.Key != "attn_out-1")
+            {
+                return null;
+            }
+
+            values[3] *= 1.5f;
+            return values;
+        });
+        var (same, _, _) = ParityCli.Run("diff", temp.File("a"), temp.File("a"), "--out", temp.File("r1"));
+        Assert.That(same, Is.Zero);
+        var (broken, stdout, _) = ParityCli.Run("diff", temp.File("b"), temp.File("a"), "--out", temp.File("r2"));
+        Assert.That(broken, Is.EqualTo(1));
+        Assert.That(stdout, Does.Contain("first failure: step 0, attn_out-1 (MUL_MAT)"));
+        Assert.That(File.ReadAllText(temp.File("r2/report.csv")), Does.Contain("attn_out-1"));
+    }
+
+    [Test]
+    public void Parity_diff_of_a_corrupt_dump_exits_2_naming_the_file()
+    {
+        using var temp = new TempDirectory();
+        var model = Models.Synthetic(Parity.Harness.Synthetic.SyntheticPresets.Micro);
+        ParityCli.Run("dump", "--side", "engine", "--model", model, "--tokens", "1,2,3", "--out", temp.File("a"));
+        var tensors = temp.File("a/step-0000/tensors.safetensors");
+        File.WriteAllBytes(tensors, File.ReadAllBytes(tensors)[..100]);
+        var (code, _, stderr) = ParityCli.Run("diff", temp.File("a"), temp.File("a"), "--out", temp.File("r"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("tensors.safetensors"));
+    }
+
     [Test]
     public void The_chat_template_wraps_the_prompt_the_same_way_on_both_sides()
     {
