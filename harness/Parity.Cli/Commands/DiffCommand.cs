@@ -22,7 +22,9 @@ public static class DiffCommand
         {
             var a = parse.GetValue(dumpA)!.FullName;
             var b = parse.GetValue(dumpB)!.FullName;
+            var started = System.Diagnostics.Stopwatch.StartNew();
             var diff = new DumpDiffer(report.Policy(parse)).Diff(a, b, new ImmediateProgress<string>(m => stderr.WriteLine($"[parity] {m}")));
+            stderr.WriteLine($"[parity] {DiffThroughput.Describe(a, b, started.Elapsed)}");
             var model = diff.ManifestB.Model.Path;
             return report.Report(parse, diff, parse.GetValue(output) ?? a, stdout, File.Exists(model) ? SpmTokenizer.Load(model) : null);
         });

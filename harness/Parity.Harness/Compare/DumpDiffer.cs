@@ -127,8 +127,11 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
             return diff with { Status = TensorStatus.NotCompared, Note = $"dtype {ea.DType} / {eb.DType}: raw bytes are not compared" };
         }
 
-        var fa = Floats(a, ea);
-        var fb = Floats(b, eb);
+        // F32 tensors are read straight from the map; only F16/BF16 are converted.
+        var ha = FloatData.Of(a, ea);
+        var hb = FloatData.Of(b, eb);
+        var fa = ha.Span;
+        var fb = hb.Span;
         var stem = eb.Name.Split('-')[0];
         ElementView view;
         if (stem is "kq" or "kq_soft_max" && ea.Ne[1] == eb.Ne[1] && ea.Ne[2] == eb.Ne[2])
@@ -166,16 +169,18 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
     }
 
     /// <summary>Both sides copied to the compared shape, masked cells zero, for the layout-transform search.</summary>
-    private static (float[] A, float[] B) Dense(float[] a, float[] b, ElementView view)
+    private static (float[] A, float[] B) Dense(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ElementView view)
     {
         var n = view.Ne[0] * view.Ne[1] * view.Ne[2] * view.Ne[3];
         var da = new float[n];
         var db = new float[n];
+        var ca = a.ToArray();
+        var cb = b.ToArray();
         view.ForEach((ia, ib, i0, i1, i2) =>
         {
             var o = i0 + (view.Ne[0] * (i1 + (view.Ne[1] * i2)));
-            da[o] = a[ia];
-            db[o] = b[ib];
+            da[o] = ca[ia];
+            db[o] = cb[ib];
         });
         return (da, db);
     }

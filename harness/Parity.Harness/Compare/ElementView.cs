@@ -34,6 +34,30 @@ public sealed class ElementView
     public static ElementView Attention(long nKv, long nTokens, long nHead, long rowA, long rowB, IReadOnlyList<int> positions) =>
         new([nKv, nTokens, nHead, 1], rowA, rowB, [.. positions], 0);
 
+    /// <summary>
+    /// Calls <paramref name="visit"/> once per compared run of a row: (start in A, start in B, length, i1, i2). Rows are
+    /// contiguous along ne[0], so kernels work on spans rather than per-element callbacks.
+    /// </summary>
+    public void ForEachRow(Action<long, long, long, long, long> visit)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        for (long i3 = 0; i3 < Ne[3]; i3++)
+        {
+            for (long i2 = 0; i2 < Ne[2]; i2++)
+            {
+                for (long i1 = 0; i1 < Ne[1]; i1++)
+                {
+                    var row = ((i3 * Ne[2]) + i2) * Ne[1] + i1;
+                    var visible = _positions is null ? Ne[0] : Math.Min(Ne[0], _positions[(int)i1] + 1 - _firstPosition);
+                    if (visible > 0)
+                    {
+                        visit(row * _strideA, row * _strideB, visible, i1, i2);
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>Calls <paramref name="visit"/> with (index in A, index in B, i0, i1, i2) for every compared element.</summary>
     public void ForEach(Action<long, long, long, long, long> visit)
     {

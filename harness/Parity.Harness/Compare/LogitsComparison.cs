@@ -57,10 +57,31 @@ public sealed record LogitsComparison(
         return best;
     }
 
+    /// <summary>Indices of the k largest values, largest first (ties to the lower index), in one pass.</summary>
     private static int[] TopK(ReadOnlySpan<float> x, int k)
     {
-        var copy = x.ToArray();
-        return [.. Enumerable.Range(0, copy.Length).OrderByDescending(i => copy[i]).ThenBy(i => i).Take(k)];
+        var top = new List<int>(k + 1);
+        for (var i = 0; i < x.Length; i++)
+        {
+            if (top.Count == k && x[i] <= x[top[^1]])
+            {
+                continue;
+            }
+
+            var at = top.Count;
+            while (at > 0 && x[i] > x[top[at - 1]])
+            {
+                at--;
+            }
+
+            top.Insert(at, i);
+            if (top.Count > k)
+            {
+                top.RemoveAt(k);
+            }
+        }
+
+        return [.. top];
     }
 
     /// <summary>KL(P || Q) with P = softmax(p), Q = softmax(q), in nats, accumulated in double.</summary>

@@ -18,14 +18,14 @@ public static class TensorComparer
                 var ap = pa;
                 var bp = pb;
                 long lenA = a.Length, lenB = b.Length;
-                view.ForEach((ia, ib, i0, i1, i2) =>
+                view.ForEachRow((startA, startB, length, i1, i2) =>
                 {
-                    if (ia >= lenA || ib >= lenB)
+                    if (startA + length > lenA || startB + length > lenB)
                     {
-                        throw new InvalidDataException($"element ({i0}, {i1}, {i2}) lies outside the data ({lenA} and {lenB} elements)");
+                        throw new InvalidDataException($"row ({i1}, {i2}) lies outside the data ({lenA} and {lenB} elements)");
                     }
 
-                    acc.Add(ap[ia], bp[ib], i0, i1, i2, atol, rtol);
+                    acc.AddRow(new ReadOnlySpan<float>(ap + startA, (int)length), new ReadOnlySpan<float>(bp + startB, (int)length), i1, i2, atol, rtol);
                 });
             }
         }
@@ -41,7 +41,7 @@ public static class TensorComparer
         private double _sumSqB;
         private double _dot;
         private double _sumAbsErr;
-        private double _maxAbsErr = -1;
+        private double _maxAbsErr;
         private long[] _maxAt = [0, 0, 0];
         private double _maxRel;
         private long _outside;
@@ -56,54 +56,85 @@ public static class TensorComparer
         private long _infA;
         private long _infB;
 
-        public void Add(double a, double b, long i0, long i1, long i2, double atol, double rtol)
+        /// <summary>One row, with every running value in a local so the loop runs from registers.</summary>
+        public void AddRow(ReadOnlySpan<float> a, ReadOnlySpan<float> b, long i1, long i2, double atol, double rtol)
         {
-            _n++;
-            if (double.IsNaN(a))
+            double sumSqErr = 0, sumSqA = 0, sumSqB = 0, dot = 0, sumAbsErr = 0, sumA = 0, sumB = 0;
+            double minA = _minA, maxA = _maxA, minB = _minB, maxB = _maxB, maxRel = _maxRel, maxAbs = _maxAbsErr;
+            long outside = 0, maxAt = -1;
+            var nonFinite = false;
+            for (var i = 0; i < a.Length; i++)
             {
-                _nanA++;
-            }
-            else if (double.IsInfinity(a))
-            {
-                _infA++;
+                double x = a[i];
+                double y = b[i];
+                var d = x - y;
+                var ad = d < 0 ? -d : d;
+                var ay = y < 0 ? -y : y;
+                sumSqErr += d * d;
+                sumSqA += x * x;
+                sumSqB += y * y;
+                dot += x * y;
+                sumAbsErr += ad;
+                sumA += x;
+                sumB += y;
+                minA = x < minA ? x : minA;
+                maxA = x > maxA ? x : maxA;
+                minB = y < minB ? y : minB;
+                maxB = y > maxB ? y : maxB;
+                if (ad > maxAbs)
+                {
+                    maxAbs = ad;
+                    maxAt = i;
+                }
+
+                if (ay > 1e-30 && ad > maxRel * ay)
+                {
+                    maxRel = ad / ay;
+                }
+
+                if (!(ad <= atol + (rtol * ay)))
+                {
+                    outside++;
+                    nonFinite |= !double.IsFinite(d);
+                }
             }
 
-            if (double.IsNaN(b))
+            _n += a.Length;
+            _sumSqErr += sumSqErr;
+            _sumSqA += sumSqA;
+            _sumSqB += sumSqB;
+            _dot += dot;
+            _sumAbsErr += sumAbsErr;
+            _sumA += sumA;
+            _sumB += sumB;
+            (_minA, _maxA, _minB, _maxB, _maxRel) = (minA, maxA, minB, maxB, maxRel);
+            _outside += outside;
+            if (maxAt >= 0)
             {
-                _nanB++;
-            }
-            else if (double.IsInfinity(b))
-            {
-                _infB++;
-            }
-
-            var d = a - b;
-            var ad = Math.Abs(d);
-            _sumSqErr += d * d;
-            _sumSqA += a * a;
-            _sumSqB += b * b;
-            _dot += a * b;
-            _sumAbsErr += ad;
-            _sumA += a;
-            _sumB += b;
-            _minA = Math.Min(_minA, a);
-            _maxA = Math.Max(_maxA, a);
-            _minB = Math.Min(_minB, b);
-            _maxB = Math.Max(_maxB, b);
-            if (ad > _maxAbsErr || double.IsNaN(ad))
-            {
-                _maxAbsErr = ad;
-                _maxAt = [i0, i1, i2];
+                _maxAbsErr = maxAbs;
+                _maxAt = [maxAt, i1, i2];
             }
 
-            if (Math.Abs(b) > 1e-30)
+            if (nonFinite)
             {
-                _maxRel = Math.Max(_maxRel, ad / Math.Abs(b));
+                CountNonFinite(a, b, i1, i2);
             }
+        }
 
-            if (!(ad <= atol + (rtol * Math.Abs(b))))
+        /// <summary>Rare path: NaN and Inf counts, and a NaN error location (NaN never compares greater).</summary>
+        private void CountNonFinite(ReadOnlySpan<float> a, ReadOnlySpan<float> b, long i1, long i2)
+        {
+            for (var i = 0; i < a.Length; i++)
             {
-                _outside++;
+                _nanA += float.IsNaN(a[i]) ? 1 : 0;
+                _infA += float.IsInfinity(a[i]) ? 1 : 0;
+                _nanB += float.IsNaN(b[i]) ? 1 : 0;
+                _infB += float.IsInfinity(b[i]) ? 1 : 0;
+                if (float.IsNaN(a[i] - b[i]) && !double.IsNaN(_maxAbsErr))
+                {
+                    _maxAbsErr = double.NaN;
+                    _maxAt = [i, i1, i2];
+                }
             }
         }
 

@@ -22,6 +22,18 @@ public sealed class MetricsTests
     }
 
     [Test]
+    public void NaN_and_Inf_are_counted_and_fail_every_bound()
+    {
+        float[] b = [1, 2, 3, 4];
+        float[] a = [1, float.NaN, float.PositiveInfinity, 4];
+        var m = TensorComparer.Compare(a, b, ElementView.Identity([4, 1, 1, 1]));
+        Assert.That((m.A.NaN, m.A.Inf, m.B.NaN, m.B.Inf), Is.EqualTo((1L, 1L, 0L, 0L)));
+        Assert.That(m.MaxAbsErrorAt, Is.EqualTo(new long[] { 1, 0, 0 }), "the NaN is where the error is");
+        var rule = new ToleranceRule { Pattern = "*", Max = 1e3, Reason = "test" };
+        Assert.That(rule.Passes(m), Is.False);
+    }
+
+    [Test]
     public void Attention_views_skip_kv_padding_and_masked_cells()
     {
         // 2 tokens at positions 0 and 1, 1 head; A has 2 cells per row, B is padded to 4.
