@@ -63,29 +63,35 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
 
         var reverseAliases = map.Aliases.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
         var usedA = new HashSet<string>(StringComparer.Ordinal);
-        var diffs = new List<TensorDiff>();
-        foreach (var eb in b.Tensors)
+        var slots = new TensorDiff?[b.Tensors.Count];
+        var pairs = new List<(int Slot, DumpTensorEntry A, DumpTensorEntry B)>();
+        for (var i = 0; i < b.Tensors.Count; i++)
         {
+            var eb = b.Tensors[i];
             var keyA = reverseAliases.TryGetValue(eb.Key, out var alias) ? alias : eb.Key;
-            var ignored = map.IgnoreReason(eb.Name);
-            if (!a.TryGet(keyA, out var ea))
+            if (a.TryGet(keyA, out var ea))
             {
-                diffs.Add(new TensorDiff
-                {
-                    Key = eb.Key,
-                    Name = eb.Name,
-                    Op = eb.Op,
-                    Layer = eb.Layer,
-                    NeB = eb.Ne,
-                    Status = ignored is null ? TensorStatus.OnlyInB : TensorStatus.NotCompared,
-                    Note = ignored ?? "only in B",
-                });
+                usedA.Add(ea.Key);
+                pairs.Add((i, ea, eb));
                 continue;
             }
 
-            usedA.Add(ea.Key);
-            diffs.Add(Compare(ea, eb, a, b, manifest, weightType, kv));
+            var ignored = map.IgnoreReason(eb.Name);
+            slots[i] = new TensorDiff
+            {
+                Key = eb.Key,
+                Name = eb.Name,
+                Op = eb.Op,
+                Layer = eb.Layer,
+                NeB = eb.Ne,
+                Status = ignored is null ? TensorStatus.OnlyInB : TensorStatus.NotCompared,
+                Note = ignored ?? "only in B",
+            };
         }
+
+        // Pairs are independent reads of two memory maps: compare them on every core, keep graph order in the slots.
+        Parallel.ForEach(pairs, p => slots[p.Slot] = Compare(p.A, p.B, a, b, manifest, weightType, kv));
+        var diffs = new List<TensorDiff>(slots.Select(d => d!));
 
         foreach (var ea in a.Tensors.Where(e => !usedA.Contains(e.Key)))
         {

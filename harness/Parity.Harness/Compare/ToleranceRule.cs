@@ -9,6 +9,8 @@ namespace Parity.Harness.Compare;
 /// </summary>
 public sealed record ToleranceRule
 {
+    private Regex? _glob;
+
     public required string Pattern { get; init; }
 
     public IReadOnlyList<string>? WeightTypes { get; init; }
@@ -25,7 +27,7 @@ public sealed record ToleranceRule
     public required string Reason { get; init; }
 
     public bool Matches(string name, string weightType, string kvCache) =>
-        Glob(Pattern).IsMatch(name)
+        (_glob ??= Glob(Pattern)).IsMatch(name)
         && (WeightTypes is null || WeightTypes.Contains(weightType, StringComparer.OrdinalIgnoreCase))
         && (KvCache is null || KvCache.Contains(kvCache, StringComparer.OrdinalIgnoreCase));
 

@@ -21,12 +21,50 @@ public sealed class MetricsTests
         Assert.That(m.B.Rms, Is.EqualTo(Math.Sqrt(91.0 / 6)).Within(1e-12));
     }
 
+    /// <summary>The vector path against the scalar reference at every row length 0..100 (every tail).</summary>
     [Test]
-    public void NaN_and_Inf_are_counted_and_fail_every_bound()
+    public void The_vector_comparer_matches_the_scalar_reference_for_every_row_length()
     {
-        float[] b = [1, 2, 3, 4];
-        float[] a = [1, float.NaN, float.PositiveInfinity, 4];
-        var m = TensorComparer.Compare(a, b, ElementView.Identity([4, 1, 1, 1]));
+        var rng = new Random(7);
+        for (var length = 0; length <= 100; length++)
+        {
+            var b = Enumerable.Range(0, length * 3).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+            var a = b.Select(x => x + (float)(rng.NextDouble() * 1e-3)).ToArray();
+            var view = ElementView.Identity([length, 3, 1, 1]);
+            var vector = TensorComparer.Compare(a, b, view);
+            TensorComparer.ForceScalar = true;
+            TensorMetrics scalar;
+            try
+            {
+                scalar = TensorComparer.Compare(a, b, view);
+            }
+            finally
+            {
+                TensorComparer.ForceScalar = false;
+            }
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(vector.Nmse, Is.EqualTo(scalar.Nmse).Within(1e-12 * Math.Max(1e-30, scalar.Nmse)), $"length {length}");
+                Assert.That(vector.Cosine, Is.EqualTo(scalar.Cosine).Within(1e-12), $"length {length}");
+                Assert.That(vector.MaxAbsError, Is.EqualTo(scalar.MaxAbsError), $"length {length}");
+                Assert.That(vector.MaxAbsErrorAt, Is.EqualTo(scalar.MaxAbsErrorAt), $"length {length}");
+                Assert.That(vector.MaxRelError, Is.EqualTo(scalar.MaxRelError), $"length {length}");
+                Assert.That(vector.OutsideAtolRtol, Is.EqualTo(scalar.OutsideAtolRtol), $"length {length}");
+                Assert.That((vector.A.Min, vector.A.Max, vector.B.Min, vector.B.Max), Is.EqualTo((scalar.A.Min, scalar.A.Max, scalar.B.Min, scalar.B.Max)), $"length {length}");
+            });
+        }
+    }
+
+    [TestCase(4)]
+    [TestCase(20)]
+    public void NaN_and_Inf_are_counted_and_fail_every_bound(int length)
+    {
+        var b = Enumerable.Range(1, length).Select(i => (float)i).ToArray();
+        var a = (float[])b.Clone();
+        a[1] = float.NaN;
+        a[2] = float.PositiveInfinity;
+        var m = TensorComparer.Compare(a, b, ElementView.Identity([length, 1, 1, 1]));
         Assert.That((m.A.NaN, m.A.Inf, m.B.NaN, m.B.Inf), Is.EqualTo((1L, 1L, 0L, 0L)));
         Assert.That(m.MaxAbsErrorAt, Is.EqualTo(new long[] { 1, 0, 0 }), "the NaN is where the error is");
         var rule = new ToleranceRule { Pattern = "*", Max = 1e3, Reason = "test" };
