@@ -43,6 +43,21 @@ public sealed class LlamaCppDumpTests
     }
 
     [Test]
+    public void Parity_dump_on_the_command_line_records_the_ids_parity_tokenize_prints()
+    {
+        var dir = _temp.File("cli-run");
+        var (code, _, stderr) = ParityCli.Run("dump", "--side", "llama.cpp", "--preset", "tinyllama-mini", "--prompt", Prompt, "--out", dir);
+        Assert.That(code, Is.Zero, stderr);
+        var (tokCode, tokens, _) = ParityCli.Run("tokenize", "--side", "llama.cpp", "--model", _model, Prompt);
+        Assert.That(tokCode, Is.Zero);
+        var run = DumpRun.Open(dir);
+        Assert.That(string.Join(' ', run.Manifest.Prompt.Tokens), Is.EqualTo(tokens.Trim()));
+        var (engineCode, engineTokens, _) = ParityCli.Run("tokenize", "--side", "engine", "--model", _model, Prompt);
+        Assert.That(engineCode, Is.Zero);
+        Assert.That(engineTokens, Is.EqualTo(tokens), "both sides print the same format and, here, the same ids");
+    }
+
+    [Test]
     public void Every_layer_has_every_named_tensor_and_the_output_has_one_row_per_token()
     {
         using var step = DumpRun.Open(_dump.RunDirectory).OpenStep(0);
