@@ -89,18 +89,7 @@ public sealed class LlamaModel : IDisposable
             var layer = Weights.Layers[il];
 
             // attention norm
-            for (var t = 0; t < n; t++)
-            {
-                RmsNorm.Normalize(inpL.Slice(t * E, E), c.RmsEps, cur.Slice(t * E, E));
-            }
-
-            Trace(sink, _names.Norm[il], "RMS_NORM", cur, E, n);
-            for (var t = 0; t < n; t++)
-            {
-                RmsNorm.MultiplyByWeight(cur.Slice(t * E, E), layer.AttnNorm, cur.Slice(t * E, E));
-            }
-
-            Trace(sink, _names.AttnNorm[il], "MUL", cur, E, n);
+            Norm(inpL, layer.AttnNorm, cur, n, _names.Norm[il], _names.AttnNorm[il], sink);
 
             // self-attention
             Attention(il, layer, cur, n, pos0, sink);
@@ -111,18 +100,7 @@ public sealed class LlamaModel : IDisposable
             Trace(sink, _names.FfnInp[il], "ADD", ffnInp, E, n);
 
             // feed-forward norm
-            for (var t = 0; t < n; t++)
-            {
-                RmsNorm.Normalize(ffnInp.Slice(t * E, E), c.RmsEps, cur.Slice(t * E, E));
-            }
-
-            Trace(sink, _names.Norm[il], "RMS_NORM", cur, E, n);
-            for (var t = 0; t < n; t++)
-            {
-                RmsNorm.MultiplyByWeight(cur.Slice(t * E, E), layer.FfnNorm, cur.Slice(t * E, E));
-            }
-
-            Trace(sink, _names.FfnNorm[il], "MUL", cur, E, n);
+            Norm(ffnInp, layer.FfnNorm, cur, n, _names.Norm[il], _names.FfnNorm[il], sink);
 
             FeedForward(il, layer, cur, n, sink);
 
@@ -132,18 +110,7 @@ public sealed class LlamaModel : IDisposable
         }
 
         // output norm and LM head
-        for (var t = 0; t < n; t++)
-        {
-            RmsNorm.Normalize(inpL.Slice(t * E, E), c.RmsEps, cur.Slice(t * E, E));
-        }
-
-        Trace(sink, "norm", "RMS_NORM", cur, E, n);
-        for (var t = 0; t < n; t++)
-        {
-            RmsNorm.MultiplyByWeight(cur.Slice(t * E, E), Weights.OutputNorm, cur.Slice(t * E, E));
-        }
-
-        Trace(sink, "result_norm", "MUL", cur, E, n);
+        Norm(inpL, Weights.OutputNorm, cur, n, "norm", "result_norm", sink);
         var logits = s.Logits.AsSpan(0, n * c.NVocab);
         _matmul.Compute(Weights.Output, cur, n, logits);
         Trace(sink, "result_output", "MUL_MAT", logits, c.NVocab, n);
@@ -270,6 +237,24 @@ public sealed class LlamaModel : IDisposable
         Trace(sink, _names.KqvOut[il], "CONT", kqvOut, E, n);
         _matmul.Compute(layer.Wo, kqvOut, n, s.AttnOut.AsSpan(0, n * E));
         Trace(sink, _names.AttnOut[il], "MUL_MAT", s.AttnOut.AsSpan(0, n * E), E, n);
+    }
+
+    /// <summary>RMSNorm of every token, then the weight multiply: two nodes in llama.cpp's graph, traced as such.</summary>
+    private void Norm(ReadOnlySpan<float> x, float[] weight, Span<float> cur, int n, string normName, string mulName, ITensorSink? sink)
+    {
+        var E = Config.NEmbd;
+        for (var t = 0; t < n; t++)
+        {
+            RmsNorm.Normalize(x.Slice(t * E, E), Config.RmsEps, cur.Slice(t * E, E));
+        }
+
+        Trace(sink, normName, "RMS_NORM", cur, E, n);
+        for (var t = 0; t < n; t++)
+        {
+            RmsNorm.MultiplyByWeight(cur.Slice(t * E, E), weight, cur.Slice(t * E, E));
+        }
+
+        Trace(sink, mulName, "MUL", cur, E, n);
     }
 
     /// <summary>SwiGLU feed-forward: down(silu(gate(x)) * up(x)).</summary>

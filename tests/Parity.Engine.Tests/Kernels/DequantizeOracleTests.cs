@@ -5,6 +5,8 @@ using Parity.Engine.Tests.Support;
 using Parity.Gguf;
 using Parity.Harness.Synthetic;
 
+using Parity.Tests.Support;
+
 namespace Parity.Engine.Tests.Kernels;
 
 /// <summary>
@@ -34,7 +36,7 @@ public sealed class DequantizeOracleTests
     [TestCase("Q6_K")]
     public async Task Every_tensor_of_stories260K_dequantizes_bit_exactly_as_ggml(string type)
     {
-        var source = Fixtures.Require("models/stories260K.gguf");
+        var source = SharedFixtures.Require("models/stories260K.gguf");
         var model = await EngineTestModels.Cache.QuantizeAsync(source, type);
         await AssertBitExact(model);
     }

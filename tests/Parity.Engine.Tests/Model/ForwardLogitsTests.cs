@@ -3,6 +3,8 @@ using Parity.Engine.Tests.Support;
 using Parity.Harness.Runner;
 using Parity.Harness.Synthetic;
 
+using Parity.Tests.Support;
+
 namespace Parity.Engine.Tests.Model;
 
 /// <summary>The engine's logits against llama.cpp's (F32 KV cache, so both compute attention in F32).</summary>
@@ -48,7 +50,7 @@ public sealed class ForwardLogitsTests
     [Test]
     public async Task Stories260K_greedy_generation_from_bos_matches_llama_cpp_for_200_tokens()
     {
-        var path = Fixtures.Require("models/stories260K.gguf");
+        var path = SharedFixtures.Require("models/stories260K.gguf");
         const int steps = 200;
         var reference = await EngineTestModels.Runner.LogitsAsync(path, [1], steps, Path.GetTempFileName(), F32Cache);
 

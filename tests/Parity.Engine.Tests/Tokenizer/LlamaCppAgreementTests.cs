@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text;
 using Parity.Engine.Tokenizer;
 
+using Parity.Tests.Support;
+
 namespace Parity.Engine.Tests.Tokenizer;
 
 /// <summary>
@@ -111,7 +113,7 @@ public sealed class LlamaCppAgreementTests
 
     internal static string ModelPath(string vocabulary) => vocabulary switch
     {
-        "llama-spm" => TokenizerFixtures.Require(TokenizerFixtures.LlamaSpmVocab),
+        "llama-spm" => SharedFixtures.Require(TokenizerPaths.LlamaSpmVocab),
         "synthetic micro" => TokenizerModels.Micro,
         "phi-3 edge" => TokenizerModels.Phi3,
         "modern-bert edge" => TokenizerModels.ModernBert,

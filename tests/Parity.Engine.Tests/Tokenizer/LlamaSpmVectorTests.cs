@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using Parity.Engine.Tokenizer;
 
+using Parity.Tests.Support;
+
 namespace Parity.Engine.Tests.Tokenizer;
 
 /// <summary>
@@ -13,18 +15,18 @@ public sealed class LlamaSpmVectorTests
 {
     private const string Separator = "\n__ggml_vocab_test__\n";
 
-    private static readonly Lazy<SpmTokenizer> Tokenizer = new(() => SpmTokenizer.Load(TokenizerFixtures.Require(TokenizerFixtures.LlamaSpmVocab)));
+    private static readonly Lazy<SpmTokenizer> Tokenizer = new(() => SpmTokenizer.Load(SharedFixtures.Require(TokenizerPaths.LlamaSpmVocab)));
 
     public static IEnumerable<TestCaseData> Vectors()
     {
-        if (TokenizerFixtures.Directory is not { } root || !File.Exists(Path.Combine(root, TokenizerFixtures.LlamaSpmVocab + ".inp")))
+        if (SharedFixtures.Directory is not { } root || !File.Exists(Path.Combine(root, TokenizerPaths.LlamaSpmVocab + ".inp")))
         {
             // Still one case, so the run reports why the vectors were skipped.
             yield return new TestCaseData(-1, string.Empty, string.Empty).SetName("llama-spm vectors (shared fixtures absent)");
             yield break;
         }
 
-        var vocab = Path.Combine(root, TokenizerFixtures.LlamaSpmVocab);
+        var vocab = Path.Combine(root, TokenizerPaths.LlamaSpmVocab);
         var inputs = File.ReadAllText(vocab + ".inp", Encoding.UTF8).Split(Separator);
         var outputs = File.ReadAllLines(vocab + ".out");
         for (var i = 0; i < outputs.Length; i++)
@@ -37,7 +39,7 @@ public sealed class LlamaSpmVectorTests
     [TestCaseSource(nameof(Vectors))]
     public void Tokenizes_like_llama_cpp(int index, string input, string expected)
     {
-        TokenizerFixtures.Require(TokenizerFixtures.LlamaSpmVocab);
+        SharedFixtures.Require(TokenizerPaths.LlamaSpmVocab);
 
         var tokens = Tokenizer.Value.Tokenize(input, addSpecial: false, parseSpecial: false);
 
@@ -47,7 +49,7 @@ public sealed class LlamaSpmVectorTests
     [Test]
     public void The_vector_files_hold_46_cases()
     {
-        var path = TokenizerFixtures.Require(TokenizerFixtures.LlamaSpmVocab);
+        var path = SharedFixtures.Require(TokenizerPaths.LlamaSpmVocab);
         Assert.That(File.ReadAllLines(path + ".out"), Has.Length.EqualTo(46));
         Assert.That(File.ReadAllText(path + ".inp", Encoding.UTF8).Split(Separator), Has.Length.EqualTo(47), "each case ends with the separator, so the split leaves an empty tail");
     }

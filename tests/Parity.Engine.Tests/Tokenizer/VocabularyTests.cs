@@ -2,6 +2,8 @@ using Parity.Engine.Tokenizer;
 using Parity.Gguf;
 using Parity.Harness.Synthetic;
 
+using Parity.Tests.Support;
+
 namespace Parity.Engine.Tests.Tokenizer;
 
 /// <summary>Reading vocabularies: defaults, attributes, the load-time rules, and clear refusals.</summary>
@@ -28,7 +30,7 @@ public sealed class VocabularyTests
     [Test]
     public void The_llama_spm_fixture_reads_with_its_32000_tokens()
     {
-        var vocab = Vocabulary.Load(TokenizerFixtures.Require(TokenizerFixtures.LlamaSpmVocab));
+        var vocab = Vocabulary.Load(SharedFixtures.Require(TokenizerPaths.LlamaSpmVocab));
 
         Assert.That(vocab.Count, Is.EqualTo(32000));
         Assert.That(vocab.Tokens[29871], Is.EqualTo("\u2581"));
@@ -62,7 +64,7 @@ public sealed class VocabularyTests
     [Test]
     public void A_bpe_vocabulary_is_refused_naming_the_file_and_the_model()
     {
-        using var temp = new TokenizerTempDirectory();
+        using var temp = new TempDirectory();
         var path = temp.File("gpt2.gguf");
         new GgufWriter()
             .Add(GgufKeys.Architecture, GgufValue.Of("llama"))
@@ -79,7 +81,7 @@ public sealed class VocabularyTests
     [Test]
     public void The_deepseek_fixture_is_refused_as_gpt2()
     {
-        var path = TokenizerFixtures.Require("tokenizer/ggml-vocab-deepseek-coder.gguf");
+        var path = SharedFixtures.Require("tokenizer/ggml-vocab-deepseek-coder.gguf");
 
         var e = Assert.Throws<VocabularyException>(() => SpmTokenizer.Load(path));
 
@@ -89,7 +91,7 @@ public sealed class VocabularyTests
     [Test]
     public void A_vocabulary_key_of_the_wrong_type_is_refused_as_llama_cpp_refuses_it()
     {
-        using var temp = new TokenizerTempDirectory();
+        using var temp = new TempDirectory();
         var path = temp.File("bad-bos.gguf");
         new GgufWriter()
             .Add(GgufKeys.TokenizerModel, GgufValue.Of("llama"))
@@ -105,7 +107,7 @@ public sealed class VocabularyTests
     [Test]
     public void Empty_tokens_are_renamed_and_a_missing_token_list_is_named()
     {
-        using var temp = new TokenizerTempDirectory();
+        using var temp = new TempDirectory();
         var renamed = temp.File("empty.gguf");
         new GgufWriter()
             .Add(GgufKeys.TokenizerModel, GgufValue.Of("llama"))
