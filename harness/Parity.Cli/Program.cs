@@ -24,6 +24,7 @@ public static class Program
             DumpCommand.Create(stdout),
             DiffCommand.Create(stdout, stderr),
             RunCommand.Create(stdout, stderr),
+            GenerateCommand.Create(stdout),
         };
 
         var parsed = root.Parse(args);
