@@ -25,6 +25,7 @@ public static class Program
             DiffCommand.Create(stdout, stderr),
             RunCommand.Create(stdout, stderr),
             GenerateCommand.Create(stdout),
+            BenchCommand.Create(stdout, stderr),
         };
 
         var parsed = root.Parse(args);

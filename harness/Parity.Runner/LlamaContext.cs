@@ -43,8 +43,14 @@ internal sealed unsafe class LlamaContext : IDisposable
 
     public int ContextSize { get; }
 
-    /// <summary>Decodes <paramref name="tokens"/> at positions starting at <paramref name="firstPosition"/>, logits for all.</summary>
-    public void Decode(ReadOnlySpan<int> tokens, int firstPosition)
+    /// <summary>Empties the KV cache, so the next decode starts at position 0.</summary>
+    public void ClearMemory() => LlamaApi.llama_memory_clear(LlamaApi.llama_get_memory(Handle), true);
+
+    /// <summary>
+    /// Decodes <paramref name="tokens"/> at positions starting at <paramref name="firstPosition"/>, with logits for every
+    /// position (what a dump needs) or for the last only (what an application does, and what a benchmark measures).
+    /// </summary>
+    public void Decode(ReadOnlySpan<int> tokens, int firstPosition, bool allLogits = true)
     {
         if (tokens.Length > _batchCapacity)
         {
@@ -64,7 +70,7 @@ internal sealed unsafe class LlamaContext : IDisposable
             b.Pos[i] = firstPosition + i;
             b.NSeqId[i] = 1;
             b.SeqId[i][0] = 0;
-            b.Logits[i] = 1;
+            b.Logits[i] = allLogits || i == tokens.Length - 1 ? (sbyte)1 : (sbyte)0;
         }
 
         var rc = LlamaApi.llama_decode(Handle, b);

@@ -24,6 +24,7 @@ public static class Program
             LogitsVerb.Create(),
             GraphVerb.Create(),
             DumpVerb.Create(),
+            BenchVerb.Create(),
         };
 
         var parse = root.Parse(args);

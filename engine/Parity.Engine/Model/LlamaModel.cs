@@ -58,9 +58,11 @@ public sealed class LlamaModel : IDisposable
 
     /// <summary>
     /// Runs <paramref name="tokens"/> at positions <c>Past .. Past + n - 1</c> through the model, appending their keys
-    /// and values to the cache, and returns the logits of every token, [n][n_vocab].
+    /// and values to the cache, and returns the logits of every token, [n][n_vocab] — or, with
+    /// <paramref name="allLogits"/> false, of the last token only (the LM head then runs for one row, as llama.cpp's
+    /// graph does when only the last output is requested).
     /// </summary>
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<int> tokens, ITensorSink? sink = null)
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<int> tokens, ITensorSink? sink = null, bool allLogits = true)
     {
         var c = Config;
         var s = State;
@@ -109,11 +111,13 @@ public sealed class LlamaModel : IDisposable
             Trace(sink, _names.LOut[il], "ADD", inpL, E, n);
         }
 
-        // output norm and LM head
-        Norm(inpL, Weights.OutputNorm, cur, n, "norm", "result_norm", sink);
-        var logits = s.Logits.AsSpan(0, n * c.NVocab);
-        _matmul.Compute(Weights.Output, cur, n, logits);
-        Trace(sink, "result_output", "MUL_MAT", logits, c.NVocab, n);
+        // output norm and LM head (for the last row only when that is all that is asked)
+        var rows = allLogits ? n : 1;
+        var last = inpL[((n - rows) * E)..];
+        Norm(last, Weights.OutputNorm, cur, rows, "norm", "result_norm", sink);
+        var logits = s.Logits.AsSpan(0, rows * c.NVocab);
+        _matmul.Compute(Weights.Output, cur, rows, logits);
+        Trace(sink, "result_output", "MUL_MAT", logits, c.NVocab, rows);
 
         s.Past = pos0 + n;
         return logits;

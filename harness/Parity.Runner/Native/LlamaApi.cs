@@ -89,6 +89,12 @@ internal static unsafe partial class LlamaApi
     [LibraryImport(L)]
     public static partial uint llama_n_ctx(IntPtr context);
 
+    [LibraryImport(L)]
+    public static partial IntPtr llama_get_memory(IntPtr context);
+
+    [LibraryImport(L)]
+    public static partial void llama_memory_clear(IntPtr memory, [MarshalAs(UnmanagedType.U1)] bool data);
+
     [LibraryImport(L, StringMarshalling = StringMarshalling.Utf8)]
     public static partial uint llama_model_quantize(string input, string output, LlamaModelQuantizeParams* parameters);
 

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Parity.Harness.Bench;
+
+namespace Parity.Cli.Commands;
+
+/// <summary>
+/// <c>parity bench</c>: prompt-processing and generation tokens/s of the engine and of llama.cpp on the same model and
+/// threads, interleaved repetitions, with the engine/llama.cpp ratio.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var source = new ModelSource("Q4_K_M", "tinyllama-mini");
+        var threads = new Option<string>("--threads") { Description = "Thread counts, comma-separated", DefaultValueFactory = _ => "1,2" };
+        var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length", DefaultValueFactory = _ => 64 };
+        var genTokens = new Option<int>("--gen-tokens") { Description = "Tokens generated one at a time", DefaultValueFactory = _ => 16 };
+        var reps = new Option<int>("--reps") { Description = "Repetitions per side and thread count", DefaultValueFactory = _ => 3 };
+        var format = new Option<string>("--format") { Description = "table, json or md", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json", "md");
+        var command = new Command("bench", "Measure engine and llama.cpp speed side by side") { threads, promptTokens, genTokens, reps, format };
+        source.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
+            var options = new BenchOptions
+            {
+                ModelPath = model,
+                Threads = [.. parse.GetValue(threads)!.Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))],
+                PromptTokens = parse.GetValue(promptTokens),
+                GenTokens = parse.GetValue(genTokens),
+                Reps = parse.GetValue(reps),
+            };
+            var results = await Benchmark.RunAsync(options, CommonOptions.Runner(parse), new ImmediateProgress<string>(m => stderr.WriteLine($"[parity] bench {m}")), ct).ConfigureAwait(false);
+            var inv = CultureInfo.InvariantCulture;
+            if (parse.GetValue(format) == "json")
+            {
+                await stdout.WriteLineAsync(JsonSerializer.Serialize(results.Select(r => new { r.Side, r.Threads, r.PromptTokensPerSecond, r.GenTokensPerSecond, promptMedian = r.PromptMedian, genMedian = r.GenMedian }))).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
+            var sep = parse.GetValue(format) == "md" ? " | " : "  ";
+            await stdout.WriteLineAsync($"{Path.GetFileName(model)}: {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max)").ConfigureAwait(false);
+            await stdout.WriteLineAsync(string.Join(sep, "threads", "side     ", "prompt tok/s        ", "gen tok/s           ", "engine/llama.cpp pp", "tg")).ConfigureAwait(false);
+            foreach (var group in results.GroupBy(r => r.Threads))
+            {
+                var engine = group.Single(r => r.Side == "engine");
+                var llama = group.Single(r => r.Side == "llama.cpp");
+                foreach (var r in new[] { engine, llama })
+                {
+                    var ratio = r == engine ? string.Create(inv, $"{engine.PromptMedian / llama.PromptMedian:F2}x{sep}{engine.GenMedian / llama.GenMedian:F2}x") : string.Empty;
+                    await stdout.WriteLineAsync(string.Create(inv, $"{r.Threads,7}{sep}{r.Side,-9}{sep}{r.PromptMedian,8:F1} ({r.PromptTokensPerSecond.Min(),7:F1}-{r.PromptTokensPerSecond.Max(),7:F1}){sep}{r.GenMedian,8:F1} ({r.GenTokensPerSecond.Min(),7:F1}-{r.GenTokensPerSecond.Max(),7:F1}){sep}{ratio}")).ConfigureAwait(false);
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

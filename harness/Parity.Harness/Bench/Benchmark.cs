@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Parity.Engine.Model;
+using Parity.Harness.Runner;
+
+namespace Parity.Harness.Bench;
+
+/// <summary>
+/// Engine and llama.cpp on the same model, prompt length and threads, repetitions interleaved (engine, llama.cpp,
+/// engine, ...) so machine noise hits both. The engine runs in this process; llama.cpp through the runner, which
+/// times itself (process start and model load are excluded on both sides).
+/// </summary>
+public static class Benchmark
+{
+    public static async Task<IReadOnlyList<BenchResult>> RunAsync(BenchOptions options, LlamaCppRunner runner, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(runner);
+        var results = new List<BenchResult>();
+        foreach (var threads in options.Threads)
+        {
+            var engine = (pp: new List<double>(), tg: new List<double>());
+            var llama = (pp: new List<double>(), tg: new List<double>());
+            using var model = LlamaModel.Load(options.ModelPath, new EngineOptions
+            {
+                Threads = threads,
+                MaxBatch = options.PromptTokens,
+                ContextSize = (options.PromptTokens + options.GenTokens + 255) / 256 * 256,
+                KvCache = KvCacheType.F16,
+            });
+            var prompt = Parity.Runner.BenchTokens.Prompt(options.PromptTokens, model.Config.NVocab);
+            Engine(model, prompt, options.GenTokens); // warm-up: JIT and page faults
+            for (var rep = 0; rep < options.Reps; rep++)
+            {
+                progress?.Report($"threads {threads}, repetition {rep + 1}/{options.Reps}");
+                var (pp, tg) = Engine(model, prompt, options.GenTokens);
+                engine.pp.Add(options.PromptTokens / pp);
+                engine.tg.Add(options.GenTokens / tg);
+                var r = await runner.RunAsync("bench", ["--model", options.ModelPath, "--threads", threads.ToString(CultureInfo.InvariantCulture), "--prompt-tokens", options.PromptTokens.ToString(CultureInfo.InvariantCulture), "--gen-tokens", options.GenTokens.ToString(CultureInfo.InvariantCulture), "--reps", "2"], cancellationToken: cancellationToken).ConfigureAwait(false);
+                // The runner's first repetition warms up; keep its second.
+                llama.pp.Add(options.PromptTokens / ((JsonArray)r.Json["promptSeconds"]!)[^1]!.GetValue<double>());
+                llama.tg.Add(options.GenTokens / ((JsonArray)r.Json["genSeconds"]!)[^1]!.GetValue<double>());
+            }
+
+            results.Add(new BenchResult("engine", threads, engine.pp, engine.tg));
+            results.Add(new BenchResult("llama.cpp", threads, llama.pp, llama.tg));
+        }
+
+        return results;
+    }
+
+    private static (double Prompt, double Gen) Engine(LlamaModel model, int[] prompt, int genTokens)
+    {
+        model.Reset();
+        var sw = Stopwatch.StartNew();
+        var logits = model.Forward(prompt, allLogits: false);
+        var pp = sw.Elapsed.TotalSeconds;
+        var next = Parity.Engine.Generation.Sampler.ArgMax(logits);
+        var single = new int[1];
+        sw.Restart();
+        for (var i = 0; i < genTokens; i++)
+        {
+            single[0] = next;
+            next = Parity.Engine.Generation.Sampler.ArgMax(model.Forward(single, allLogits: false));
+        }
+
+        return (pp, sw.Elapsed.TotalSeconds);
+    }
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Parity.Runner.Verbs;
+
+/// <summary>
+/// <c>bench</c>: llama.cpp's prompt processing and generation speed with no eval callback: per repetition, the KV cache
+/// is cleared, N prompt tokens are decoded in one batch (logits for the last only), then G tokens one at a time.
+/// </summary>
+internal static unsafe class BenchVerb
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Required = true, Description = "GGUF model" };
+        var promptTokens = new Option<int>("--prompt-tokens") { DefaultValueFactory = _ => 64, Description = "Prompt length" };
+        var genTokens = new Option<int>("--gen-tokens") { DefaultValueFactory = _ => 16, Description = "Tokens generated one at a time" };
+        var reps = new Option<int>("--reps") { DefaultValueFactory = _ => 1, Description = "Repetitions" };
+        var command = new Command("bench", "Time prompt processing and generation") { model, promptTokens, genTokens, reps };
+        DecodeOptions.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var options = DecodeOptions.From(parse);
+            int n = parse.GetValue(promptTokens), g = parse.GetValue(genTokens);
+            RunnerGlobals.Start(parse);
+            var load = Stopwatch.StartNew();
+            using var m = LlamaModel.Load(parse.GetValue(model)!, repack: options.Repack);
+            using var ctx = new LlamaContext(m, options, n + g, n);
+            var loadSeconds = load.Elapsed.TotalSeconds;
+            var prompt = BenchTokens.Prompt(n, m.VocabSize);
+            var pp = new JsonArray();
+            var tg = new JsonArray();
+            for (var r = 0; r < parse.GetValue(reps); r++)
+            {
+                ctx.ClearMemory();
+                var sw = Stopwatch.StartNew();
+                ctx.Decode(prompt, 0, allLogits: false);
+                pp.Add(sw.Elapsed.TotalSeconds);
+                var next = LlamaContext.ArgMax(ctx.Logits(-1));
+                sw.Restart();
+                for (var i = 0; i < g; i++)
+                {
+                    ctx.Decode([next], n + i, allLogits: false);
+                    next = LlamaContext.ArgMax(ctx.Logits(-1));
+                }
+
+                tg.Add(sw.Elapsed.TotalSeconds);
+            }
+
+            return RunnerOutput.Write(new JsonObject { ["loadSeconds"] = loadSeconds, ["promptSeconds"] = pp, ["genSeconds"] = tg, ["rssBytes"] = Environment.WorkingSet });
+        });
+        return command;
+    }
+}
