@@ -1,0 +1,30 @@
+using Parity.Tests.Support;
+
+namespace Parity.Tests.Cli;
+
+/// <summary>The bench and generate verbs run end to end (speed itself is measured by the bench, never asserted here).</summary>
+[TestFixture]
+public sealed class BenchAndGenerateCommandTests
+{
+    [Test]
+    public void Parity_bench_reports_both_sides_and_their_ratio_for_each_thread_count()
+    {
+        var (code, stdout, stderr) = ParityCli.Run("bench", "--preset", "micro", "--quant", "Q8_0", "--threads", "1,2", "--reps", "1", "--prompt-tokens", "8", "--gen-tokens", "2");
+        Assert.That(code, Is.Zero, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines.Count(l => l.Contains("engine", StringComparison.Ordinal) && l.TrimEnd().EndsWith('x')), Is.EqualTo(2), stdout);
+        Assert.That(lines.Count(l => l.Contains("llama.cpp", StringComparison.Ordinal)), Is.EqualTo(3), "header + one row per thread count");
+    }
+
+    [Test]
+    public void Parity_generate_prints_greedy_text_and_ids()
+    {
+        var model = SharedFixtures.Require("models/stories260K.gguf");
+        var (code, text, _) = ParityCli.Run("generate", "--model", model, "--prompt", "Once upon a time", "-n", "20");
+        Assert.That(code, Is.Zero);
+        Assert.That(text, Does.StartWith(", there was"));
+        var (idsCode, ids, _) = ParityCli.Run("generate", "--model", model, "--prompt", "Once upon a time", "-n", "20", "--ids");
+        Assert.That(idsCode, Is.Zero);
+        Assert.That(ids.Trim().Split(' '), Has.Length.EqualTo(20));
+    }
+}
