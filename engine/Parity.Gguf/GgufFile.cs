@@ -1,5 +1,3 @@
-using System.IO.MemoryMappedFiles;
-
 namespace Parity.Gguf;
 
 /// <summary>
@@ -11,19 +9,15 @@ public sealed unsafe class GgufFile : IDisposable
     /// <summary>Magic (4) + version (4) + tensor count (8) + metadata count (8).</summary>
     public const int FixedHeaderBytes = 24;
 
-    private readonly MemoryMappedFile _map;
-    private readonly MemoryMappedViewAccessor _view;
+    private readonly ReadOnlyMappedFile _mapped;
     private readonly Dictionary<string, GgufValue> _metadataByKey;
     private readonly Dictionary<string, GgufTensorInfo> _tensorsByName;
-    private byte* _base;
 
-    private GgufFile(string path, long length, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* basePointer, GgufHeader header, IReadOnlyList<GgufTensorInfo> tensors)
+    private GgufFile(string path, long length, ReadOnlyMappedFile mapped, GgufHeader header, IReadOnlyList<GgufTensorInfo> tensors)
     {
         Path = path;
         FileLength = length;
-        _map = map;
-        _view = view;
-        _base = basePointer;
+        _mapped = mapped;
         Version = header.Version;
         Alignment = header.Alignment;
         HeaderLength = header.HeaderEnd;
@@ -65,29 +59,16 @@ public sealed unsafe class GgufFile : IDisposable
             throw new GgufFormatException(path, length, "header", $"at least {FixedHeaderBytes} bytes (magic, version, tensor and metadata counts)", $"a file of {length} bytes");
         }
 
-        var map = MemoryMappedFile.CreateFromFile(fullPath, FileMode.Open, mapName: null, capacity: 0, MemoryMappedFileAccess.Read);
-        MemoryMappedViewAccessor? view = null;
-        var acquired = false;
+        var mapped = ReadOnlyMappedFile.Open(fullPath, length);
         try
         {
-            view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            byte* p = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-            acquired = true;
-            p += view.PointerOffset;
-            var header = new GgufHeaderParser(p, length, path, limits).Parse();
+            var header = new GgufHeaderParser(mapped.BaseAddress, length, path, limits).Parse();
             var tensors = ValidateTensors(path, length, header);
-            return new GgufFile(path, length, map, view, p, header, tensors);
+            return new GgufFile(path, length, mapped, header, tensors);
         }
         catch
         {
-            if (acquired)
-            {
-                view!.SafeMemoryMappedViewHandle.ReleasePointer();
-            }
-
-            view?.Dispose();
-            map.Dispose();
+            mapped.Dispose();
             throw;
         }
     }
@@ -118,20 +99,10 @@ public sealed unsafe class GgufFile : IDisposable
     public byte* GetTensorPointer(GgufTensorInfo tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        ObjectDisposedException.ThrowIf(_base == null, this);
-        return _base + tensor.FileOffset;
+        return _mapped.BaseAddress + tensor.FileOffset;
     }
 
-    public void Dispose()
-    {
-        if (_base != null)
-        {
-            _base = null;
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
-            _map.Dispose();
-        }
-    }
+    public void Dispose() => _mapped.Dispose();
 
     internal static long AlignUp(long value, long alignment) => (value + alignment - 1) / alignment * alignment;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
-using System.IO.MemoryMappedFiles;
+using Parity.Gguf;
 
 namespace Parity.Dump;
 
@@ -12,15 +12,13 @@ namespace Parity.Dump;
 /// </summary>
 public sealed unsafe class DumpStep : IDisposable
 {
-    private readonly MemoryMappedFile _map;
-    private readonly MemoryMappedViewAccessor _view;
+    private readonly ReadOnlyMappedFile _mapped;
     private readonly Dictionary<string, DumpTensorEntry> _byKey;
     private readonly Dictionary<string, List<DumpTensorEntry>> _byName;
     private readonly long _dataStart;
     private readonly long _dataLength;
-    private byte* _base;
 
-    private DumpStep(string directory, string tensorsPath, StepManifest manifest, SafetensorsLayout layout, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* basePointer)
+    private DumpStep(string directory, string tensorsPath, StepManifest manifest, SafetensorsLayout layout, ReadOnlyMappedFile mapped)
     {
         Directory = directory;
         TensorsPath = tensorsPath;
@@ -28,9 +26,7 @@ public sealed unsafe class DumpStep : IDisposable
         SafetensorsMetadata = layout.Metadata;
         _dataStart = layout.DataStart;
         _dataLength = layout.DataLength;
-        _map = map;
-        _view = view;
-        _base = basePointer;
+        _mapped = mapped;
         _byKey = manifest.Tensors.ToDictionary(t => t.Key, StringComparer.Ordinal);
         _byName = new Dictionary<string, List<DumpTensorEntry>>(StringComparer.Ordinal);
         foreach (var t in manifest.Tensors)
@@ -92,29 +88,16 @@ public sealed unsafe class DumpStep : IDisposable
             throw new DumpFormatException(tensorsPath, "header length", $"the file has {length} bytes, fewer than the 8-byte header length (truncated?)", 0);
         }
 
-        var map = MemoryMappedFile.CreateFromFile(info.FullName, FileMode.Open, mapName: null, capacity: 0, MemoryMappedFileAccess.Read);
-        MemoryMappedViewAccessor? view = null;
-        var acquired = false;
+        var mapped = ReadOnlyMappedFile.Open(info.FullName, length);
         try
         {
-            view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            byte* p = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-            acquired = true;
-            p += view.PointerOffset;
-            var layout = SafetensorsHeader.Parse(tensorsPath, p, length);
+            var layout = SafetensorsHeader.Parse(tensorsPath, mapped.BaseAddress, length);
             CrossCheck(manifestPath, manifest, layout);
-            return new DumpStep(stepDirectory, tensorsPath, manifest, layout, map, view, p);
+            return new DumpStep(stepDirectory, tensorsPath, manifest, layout, mapped);
         }
         catch
         {
-            if (acquired)
-            {
-                view!.SafeMemoryMappedViewHandle.ReleasePointer();
-            }
-
-            view?.Dispose();
-            map.Dispose();
+            mapped.Dispose();
             throw;
         }
     }
@@ -151,7 +134,7 @@ public sealed unsafe class DumpStep : IDisposable
             throw new NotSupportedException($"{TensorsPath}: tensor '{entry.Key}' has {length} bytes, more than a span can hold");
         }
 
-        return new ReadOnlySpan<byte>(_base + fileOffset, (int)length);
+        return new ReadOnlySpan<byte>(_mapped.BaseAddress + fileOffset, (int)length);
     }
 
     /// <summary>
@@ -214,21 +197,11 @@ public sealed unsafe class DumpStep : IDisposable
         return result;
     }
 
-    public void Dispose()
-    {
-        if (_base != null)
-        {
-            _base = null;
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
-            _map.Dispose();
-        }
-    }
+    public void Dispose() => _mapped.Dispose();
 
     private (long FileOffset, long Length) Locate(DumpTensorEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        ObjectDisposedException.ThrowIf(_base == null, this);
 
         // Entries are plain records, so one from another step could be passed in; only this step's own offsets
         // (validated against the file at open) may be turned into a pointer.
