@@ -9,63 +9,89 @@ namespace Parity.Engine.Kernels;
 /// weight row. Quantized weights are dequantized one row at a time into a per-worker buffer and dotted with every
 /// input row (the "f32" numerics: what the quantized weights mean, computed in float). Rows are split across threads.
 /// </summary>
-public sealed class MatMul
+public sealed unsafe class MatMul : IDisposable
 {
-    private readonly int _threads;
+    private readonly WorkerPool _pool;
     private readonly float[][] _rowBuffers;
+    private readonly Action<int> _part;
+
+    // The call in flight, read by every part (set before the pool runs, cleared after).
+    private WeightMatrix _w;
+    private float* _x;
+    private float* _y;
+    private int _n;
 
     public MatMul(int threads, int maxCols)
     {
-        _threads = Math.Max(1, threads);
-        _rowBuffers = [.. Enumerable.Range(0, _threads).Select(_ => new float[maxCols])];
+        _pool = new WorkerPool(threads);
+        _rowBuffers = [.. Enumerable.Range(0, _pool.Workers).Select(_ => new float[maxCols])];
+        _part = Part;
     }
 
-    public int Threads => _threads;
+    public int Threads => _pool.Workers;
+
+    /// <summary>Bytes allocated on the worker threads (diagnostic).</summary>
+    internal long WorkerAllocatedBytes => _pool.WorkerAllocatedBytes;
 
     /// <param name="x">Inputs, [n][w.Cols] row-major.</param>
     /// <param name="y">Outputs, [n][w.Rows] row-major (ggml's [w.Rows, n]).</param>
-    public unsafe void Compute(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y)
+    public void Compute(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y)
     {
         if (x.Length < n * w.Cols || y.Length < n * w.Rows)
         {
             throw new ArgumentException($"matmul {w.Name}: buffers too small for {n} rows");
         }
 
-        var weights = w;
         fixed (float* xp = x)
         fixed (float* yp = y)
         {
-            var xPtr = xp;
-            var yPtr = yp;
-            var chunk = (w.Rows + _threads - 1) / _threads;
-            Parallel.For(0, _threads, new ParallelOptions { MaxDegreeOfParallelism = _threads }, worker =>
+            _w = w;
+            _x = xp;
+            _y = yp;
+            _n = n;
+            try
             {
-                var first = worker * chunk;
-                var end = Math.Min(weights.Rows, first + chunk);
-                var buffer = _rowBuffers[worker].AsSpan(0, weights.Cols);
-                var inputs = new ReadOnlySpan<float>(xPtr, n * weights.Cols);
-                var outputs = new Span<float>(yPtr, n * weights.Rows);
-                for (var r = first; r < end; r++)
-                {
-                    ReadOnlySpan<float> row;
-                    if (weights.Type == GgmlType.F32)
-                    {
-                        row = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(weights.Row(r));
-                    }
-                    else
-                    {
-                        Dequantize.Row(weights.Type, weights.Row(r), buffer);
-                        row = buffer;
-                    }
-
-                    for (var t = 0; t < n; t++)
-                    {
-                        outputs[(t * weights.Rows) + r] = TensorPrimitives.Dot(row, inputs.Slice(t * weights.Cols, weights.Cols));
-                    }
-                }
-            });
+                _pool.Run(_part);
+            }
+            finally
+            {
+                _x = null;
+                _y = null;
+            }
         }
     }
+
+    /// <summary>One worker's share: a contiguous range of weight rows against every input row.</summary>
+    private void Part(int worker)
+    {
+        var w = _w;
+        var chunk = (w.Rows + _pool.Workers - 1) / _pool.Workers;
+        var first = worker * chunk;
+        var end = Math.Min(w.Rows, first + chunk);
+        var buffer = _rowBuffers[worker].AsSpan(0, w.Cols);
+        var inputs = new ReadOnlySpan<float>(_x, _n * w.Cols);
+        var outputs = new Span<float>(_y, _n * w.Rows);
+        for (var r = first; r < end; r++)
+        {
+            ReadOnlySpan<float> row;
+            if (w.Type == GgmlType.F32)
+            {
+                row = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(w.Row(r));
+            }
+            else
+            {
+                Dequantize.Row(w.Type, w.Row(r), buffer);
+                row = buffer;
+            }
+
+            for (var t = 0; t < _n; t++)
+            {
+                outputs[(t * w.Rows) + r] = TensorPrimitives.Dot(row, inputs.Slice(t * w.Cols, w.Cols));
+            }
+        }
+    }
+
+    public void Dispose() => _pool.Dispose();
 
     /// <summary>Copies rows of a (possibly quantized) embedding matrix: ggml's GET_ROWS.</summary>
     public static void GetRows(in WeightMatrix w, ReadOnlySpan<int> ids, Span<float> destination)

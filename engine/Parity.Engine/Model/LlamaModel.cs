@@ -38,6 +38,9 @@ public sealed class LlamaModel : IDisposable
 
     public string Path => _file.Path;
 
+    /// <summary>Bytes allocated on the engine's worker threads so far (a diagnostic for the no-allocation tests).</summary>
+    internal long WorkerAllocatedBytes => _matmul.WorkerAllocatedBytes;
+
     public static LlamaModel Load(string path, EngineOptions? options = null)
     {
         var file = GgufFile.Open(path);
@@ -303,5 +306,9 @@ public sealed class LlamaModel : IDisposable
         }
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        _matmul.Dispose();
+        _file.Dispose();
+    }
 }
