@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Parity.Gguf;
 using Parity.Harness.Synthetic;
 
 namespace Parity.Cli.Commands;
@@ -13,7 +14,7 @@ public sealed class ModelSource(string defaultQuant = "F32", string? defaultPres
 
     public Option<string?> Preset { get; } = new("--preset") { Description = "Synthetic preset instead of --model: " + string.Join(", ", SyntheticPresets.All.Select(p => p.Name)) };
 
-    public Option<string> Quant { get; } = new("--quant") { Description = "With --preset: weight type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_M, Q4_K_M, Q5_K_M, Q6_K)", DefaultValueFactory = _ => defaultQuant };
+    public Option<string> Quant { get; } = new("--quant") { Description = "Weight type of --preset, or to quantize --model to (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_M, Q4_K_M, Q5_K_M, Q6_K)", DefaultValueFactory = _ => defaultQuant };
 
     public Option<ulong> Seed { get; } = new("--seed") { Description = "With --preset: generator seed", DefaultValueFactory = _ => 0 };
 
@@ -43,7 +44,21 @@ public sealed class ModelSource(string defaultQuant = "F32", string? defaultPres
 
         if (file is not null)
         {
-            return file.Exists ? file.FullName : throw new FileNotFoundException($"{file.FullName}: no such model file");
+            if (!file.Exists)
+            {
+                throw new FileNotFoundException($"{file.FullName}: no such model file");
+            }
+
+            // A malformed file is bad input (exit 2), found here rather than as a runner failure later.
+            using (GgufFile.Open(file.FullName))
+            {
+            }
+
+            // An explicit --quant with --model quantizes the file with llama.cpp (cached by content).
+            var quant = parse.GetResult(Quant) is { Implicit: false } ? parse.GetValue(Quant) : null;
+            return quant is null || quant.Equals("F32", StringComparison.OrdinalIgnoreCase)
+                ? file.FullName
+                : await CommonOptions.Cache(parse).QuantizeAsync(file.FullName, quant, cancellationToken).ConfigureAwait(false);
         }
 
         return await CommonOptions.Cache(parse).GetAsync(SyntheticPresets.Get(preset!), parse.GetValue(Quant)!, parse.GetValue(Seed), cancellationToken).ConfigureAwait(false);

@@ -117,6 +117,16 @@ public sealed class RunCommandTests
     }
 
     [Test]
+    public void A_malformed_model_is_bad_input_with_exit_2_before_anything_runs()
+    {
+        using var temp = new TempDirectory();
+        var model = temp.Write("bad.gguf", File.ReadAllBytes(Models.Synthetic(Parity.Harness.Synthetic.SyntheticPresets.Micro))[..1000]);
+        var (code, _, stderr) = ParityCli.Run("run", "--model", model, "--out", temp.File("out"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain(model).And.Contain("invalid GGUF at byte"));
+    }
+
+    [Test]
     public void The_chat_template_wraps_the_prompt_the_same_way_on_both_sides()
     {
         using var temp = new TempDirectory();
