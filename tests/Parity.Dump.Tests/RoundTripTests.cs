@@ -40,6 +40,21 @@ public sealed class RoundTripTests
     }
 
     [Test]
+    public void Positioned_reads_give_the_same_floats_as_the_map_for_every_f32_tensor()
+    {
+        using var temp = new TempDirectory();
+        var dir = temp.Combine("run");
+        SampleDumps.WriteTwoStepRun(dir);
+        using var step = DumpRun.Open(dir).OpenStep(0);
+        foreach (var entry in step.Tensors.Where(e => e.DType == DumpDType.F32))
+        {
+            var read = new float[entry.ElementCount];
+            step.ReadFloats(entry, read);
+            Assert.That(read, Is.EqualTo(step.GetFloats(entry).ToArray()), entry.Key);
+        }
+    }
+
+    [Test]
     public void Repeated_and_unnamed_tensors_get_keys_occurrences_and_layers_in_graph_order()
     {
         using var temp = new TempDirectory();

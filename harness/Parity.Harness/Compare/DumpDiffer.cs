@@ -1,3 +1,4 @@
+using System.Buffers;
 using Parity.Dump;
 
 namespace Parity.Harness.Compare;
@@ -133,11 +134,44 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
             return diff with { Status = TensorStatus.NotCompared, Note = $"dtype {ea.DType} / {eb.DType}: raw bytes are not compared" };
         }
 
-        // F32 tensors are read straight from the map; only F16/BF16 are converted.
-        var ha = FloatData.Of(a, ea);
-        var hb = FloatData.Of(b, eb);
-        var fa = ha.Span;
-        var fb = hb.Span;
+        float[]? rentA = null, rentB = null;
+        try
+        {
+            return Compare(diff, ea, eb, Read(a, ea, ref rentA), Read(b, eb, ref rentB), b, manifest, rule);
+        }
+        finally
+        {
+            if (rentA is not null)
+            {
+                ArrayPool<float>.Shared.Return(rentA);
+            }
+
+            if (rentB is not null)
+            {
+                ArrayPool<float>.Shared.Return(rentB);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A tensor's values as floats: F32 read with one positioned read into a pooled buffer (cheaper than faulting in
+    /// the map for a single pass), F16/BF16 converted into a fresh array.
+    /// </summary>
+    private static ReadOnlySpan<float> Read(DumpStep step, DumpTensorEntry entry, ref float[]? rented)
+    {
+        if (entry.DType != DumpDType.F32)
+        {
+            return step.ToFloat32Array(entry);
+        }
+
+        rented = ArrayPool<float>.Shared.Rent((int)entry.ElementCount);
+        var span = rented.AsSpan(0, (int)entry.ElementCount);
+        step.ReadFloats(entry, span);
+        return span;
+    }
+
+    private static TensorDiff Compare(TensorDiff diff, DumpTensorEntry ea, DumpTensorEntry eb, ReadOnlySpan<float> fa, ReadOnlySpan<float> fb, DumpStep b, StepManifest manifest, ToleranceRule rule)
+    {
         var stem = eb.Name.Split('-')[0];
         ElementView view;
         if (stem is "kq" or "kq_soft_max" && ea.Ne[1] == eb.Ne[1] && ea.Ne[2] == eb.Ne[2])
