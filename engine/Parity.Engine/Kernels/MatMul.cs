@@ -21,8 +21,12 @@ public sealed unsafe class MatMul : IDisposable
     private float* _y;
     private int _n;
 
-    public MatMul(int threads, int maxCols)
+    private readonly bool _ggmlRounding;
+    private float[] _rounded = [];
+
+    public MatMul(int threads, int maxCols, bool ggmlActivationRounding = false)
     {
+        _ggmlRounding = ggmlActivationRounding;
         _pool = new WorkerPool(threads);
         _rowBuffers = [.. Enumerable.Range(0, _pool.Workers).Select(_ => new float[maxCols])];
         _part = Part;
@@ -40,6 +44,22 @@ public sealed unsafe class MatMul : IDisposable
         if (x.Length < n * w.Cols || y.Length < n * w.Rows)
         {
             throw new ArgumentException($"matmul {w.Name}: buffers too small for {n} rows");
+        }
+
+        // ggml numerics: the activations as ggml's dot product sees them (rounded once per call, shared by all parts).
+        if (_ggmlRounding && ActivationRounding.VecDotType(w.Type) is { } activationType)
+        {
+            if (_rounded.Length < n * w.Cols)
+            {
+                _rounded = new float[n * w.Cols];
+            }
+
+            for (var t = 0; t < n; t++)
+            {
+                ActivationRounding.Apply(activationType, x.Slice(t * w.Cols, w.Cols), _rounded.AsSpan(t * w.Cols, w.Cols));
+            }
+
+            x = _rounded.AsSpan(0, n * w.Cols);
         }
 
         fixed (float* xp = x)

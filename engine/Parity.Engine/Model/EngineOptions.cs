@@ -18,4 +18,7 @@ public sealed record EngineOptions
     /// them to half precision on write, as llama.cpp's default cache does.
     /// </summary>
     public KvCacheType KvCache { get; init; } = KvCacheType.F32;
+
+    /// <summary>How products round: <see cref="NumericsMode.F32"/> (default) or ggml's activation rounding.</summary>
+    public NumericsMode Numerics { get; init; } = NumericsMode.F32;
 }

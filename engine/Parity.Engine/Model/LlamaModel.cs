@@ -24,7 +24,7 @@ public sealed class LlamaModel : IDisposable
         Weights = weights;
         Options = options;
         State = new LlamaState(config, options);
-        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, config.NEmbd));
+        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, config.NEmbd), options.Numerics == NumericsMode.Ggml);
         _names = new TraceNames(config.NLayer);
     }
 

@@ -16,6 +16,8 @@ public sealed class DecodeOptionSet
 
     public Option<bool> Repack { get; } = new("--repack") { Description = "Let llama.cpp repack weights for its CPU kernels (off by default)" };
 
+    public Option<string> Numerics { get; } = new("--numerics") { Description = "Engine numerics: ggml (round activations as llama.cpp's CPU backend does; default) or f32 (compute in float)", DefaultValueFactory = _ => "ggml" };
+
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -25,7 +27,12 @@ public sealed class DecodeOptionSet
         command.Options.Add(CacheTypeK);
         command.Options.Add(CacheTypeV);
         command.Options.Add(Repack);
+        Numerics.AcceptOnlyFromAmong("ggml", "f32");
+        command.Options.Add(Numerics);
     }
+
+    public Parity.Engine.Model.NumericsMode EngineNumerics(ParseResult parse) =>
+        parse.GetValue(Numerics) == "f32" ? Parity.Engine.Model.NumericsMode.F32 : Parity.Engine.Model.NumericsMode.Ggml;
 
     public LlamaCppDecodeOptions Read(ParseResult parse)
     {

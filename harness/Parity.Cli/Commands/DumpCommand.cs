@@ -64,7 +64,7 @@ public static class DumpCommand
             else
             {
                 var promptTokens = ids ?? SpmTokenizer.Load(model).Tokenize(text!, request.AddSpecial, request.ParseSpecial);
-                result = EngineDumper.Dump(request, promptTokens);
+                result = EngineDumper.Dump(request, promptTokens, numerics: decode.EngineNumerics(parse));
             }
 
             await stdout.WriteLineAsync($"wrote {result.RunDirectory}: {request.Steps + 1} step(s), prompt tokens [{string.Join(' ', result.Tokens)}], greedy tokens [{string.Join(' ', result.Generated)}]").ConfigureAwait(false);

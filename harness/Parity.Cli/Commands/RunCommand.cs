@@ -77,7 +77,7 @@ public static class RunCommand
             Progress($"llama.cpp: dumping {ids.Length} prompt token(s) and {request.Steps} step(s)");
             var reference = await runner.DumpAsync(request, ct).ConfigureAwait(false);
             Progress("engine: dumping the same tokens");
-            var engine = EngineDumper.Dump(request with { OutputDirectory = Path.Combine(outDir, "engine") }, ids, teacherTokens: reference.Generated);
+            var engine = EngineDumper.Dump(request with { OutputDirectory = Path.Combine(outDir, "engine") }, ids, teacherTokens: reference.Generated, numerics: decode.EngineNumerics(parse));
             Progress("comparing");
             var diff = new DumpDiffer(policy).Diff(engine.RunDirectory, reference.RunDirectory, new ImmediateProgress<string>(m => Progress($"diff {m}")));
             return report.Report(parse, diff, outDir, stdout, SpmTokenizer.Load(model));

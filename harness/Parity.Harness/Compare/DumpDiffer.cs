@@ -24,13 +24,14 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
         var map = nameMap ?? NameMap.ForArchitecture(b.Manifest.Model.Architecture);
         var weightType = WeightType(b.Manifest.Model.FileType);
         var kv = b.Manifest.Options.TypeK;
+        var numerics = a.Manifest.Notes is { } notes && notes.TryGetValue("numerics", out var mode) ? mode : "f32";
         var steps = new List<StepDiff>();
         for (var i = 0; i < Math.Min(a.StepCount, b.StepCount); i++)
         {
             progress?.Report($"step {i}");
             using var stepA = a.OpenStep(i);
             using var stepB = b.OpenStep(i);
-            steps.Add(DiffStep(stepA, stepB, map, weightType, kv));
+            steps.Add(DiffStep(stepA, stepB, map, weightType, kv, numerics));
         }
 
         return new RunDiff
@@ -41,6 +42,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
             ManifestB = b.Manifest,
             WeightType = weightType,
             KvCache = kv,
+            Numerics = numerics,
             Steps = steps,
         };
     }
@@ -54,7 +56,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
         _ => fileType,
     };
 
-    private StepDiff DiffStep(DumpStep a, DumpStep b, NameMap map, string weightType, string kv)
+    private StepDiff DiffStep(DumpStep a, DumpStep b, NameMap map, string weightType, string kv, string numerics)
     {
         var manifest = b.Manifest;
         if (!a.Manifest.Tokens.SequenceEqual(manifest.Tokens))
@@ -91,7 +93,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
         }
 
         // Pairs are independent reads of two memory maps: compare them on every core, keep graph order in the slots.
-        Parallel.ForEach(pairs, p => slots[p.Slot] = Compare(p.A, p.B, a, b, manifest, weightType, kv));
+        Parallel.ForEach(pairs, p => slots[p.Slot] = Compare(p.A, p.B, a, b, manifest, weightType, kv, numerics));
         var diffs = new List<TensorDiff>(slots.Select(d => d!));
 
         foreach (var ea in a.Tensors.Where(e => !usedA.Contains(e.Key)))
@@ -124,9 +126,9 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
         return new StepDiff { Step = manifest.Step, Tokens = manifest.Tokens, Positions = manifest.Positions, Tensors = diffs, Logits = logits };
     }
 
-    private TensorDiff Compare(DumpTensorEntry ea, DumpTensorEntry eb, DumpStep a, DumpStep b, StepManifest manifest, string weightType, string kv)
+    private TensorDiff Compare(DumpTensorEntry ea, DumpTensorEntry eb, DumpStep a, DumpStep b, StepManifest manifest, string weightType, string kv, string numerics)
     {
-        var rule = Policy.RuleFor(eb.Name, weightType, kv);
+        var rule = Policy.RuleFor(eb.Name, weightType, kv, numerics);
         var labels = DimensionLabels.For(eb.Name, eb.Op, eb.Ne);
         var diff = new TensorDiff { Key = eb.Key, Name = eb.Name, Op = eb.Op, Layer = eb.Layer, NeA = ea.Ne, NeB = eb.Ne, Rule = rule, Status = TensorStatus.Failed, DimensionLabels = labels };
         if (ea.DType is not (DumpDType.F32 or DumpDType.F16 or DumpDType.BF16) || eb.DType is not (DumpDType.F32 or DumpDType.F16 or DumpDType.BF16))

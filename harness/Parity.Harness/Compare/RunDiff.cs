@@ -17,6 +17,9 @@ public sealed record RunDiff
 
     public required string KvCache { get; init; }
 
+    /// <summary>The candidate's numerics mode, from its manifest (f32 when not recorded).</summary>
+    public string Numerics { get; init; } = "f32";
+
     public required IReadOnlyList<StepDiff> Steps { get; init; }
 
     public bool Passed => Steps.All(s => s.Passed);

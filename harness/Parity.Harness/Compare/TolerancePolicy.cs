@@ -49,7 +49,7 @@ public sealed record TolerancePolicy
         return policy;
     }
 
-    public ToleranceRule RuleFor(string name, string weightType, string kvCache) =>
-        Rules.FirstOrDefault(r => r.Matches(name, weightType, kvCache))
+    public ToleranceRule RuleFor(string name, string weightType, string kvCache, string numerics = "f32") =>
+        Rules.FirstOrDefault(r => r.Matches(name, weightType, kvCache, numerics))
         ?? throw new InvalidDataException($"no tolerance rule matches tensor '{name}' (weights {weightType}, KV cache {kvCache}); end the policy with a '*' rule");
 }

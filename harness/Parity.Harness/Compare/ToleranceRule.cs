@@ -17,6 +17,9 @@ public sealed record ToleranceRule
 
     public IReadOnlyList<string>? KvCache { get; init; }
 
+    /// <summary>The candidate's numerics mode (<c>ggml</c> or <c>f32</c>, from its manifest notes); null: any.</summary>
+    public IReadOnlyList<string>? Numerics { get; init; }
+
     /// <summary>nmse (default), maxAbs, or cosine.</summary>
     public string Statistic { get; init; } = "nmse";
 
@@ -26,10 +29,11 @@ public sealed record ToleranceRule
 
     public required string Reason { get; init; }
 
-    public bool Matches(string name, string weightType, string kvCache) =>
+    public bool Matches(string name, string weightType, string kvCache, string numerics = "f32") =>
         (_glob ??= Glob(Pattern)).IsMatch(name)
         && (WeightTypes is null || WeightTypes.Contains(weightType, StringComparer.OrdinalIgnoreCase))
-        && (KvCache is null || KvCache.Contains(kvCache, StringComparer.OrdinalIgnoreCase));
+        && (KvCache is null || KvCache.Contains(kvCache, StringComparer.OrdinalIgnoreCase))
+        && (Numerics is null || Numerics.Contains(numerics, StringComparer.OrdinalIgnoreCase));
 
     public double Value(TensorMetrics m)
     {

@@ -15,7 +15,7 @@ public static class EngineDumper
     /// When given, decode step s feeds <c>teacherTokens[s-1]</c> (the reference's greedy choice) instead of the engine's
     /// own, so both sides run the same tokens at every step and one near-tie cannot derail the comparison.
     /// </param>
-    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null)
+    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null, NumericsMode numerics = NumericsMode.F32)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -31,12 +31,14 @@ public static class EngineDumper
             MaxBatch = tokens.Count,
             ContextSize = contextSize,
             KvCache = request.Decode.CacheTypeK == "f32" ? KvCacheType.F32 : KvCacheType.F16,
+            Numerics = numerics,
         };
         using var model = LlamaModel.Load(request.ModelPath, options);
         var filter = request.Filter is null ? null : new Regex(request.Filter, RegexOptions.CultureInvariant);
         var info = new DumpRunInfo
         {
             Producer = new DumpProducer { Name = DumpProducer.EngineName, Version = typeof(LlamaModel).Assembly.GetName().Version?.ToString() ?? "0" },
+            Notes = new Dictionary<string, string> { ["numerics"] = options.Numerics.ToString().ToLowerInvariant() },
             Model = DumpModelInfoReader.Read(request.ModelPath),
             Prompt = new DumpPrompt { Text = request.Prompt, Tokens = [.. tokens] },
             Options = new DumpOptions
