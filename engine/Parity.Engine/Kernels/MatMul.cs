@@ -22,7 +22,9 @@ public sealed unsafe class MatMul : IDisposable
     private int _n;
 
     private readonly bool _ggmlRounding;
+    private readonly Q8_1Activations _q8_1 = new();
     private float[] _rounded = [];
+    private bool _blockDotQ8_1;
 
     public MatMul(int threads, int maxCols, bool ggmlActivationRounding = false)
     {
@@ -47,7 +49,13 @@ public sealed unsafe class MatMul : IDisposable
         }
 
         // ggml numerics: the activations as ggml's dot product sees them (rounded once per call, shared by all parts).
-        if (_ggmlRounding && ActivationRounding.VecDotType(w.Type) is { } activationType)
+        // Q4_1/Q5_1 need ggml's block dot itself: its per-block sum term is not a rounding of the activations.
+        _blockDotQ8_1 = _ggmlRounding && w.Type is GgmlType.Q4_1 or GgmlType.Q5_1;
+        if (_blockDotQ8_1)
+        {
+            _q8_1.Quantize(x, n, w.Cols);
+        }
+        else if (_ggmlRounding && ActivationRounding.VecDotType(w.Type) is { } activationType)
         {
             if (_rounded.Length < n * w.Cols)
             {
@@ -93,6 +101,16 @@ public sealed unsafe class MatMul : IDisposable
         var outputs = new Span<float>(_y, _n * w.Rows);
         for (var r = first; r < end; r++)
         {
+            if (_blockDotQ8_1)
+            {
+                for (var t = 0; t < _n; t++)
+                {
+                    outputs[(t * w.Rows) + r] = Q8_1Dot.Row(w.Type, w.Row(r), _q8_1.Quants(t, w.Cols), _q8_1.Scales(t, w.Cols), _q8_1.Sums(t, w.Cols));
+                }
+
+                continue;
+            }
+
             ReadOnlySpan<float> row;
             if (w.Type == GgmlType.F32)
             {

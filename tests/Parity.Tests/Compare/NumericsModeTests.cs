@@ -12,6 +12,7 @@ public sealed class NumericsModeTests
 {
     [TestCase("Q8_0")]
     [TestCase("Q4_K_M")]
+    [TestCase("Q4_1")]
     [TestCase("F16")]
     public void Ggml_numerics_make_the_first_products_match_to_float_precision(string quant)
     {

@@ -1,0 +1,57 @@
+namespace Parity.Engine.Kernels;
+
+#pragma warning disable CA1707 // ggml's type name.
+
+/// <summary>
+/// Activations quantized to ggml's Q8_1 blocks for the Q4_1/Q5_1 dot products: per 32 values, int8 quants, d = amax/127
+/// stored as F16, and s = d·Σq (with the unrounded d) stored as F16. ggml's dot adds m·s per block, so s must be kept
+/// as ggml keeps it; rounding the activations alone cannot reproduce that term.
+/// </summary>
+internal sealed class Q8_1Activations
+{
+    public const int BlockSize = 32;
+
+    private sbyte[] _q = [];
+    private float[] _d = [];
+    private float[] _s = [];
+
+    public ReadOnlySpan<sbyte> Quants(int row, int cols) => _q.AsSpan(row * cols, cols);
+
+    public ReadOnlySpan<float> Scales(int row, int cols) => _d.AsSpan(row * cols / BlockSize, cols / BlockSize);
+
+    public ReadOnlySpan<float> Sums(int row, int cols) => _s.AsSpan(row * cols / BlockSize, cols / BlockSize);
+
+    /// <summary>Quantizes <paramref name="n"/> rows of <paramref name="cols"/> (a multiple of 32) values.</summary>
+    public void Quantize(ReadOnlySpan<float> x, int n, int cols)
+    {
+        if (_q.Length < n * cols)
+        {
+            _q = new sbyte[n * cols];
+            _d = new float[n * cols / BlockSize];
+            _s = new float[n * cols / BlockSize];
+        }
+
+        for (var b = 0; b < n * cols / BlockSize; b++)
+        {
+            var block = x.Slice(b * BlockSize, BlockSize);
+            var amax = 0f;
+            foreach (var v in block)
+            {
+                amax = MathF.Max(amax, MathF.Abs(v));
+            }
+
+            var d = amax / 127f;
+            var id = amax != 0f ? 127f / amax : 0f;
+            var sum = 0;
+            for (var j = 0; j < BlockSize; j++)
+            {
+                var q = (int)MathF.Round(block[j] * id, MidpointRounding.ToEven);
+                _q[(b * BlockSize) + j] = (sbyte)q;
+                sum += q;
+            }
+
+            _d[b] = (float)(Half)d;
+            _s[b] = (float)(Half)(d * sum);
+        }
+    }
+}
