@@ -43,6 +43,11 @@ public static class DumpCommand
                 throw new ArgumentException("give exactly one of --prompt TEXT or --tokens IDS");
             }
 
+            if (ids is not null)
+            {
+                ModelSource.CheckTokenIds(model, ids);
+            }
+
             var request = new DumpRequest
             {
                 ModelPath = model,

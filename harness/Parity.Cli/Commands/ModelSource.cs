@@ -27,6 +27,18 @@ public sealed class ModelSource(string defaultQuant = "F32", string? defaultPres
         command.Options.Add(Seed);
     }
 
+    /// <summary>Bad input, not a runner failure: token ids outside <paramref name="modelPath"/>'s vocabulary.</summary>
+    public static void CheckTokenIds(string modelPath, IReadOnlyList<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        using var file = GgufFile.Open(modelPath);
+        var vocab = LlamaHyperparameters.Read(file).VocabSize;
+        if (ids.Any(id => id < 0 || id >= vocab))
+        {
+            throw new ArgumentException($"--tokens: id {ids.First(id => id < 0 || id >= vocab)} is outside the vocabulary of {modelPath} (0..{vocab - 1})");
+        }
+    }
+
     public async Task<string> ResolveAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parse);

@@ -48,6 +48,7 @@ public static class RunCommand
             if (parse.GetValue(tokens) is { } list)
             {
                 ids = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
+                ModelSource.CheckTokenIds(model, ids);
             }
             else
             {

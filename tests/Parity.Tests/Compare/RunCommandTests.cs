@@ -126,6 +126,16 @@ public sealed class RunCommandTests
         Assert.That(stderr, Does.Contain(model).And.Contain("invalid GGUF at byte"));
     }
 
+    [TestCase("1,99999", "id 99999 is outside the vocabulary")]
+    [TestCase("1,abc", "'abc'")]
+    public void Bad_token_ids_are_bad_input_with_exit_2(string tokens, string message)
+    {
+        using var temp = new TempDirectory();
+        var (code, _, stderr) = ParityCli.Run("run", "--preset", "micro", "--tokens", tokens, "--out", temp.Path);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain(message));
+    }
+
     [Test]
     public void The_chat_template_wraps_the_prompt_the_same_way_on_both_sides()
     {
