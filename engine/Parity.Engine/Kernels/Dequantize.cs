@@ -29,6 +29,7 @@ public static partial class Dequantize
             case GgmlType.Q8_0: Q8_0(source, destination); break;
             case GgmlType.Q2_K: Q2_K(source, destination); break;
             case GgmlType.Q3_K: Q3_K(source, destination); break;
+            case GgmlType.Q4_K when UseVectorKernels: Q4_KVector256(source, destination); break;
             case GgmlType.Q4_K: Q4_K(source, destination); break;
             case GgmlType.Q5_K: Q5_K(source, destination); break;
             case GgmlType.Q6_K: Q6_K(source, destination); break;
