@@ -39,6 +39,49 @@ public static partial class Dequantize
         }
     }
 
+    /// <summary>Q6_K, eight floats at a time: four runs of 32 six-bit values per 128 elements, minus 32, times d·scale.</summary>
+    public static void Q6_KVector256(ReadOnlySpan<byte> source, Span<float> destination)
+    {
+        var n = Blocks(source, destination, QKK, 210);
+        var low = Vector256.Create((byte)0x0F);
+        var two = Vector256.Create((byte)0x03);
+        for (var b = 0; b < n; b++)
+        {
+            var block = source.Slice(b * 210, 210);
+            var d = Half(block, 208);
+            var y = destination.Slice(b * QKK, QKK);
+            for (var half = 0; half < 2; half++)
+            {
+                var ql0 = Vector256.Create(block.Slice(64 * half, 32));
+                var ql1 = Vector256.Create(block.Slice((64 * half) + 32, 32));
+                var qh = Vector256.Create(block.Slice(128 + (32 * half), 32));
+                var sc = block.Slice(192 + (8 * half), 8);
+                var o = y.Slice(128 * half, 128);
+                StoreSixBit((ql0 & low) | Vector256.ShiftLeft(qh & two, 4), d * (sbyte)sc[0], d * (sbyte)sc[1], o[..32]);
+                StoreSixBit((ql1 & low) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, 2) & two, 4), d * (sbyte)sc[2], d * (sbyte)sc[3], o.Slice(32, 32));
+                StoreSixBit(Vector256.ShiftRightLogical(ql0, 4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, 4) & two, 4), d * (sbyte)sc[4], d * (sbyte)sc[5], o.Slice(64, 32));
+                StoreSixBit(Vector256.ShiftRightLogical(ql1, 4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, 6) & two, 4), d * (sbyte)sc[6], d * (sbyte)sc[7], o.Slice(96, 32));
+            }
+        }
+    }
+
+    /// <summary>Writes <c>scale * (q - 32)</c> for 32 six-bit values; the first 16 use <paramref name="scaleA"/>, the rest <paramref name="scaleB"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreSixBit(Vector256<byte> q, float scaleA, float scaleB, Span<float> destination)
+    {
+        var (w0, w1) = Vector256.Widen(q);
+        var (i0, i1) = Vector256.Widen(w0);
+        var (i2, i3) = Vector256.Widen(w1);
+        var bias = Vector256.Create(32);
+        var a = Vector256.Create(scaleA);
+        var c = Vector256.Create(scaleB);
+        ref var o = ref MemoryMarshal.GetReference(destination);
+        (a * Vector256.ConvertToSingle(i0.AsInt32() - bias)).StoreUnsafe(ref o, 0);
+        (a * Vector256.ConvertToSingle(i1.AsInt32() - bias)).StoreUnsafe(ref o, 8);
+        (c * Vector256.ConvertToSingle(i2.AsInt32() - bias)).StoreUnsafe(ref o, 16);
+        (c * Vector256.ConvertToSingle(i3.AsInt32() - bias)).StoreUnsafe(ref o, 24);
+    }
+
     /// <summary>Writes <c>scale * q - offset</c> for 32 unsigned bytes as 32 floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Vector256<byte> q, Vector256<float> scale, Vector256<float> offset, Span<float> destination)

@@ -32,6 +32,7 @@ public static partial class Dequantize
             case GgmlType.Q4_K when UseVectorKernels: Q4_KVector256(source, destination); break;
             case GgmlType.Q4_K: Q4_K(source, destination); break;
             case GgmlType.Q5_K: Q5_K(source, destination); break;
+            case GgmlType.Q6_K when UseVectorKernels: Q6_KVector256(source, destination); break;
             case GgmlType.Q6_K: Q6_K(source, destination); break;
             default: throw new NotSupportedException($"no dequantization kernel for ggml type {type}");
         }

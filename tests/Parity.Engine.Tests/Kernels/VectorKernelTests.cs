@@ -7,31 +7,43 @@ namespace Parity.Engine.Tests.Kernels;
 [TestFixture]
 public sealed class VectorKernelTests
 {
-    [Test]
-    public void Q4_K_vector256_equals_the_scalar_reference_bit_for_bit()
+    [TestCase("Q4_K", 144)]
+    [TestCase("Q6_K", 210)]
+    public void The_vector256_kernel_equals_the_scalar_reference_bit_for_bit(string type, int blockBytes)
     {
         if (!Vector256.IsHardwareAccelerated)
         {
-            Assert.Ignore("this machine has no 256-bit vectors; the scalar kernel is the one in use");
+            Assert.Ignore("this machine has no 256-bit vectors; the scalar kernels are the ones in use");
         }
 
         var rng = new Random(11);
         for (var blocks = 1; blocks <= 8; blocks++)
         {
-            var bytes = new byte[blocks * 144];
+            var bytes = new byte[blocks * blockBytes];
             rng.NextBytes(bytes);
             for (var b = 0; b < blocks; b++)
             {
-                // d and dmin as finite halves of realistic size
-                BitConverter.TryWriteBytes(bytes.AsSpan(b * 144), (Half)(rng.NextDouble() * 0.01));
-                BitConverter.TryWriteBytes(bytes.AsSpan((b * 144) + 2), (Half)(rng.NextDouble() * 0.01));
+                // the F16 scales as finite halves of realistic size (Q4_K: d and dmin first; Q6_K: d last)
+                foreach (var at in type == "Q4_K" ? new[] { 0, 2 } : [208])
+                {
+                    BitConverter.TryWriteBytes(bytes.AsSpan((b * blockBytes) + at), (Half)(rng.NextDouble() * 0.01));
+                }
             }
 
             var scalar = new float[blocks * 256];
             var vector = new float[blocks * 256];
-            Dequantize.Q4_K(bytes, scalar);
-            Dequantize.Q4_KVector256(bytes, vector);
-            Assert.That(vector.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(scalar.Select(BitConverter.SingleToInt32Bits)), $"{blocks} blocks");
+            if (type == "Q4_K")
+            {
+                Dequantize.Q4_K(bytes, scalar);
+                Dequantize.Q4_KVector256(bytes, vector);
+            }
+            else
+            {
+                Dequantize.Q6_K(bytes, scalar);
+                Dequantize.Q6_KVector256(bytes, vector);
+            }
+
+            Assert.That(vector.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(scalar.Select(BitConverter.SingleToInt32Bits)), $"{type}, {blocks} blocks");
         }
     }
 }
