@@ -39,6 +39,56 @@ public static partial class Dequantize
         }
     }
 
+    /// <summary>Q8_0, eight floats at a time: 32 signed bytes times d.</summary>
+    public static void Q8_0Vector256(ReadOnlySpan<byte> source, Span<float> destination)
+    {
+        var n = Blocks(source, destination, QK, 34);
+        for (var b = 0; b < n; b++)
+        {
+            var block = source.Slice(b * 34, 34);
+            var d = Vector256.Create(Half(block, 0));
+            var (w0, w1) = Vector256.Widen(Vector256.Create(block.Slice(2, 32)).AsSByte());
+            var (i0, i1) = Vector256.Widen(w0);
+            var (i2, i3) = Vector256.Widen(w1);
+            ref var o = ref MemoryMarshal.GetReference(destination.Slice(b * QK, QK));
+            (Vector256.ConvertToSingle(i0) * d).StoreUnsafe(ref o, 0);
+            (Vector256.ConvertToSingle(i1) * d).StoreUnsafe(ref o, 8);
+            (Vector256.ConvertToSingle(i2) * d).StoreUnsafe(ref o, 16);
+            (Vector256.ConvertToSingle(i3) * d).StoreUnsafe(ref o, 24);
+        }
+    }
+
+    /// <summary>Q4_0, eight floats at a time: 16 low nibbles then 16 high nibbles, minus 8, times d.</summary>
+    public static void Q4_0Vector256(ReadOnlySpan<byte> source, Span<float> destination)
+    {
+        var n = Blocks(source, destination, QK, 18);
+        var mask = Vector128.Create((byte)0x0F);
+        for (var b = 0; b < n; b++)
+        {
+            var block = source.Slice(b * 18, 18);
+            var d = Half(block, 0);
+            var q = Vector128.Create(block.Slice(2, 16));
+            var nibbles = Vector256.Create(q & mask, Vector128.ShiftRightLogical(q, 4));
+            StoreBiased(nibbles, 8, d, destination.Slice(b * QK, QK));
+        }
+    }
+
+    /// <summary>Writes <c>(q - bias) * scale</c> for 32 unsigned bytes as 32 floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreBiased(Vector256<byte> q, int bias, float scale, Span<float> destination)
+    {
+        var (w0, w1) = Vector256.Widen(q);
+        var (i0, i1) = Vector256.Widen(w0);
+        var (i2, i3) = Vector256.Widen(w1);
+        var b = Vector256.Create(bias);
+        var s = Vector256.Create(scale);
+        ref var o = ref MemoryMarshal.GetReference(destination);
+        (Vector256.ConvertToSingle(i0.AsInt32() - b) * s).StoreUnsafe(ref o, 0);
+        (Vector256.ConvertToSingle(i1.AsInt32() - b) * s).StoreUnsafe(ref o, 8);
+        (Vector256.ConvertToSingle(i2.AsInt32() - b) * s).StoreUnsafe(ref o, 16);
+        (Vector256.ConvertToSingle(i3.AsInt32() - b) * s).StoreUnsafe(ref o, 24);
+    }
+
     /// <summary>Q6_K, eight floats at a time: four runs of 32 six-bit values per 128 elements, minus 32, times d·scale.</summary>
     public static void Q6_KVector256(ReadOnlySpan<byte> source, Span<float> destination)
     {

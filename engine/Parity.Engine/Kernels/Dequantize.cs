@@ -22,10 +22,12 @@ public static partial class Dequantize
             case GgmlType.F32: MemoryMarshal.Cast<byte, float>(source)[..destination.Length].CopyTo(destination); break;
             case GgmlType.F16: F16(source, destination); break;
             case GgmlType.BF16: BF16(source, destination); break;
+            case GgmlType.Q4_0 when UseVectorKernels: Q4_0Vector256(source, destination); break;
             case GgmlType.Q4_0: Q4_0(source, destination); break;
             case GgmlType.Q4_1: Q4_1(source, destination); break;
             case GgmlType.Q5_0: Q5_0(source, destination); break;
             case GgmlType.Q5_1: Q5_1(source, destination); break;
+            case GgmlType.Q8_0 when UseVectorKernels: Q8_0Vector256(source, destination); break;
             case GgmlType.Q8_0: Q8_0(source, destination); break;
             case GgmlType.Q2_K: Q2_K(source, destination); break;
             case GgmlType.Q3_K: Q3_K(source, destination); break;
