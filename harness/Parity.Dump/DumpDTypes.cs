@@ -3,6 +3,10 @@ namespace Parity.Dump;
 /// <summary>The mapping between ggml types, dump dtypes and safetensors dtype strings.</summary>
 public static class DumpDTypes
 {
+    /// <summary>The enum's member names are the safetensors dtype names, spelled exactly (case-sensitive).</summary>
+    private static readonly Dictionary<string, DumpDType> ByName =
+        Enum.GetValues<DumpDType>().ToDictionary(d => d.ToString(), StringComparer.Ordinal);
+
     /// <summary>Bytes per element.</summary>
     public static int ElementSize(DumpDType dtype) => dtype switch
     {
@@ -21,37 +25,16 @@ public static class DumpDTypes
     public static DumpDType FromGgmlType(string ggmlType)
     {
         ArgumentNullException.ThrowIfNull(ggmlType);
-        return ggmlType.ToUpperInvariant() switch
-        {
-            "F32" => DumpDType.F32,
-            "F16" => DumpDType.F16,
-            "BF16" => DumpDType.BF16,
-            "F64" => DumpDType.F64,
-            "I32" => DumpDType.I32,
-            "I16" => DumpDType.I16,
-            "I8" => DumpDType.I8,
-            "I64" => DumpDType.I64,
-            _ => DumpDType.U8,
-        };
+        // ggml's float and integer type names are the safetensors dtype names, upper-cased; everything else is raw bytes.
+        return ByName.TryGetValue(ggmlType.ToUpperInvariant(), out var dtype) ? dtype : DumpDType.U8;
     }
 
     /// <summary>True when <paramref name="ggmlType"/> is stored as raw bytes (shape <c>[byteLength]</c>) rather than as elements.</summary>
     public static bool IsRawBytes(string ggmlType) => FromGgmlType(ggmlType) == DumpDType.U8;
 
     /// <summary>The safetensors dtype string (<c>"F32"</c>, <c>"BF16"</c>, ...).</summary>
-    public static string ToSafetensorsName(DumpDType dtype) => dtype switch
-    {
-        DumpDType.F32 => "F32",
-        DumpDType.F16 => "F16",
-        DumpDType.BF16 => "BF16",
-        DumpDType.F64 => "F64",
-        DumpDType.I32 => "I32",
-        DumpDType.I16 => "I16",
-        DumpDType.I8 => "I8",
-        DumpDType.I64 => "I64",
-        DumpDType.U8 => "U8",
-        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "not a dump dtype"),
-    };
+    public static string ToSafetensorsName(DumpDType dtype) =>
+        Enum.IsDefined(dtype) ? dtype.ToString() : throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "not a dump dtype");
 
     /// <summary>
     /// Parses a safetensors dtype string, exactly as spelled (case-sensitive, as safetensors is). Unlike
@@ -59,19 +42,7 @@ public static class DumpDTypes
     /// </summary>
     public static bool TryParseSafetensorsName(string? name, out DumpDType dtype)
     {
-        DumpDType? parsed = name switch
-        {
-            "F32" => DumpDType.F32,
-            "F16" => DumpDType.F16,
-            "BF16" => DumpDType.BF16,
-            "F64" => DumpDType.F64,
-            "I32" => DumpDType.I32,
-            "I16" => DumpDType.I16,
-            "I8" => DumpDType.I8,
-            "I64" => DumpDType.I64,
-            "U8" => DumpDType.U8,
-            _ => null,
-        };
+        DumpDType? parsed = name is not null && ByName.TryGetValue(name, out var found) ? found : null;
         dtype = parsed.GetValueOrDefault();
         return parsed.HasValue;
     }

@@ -79,37 +79,14 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
                 continue;
             }
 
-            var ignored = map.IgnoreReason(eb.Name);
-            slots[i] = new TensorDiff
-            {
-                Key = eb.Key,
-                Name = eb.Name,
-                Op = eb.Op,
-                Layer = eb.Layer,
-                NeB = eb.Ne,
-                Status = ignored is null ? TensorStatus.OnlyInB : TensorStatus.NotCompared,
-                Note = ignored ?? "only in B",
-            };
+            slots[i] = OneSided(eb, map, TensorStatus.OnlyInB) with { NeB = eb.Ne };
         }
 
         // Pairs are independent reads of two memory maps: compare them on every core, keep graph order in the slots.
         Parallel.ForEach(pairs, p => slots[p.Slot] = Compare(p.A, p.B, a, b, manifest, weightType, kv, numerics));
         var diffs = new List<TensorDiff>(slots.Select(d => d!));
 
-        foreach (var ea in a.Tensors.Where(e => !usedA.Contains(e.Key)))
-        {
-            var ignored = map.IgnoreReason(ea.Name);
-            diffs.Add(new TensorDiff
-            {
-                Key = ea.Key,
-                Name = ea.Name,
-                Op = ea.Op,
-                Layer = ea.Layer,
-                NeA = ea.Ne,
-                Status = ignored is null ? TensorStatus.OnlyInA : TensorStatus.NotCompared,
-                Note = ignored ?? "only in A",
-            });
-        }
+        diffs.AddRange(a.Tensors.Where(e => !usedA.Contains(e.Key)).Select(ea => OneSided(ea, map, TensorStatus.OnlyInA) with { NeA = ea.Ne }));
 
         var logits = new List<LogitsComparison>();
         if (a.TryGet("result_output", out var la) && b.TryGet("result_output", out var lb) && la.Ne[0] == lb.Ne[0] && la.Ne[1] == lb.Ne[1])
@@ -153,6 +130,21 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
                 ArrayPool<float>.Shared.Return(rentB);
             }
         }
+    }
+
+    /// <summary>A tensor present on one side only: not compared when the name map says why, else reported as missing.</summary>
+    private static TensorDiff OneSided(DumpTensorEntry e, NameMap map, TensorStatus missing)
+    {
+        var ignored = map.IgnoreReason(e.Name);
+        return new TensorDiff
+        {
+            Key = e.Key,
+            Name = e.Name,
+            Op = e.Op,
+            Layer = e.Layer,
+            Status = ignored is null ? missing : TensorStatus.NotCompared,
+            Note = ignored ?? (missing == TensorStatus.OnlyInA ? "only in A" : "only in B"),
+        };
     }
 
     /// <summary>

@@ -62,20 +62,12 @@ public sealed class ElementView
     public void ForEach(Action<long, long, long, long, long> visit)
     {
         ArgumentNullException.ThrowIfNull(visit);
-        for (long i3 = 0; i3 < Ne[3]; i3++)
+        ForEachRow((startA, startB, length, i1, i2) =>
         {
-            for (long i2 = 0; i2 < Ne[2]; i2++)
+            for (long i0 = 0; i0 < length; i0++)
             {
-                for (long i1 = 0; i1 < Ne[1]; i1++)
-                {
-                    var row = ((i3 * Ne[2]) + i2) * Ne[1] + i1;
-                    var visible = _positions is null ? Ne[0] : Math.Min(Ne[0], _positions[(int)i1] + 1 - _firstPosition);
-                    for (long i0 = 0; i0 < visible; i0++)
-                    {
-                        visit((row * _strideA) + i0, (row * _strideB) + i0, i0, i1, i2);
-                    }
-                }
+                visit(startA + i0, startB + i0, i0, i1, i2);
             }
-        }
+        });
     }
 }

@@ -1,3 +1,5 @@
+using Parity.Engine.Generation;
+
 namespace Parity.Harness.Compare;
 
 /// <summary>
@@ -20,8 +22,8 @@ public sealed record LogitsComparison(
 
     public static LogitsComparison Compute(int position, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        var topA = ArgMax(a);
-        var topB = ArgMax(b);
+        var topA = Sampler.ArgMax(a);
+        var topB = Sampler.ArgMax(b);
         var top5A = TopK(a, 5);
         var top5B = TopK(b, 5);
         var second = top5B.Length > 1 ? b[top5B[1]] : b[topB];
@@ -41,20 +43,6 @@ public sealed record LogitsComparison(
         }
 
         return rank;
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> x)
-    {
-        var best = 0;
-        for (var i = 1; i < x.Length; i++)
-        {
-            if (x[i] > x[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 
     /// <summary>Indices of the k largest values, largest first (ties to the lower index), in one pass.</summary>

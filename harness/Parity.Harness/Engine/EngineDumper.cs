@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Parity.Dump;
+using Parity.Engine.Generation;
 using Parity.Engine.Model;
 using Parity.Harness.Runner;
 
@@ -64,25 +65,11 @@ public static class EngineDumper
             var firstPosition = model.State.Past;
             using var stepWriter = writer.BeginStep(step);
             var logits = model.Forward(stepTokens, new DumpTensorSink(stepWriter, filter is null ? null : filter.IsMatch));
-            generated.Add(ArgMax(logits[((stepTokens.Length - 1) * vocab)..(stepTokens.Length * vocab)]));
+            generated.Add(Sampler.ArgMax(logits[((stepTokens.Length - 1) * vocab)..(stepTokens.Length * vocab)]));
             stepWriter.Complete(stepTokens, [.. Enumerable.Range(firstPosition, stepTokens.Length)], [.. generated]);
         }
 
         writer.Complete(generated);
         return new DumpResult(writer.RunDirectory, [.. tokens], generated);
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> x)
-    {
-        var best = 0;
-        for (var i = 1; i < x.Length; i++)
-        {
-            if (x[i] > x[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 }

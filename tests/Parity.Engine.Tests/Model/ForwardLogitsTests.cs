@@ -1,3 +1,4 @@
+using Parity.Engine.Generation;
 using Parity.Engine.Model;
 using Parity.Engine.Tests.Support;
 using Parity.Harness.Runner;
@@ -32,7 +33,7 @@ public sealed class ForwardLogitsTests
         var generated = new List<int>();
         for (var s = 0; s < steps; s++)
         {
-            var next = ArgMax(rows[^1]);
+            var next = Sampler.ArgMax(rows[^1]);
             generated.Add(next);
             rows.Add(model.Forward([next]).ToArray());
         }
@@ -61,7 +62,7 @@ public sealed class ForwardLogitsTests
         for (var s = 0; s < steps; s++)
         {
             worst = Math.Max(worst, Nmse(last, reference.Rows[s]));
-            var next = ArgMax(last);
+            var next = Sampler.ArgMax(last);
             generated.Add(next);
             last = model.Forward([next]).ToArray();
         }
@@ -84,19 +85,5 @@ public sealed class ForwardLogitsTests
         }
 
         return num / den;
-    }
-
-    internal static int ArgMax(float[] x)
-    {
-        var best = 0;
-        for (var i = 1; i < x.Length; i++)
-        {
-            if (x[i] > x[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 }
