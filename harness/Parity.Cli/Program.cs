@@ -26,6 +26,9 @@ public static class Program
             RunCommand.Create(stdout, stderr),
             GenerateCommand.Create(stdout),
             BenchCommand.Create(stdout, stderr),
+            CheckCommand.Create(stdout, stderr),
+            RegenCommand.Create(stdout, stderr),
+            AcceptCommand.Create(stdout),
         };
 
         var parsed = root.Parse(args);

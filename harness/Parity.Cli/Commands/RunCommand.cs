@@ -5,6 +5,7 @@ using Parity.Engine.Tokenizer;
 using Parity.Gguf;
 using Parity.Harness.Compare;
 using Parity.Harness.Engine;
+using Parity.Harness.Models;
 using Parity.Harness.Runner;
 
 namespace Parity.Cli.Commands;

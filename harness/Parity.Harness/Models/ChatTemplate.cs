@@ -1,6 +1,6 @@
 using Parity.Gguf;
 
-namespace Parity.Cli.Commands;
+namespace Parity.Harness.Models;
 
 /// <summary>
 /// Applies a model's chat template to one user message, the same text for both sides. Templates are Jinja in GGUF;

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Globalization;
+using Parity.Harness.Compare;
+using Parity.Harness.Suites;
+
+namespace Parity.Cli.Commands;
+
+/// <summary>
+/// <c>parity check --suite NAME [--case PATTERN] [--shard i/n] [--live]</c>: the engine against the committed goldens
+/// and tolerance snapshots, no llama.cpp inference needed; <c>--live</c> also reruns llama.cpp to prove the goldens
+/// still reproduce. Exit codes as <c>parity run</c>: 0 all pass, 1 parity broken, 2 bad input (a missing or corrupt
+/// golden, a model that is not the golden's).
+/// </summary>
+public static class CheckCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var suiteOptions = new SuiteOptions();
+        var shard = new Option<string?>("--shard") { Description = "Run only shard i of n (1-based), e.g. 1/2" };
+        var live = new Option<bool>("--live") { Description = "Also rerun llama.cpp (with the golden's threads and another count) and require the goldens to reproduce bit for bit" };
+        var tolerances = new Option<string?>("--tolerances") { Description = "Tolerance policy file (default: the suite's, else reference-data/tolerances/default.json)" };
+        var command = new Command("check", "Check the engine against a suite's golden dumps and tolerance snapshots") { shard, live, tolerances };
+        suiteOptions.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var (suite, selected) = suiteOptions.Read(parse);
+            var cases = SuiteOptions.Shard(selected, parse.GetValue(shard));
+            var policyPath = parse.GetValue(tolerances) ?? (suite.Tolerances is { } t ? Path.Combine(suite.Directory, t) : TolerancePolicy.DefaultPath);
+            var policy = TolerancePolicy.Load(policyPath);
+            var runner = CommonOptions.Runner(parse);
+            var resolver = new SuiteModelResolver(CommonOptions.Cache(parse));
+            var work = Path.Combine(Path.GetTempPath(), "parity-check-" + Environment.ProcessId);
+            Directory.CreateDirectory(work);
+            try
+            {
+                var checker = new SuiteChecker(resolver, policy, work);
+                var liveChecker = new SuiteLiveChecker(resolver, runner, work);
+                stderr.WriteLine($"[parity] suite '{suite.Name}' ({suite.Directory}): {cases.Count} case(s){(parse.GetValue(live) ? ", with --live" : string.Empty)}");
+                var results = new List<CaseResult>();
+                foreach (var c in cases)
+                {
+                    var result = await checker.CheckAsync(suite, c, ct).ConfigureAwait(false);
+                    Print(stdout, result, string.Empty);
+                    results.Add(result);
+                    if (parse.GetValue(live) && result.Verdict != CaseVerdict.Skipped)
+                    {
+                        var liveResult = await liveChecker.CheckAsync(suite, c, ct).ConfigureAwait(false);
+                        Print(stdout, liveResult, " (live)");
+                        results.Add(liveResult);
+                    }
+                }
+
+                return Summarize(stdout, results);
+            }
+            finally
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        });
+        return command;
+    }
+
+    public static void Print(TextWriter stdout, CaseResult result, string suffix)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(result);
+        var label = result.Verdict switch
+        {
+            CaseVerdict.Passed => "PASS ",
+            CaseVerdict.Failed => "FAIL ",
+            CaseVerdict.Skipped => "SKIP ",
+            _ => "ERROR",
+        };
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label} {result.Case}{suffix} ({result.Elapsed.TotalSeconds:F1} s): {result.Summary}"));
+        foreach (var detail in result.Details.Skip(result.Details.Count > 0 && result.Details[0].StartsWith(result.Summary, StringComparison.Ordinal) ? 1 : 0))
+        {
+            foreach (var line in detail.Split('\n'))
+            {
+                stdout.WriteLine("      " + line);
+            }
+        }
+    }
+
+    public static int Summarize(TextWriter stdout, IReadOnlyList<CaseResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(results);
+        int Count(CaseVerdict v) => results.Count(r => r.Verdict == v);
+        stdout.WriteLine($"{Count(CaseVerdict.Passed)} passed, {Count(CaseVerdict.Failed)} failed, {Count(CaseVerdict.Error)} errors, {Count(CaseVerdict.Skipped)} skipped");
+        return Count(CaseVerdict.Error) > 0 ? ExitCodes.BadInput
+            : Count(CaseVerdict.Failed) > 0 ? ExitCodes.ParityBroken
+            : ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Globalization;
+using Parity.Dump;
+using Parity.Engine.Model;
+using Parity.Engine.Tokenizer;
+using Parity.Harness.Compare;
+using Parity.Harness.Engine;
+using Parity.Harness.Models;
+using Parity.Harness.Runner;
+
+namespace Parity.Harness.Suites;
+
+/// <summary>
+/// <c>parity check</c>: each case's engine run against its golden, with no llama.cpp inference. The golden's files
+/// are verified against their checksums and its model's SHA-256 against the model made here before anything is
+/// compared; the engine runs the golden's token ids (decode steps teacher-forced with the golden's greedy tokens);
+/// every tensor is held to the tolerance policy, and the error profile to the case's verified snapshot.
+/// </summary>
+public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy policy, string workDirectory)
+{
+    public async Task<CaseResult> CheckAsync(Suite suite, SuiteCase suiteCase, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        ArgumentNullException.ThrowIfNull(suiteCase);
+        var clock = Stopwatch.StartNew();
+        var result = await CheckCoreAsync(suite, suiteCase, cancellationToken).ConfigureAwait(false);
+        return result with { Elapsed = clock.Elapsed };
+    }
+
+    private async Task<CaseResult> CheckCoreAsync(Suite suite, SuiteCase suiteCase, CancellationToken cancellationToken)
+    {
+        var name = suiteCase.Name;
+        var golden = suite.GoldenDirectory(suiteCase);
+        if (GoldenWriter.Verify(golden) is { } damage)
+        {
+            return CaseResult.Of(name, CaseVerdict.Error, $"{damage}; regenerate it with `parity regen --suite {suite.Name} --case {name}`");
+        }
+
+        DumpRun goldenRun;
+        try
+        {
+            goldenRun = DumpRun.Open(golden);
+        }
+        catch (DumpFormatException e)
+        {
+            return CaseResult.Of(name, CaseVerdict.Error, e.Message);
+        }
+
+        string model;
+        try
+        {
+            model = await models.ResolveAsync(suite, suiteCase, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CaseSkippedException e)
+        {
+            return CaseResult.Of(name, CaseVerdict.Skipped, e.Message);
+        }
+
+        var sha = await ModelCache.Sha256Async(model, cancellationToken).ConfigureAwait(false);
+        if (!string.Equals(sha, goldenRun.Manifest.Model.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            return CaseResult.Of(name, CaseVerdict.Error,
+                $"model {model} ({suiteCase.Model.Describe()}) has sha256 {sha}, but {Path.Combine(golden, DumpFormat.RunManifestFileName)} was made from {goldenRun.Manifest.Model.Sha256}: the generator or llama.cpp's quantizer changed the bytes; regenerate with `parity regen --suite {suite.Name} --case {name}`");
+        }
+
+        var details = new List<string>();
+        var tokens = goldenRun.Manifest.Prompt.Tokens;
+        if (suiteCase.Prompt is { } prompt)
+        {
+            var text = suiteCase.Chat ? ChatTemplate.Apply(model, prompt) : prompt;
+            var engineIds = SpmTokenizer.Load(model).Tokenize(text, true, true);
+            if (!engineIds.SequenceEqual(tokens))
+            {
+                details.Add($"tokenizer: the engine gives [{string.Join(' ', engineIds)}], the golden (llama.cpp) [{string.Join(' ', tokens)}]");
+            }
+        }
+
+        var engineDir = Path.Combine(workDirectory, name + "-engine-" + Environment.ProcessId);
+        try
+        {
+            var kv = suite.KvCacheOf(suiteCase);
+            var request = new DumpRequest
+            {
+                ModelPath = model,
+                OutputDirectory = engineDir,
+                Prompt = suiteCase.Prompt,
+                Tokens = tokens,
+                Filter = suiteCase.Tensors,
+                Steps = goldenRun.StepCount - 1,
+                Decode = LlamaCppDecodeOptions.Default with { Threads = suite.ThreadsOf(suiteCase), CacheTypeK = kv, CacheTypeV = kv },
+            };
+            var numerics = suite.NumericsOf(suiteCase) == "f32" ? NumericsMode.F32 : NumericsMode.Ggml;
+            EngineDumper.Dump(request, tokens, teacherTokens: goldenRun.GeneratedTokens, numerics: numerics);
+            var diff = new DumpDiffer(policy).Diff(engineDir, golden);
+            var (outcome, snapshotDiff) = Snapshot.Compare(suite.VerifiedPath(suiteCase), suite.ReceivedPath(suiteCase), ErrorProfile.Render(name, diff));
+
+            if (diff.FirstFailure is { } first)
+            {
+                var count = diff.Steps.Sum(s => s.Tensors.Count(t => t.Status is not (TensorStatus.Passed or TensorStatus.NotCompared)));
+                var m = first.Tensor.Metrics;
+                details.Insert(0, string.Create(CultureInfo.InvariantCulture,
+                    $"{count} tensor(s) outside tolerance; first: step {first.Step.Step} {first.Tensor.Key} {first.Tensor.Status}{(m is null ? string.Empty : $" nmse {m.Nmse:G3} (bound {first.Tensor.Rule?.Bound})")}{(first.Tensor.Note is null ? string.Empty : " — " + first.Tensor.Note)}"));
+            }
+
+            switch (outcome)
+            {
+                case SnapshotOutcome.Changed:
+                    details.Add($"snapshot changed: {suite.ReceivedPath(suiteCase)} differs from {suite.VerifiedPath(suiteCase)} (`parity accept --suite {suite.Name} --case {name}` if the change is intended)\n{snapshotDiff.TrimEnd()}");
+                    break;
+                case SnapshotOutcome.New:
+                    details.Add($"snapshot missing: {snapshotDiff}");
+                    break;
+            }
+
+            var worst = diff.Steps.SelectMany(s => s.Tensors).Where(t => t.Metrics is not null).MaxBy(t => t.Metrics!.Nmse);
+            var compared = diff.Steps.Sum(s => s.Tensors.Count(t => t.Metrics is not null));
+            var summary = details.Count == 0
+                ? string.Create(CultureInfo.InvariantCulture, $"{compared} tensors over {diff.Steps.Count} step(s) within tolerance, worst nmse {worst?.Metrics!.Nmse:G2} ({worst?.Key}); snapshot matches")
+                : details[0].Split('\n')[0];
+            return new CaseResult
+            {
+                Case = name,
+                Verdict = details.Count == 0 ? CaseVerdict.Passed : CaseVerdict.Failed,
+                Summary = summary,
+                Details = details,
+                Diff = diff,
+                Snapshot = outcome,
+            };
+        }
+        finally
+        {
+            if (Directory.Exists(engineDir))
+            {
+                Directory.Delete(engineDir, recursive: true);
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Globalization;
+using Parity.Dump;
+using Parity.Harness.Compare;
+using Parity.Harness.Models;
+using Parity.Harness.Runner;
+
+namespace Parity.Harness.Suites;
+
+/// <summary>
+/// <c>parity check --live</c>: the reference itself is reproducible. For each case llama.cpp runs again on the golden's
+/// tokens, with the golden's options and again with another thread count, and every stored tensor must come out bit
+/// for bit the same (and the prompt tokenize to the same ids).
+/// </summary>
+public sealed class SuiteLiveChecker(SuiteModelResolver models, LlamaCppRunner runner, string workDirectory)
+{
+    public async Task<CaseResult> CheckAsync(Suite suite, SuiteCase suiteCase, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        ArgumentNullException.ThrowIfNull(suiteCase);
+        var clock = Stopwatch.StartNew();
+        var name = suiteCase.Name;
+        var golden = suite.GoldenDirectory(suiteCase);
+        if (GoldenWriter.Verify(golden) is { } damage)
+        {
+            return CaseResult.Of(name, CaseVerdict.Error, damage);
+        }
+
+        var goldenRun = DumpRun.Open(golden);
+        string model;
+        try
+        {
+            model = await models.ResolveAsync(suite, suiteCase, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CaseSkippedException e)
+        {
+            return CaseResult.Of(name, CaseVerdict.Skipped, e.Message);
+        }
+
+        var sha = await ModelCache.Sha256Async(model, cancellationToken).ConfigureAwait(false);
+        if (!string.Equals(sha, goldenRun.Manifest.Model.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            return CaseResult.Of(name, CaseVerdict.Error, $"model {model} has sha256 {sha}, the golden was made from {goldenRun.Manifest.Model.Sha256}");
+        }
+
+        var problems = new List<string>();
+        var tokens = goldenRun.Manifest.Prompt.Tokens;
+        if (suiteCase.Prompt is { } prompt)
+        {
+            var text = suiteCase.Chat ? ChatTemplate.Apply(model, prompt) : prompt;
+            var ids = await runner.TokenizeAsync(model, text, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!ids.SequenceEqual(tokens))
+            {
+                problems.Add($"llama.cpp now tokenizes the prompt as [{string.Join(' ', ids)}], the golden has [{string.Join(' ', tokens)}]");
+            }
+        }
+
+        var options = goldenRun.Manifest.Options;
+        var threadCounts = new[] { options.Threads, options.Threads == 1 ? 2 : 1 };
+        var reproduced = new List<string>();
+        foreach (var threads in threadCounts)
+        {
+            var raw = Path.Combine(workDirectory, $"{name}-live-t{threads}-{Environment.ProcessId}");
+            var compact = raw + "-golden";
+            try
+            {
+                var request = new DumpRequest
+                {
+                    ModelPath = model,
+                    OutputDirectory = raw,
+                    Tokens = tokens,
+                Filter = suiteCase.Tensors,
+                    Steps = goldenRun.StepCount - 1,
+                    Decode = new LlamaCppDecodeOptions { Threads = threads, FlashAttention = options.FlashAttention, CacheTypeK = options.TypeK, CacheTypeV = options.TypeV, Repack = options.Repack },
+                };
+                await runner.DumpAsync(request, cancellationToken).ConfigureAwait(false);
+                GoldenWriter.Write(raw, compact, NameMap.ForArchitecture(goldenRun.Manifest.Model.Architecture), new Dictionary<string, string>());
+                var diff = new DumpDiffer(ExactPolicy.Instance).Diff(compact, golden);
+                var moved = diff.Steps.SelectMany(s => s.Tensors.Where(t => t.Status is not (TensorStatus.Passed or TensorStatus.NotCompared)).Select(t => (s.Step, t))).ToList();
+                var generated = DumpRun.Open(compact).GeneratedTokens;
+                if (!generated.SequenceEqual(goldenRun.GeneratedTokens))
+                {
+                    problems.Add($"{threads} thread(s): greedy tokens [{string.Join(' ', generated)}], the golden has [{string.Join(' ', goldenRun.GeneratedTokens)}]");
+                }
+
+                if (moved.Count > 0)
+                {
+                    var (step, first) = moved[0];
+                    problems.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"{threads} thread(s): {moved.Count} tensor(s) differ from the golden; first step {step} {first.Key} ({first.Status}{(first.Metrics is { } m ? $", max abs {m.MaxAbsError:G3}, nmse {m.Nmse:G3}" : string.Empty)})"));
+                }
+                else
+                {
+                    reproduced.Add(threads.ToString(CultureInfo.InvariantCulture));
+                }
+            }
+            finally
+            {
+                foreach (var dir in new[] { raw, compact })
+                {
+                    if (Directory.Exists(dir))
+                    {
+                        Directory.Delete(dir, recursive: true);
+                    }
+                }
+            }
+        }
+
+        return new CaseResult
+        {
+            Case = name,
+            Verdict = problems.Count == 0 ? CaseVerdict.Passed : CaseVerdict.Failed,
+            Summary = problems.Count == 0
+                ? $"llama.cpp {goldenRun.Manifest.Producer.Version[..Math.Min(12, goldenRun.Manifest.Producer.Version.Length)]} ({goldenRun.Manifest.Producer.LibraryVariant}) reproduces the golden bit for bit with {string.Join(" and ", reproduced)} thread(s)"
+                : problems[0],
+            Details = problems,
+            Elapsed = clock.Elapsed,
+        };
+    }
+}
