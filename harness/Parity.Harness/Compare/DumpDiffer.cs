@@ -12,7 +12,8 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
 {
     public TolerancePolicy Policy { get; } = policy;
 
-    public RunDiff Diff(string runA, string runB, IProgress<string>? progress = null)
+    /// <param name="maxSteps">Compare at most this many steps (e.g. only those both sides ran with the same tokens).</param>
+    public RunDiff Diff(string runA, string runB, IProgress<string>? progress = null, int? maxSteps = null)
     {
         var a = DumpRun.Open(runA);
         var b = DumpRun.Open(runB);
@@ -26,7 +27,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
         var kv = b.Manifest.Options.TypeK;
         var numerics = a.Manifest.Notes is { } notes && notes.TryGetValue("numerics", out var mode) ? mode : "f32";
         var steps = new List<StepDiff>();
-        for (var i = 0; i < Math.Min(a.StepCount, b.StepCount); i++)
+        for (var i = 0; i < Math.Min(Math.Min(a.StepCount, b.StepCount), maxSteps ?? int.MaxValue); i++)
         {
             progress?.Report($"step {i}");
             using var stepA = a.OpenStep(i);
