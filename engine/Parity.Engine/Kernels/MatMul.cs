@@ -23,6 +23,7 @@ public sealed unsafe class MatMul : IDisposable
 
     private readonly bool _ggmlRounding;
     private readonly Q8_1Activations _q8_1 = new();
+    private readonly Model.EngineTestHooks.RowDequantizer? _dequantizer = Model.EngineTestHooks.ActiveDequantizer;
     private float[] _rounded = [];
     private bool _blockDotQ8_1;
 
@@ -118,7 +119,11 @@ public sealed unsafe class MatMul : IDisposable
             }
             else
             {
-                Dequantize.Row(w.Type, w.Row(r), buffer);
+                if (_dequantizer is null || !_dequantizer(w.Type, w.Row(r), buffer))
+                {
+                    Dequantize.Row(w.Type, w.Row(r), buffer);
+                }
+
                 row = buffer;
             }
 

@@ -16,6 +16,7 @@ public sealed class LlamaModel : IDisposable
     private readonly MatMul _matmul;
     private readonly TraceNames _names;
     private readonly EngineTestHooks.Mutation? _mutation = EngineTestHooks.Active;
+    private readonly EngineFault _fault = EngineTestHooks.ActiveFault;
 
     private LlamaModel(GgufFile file, LlamaConfig config, LlamaWeights weights, EngineOptions options)
     {
@@ -119,7 +120,7 @@ public sealed class LlamaModel : IDisposable
         var last = inpL[((n - rows) * E)..];
         Norm(last, Weights.OutputNorm, cur, rows, "norm", "result_norm", sink);
         var logits = s.Logits.AsSpan(0, rows * c.NVocab);
-        _matmul.Compute(Weights.Output, cur, rows, logits);
+        _matmul.Compute(_fault == EngineFault.LmHeadWrongMatrix ? Weights.TokenEmbd : Weights.Output, cur, rows, logits);
         Trace(sink, "result_output", "MUL_MAT", logits, c.NVocab, rows);
 
         s.Past = pos0 + n;
@@ -135,13 +136,20 @@ public sealed class LlamaModel : IDisposable
         var q = s.Q.AsSpan(0, n * E);
         var k = s.K.AsSpan(0, n * Ekv);
         var v = s.V.AsSpan(0, n * Ekv);
+        var (ropeMode, freqBase, ropePos0) = _fault switch
+        {
+            EngineFault.RopeNeoxPairing => (RopeMode.Neox, c.RopeFreqBase, pos0),
+            EngineFault.RopeWrongFreqBase => (c.RopeMode, 500000f, pos0),
+            EngineFault.DecodePositionOffByOne when n == 1 && pos0 > 0 => (c.RopeMode, c.RopeFreqBase, pos0 + 1),
+            _ => (c.RopeMode, c.RopeFreqBase, pos0),
+        };
 
         _matmul.Compute(layer.Wq, cur, n, q);
         Trace(sink, _names.Qcur[il], "MUL_MAT", q, E, n);
         Trace(sink, _names.Qcur[il], "RESHAPE", q, hd, c.NHead, n);
         for (var t = 0; t < n; t++)
         {
-            Rope.Apply(q.Slice(t * E, E), c.NHead, hd, c.NRot, pos0 + t, c.RopeFreqBase, c.RopeFreqScale, c.RopeMode, s.RopeScratch);
+            Rope.Apply(q.Slice(t * E, E), c.NHead, hd, c.NRot, ropePos0 + t, freqBase, c.RopeFreqScale, ropeMode, s.RopeScratch);
         }
 
         Trace(sink, _names.Qcur[il], "ROPE", q, hd, c.NHead, n);
@@ -155,7 +163,7 @@ public sealed class LlamaModel : IDisposable
         Trace(sink, _names.Kcur[il], "RESHAPE", k, hd, c.NHeadKv, n);
         for (var t = 0; t < n; t++)
         {
-            Rope.Apply(k.Slice(t * Ekv, Ekv), c.NHeadKv, hd, c.NRot, pos0 + t, c.RopeFreqBase, c.RopeFreqScale, c.RopeMode, s.RopeScratch);
+            Rope.Apply(k.Slice(t * Ekv, Ekv), c.NHeadKv, hd, c.NRot, ropePos0 + t, freqBase, c.RopeFreqScale, ropeMode, s.RopeScratch);
         }
 
         Trace(sink, _names.Kcur[il], "ROPE", k, hd, c.NHeadKv, n);
@@ -183,10 +191,10 @@ public sealed class LlamaModel : IDisposable
         var nKv = pos0 + n;
         var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
         var kqv = s.Kqv.AsSpan(0, c.NHead * n * hd);
-        var scale = 1.0f / MathF.Sqrt(hd);
+        var scale = _fault == EngineFault.SoftmaxScaleMissing ? 1.0f : 1.0f / MathF.Sqrt(hd);
         for (var h = 0; h < c.NHead; h++)
         {
-            var kvh = h / c.Group;
+            var kvh = _fault == EngineFault.GqaModuloMapping ? h % c.NHeadKv : h / c.Group;
             for (var t = 0; t < n; t++)
             {
                 var qh = q.Slice((t * E) + (h * hd), hd);
@@ -204,7 +212,7 @@ public sealed class LlamaModel : IDisposable
             for (var t = 0; t < n; t++)
             {
                 var row = kq.Slice(((h * n) + t) * nKv, nKv);
-                Softmax.MaskedRow(row, scale, pos0 + t + 1, row);
+                Softmax.MaskedRow(row, scale, _fault == EngineFault.CausalMaskOffByOne ? Math.Min(nKv, pos0 + t + 2) : pos0 + t + 1, row);
             }
         }
 
@@ -216,7 +224,7 @@ public sealed class LlamaModel : IDisposable
 
         for (var h = 0; h < c.NHead; h++)
         {
-            var kvh = h / c.Group;
+            var kvh = _fault == EngineFault.GqaModuloMapping ? h % c.NHeadKv : h / c.Group;
             for (var t = 0; t < n; t++)
             {
                 var p = kq.Slice(((h * n) + t) * nKv, nKv);
@@ -252,7 +260,7 @@ public sealed class LlamaModel : IDisposable
         var E = Config.NEmbd;
         for (var t = 0; t < n; t++)
         {
-            RmsNorm.Normalize(x.Slice(t * E, E), Config.RmsEps, cur.Slice(t * E, E));
+            RmsNorm.Normalize(x.Slice(t * E, E), _fault == EngineFault.RmsEpsTenTimes ? Config.RmsEps * 10 : Config.RmsEps, cur.Slice(t * E, E));
         }
 
         Trace(sink, normName, "RMS_NORM", cur, E, n);
@@ -272,9 +280,10 @@ public sealed class LlamaModel : IDisposable
         var gate = s.Gate.AsSpan(0, n * c.NFf);
         var up = s.Up.AsSpan(0, n * c.NFf);
         var act = s.SwiGlu.AsSpan(0, n * c.NFf);
-        _matmul.Compute(layer.FfnGate, cur, n, gate);
+        var swapped = _fault == EngineFault.GateUpSwapped;
+        _matmul.Compute(swapped ? layer.FfnUp : layer.FfnGate, cur, n, gate);
         Trace(sink, _names.FfnGate[il], "MUL_MAT", gate, c.NFf, n);
-        _matmul.Compute(layer.FfnUp, cur, n, up);
+        _matmul.Compute(swapped ? layer.FfnGate : layer.FfnUp, cur, n, up);
         Trace(sink, _names.FfnUp[il], "MUL_MAT", up, c.NFf, n);
         SwiGlu.Apply(gate, up, act);
         Trace(sink, _names.FfnSwiglu[il], "SWIGLU", act, c.NFf, n);
@@ -303,6 +312,9 @@ public sealed class LlamaModel : IDisposable
         if (sink is not null && sink.Wants(name))
         {
             sink.Tensor(name, op, values, ne);
+
+            // Teacher forcing: the sink may put the reference's values here, so every later op runs on them.
+            sink.Replace(name, op, values, ne);
         }
     }
 

@@ -16,4 +16,12 @@ public interface ITensorSink
     /// <param name="data">The values in ggml order.</param>
     /// <param name="ne">ggml's four dimensions.</param>
     void Tensor(string name, string op, ReadOnlySpan<float> data, ReadOnlySpan<long> ne);
+
+    /// <summary>
+    /// Teacher forcing, the engine's per-op entry point: called right after <see cref="Tensor"/> with the engine's live
+    /// buffer, which the sink may overwrite (with a reference's values for the same tensor). Every later op then runs
+    /// on those inputs, so an op's output measures that op alone. The default leaves the engine's values.
+    /// </summary>
+    /// <returns>True when the values were replaced.</returns>
+    bool Replace(string name, string op, Span<float> data, ReadOnlySpan<long> ne) => false;
 }

@@ -2,6 +2,8 @@ using System.Text.RegularExpressions;
 using Parity.Dump;
 using Parity.Engine.Generation;
 using Parity.Engine.Model;
+using Parity.Engine.Tracing;
+using Parity.Harness.Bisect;
 using Parity.Harness.Runner;
 
 namespace Parity.Harness.Engine;
@@ -16,7 +18,12 @@ public static class EngineDumper
     /// When given, decode step s feeds <c>teacherTokens[s-1]</c> (the reference's greedy choice) instead of the engine's
     /// own, so both sides run the same tokens at every step and one near-tie cannot derail the comparison.
     /// </param>
-    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null, NumericsMode numerics = NumericsMode.F32)
+    /// <param name="forceFrom">
+    /// Teacher forcing at op level: a reference dump of the same tokens whose values replace the engine's for every
+    /// tensor <paramref name="force"/> selects (all when null), so each recorded tensor is one engine op on the
+    /// reference's inputs. Decode steps then also feed the reference's greedy tokens.
+    /// </param>
+    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null, NumericsMode numerics = NumericsMode.F32, DumpRun? forceFrom = null, Func<string, bool>? force = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -35,6 +42,7 @@ public static class EngineDumper
             Numerics = numerics,
         };
         using var model = LlamaModel.Load(request.ModelPath, options);
+        teacherTokens ??= forceFrom?.GeneratedTokens;
         var filter = request.Filter is null ? null : new Regex(request.Filter, RegexOptions.CultureInvariant);
         var info = new DumpRunInfo
         {
@@ -64,7 +72,11 @@ public static class EngineDumper
             int[] stepTokens = step == 0 ? [.. tokens] : [teacherTokens is null ? generated[^1] : teacherTokens[step - 1]];
             var firstPosition = model.State.Past;
             using var stepWriter = writer.BeginStep(step);
-            var logits = model.Forward(stepTokens, new DumpTensorSink(stepWriter, filter is null ? null : filter.IsMatch));
+            using var reference = forceFrom?.OpenStep(step);
+            ITensorSink sink = reference is null
+                ? new DumpTensorSink(stepWriter, filter is null ? null : filter.IsMatch)
+                : new ForcingSink(stepWriter, reference, force ?? (_ => true));
+            var logits = model.Forward(stepTokens, sink);
             generated.Add(Sampler.ArgMax(logits[((stepTokens.Length - 1) * vocab)..(stepTokens.Length * vocab)]));
             stepWriter.Complete(stepTokens, [.. Enumerable.Range(firstPosition, stepTokens.Length)], [.. generated]);
         }

@@ -1,0 +1,53 @@
+using Parity.Dump;
+using Parity.Engine.Tracing;
+
+namespace Parity.Harness.Bisect;
+
+/// <summary>
+/// Teacher forcing through the engine's trace: records every tensor the engine makes (its own values, into a step of
+/// a dump), then, for the tensors <paramref name="force"/> selects, overwrites the engine's buffer with the reference
+/// dump's values, so the ops after it run on the reference's inputs. Forcing every tensor makes each recorded tensor
+/// the output of one engine op on llama.cpp's exact inputs: its local error.
+/// </summary>
+public sealed class ForcingSink(DumpStepWriter writer, DumpStep reference, Func<string, bool> force) : ITensorSink
+{
+    private string? _lastKey;
+
+    /// <summary>Keys of the tensors whose values were replaced by the reference's.</summary>
+    public List<string> Forced { get; } = [];
+
+    public bool Wants(string name) => true;
+
+    public void Tensor(string name, string op, ReadOnlySpan<float> data, ReadOnlySpan<long> ne) =>
+        _lastKey = writer.Add(name, op, data, ne).Key;
+
+    public bool Replace(string name, string op, Span<float> data, ReadOnlySpan<long> ne)
+    {
+        if (_lastKey is null || !force(name) || !reference.TryGet(_lastKey, out var entry) || entry.DType != DumpDType.F32)
+        {
+            return false;
+        }
+
+        if (entry.ElementCount == data.Length)
+        {
+            reference.ReadFloats(entry, data);
+        }
+        else if (entry.Ne[0] > ne[0] && entry.Ne[1] == ne[1] && entry.Ne[2] == ne[2] && entry.Ne[3] == ne[3])
+        {
+            // llama.cpp pads the KV length of kq / kq_soft_max: take the attended columns of every row.
+            var values = reference.GetFloats(entry);
+            var rows = data.Length / (int)ne[0];
+            for (var r = 0; r < rows; r++)
+            {
+                values.Slice(r * (int)entry.Ne[0], (int)ne[0]).CopyTo(data.Slice(r * (int)ne[0], (int)ne[0]));
+            }
+        }
+        else
+        {
+            return false;
+        }
+
+        Forced.Add(_lastKey);
+        return true;
+    }
+}
