@@ -26,6 +26,7 @@ public static class Program
             RunCommand.Create(stdout, stderr),
             GenerateCommand.Create(stdout),
             BenchCommand.Create(stdout, stderr),
+            BisectCommand.Create(stdout, stderr),
             CheckCommand.Create(stdout, stderr),
             RegenCommand.Create(stdout, stderr),
             AcceptCommand.Create(stdout),

@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Globalization;
+using Parity.Dump;
+using Parity.Engine.Tokenizer;
+using Parity.Harness.Bisect;
+using Parity.Harness.Models;
+using Parity.Harness.Runner;
+
+namespace Parity.Cli.Commands;
+
+/// <summary>
+/// <c>parity bisect</c>: the first tensor that breaks its tolerance, and whether the op that made it is wrong on its
+/// own (local) or inherits error (propagated), with the per-layer table of local vs cumulative error. Takes the same
+/// model and prompt options as <c>parity run</c>, or <c>--reference DUMP</c> (a llama.cpp dump or a golden) instead of
+/// running llama.cpp. Exit 0 clean, 1 a failure found.
+/// </summary>
+public static class BisectCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var source = new ModelSource(RunCommand.DefaultQuant, RunCommand.DefaultPreset);
+        var prompt = new Option<string?>("--prompt") { Description = $"Prompt text (default \"{RunCommand.DefaultPrompt}\"), tokenized by llama.cpp" };
+        var tokens = new Option<string?>("--tokens") { Description = "Prompt token ids, comma-separated (instead of --prompt)" };
+        var chat = new Option<bool>("--chat") { Description = "Wrap the prompt in the model's chat template" };
+        var steps = new Option<int>("--steps") { Description = "Greedy decode steps after the prompt (a decode-only bug needs at least 1)", DefaultValueFactory = _ => 2 };
+        var reference = new Option<string?>("--reference") { Description = "An existing llama.cpp dump or golden to bisect against (its tokens and steps), instead of running llama.cpp" };
+        var localNmse = new Option<double>("--local-nmse") { Description = "An op fed llama.cpp's exact inputs is locally off above this NMSE", DefaultValueFactory = _ => 1e-6 };
+        var output = new Option<string>("--out") { Description = "Directory for the dumps", DefaultValueFactory = _ => Path.Combine("out", "bisect") };
+        var decode = new DecodeOptionSet();
+        var report = new ReportOptions();
+        var command = new Command("bisect", "Find the first diverging tensor and tell a local bug from propagated error (teacher forcing)") { prompt, tokens, chat, steps, reference, localNmse, output };
+        source.AddTo(command);
+        decode.AddTo(command);
+        report.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            void Progress(string m) => stderr.WriteLine($"[parity] {m}");
+            var policy = report.Policy(parse);
+            var outDir = Path.GetFullPath(parse.GetValue(output)!);
+            Directory.CreateDirectory(outDir);
+            var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
+            DumpRun referenceRun;
+            if (parse.GetValue(reference) is { } dump)
+            {
+                referenceRun = DumpRun.Open(dump);
+                var sha = await ModelCache.Sha256Async(model, ct).ConfigureAwait(false);
+                if (!string.Equals(sha, referenceRun.Manifest.Model.Sha256, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new ArgumentException($"--reference {dump} was made from a model with sha256 {referenceRun.Manifest.Model.Sha256}, not {model} ({sha})");
+                }
+            }
+            else
+            {
+                var runner = CommonOptions.Runner(parse);
+                int[] ids;
+                string? text = null;
+                if (parse.GetValue(tokens) is { } list)
+                {
+                    ids = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
+                    ModelSource.CheckTokenIds(model, ids);
+                }
+                else
+                {
+                    text = parse.GetValue(prompt) ?? RunCommand.DefaultPrompt;
+                    text = parse.GetValue(chat) ? ChatTemplate.Apply(model, text) : text;
+                    ids = await runner.TokenizeAsync(model, text, cancellationToken: ct).ConfigureAwait(false);
+                }
+
+                Progress($"llama.cpp: dumping {ids.Length} prompt token(s) and {parse.GetValue(steps)} step(s)");
+                var result = await runner.DumpAsync(new DumpRequest { ModelPath = model, OutputDirectory = Path.Combine(outDir, "llama.cpp"), Prompt = text, Tokens = ids, Steps = parse.GetValue(steps), Decode = decode.Read(parse) }, ct).ConfigureAwait(false);
+                referenceRun = DumpRun.Open(result.RunDirectory);
+            }
+
+            var options = referenceRun.Manifest.Options;
+            var request = new DumpRequest
+            {
+                ModelPath = model,
+                OutputDirectory = outDir,
+                Tokens = referenceRun.Manifest.Prompt.Tokens,
+                Decode = new LlamaCppDecodeOptions { Threads = parse.GetValue(decode.Threads), CacheTypeK = options.TypeK, CacheTypeV = options.TypeV },
+            };
+            var bisect = new Bisector(policy, parse.GetValue(localNmse)).Run(request, referenceRun, decode.EngineNumerics(parse), outDir, new ImmediateProgress<string>(Progress));
+            Print(stdout, bisect, SpmTokenizer.Load(model));
+            return bisect.Verdict == BisectVerdict.Clean ? ExitCodes.Ok : ExitCodes.ParityBroken;
+        });
+        return command;
+    }
+
+    public static void Print(TextWriter stdout, BisectReport report, SpmTokenizer? tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(report);
+        var inv = CultureInfo.InvariantCulture;
+        stdout.WriteLine(report.Summary);
+        if (report.Pinpoint is { } pin)
+        {
+            stdout.WriteLine($"where: {pin}");
+        }
+
+        if (report.FirstCumulative is var (step, tensor))
+        {
+            stdout.WriteLine(string.Create(inv, $"first tensor out of tolerance (free-running): step {step.Step} {tensor.Key} ({tensor.Op}) nmse {tensor.Metrics?.Nmse:G3}, {tensor.Rule?.Bound} (found with {report.SearchProbes} residual checkpoint comparisons)"));
+        }
+        else
+        {
+            stdout.WriteLine("first tensor out of tolerance (free-running): none");
+        }
+
+        var failingSteps = report.Cumulative.Steps.Where(s => !s.Passed).Select(s => s.Step).ToList();
+        if (failingSteps.Count > 0)
+        {
+            stdout.WriteLine($"steps out of tolerance: {string.Join(' ', failingSteps)} of 0..{report.Cumulative.Steps.Count - 1}{(failingSteps[0] > 0 ? " (the prompt step holds: a decode-only problem)" : string.Empty)}");
+        }
+
+        stdout.WriteLine(string.Create(inv, $"per layer, step {report.Step}: error of the layer output free-running (cumulative) vs with the layer's input forced to llama.cpp's (local); local bound for single ops {report.LocalBound:G2}"));
+        stdout.WriteLine("  layer        input cumul.   cumulative   layer-local   amplification   worst op on llama.cpp's inputs");
+        foreach (var l in report.Layers)
+        {
+            stdout.WriteLine(string.Create(inv, $"  {l.Output,-10} {l.InputCumulative,13:G2} {l.Cumulative,12:G2} {l.LayerLocal,13:G2} {l.Amplification,15:G3}   {l.WorstOp} {l.WorstOpLocal:G2}"));
+        }
+
+        _ = tokenizer;
+    }
+}

@@ -1,0 +1,180 @@
+using System.Globalization;
+using Parity.Dump;
+using Parity.Engine.Model;
+using Parity.Harness.Compare;
+using Parity.Harness.Engine;
+using Parity.Harness.Runner;
+
+namespace Parity.Harness.Bisect;
+
+/// <summary>
+/// Finds the first diverging tensor and tells a local bug from propagated error. Three engine runs against one
+/// llama.cpp dump: free-running (the cumulative error of every tensor), every op fed llama.cpp's exact inputs (each
+/// tensor's local error, one op at a time), and every layer fed llama.cpp's layer input (each layer's local error).
+/// The first failing layer is found by bisecting the residual stream checkpoints, then the tensors of that layer are
+/// scanned in graph order.
+/// </summary>
+public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6)
+{
+    public BisectReport Run(DumpRequest request, DumpRun reference, NumericsMode numerics, string workDirectory, IProgress<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(reference);
+        var tokens = reference.Manifest.Prompt.Tokens;
+        var steps = reference.StepCount - 1;
+        DumpResult EngineRun(string name, Func<string, bool>? force)
+        {
+            progress?.Report($"engine: {name}");
+            var r = request with { OutputDirectory = Path.Combine(workDirectory, name), Steps = steps };
+            return force is null
+                ? EngineDumper.Dump(r, tokens, teacherTokens: reference.GeneratedTokens, numerics: numerics)
+                : EngineDumper.Dump(r, tokens, numerics: numerics, forceFrom: reference, force: force);
+        }
+
+        var free = EngineRun("free-running", null);
+        var opForced = EngineRun("op-forced", _ => true);
+        var layerForced = EngineRun("layer-forced", name => name == "embd" || name.StartsWith("l_out-", StringComparison.Ordinal));
+
+        progress?.Report("comparing");
+        var cumulative = new DumpDiffer(policy).Diff(free.RunDirectory, reference.Directory);
+        var local = new DumpDiffer(policy).Diff(opForced.RunDirectory, reference.Directory);
+        var layerLocal = new DumpDiffer(policy).Diff(layerForced.RunDirectory, reference.Directory);
+        var nLayer = reference.Manifest.Model.Hyperparameters?.NLayer ?? cumulative.Steps[0].Tensors.Count(t => t.Name.StartsWith("l_out-", StringComparison.Ordinal));
+
+        var (firstCumulative, probes) = FirstCumulativeFailure(cumulative);
+        var firstLocal = local.Steps.SelectMany(s => s.Tensors.Select(t => (Step: s, Tensor: t)))
+            .Where(x => LocallyOff(x.Tensor))
+            .Select(x => ((StepDiff, TensorDiff)?)x)
+            .FirstOrDefault();
+
+        var examined = firstLocal?.Item1.Step ?? firstCumulative?.Item1.Step ?? 0;
+        var layers = LayerTable(cumulative.Steps[examined], local.Steps[examined], layerLocal.Steps[examined], nLayer);
+        string? pinpoint = null;
+        BisectVerdict verdict;
+        string summary;
+        if (firstLocal is { } fl)
+        {
+            verdict = BisectVerdict.Local;
+            var (step, tensor) = fl;
+            var inputs = OpInputs.For(tensor.Key, nLayer);
+            var inputNmse = inputs.Select(k => Nmse(cumulative.Steps[step.Step], k)).DefaultIfEmpty(0).Max();
+            pinpoint = Pinpoint(opForced.RunDirectory, reference, step, tensor);
+            summary = string.Create(CultureInfo.InvariantCulture,
+                $"local: {OpInputs.Describe(tensor.Op)} on {tensor.Key} (step {step.Step}, {Positions(step)}) — inputs {(inputs.Count == 0 ? "are token ids" : $"agree (NMSE {inputNmse:G2} free-running)")}, output NMSE {tensor.Metrics?.Nmse:G3} on llama.cpp's inputs");
+        }
+        else if (firstCumulative is { } fc)
+        {
+            verdict = BisectVerdict.Propagated;
+            var (step, tensor) = fc;
+            var inputs = OpInputs.For(tensor.Key, nLayer);
+            var inputNmse = inputs.Select(k => Nmse(step, k)).DefaultIfEmpty(0).Max();
+            summary = string.Create(CultureInfo.InvariantCulture,
+                $"propagated: inputs of {tensor.Key} (step {step.Step}) already off by NMSE {inputNmse:G2}, op itself exact (local NMSE {Nmse(local.Steps[step.Step], tensor.Key):G2}); output NMSE {tensor.Metrics?.Nmse:G3} breaks {tensor.Rule?.Bound}");
+        }
+        else
+        {
+            verdict = BisectVerdict.Clean;
+            var worst = local.Steps.SelectMany(s => s.Tensors).Where(t => t.Metrics is not null).MaxBy(t => t.Metrics!.Nmse);
+            summary = string.Create(CultureInfo.InvariantCulture,
+                $"clean: every tensor within tolerance over {cumulative.Steps.Count} step(s), and every op on llama.cpp's inputs within local NMSE {localBound:G2} (worst {worst?.Key}: {worst?.Metrics?.Nmse:G2})");
+        }
+
+        return new BisectReport
+        {
+            Verdict = verdict,
+            Summary = summary,
+            FirstCumulative = firstCumulative,
+            FirstLocal = firstLocal,
+            Pinpoint = pinpoint,
+            Layers = layers,
+            Step = examined,
+            LocalBound = localBound,
+            SearchProbes = probes,
+            Cumulative = cumulative,
+            Local = local,
+        };
+    }
+
+    private bool LocallyOff(TensorDiff t) =>
+        t.Status is TensorStatus.ShapeMismatch or TensorStatus.OnlyInA
+        || (t.Metrics is { } m && (double.IsNaN(m.Nmse) || m.Nmse > localBound));
+
+    /// <summary>
+    /// Bisects the residual checkpoints (embd, l_out of each layer, result_output; step by step) for the first that
+    /// fails, then scans the tensors from the previous checkpoint in graph order. Falls back to a full scan when the
+    /// failure healed before a checkpoint (a non-monotone run).
+    /// </summary>
+    private static ((StepDiff, TensorDiff)? First, int Probes) FirstCumulativeFailure(RunDiff diff)
+    {
+        static bool Fails(TensorDiff t) => t.Status is TensorStatus.Failed or TensorStatus.ShapeMismatch or TensorStatus.OnlyInA or TensorStatus.OnlyInB;
+        var flat = diff.Steps.SelectMany(s => s.Tensors.Select(t => (Step: s, Tensor: t))).ToList();
+        var checkpoints = flat.Select((x, i) => (x, i))
+            .Where(p => p.x.Tensor.Name is "embd" or "result_output" || p.x.Tensor.Name.StartsWith("l_out-", StringComparison.Ordinal))
+            .Select(p => p.i).ToList();
+        var (found, probes) = FirstFailureSearch.Find(checkpoints.Count, i => Fails(flat[checkpoints[i]].Tensor));
+        var start = found is > 0 ? checkpoints[found.Value - 1] + 1 : 0;
+        var end = found is { } f ? checkpoints[f] : flat.Count - 1;
+        for (var i = start; i <= end; i++)
+        {
+            if (Fails(flat[i].Tensor))
+            {
+                return ((flat[i].Step, flat[i].Tensor), probes);
+            }
+        }
+
+        var any = flat.FirstOrDefault(x => Fails(x.Tensor));
+        return (any.Tensor is null ? null : (any.Step, any.Tensor), probes);
+    }
+
+    private static List<LayerErrors> LayerTable(StepDiff cumulative, StepDiff local, StepDiff layerLocal, int nLayer)
+    {
+        var rows = new List<LayerErrors>();
+        for (var il = 0; il < nLayer; il++)
+        {
+            var output = $"l_out-{il}";
+            var worst = local.Tensors.Where(t => t.Layer == il && t.Metrics is not null).MaxBy(t => t.Metrics!.Nmse);
+            rows.Add(new LayerErrors(
+                output,
+                Nmse(cumulative, output),
+                Nmse(layerLocal, output),
+                Nmse(cumulative, il == 0 ? "embd" : $"l_out-{il - 1}"),
+                worst?.Key ?? "-",
+                worst?.Metrics?.Nmse ?? double.NaN));
+        }
+
+        return rows;
+    }
+
+    private static double Nmse(StepDiff step, string key) =>
+        step.Tensors.FirstOrDefault(t => t.Key == key)?.Metrics?.Nmse ?? double.NaN;
+
+    private static string Positions(StepDiff step) =>
+        step.Positions.Count == 1 ? $"position {step.Positions[0]}" : $"positions {step.Positions[0]}..{step.Positions[^1]}";
+
+    private static string Pinpoint(string forcedRun, DumpRun reference, StepDiff step, TensorDiff tensor)
+    {
+        using var a = DumpRun.Open(forcedRun).OpenStep(step.Step);
+        using var b = reference.OpenStep(step.Step);
+        if (!a.TryGet(tensor.Key, out var ea) || !b.TryGet(tensor.Key, out var eb))
+        {
+            return "not available";
+        }
+
+        var fa = a.ToFloat32Array(ea);
+        var fb = b.ToFloat32Array(eb);
+        if (ea.Ne[0] != eb.Ne[0] && fb.Length != fa.Length)
+        {
+            // Padded KV length on the reference side: take its attended columns.
+            var rows = fa.Length / (int)ea.Ne[0];
+            var trimmed = new float[fa.Length];
+            for (var r = 0; r < rows; r++)
+            {
+                Array.Copy(fb, r * (int)eb.Ne[0], trimmed, r * (int)ea.Ne[0], (int)ea.Ne[0]);
+            }
+
+            fb = trimmed;
+        }
+
+        return ErrorLocator.Describe(fa, fb, ea.Ne, DimensionLabels.For(ea.Name, ea.Op, ea.Ne), step.Positions);
+    }
+}

@@ -1,0 +1,182 @@
+using System.Buffers.Binary;
+using Parity.Dump;
+using Parity.Engine.Model;
+using Parity.Gguf;
+using Parity.Harness.Bisect;
+using Parity.Harness.Compare;
+using Parity.Harness.Runner;
+using Parity.Harness.Synthetic;
+using Parity.Tests.Support;
+
+namespace Parity.Tests.Bisect;
+
+/// <summary>
+/// The mutation suite: classic porting bugs planted through test-only hooks (<see cref="EngineTestHooks"/>, never a
+/// product option). For each, bisect must name the first tensor and the op, and call it local; the clean engine must
+/// come out clean. One llama.cpp dump per model serves every mutation.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class MutationSuiteTests
+{
+    private TempDirectory _temp = null!;
+    private string _f32Model = null!;
+    private DumpRun _f32Reference = null!;
+    private string _q4kModel = null!;
+    private DumpRun _q4kReference = null!;
+
+    [OneTimeSetUp]
+    public async Task MakeReferences()
+    {
+        _temp = new TempDirectory();
+        _f32Model = Models.Synthetic(SyntheticPresets.Micro);
+        _q4kModel = await Models.Quantized(SyntheticPresets.Micro, "Q4_K_M");
+        _f32Reference = await Reference(_f32Model, "f32", "ref-f32");
+        _q4kReference = await Reference(_q4kModel, "f16", "ref-q4k");
+    }
+
+    [OneTimeTearDown]
+    public void Cleanup() => _temp.Dispose();
+
+    [Test]
+    public void The_clean_engine_is_classified_clean()
+    {
+        var report = Bisect(_f32Model, _f32Reference, "clean-f32");
+        Assert.That(report.Verdict, Is.EqualTo(BisectVerdict.Clean), report.Summary);
+        Assert.That(report.FirstLocal, Is.Null);
+        Assert.That(Bisect(_q4kModel, _q4kReference, "clean-q4k").Verdict, Is.EqualTo(BisectVerdict.Clean));
+    }
+
+    [TestCase("RopeNeoxPairing", 0, "Qcur-0#2", "ROPE", "tokens: only position 1..")]
+    [TestCase("RopeWrongFreqBase", 0, "Qcur-0#2", "ROPE", "tokens: only position 1..")]
+    [TestCase("RmsEpsTenTimes", 0, "norm-0", "RMS_NORM", "channels: all")]
+    [TestCase("GqaModuloMapping", 0, "kq-0", "MUL_MAT", "heads: only 1..2")]
+    [TestCase("GateUpSwapped", 0, "ffn_gate-0", "MUL_MAT", "tokens: all")]
+    [TestCase("SoftmaxScaleMissing", 0, "kq_soft_max-0", "SOFT_MAX", "heads: all")]
+    [TestCase("DecodePositionOffByOne", 1, "Qcur-0#2", "ROPE", "channels")]
+    [TestCase("LmHeadWrongMatrix", 0, "result_output", "MUL_MAT", "tokens: all")]
+    [TestCase("CausalMaskOffByOne", 0, "kq_soft_max-0", "SOFT_MAX", "tokens: only position 0..")]
+    public void Bisect_names_the_planted_bug_as_local(string faultName, int step, string key, string op, string where)
+    {
+        var fault = Enum.Parse<EngineFault>(faultName);
+        BisectReport report;
+        using (EngineTestHooks.Install(fault))
+        {
+            report = Bisect(_f32Model, _f32Reference, fault.ToString());
+        }
+
+        AssertLocal(report, step, key, op, where);
+        if (fault == EngineFault.DecodePositionOffByOne)
+        {
+            Assert.That(report.Cumulative.Steps[0].Passed, Is.True, "the prompt step holds: a decode-only bug");
+        }
+    }
+
+    [Test]
+    public void A_wrong_scale_nibble_in_Q4_K_dequantization_is_local_to_the_first_Q4_K_matmul()
+    {
+        BisectReport report;
+        using (EngineTestHooks.Install(WrongScaleNibbleQ4K))
+        {
+            report = Bisect(_q4kModel, _q4kReference, "q4k-nibble");
+        }
+
+        using var file = GgufFile.Open(_q4kModel);
+        var firstQ4K = new[] { ("attn_q", "Qcur-0"), ("attn_v", "Vcur-0"), ("attn_k", "Kcur-0") }
+            .First(p => file.Tensors.Single(t => t.Name == $"blk.0.{p.Item1}.weight").Type == GgmlType.Q4_K).Item2;
+        AssertLocal(report, 0, firstQ4K, "MUL_MAT", "tokens: all");
+    }
+
+    [Test]
+    public async Task Error_injected_into_layer_2_output_is_local_at_layer_2_and_propagated_after()
+    {
+        var model = Models.Synthetic(SyntheticPresets.TinyLlamaMini);
+        var reference = await Reference(model, "f32", "ref-mini", "Once upon a time", steps: 0);
+        BisectReport report;
+        using (EngineTestHooks.Install((name, _, data, _) =>
+        {
+            if (name == "l_out-2")
+            {
+                data[7] += 0.5f;
+            }
+        }))
+        {
+            report = Bisect(model, reference, "layer2");
+        }
+
+        AssertLocal(report, 0, "l_out-2", "ADD", "channels: only 7");
+        Assert.That(report.Layers[2].LayerLocal, Is.GreaterThan(report.LocalBound), "layer 2 is wrong on llama.cpp's input");
+        Assert.That(report.Layers[3].LayerLocal, Is.LessThan(report.LocalBound), "layer 3 is exact on llama.cpp's input ...");
+        Assert.That(report.Layers[3].Cumulative, Is.GreaterThan(1e-8), "... but carries the error it inherited: propagated");
+        Assert.That(report.Layers[1].Cumulative, Is.LessThan(1e-10));
+    }
+
+    private static void AssertLocal(BisectReport report, int step, string key, string op, string where)
+    {
+        Assert.That(report.Verdict, Is.EqualTo(BisectVerdict.Local), report.Summary);
+        Assert.That(report.FirstLocal, Is.Not.Null);
+        var (s, t) = report.FirstLocal!.Value;
+        Assert.That((s.Step, t.Key, t.Op), Is.EqualTo((step, key, op)), report.Summary);
+        Assert.That(report.Summary, Does.StartWith($"local: {OpInputs.Describe(op)} on {key}").And.Contain("inputs"));
+        Assert.That(report.Pinpoint, Does.Contain(where), report.Pinpoint);
+        Assert.That(report.FirstCumulative, Is.Not.Null, "the bug also breaks the free-running tolerance");
+    }
+
+    private BisectReport Bisect(string model, DumpRun reference, string name)
+    {
+        var work = Path.Combine(_temp.Path, name);
+        var request = new DumpRequest
+        {
+            ModelPath = model,
+            OutputDirectory = work,
+            Tokens = reference.Manifest.Prompt.Tokens,
+            Decode = new LlamaCppDecodeOptions { CacheTypeK = reference.Manifest.Options.TypeK, CacheTypeV = reference.Manifest.Options.TypeV },
+        };
+        return new Bisector(TolerancePolicy.Load(TolerancePolicy.DefaultPath)).Run(request, reference, NumericsMode.Ggml, work);
+    }
+
+    private async Task<DumpRun> Reference(string model, string kv, string name, string prompt = "Once upon a time there was a dog", int steps = 2)
+    {
+        var ids = await Models.Runner.TokenizeAsync(model, prompt);
+        var result = await Models.Runner.DumpAsync(new DumpRequest
+        {
+            ModelPath = model,
+            OutputDirectory = Path.Combine(_temp.Path, name),
+            Tokens = ids,
+            Steps = steps,
+            Decode = new LlamaCppDecodeOptions { CacheTypeK = kv, CacheTypeV = kv },
+        });
+        return DumpRun.Open(result.RunDirectory);
+    }
+
+    /// <summary>Q4_K dequantization with one classic slip: sub-blocks 4..7 take their scale from the min's nibble.</summary>
+    private static bool WrongScaleNibbleQ4K(GgmlType type, ReadOnlySpan<byte> row, Span<float> destination)
+    {
+        if (type != GgmlType.Q4_K)
+        {
+            return false;
+        }
+
+        for (var b = 0; b < row.Length / 144; b++)
+        {
+            var block = row.Slice(b * 144, 144);
+            var d = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(block));
+            var dmin = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(block[2..]));
+            var q = block.Slice(4, 12);
+            var qs = block[16..];
+            for (var j = 0; j < 8; j++)
+            {
+                var (sc, m) = j < 4
+                    ? (q[j] & 63, q[j + 4] & 63)
+                    : ((q[j + 4] >> 4) | ((q[j - 4] >> 6) << 4), (q[j + 4] >> 4) | ((q[j] >> 6) << 4)); // scale: the wrong nibble
+                for (var l = 0; l < 32; l++)
+                {
+                    var nibble = j % 2 == 0 ? qs[(32 * (j / 2)) + l] & 0xF : qs[(32 * (j / 2)) + l] >> 4;
+                    destination[(b * 256) + (32 * j) + l] = (d * sc * nibble) - (dmin * m);
+                }
+            }
+        }
+
+        return true;
+    }
+}
