@@ -19,7 +19,8 @@ public static class CheckCommand
         var shard = new Option<string?>("--shard") { Description = "Run only shard i of n (1-based), e.g. 1/2" };
         var live = new Option<bool>("--live") { Description = "Also rerun llama.cpp (with the golden's threads and another count) and require the goldens to reproduce bit for bit" };
         var tolerances = new Option<string?>("--tolerances") { Description = "Tolerance policy file (default: the suite's, else reference-data/tolerances/default.json)" };
-        var command = new Command("check", "Check the engine against a suite's golden dumps and tolerance snapshots") { shard, live, tolerances };
+        var toleranceOnly = new Option<bool>("--tolerance-only") { Description = "Hold tensors to the tolerance policy only; do not compare or write snapshots (for git bisect across commits)" };
+        var command = new Command("check", "Check the engine against a suite's golden dumps and tolerance snapshots") { shard, live, tolerances, toleranceOnly };
         suiteOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -33,7 +34,7 @@ public static class CheckCommand
             Directory.CreateDirectory(work);
             try
             {
-                var checker = new SuiteChecker(resolver, policy, work);
+                var checker = new SuiteChecker(resolver, policy, work, compareSnapshots: !parse.GetValue(toleranceOnly));
                 var liveChecker = new SuiteLiveChecker(resolver, runner, work);
                 stderr.WriteLine($"[parity] suite '{suite.Name}' ({suite.Directory}): {cases.Count} case(s){(parse.GetValue(live) ? ", with --live" : string.Empty)}");
                 var results = new List<CaseResult>();
