@@ -25,7 +25,8 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6)
         DumpResult EngineRun(string name, Func<string, bool>? force)
         {
             progress?.Report($"engine: {name}");
-            var r = request with { OutputDirectory = Path.Combine(workDirectory, name), Steps = steps };
+            // A filtered reference (a golden keeping some tensors) is matched by the same filter on the engine side.
+            var r = request with { OutputDirectory = Path.Combine(workDirectory, name), Steps = steps, Filter = reference.Manifest.Options.Filter };
             return force is null
                 ? EngineDumper.Dump(r, tokens, teacherTokens: reference.GeneratedTokens, numerics: numerics)
                 : EngineDumper.Dump(r, tokens, numerics: numerics, forceFrom: reference, force: force);

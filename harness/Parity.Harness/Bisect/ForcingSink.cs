@@ -9,14 +9,14 @@ namespace Parity.Harness.Bisect;
 /// dump's values, so the ops after it run on the reference's inputs. Forcing every tensor makes each recorded tensor
 /// the output of one engine op on llama.cpp's exact inputs: its local error.
 /// </summary>
-public sealed class ForcingSink(DumpStepWriter writer, DumpStep reference, Func<string, bool> force) : ITensorSink
+public sealed class ForcingSink(DumpStepWriter writer, DumpStep reference, Func<string, bool> force, Func<string, bool>? filter = null) : ITensorSink
 {
     private string? _lastKey;
 
     /// <summary>Keys of the tensors whose values were replaced by the reference's.</summary>
     public List<string> Forced { get; } = [];
 
-    public bool Wants(string name) => true;
+    public bool Wants(string name) => filter is null || filter(name);
 
     public void Tensor(string name, string op, ReadOnlySpan<float> data, ReadOnlySpan<long> ne) =>
         _lastKey = writer.Add(name, op, data, ne).Key;

@@ -75,7 +75,7 @@ public static class EngineDumper
             using var reference = forceFrom?.OpenStep(step);
             ITensorSink sink = reference is null
                 ? new DumpTensorSink(stepWriter, filter is null ? null : filter.IsMatch)
-                : new ForcingSink(stepWriter, reference, force ?? (_ => true));
+                : new ForcingSink(stepWriter, reference, force ?? (_ => true), filter is null ? null : filter.IsMatch);
             var logits = model.Forward(stepTokens, sink);
             generated.Add(Sampler.ArgMax(logits[((stepTokens.Length - 1) * vocab)..(stepTokens.Length * vocab)]));
             stepWriter.Complete(stepTokens, [.. Enumerable.Range(firstPosition, stepTokens.Length)], [.. generated]);
