@@ -19,6 +19,8 @@ internal static class DumpJson
         // not something to paper over with defaults.
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
+        // Source-generated metadata: no reflection on first use, which is most of a short diff's start-up.
+        TypeInfoResolver = DumpJsonContext.Default,
         Converters =
         {
             new JsonStringEnumConverter<DumpDType>(namingPolicy: null, allowIntegerValues: false),

@@ -63,6 +63,8 @@ public static class TensorComparer
         private long _infB;
 
         /// <summary>One row: the vector path where the hardware has 256-bit vectors, else the scalar reference.</summary>
+        // A diff is a short-lived process: compile the hot loops fully at once rather than tiering up mid-run.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void AddRow(ReadOnlySpan<float> a, ReadOnlySpan<float> b, long i1, long i2, double atol, double rtol)
         {
             if (Vector256.IsHardwareAccelerated && a.Length >= 16 && !ForceScalar)
@@ -80,6 +82,8 @@ public static class TensorComparer
         /// order than the scalar reference (double precision, so the difference is far below any bound), extrema,
         /// counts and the error location identical.
         /// </summary>
+        // A diff is a short-lived process: compile the hot loops fully at once rather than tiering up mid-run.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void AddRowVector256(ReadOnlySpan<float> a, ReadOnlySpan<float> b, long i1, long i2, double atol, double rtol)
         {
             var sumSqErr = Vector256<double>.Zero;
@@ -207,6 +211,8 @@ public static class TensorComparer
         }
 
         /// <summary>The scalar reference: every running value in a local so the loop runs from registers.</summary>
+        // A diff is a short-lived process: compile the hot loops fully at once rather than tiering up mid-run.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void AddRowScalar(ReadOnlySpan<float> a, ReadOnlySpan<float> b, long i1, long i2, double atol, double rtol, int offset = 0)
         {
             double sumSqErr = 0, sumSqA = 0, sumSqB = 0, dot = 0, sumAbsErr = 0, sumA = 0, sumB = 0;
@@ -272,6 +278,8 @@ public static class TensorComparer
         }
 
         /// <summary>Rare path: NaN and Inf counts, and a NaN error location (NaN never compares greater).</summary>
+        // A diff is a short-lived process: compile the hot loops fully at once rather than tiering up mid-run.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void CountNonFinite(ReadOnlySpan<float> a, ReadOnlySpan<float> b, long i1, long i2, int offset = 0)
         {
             for (var i = 0; i < a.Length; i++)
