@@ -20,19 +20,27 @@ public static partial class Dequantize
         switch (type)
         {
             case GgmlType.F32: MemoryMarshal.Cast<byte, float>(source)[..destination.Length].CopyTo(destination); break;
+            case GgmlType.F16 when UseVectorKernels: F16Vector(source, destination); break;
             case GgmlType.F16: F16(source, destination); break;
+            case GgmlType.BF16 when UseVectorKernels: BF16Vector256(source, destination); break;
             case GgmlType.BF16: BF16(source, destination); break;
             case GgmlType.Q4_0 when UseVectorKernels: Q4_0Vector256(source, destination); break;
             case GgmlType.Q4_0: Q4_0(source, destination); break;
+            case GgmlType.Q4_1 when UseVectorKernels: Q4_1Vector256(source, destination); break;
             case GgmlType.Q4_1: Q4_1(source, destination); break;
+            case GgmlType.Q5_0 when UseVectorKernels: Q5_0Vector256(source, destination); break;
             case GgmlType.Q5_0: Q5_0(source, destination); break;
+            case GgmlType.Q5_1 when UseVectorKernels: Q5_1Vector256(source, destination); break;
             case GgmlType.Q5_1: Q5_1(source, destination); break;
             case GgmlType.Q8_0 when UseVectorKernels: Q8_0Vector256(source, destination); break;
             case GgmlType.Q8_0: Q8_0(source, destination); break;
+            case GgmlType.Q2_K when UseVectorKernels: Q2_KVector256(source, destination); break;
             case GgmlType.Q2_K: Q2_K(source, destination); break;
+            case GgmlType.Q3_K when UseVectorKernels: Q3_KVector256(source, destination); break;
             case GgmlType.Q3_K: Q3_K(source, destination); break;
             case GgmlType.Q4_K when UseVectorKernels: Q4_KVector256(source, destination); break;
             case GgmlType.Q4_K: Q4_K(source, destination); break;
+            case GgmlType.Q5_K when UseVectorKernels: Q5_KVector256(source, destination); break;
             case GgmlType.Q5_K: Q5_K(source, destination); break;
             case GgmlType.Q6_K when UseVectorKernels: Q6_KVector256(source, destination); break;
             case GgmlType.Q6_K: Q6_K(source, destination); break;
