@@ -56,7 +56,7 @@ public static partial class Dequantize
 
     /// <summary>Byte i is 0x10 when bit i of <paramref name="qh"/> is set: four table lookups instead of 32 shifts.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> FifthBitVector(uint qh) =>
+    internal static Vector256<byte> FifthBitVector(uint qh) =>
         Vector256.Create(FifthBits[qh & 0xFF], FifthBits[(qh >> 8) & 0xFF], FifthBits[(qh >> 16) & 0xFF], FifthBits[qh >> 24]).AsByte();
 
     /// <summary>Writes <c>q * scale + offset</c> (multiply, then add) for 32 unsigned bytes.</summary>

@@ -23,9 +23,11 @@ public sealed unsafe class MatMul : IDisposable
 
     private readonly bool _ggmlRounding;
     private readonly Q8_1Activations _q8_1 = new();
+    private readonly Q8_0Activations _q8_0 = new();
     private readonly Model.EngineTestHooks.RowDequantizer? _dequantizer = Model.EngineTestHooks.ActiveDequantizer;
     private float[] _rounded = [];
     private bool _blockDotQ8_1;
+    private bool _blockDotQ8_0;
 
     public MatMul(int threads, int maxCols, bool ggmlActivationRounding = false)
     {
@@ -52,9 +54,15 @@ public sealed unsafe class MatMul : IDisposable
         // ggml numerics: the activations as ggml's dot product sees them (rounded once per call, shared by all parts).
         // Q4_1/Q5_1 need ggml's block dot itself: its per-block sum term is not a rounding of the activations.
         _blockDotQ8_1 = _ggmlRounding && w.Type is GgmlType.Q4_1 or GgmlType.Q5_1;
+        _blockDotQ8_0 = _ggmlRounding && Q8_0Dot.Supports(w.Type) && _dequantizer is null;
         if (_blockDotQ8_1)
         {
             _q8_1.Quantize(x, n, w.Cols);
+        }
+        else if (_blockDotQ8_0)
+        {
+            // Q4_0/Q5_0/Q8_0: ggml's integer block dot itself, with its float accumulation order (bit-exact).
+            _q8_0.Quantize(x, n, w.Cols);
         }
         else if (_ggmlRounding && ActivationRounding.VecDotType(w.Type) is { } activationType)
         {
@@ -107,6 +115,16 @@ public sealed unsafe class MatMul : IDisposable
                 for (var t = 0; t < _n; t++)
                 {
                     outputs[(t * w.Rows) + r] = Q8_1Dot.Row(w.Type, w.Row(r), _q8_1.Quants(t, w.Cols), _q8_1.Scales(t, w.Cols), _q8_1.Sums(t, w.Cols));
+                }
+
+                continue;
+            }
+
+            if (_blockDotQ8_0)
+            {
+                for (var t = 0; t < _n; t++)
+                {
+                    outputs[(t * w.Rows) + r] = Q8_0Dot.Row(w.Type, w.Row(r), _q8_0.Quants(t, w.Cols), _q8_0.Scales(t, w.Cols));
                 }
 
                 continue;

@@ -1,0 +1,47 @@
+namespace Parity.Engine.Kernels;
+
+#pragma warning disable CA1707 // ggml's type name.
+
+/// <summary>
+/// Activations quantized to ggml's Q8_0 blocks, as x86 <c>quantize_row_q8_0</c> (the SIMD path) does: per 32 values,
+/// d = amax/127 stored as F16, quants = round-half-even(x · 127/amax). The Q4_0/Q5_0/Q8_0 dot products read these.
+/// </summary>
+internal sealed class Q8_0Activations
+{
+    public const int BlockSize = 32;
+
+    private sbyte[] _q = [];
+    private float[] _d = [];
+
+    public ReadOnlySpan<sbyte> Quants(int row, int cols) => _q.AsSpan(row * cols, cols);
+
+    public ReadOnlySpan<float> Scales(int row, int cols) => _d.AsSpan(row * cols / BlockSize, cols / BlockSize);
+
+    /// <summary>Quantizes <paramref name="n"/> rows of <paramref name="cols"/> (a multiple of 32) values.</summary>
+    public void Quantize(ReadOnlySpan<float> x, int n, int cols)
+    {
+        if (_q.Length < n * cols)
+        {
+            _q = new sbyte[n * cols];
+            _d = new float[n * cols / BlockSize];
+        }
+
+        for (var b = 0; b < n * cols / BlockSize; b++)
+        {
+            var block = x.Slice(b * BlockSize, BlockSize);
+            var amax = 0f;
+            foreach (var v in block)
+            {
+                amax = MathF.Max(amax, MathF.Abs(v));
+            }
+
+            var id = amax != 0f ? 127f / amax : 0f;
+            for (var j = 0; j < BlockSize; j++)
+            {
+                _q[(b * BlockSize) + j] = (sbyte)(int)MathF.Round(block[j] * id, MidpointRounding.ToEven);
+            }
+
+            _d[b] = (float)(Half)(amax / 127f);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Parity.Gguf;
+
+namespace Parity.Engine.Kernels;
+
+#pragma warning disable CA1707 // ggml's type names.
+
+/// <summary>
+/// ggml's <c>ggml_vec_dot_{q4_0,q5_0,q8_0}_q8_0</c> as its x86 AVX2 path computes it (docs/ggml-cpu-numerics-facts.md
+/// §4): per 32-element block, eight exact integer lane sums (lane t = Σ of elements 4t..4t+3 of qx·qy), then
+/// <c>acc[t] = fma(d_x·d_y, lane_t, acc[t])</c>, and at the end <c>((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7))</c>.
+/// The scalar reference and the AVX2 kernel perform the same float operations, so every machine gets the same bits,
+/// and so does llama.cpp (its batch path, tinyBLAS, computes the same for these types).
+/// </summary>
+public static class Q8_0Dot
+{
+    private const int QK = 32;
+
+    /// <summary>Whether the AVX2 kernel runs (tests switch it off to reach the scalar reference).</summary>
+    public static bool UseAvx2 { get; set; } = Avx2.IsSupported && Fma.IsSupported;
+
+    public static bool Supports(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q8_0;
+
+    /// <summary>One weight row (blocks of <paramref name="type"/>) against one activation row in Q8_0 blocks.</summary>
+    public static float Row(GgmlType type, ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales) =>
+        UseAvx2 ? RowAvx2(type, weights, quants, scales) : RowScalar(type, weights, quants, scales);
+
+    /// <summary>The reference: the same integer lane sums and float operations, one lane at a time.</summary>
+    public static float RowScalar(GgmlType type, ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales)
+    {
+        Span<float> acc = stackalloc float[8];
+        acc.Clear();
+        Span<sbyte> qx = stackalloc sbyte[QK];
+        var blockBytes = BlockBytes(type);
+        for (var ib = 0; ib < scales.Length; ib++)
+        {
+            var dx = Unpack(type, weights.Slice(ib * blockBytes, blockBytes), qx);
+            var d = dx * scales[ib];
+            var qy = quants.Slice(ib * QK, QK);
+            for (var t = 0; t < 8; t++)
+            {
+                var lane = 0;
+                for (var b = 4 * t; b < (4 * t) + 4; b++)
+                {
+                    lane += qx[b] * qy[b];
+                }
+
+                acc[t] = MathF.FusedMultiplyAdd(d, lane, acc[t]);
+            }
+        }
+
+        return HorizontalSum(acc);
+    }
+
+    /// <summary>ggml's <c>hsum_float_8</c> order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HorizontalSum(ReadOnlySpan<float> a) =>
+        ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+
+    private static float RowAvx2(GgmlType type, ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales)
+    {
+        var acc = Vector256<float>.Zero;
+        var ones = Vector256.Create((short)1);
+        var low = Vector128.Create((byte)0x0F);
+        var eight = Vector256.Create((sbyte)8);
+        var sixteen = Vector256.Create((sbyte)16);
+        var blockBytes = BlockBytes(type);
+        ref var qyBase = ref MemoryMarshal.GetReference(quants);
+        for (var ib = 0; ib < scales.Length; ib++)
+        {
+            var block = weights.Slice(ib * blockBytes, blockBytes);
+            Vector256<sbyte> qx;
+            float dx;
+            switch (type)
+            {
+                case GgmlType.Q8_0:
+                    dx = Half(block, 0);
+                    qx = Vector256.Create(block.Slice(2, 32)).AsSByte();
+                    break;
+                case GgmlType.Q4_0:
+                {
+                    dx = Half(block, 0);
+                    var q = Vector128.Create(block.Slice(2, 16));
+                    qx = Vector256.Create(q & low, Vector128.ShiftRightLogical(q, 4)).AsSByte() - eight;
+                    break;
+                }
+
+                default: // Q5_0
+                {
+                    dx = Half(block, 0);
+                    var q = Vector128.Create(block.Slice(6, 16));
+                    var high = Dequantize.FifthBitVector(BinaryPrimitives.ReadUInt32LittleEndian(block[2..]));
+                    qx = (Vector256.Create(q & low, Vector128.ShiftRightLogical(q, 4)) | high).AsSByte() - sixteen;
+                    break;
+                }
+            }
+
+            var qy = Vector256.LoadUnsafe(ref Unsafe.As<sbyte, sbyte>(ref Unsafe.Add(ref qyBase, ib * QK)));
+
+            // ggml's mul_sum_i8_pairs: |x| times y with x's sign, adjacent byte pairs to int16, then pairs to int32.
+            var products = Avx2.MultiplyAddAdjacent(Avx2.Abs(qx), Avx2.Sign(qy, qx));
+            var lanes = Avx2.MultiplyAddAdjacent(products, ones);
+            acc = Fma.MultiplyAdd(Vector256.Create(dx * scales[ib]), Avx.ConvertToVector256Single(lanes), acc);
+        }
+
+        return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+    }
+
+    /// <summary>The block's 32 signed quants as ggml's kernel sees them, and its scale.</summary>
+    private static float Unpack(GgmlType type, ReadOnlySpan<byte> block, Span<sbyte> qx)
+    {
+        switch (type)
+        {
+            case GgmlType.Q8_0:
+                MemoryMarshal.Cast<byte, sbyte>(block.Slice(2, 32)).CopyTo(qx);
+                break;
+            case GgmlType.Q4_0:
+                for (var j = 0; j < 16; j++)
+                {
+                    qx[j] = (sbyte)((block[2 + j] & 0x0F) - 8);
+                    qx[j + 16] = (sbyte)((block[2 + j] >> 4) - 8);
+                }
+
+                break;
+            default:
+                var qh = BinaryPrimitives.ReadUInt32LittleEndian(block[2..]);
+                for (var j = 0; j < 16; j++)
+                {
+                    qx[j] = (sbyte)(((block[6 + j] & 0x0F) | (int)(((qh >> j) << 4) & 0x10)) - 16);
+                    qx[j + 16] = (sbyte)(((block[6 + j] >> 4) | (int)((qh >> (j + 12)) & 0x10)) - 16);
+                }
+
+                break;
+        }
+
+        return Half(block, 0);
+    }
+
+    private static int BlockBytes(GgmlType type) => type switch
+    {
+        GgmlType.Q8_0 => 34,
+        GgmlType.Q4_0 => 18,
+        GgmlType.Q5_0 => 22,
+        _ => throw new NotSupportedException($"{type} has no Q8_0 block dot"),
+    };
+
+    private static float Half(ReadOnlySpan<byte> block, int offset) =>
+        (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(block[offset..]));
+}

@@ -1,0 +1,82 @@
+using Parity.Engine.Kernels;
+using Parity.Gguf;
+
+namespace Parity.Engine.Tests.Kernels;
+
+/// <summary>
+/// ggml's integer block dot products: the AVX2 kernel against the scalar reference, bit for bit (both perform ggml's
+/// float operations in ggml's order), and the result against an independent float evaluation of the same sum.
+/// </summary>
+[TestFixture]
+public sealed class BlockDotTests
+{
+    [TestCase(GgmlType.Q8_0, 34)]
+    [TestCase(GgmlType.Q4_0, 18)]
+    [TestCase(GgmlType.Q5_0, 22)]
+    public void The_avx2_block_dot_equals_the_scalar_reference_bit_for_bit(GgmlType type, int blockBytes)
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            Assert.Ignore("no AVX2 here: the scalar reference is the kernel in use");
+        }
+
+        var rng = new Random(3);
+        foreach (var blocks in new[] { 1, 2, 3, 8, 32, 88 })
+        {
+            var (weights, quants, scales) = RandomRow(rng, blocks, blockBytes);
+            Q8_0Dot.UseAvx2 = true;
+            var vector = Q8_0Dot.Row(type, weights, quants, scales);
+            var scalar = Q8_0Dot.RowScalar(type, weights, quants, scales);
+            Assert.That(BitConverter.SingleToInt32Bits(vector), Is.EqualTo(BitConverter.SingleToInt32Bits(scalar)), $"{type}, {blocks} blocks");
+
+            // Independently: dequantize and sum in double; the float result is that sum up to rounding.
+            var w = new float[blocks * 32];
+            Dequantize.Row(type, weights, w);
+            var exact = 0.0;
+            for (var i = 0; i < w.Length; i++)
+            {
+                exact += (double)w[i] * quants[i] * scales[i / 32];
+            }
+
+            Assert.That(scalar, Is.EqualTo(exact).Within(1e-5 * Math.Max(1, Math.Abs(exact))), $"{type}, {blocks} blocks");
+        }
+    }
+
+    [Test]
+    public void Q8_0_activations_round_half_to_even_with_d_as_fp16()
+    {
+        var acts = new Q8_0Activations();
+        var x = new float[32];
+        x[0] = 127f; // amax 127: id = 1, d = 1
+        x[1] = 2.5f; // ties to even: 2
+        x[2] = 3.5f; // 4
+        x[3] = -2.5f; // -2
+        acts.Quantize(x, 1, 32);
+        Assert.That(acts.Quants(0, 32)[..4].ToArray(), Is.EqualTo(new sbyte[] { 127, 2, 4, -2 }));
+        Assert.That(acts.Scales(0, 32)[0], Is.EqualTo(1f));
+    }
+
+    private static (byte[] Weights, sbyte[] Quants, float[] Scales) RandomRow(Random rng, int blocks, int blockBytes)
+    {
+        var weights = new byte[blocks * blockBytes];
+        rng.NextBytes(weights);
+        for (var b = 0; b < blocks; b++)
+        {
+            BitConverter.TryWriteBytes(weights.AsSpan(b * blockBytes), (Half)((rng.NextDouble() - 0.5) * 0.02));
+        }
+
+        var quants = new sbyte[blocks * 32];
+        for (var i = 0; i < quants.Length; i++)
+        {
+            quants[i] = (sbyte)rng.Next(-127, 128);
+        }
+
+        var scales = new float[blocks];
+        for (var b = 0; b < blocks; b++)
+        {
+            scales[b] = (float)(Half)(rng.NextDouble() * 0.05);
+        }
+
+        return (weights, quants, scales);
+    }
+}
