@@ -21,6 +21,7 @@ public static class Program
             DetokenizeVerb.Create(),
             QuantizeVerb.Create(),
             DequantizeVerb.Create(),
+            VecDotVerb.Create(),
             LogitsVerb.Create(),
             GraphVerb.Create(),
             DumpVerb.Create(),

@@ -225,6 +225,28 @@ public sealed class LlamaCppRunner
         return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
     }
 
+    /// <summary>
+    /// Rows of a weight tensor dotted with one activation row by ggml's own CPU kernels (<c>from_float</c> of the
+    /// vec_dot type, then <c>vec_dot</c>): what llama.cpp's matmul computes for one token.
+    /// </summary>
+    public async Task<float[]> VecDotAsync(string modelPath, string tensor, long firstRow, long endRow, ReadOnlyMemory<float> activations, string scratchDirectory, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(scratchDirectory);
+        var input = Path.Combine(scratchDirectory, $"vecdot-x-{Environment.ProcessId}-{Guid.NewGuid():N}.bin");
+        var output = Path.Combine(scratchDirectory, $"vecdot-y-{Environment.ProcessId}-{Guid.NewGuid():N}.bin");
+        await File.WriteAllBytesAsync(input, System.Runtime.InteropServices.MemoryMarshal.AsBytes(activations.Span).ToArray(), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RunAsync("vecdot", ["--model", modelPath, "--tensor", tensor, "--rows", string.Create(CultureInfo.InvariantCulture, $"{firstRow}:{endRow}"), "--activations", input, "--out", output], output, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(await File.ReadAllBytesAsync(output, cancellationToken).ConfigureAwait(false)).ToArray();
+        }
+        finally
+        {
+            File.Delete(input);
+            File.Delete(output);
+        }
+    }
+
     /// <summary>SHA-256 of every tensor's values through ggml's <c>to_float</c> (float32, little-endian), by tensor name.</summary>
     public async Task<IReadOnlyDictionary<string, string>> DequantizeHashesAsync(string modelPath, CancellationToken cancellationToken = default)
     {

@@ -116,6 +116,13 @@ internal static unsafe partial class LlamaApi
     [LibraryImport(G)]
     public static partial IntPtr ggml_get_type_traits(int type);
 
+    /// <summary><c>struct ggml_type_traits_cpu</c>: from_float (0), vec_dot (8), vec_dot_type (16, int), nrows (24).</summary>
+    [LibraryImport(LlamaLibrary.GgmlCpu)]
+    public static partial IntPtr ggml_get_type_traits_cpu(int type);
+
+    [LibraryImport(LlamaLibrary.GgmlCpu)]
+    public static partial void ggml_cpu_init();
+
     [LibraryImport(G)]
     public static partial IntPtr ggml_version();
 

@@ -16,6 +16,8 @@ internal static class LlamaLibrary
     public const string Llama = "llama";
     public const string GgmlBase = "ggml-base";
 
+    public const string GgmlCpu = "ggml-cpu";
+
     private static readonly Dictionary<string, IntPtr> Handles = new(StringComparer.Ordinal);
 
     public static string? Directory { get; private set; }

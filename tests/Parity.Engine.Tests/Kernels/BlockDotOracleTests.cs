@@ -1,0 +1,61 @@
+using Parity.Engine.Kernels;
+using Parity.Engine.Tests.Support;
+using Parity.Gguf;
+using Parity.Harness.Synthetic;
+
+namespace Parity.Engine.Tests.Kernels;
+
+/// <summary>
+/// The engine's Q8_0 block dot products against ggml's own <c>from_float</c> + <c>vec_dot</c> (the runner's
+/// <c>vecdot</c> verb), bit for bit, on real weight rows quantized by llama.cpp: the AVX2 kernel and the scalar
+/// reference both.
+/// </summary>
+[TestFixture]
+public sealed class BlockDotOracleTests
+{
+    [TestCase("Q8_0")]
+    [TestCase("Q4_0")]
+    [TestCase("Q5_0")]
+    public async Task Q8_0_family_dots_equal_ggmls_vec_dot_bit_for_bit(string quant)
+    {
+        var model = await EngineTestModels.Cache.GetAsync(SyntheticPresets.TinyLlamaMini, quant);
+        using var file = GgufFile.Open(model);
+        var rng = new Random(17);
+        foreach (var name in new[] { "blk.0.attn_q.weight", "blk.1.ffn_down.weight", "blk.3.ffn_gate.weight" })
+        {
+            var t = file.Tensors.Single(x => x.Name == name);
+            Assert.That(Q8_0Dot.Supports(t.Type), Is.True, $"{name} is {t.Type}");
+            var k = (int)t.RowLength;
+
+            // Activations with an RMSNorm-like spread and a few outliers, as the matmuls see them.
+            var x = new float[k];
+            for (var i = 0; i < k; i++)
+            {
+                x[i] = (float)((rng.NextDouble() - 0.5) * (i % 97 == 0 ? 12 : 2));
+            }
+
+            const int rows = 48;
+            var expected = await EngineTestModels.Runner.VecDotAsync(model, name, 0, rows, x, Path.GetTempPath());
+            var activations = new Q8_0Activations();
+            activations.Quantize(x, 1, k);
+            var weights = file.GetTensorBytes(t);
+            var rowBytes = (int)t.TypeInfo.RowBytes(k);
+            foreach (var avx2 in new[] { true, false })
+            {
+                Q8_0Dot.UseAvx2 = avx2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported;
+                try
+                {
+                    for (var r = 0; r < rows; r++)
+                    {
+                        var actual = Q8_0Dot.Row(t.Type, weights.Slice(r * rowBytes, rowBytes), activations.Quants(0, k), activations.Scales(0, k));
+                        Assert.That(BitConverter.SingleToInt32Bits(actual), Is.EqualTo(BitConverter.SingleToInt32Bits(expected[r])), $"{name} row {r} ({(Q8_0Dot.UseAvx2 ? "AVX2" : "scalar")}): {actual:R} vs ggml {expected[r]:R}");
+                    }
+                }
+                finally
+                {
+                    Q8_0Dot.UseAvx2 = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+                }
+            }
+        }
+    }
+}
