@@ -61,53 +61,83 @@ public static class Q8_0Dot
     public static float HorizontalSum(ReadOnlySpan<float> a) =>
         ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 
-    private static float RowAvx2(GgmlType type, ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales)
+    /// <summary>F16 → F32 for every bit pattern, as ggml's <c>ggml_table_f32_f16</c>: a lookup instead of a conversion per block.</summary>
+    private static readonly float[] HalfTable = MakeHalfTable();
+
+    private static unsafe float RowAvx2(GgmlType type, ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales)
     {
         var acc = Vector256<float>.Zero;
-        var ones = Vector256.Create((short)1);
-        var low = Vector128.Create((byte)0x0F);
-        var eight = Vector256.Create((sbyte)8);
-        var sixteen = Vector256.Create((sbyte)16);
-        var blockBytes = BlockBytes(type);
-        ref var qyBase = ref MemoryMarshal.GetReference(quants);
-        for (var ib = 0; ib < scales.Length; ib++)
+        var blocks = scales.Length;
+        fixed (byte* w = weights)
+        fixed (sbyte* y = quants)
+        fixed (float* ys = scales)
+        fixed (float* table = HalfTable)
         {
-            var block = weights.Slice(ib * blockBytes, blockBytes);
-            Vector256<sbyte> qx;
-            float dx;
             switch (type)
             {
                 case GgmlType.Q8_0:
-                    dx = Half(block, 0);
-                    qx = Vector256.Create(block.Slice(2, 32)).AsSByte();
+                    for (var ib = 0; ib < blocks; ib++)
+                    {
+                        var block = w + (ib * 34);
+                        var qx = Avx.LoadVector256((sbyte*)(block + 2));
+                        acc = Accumulate(acc, qx, Avx.LoadVector256(y + (ib * QK)), table[*(ushort*)block] * ys[ib]);
+                    }
+
                     break;
                 case GgmlType.Q4_0:
                 {
-                    dx = Half(block, 0);
-                    var q = Vector128.Create(block.Slice(2, 16));
-                    qx = Vector256.Create(q & low, Vector128.ShiftRightLogical(q, 4)).AsSByte() - eight;
+                    var low = Vector128.Create((byte)0x0F);
+                    var eight = Vector256.Create((sbyte)8);
+                    for (var ib = 0; ib < blocks; ib++)
+                    {
+                        var block = w + (ib * 18);
+                        var q = Sse2.LoadVector128(block + 2);
+                        var qx = Vector256.Create(q & low, Sse2.ShiftRightLogical(q.AsUInt16(), 4).AsByte() & low).AsSByte() - eight;
+                        acc = Accumulate(acc, qx, Avx.LoadVector256(y + (ib * QK)), table[*(ushort*)block] * ys[ib]);
+                    }
+
                     break;
                 }
 
                 default: // Q5_0
                 {
-                    dx = Half(block, 0);
-                    var q = Vector128.Create(block.Slice(6, 16));
-                    var high = Dequantize.FifthBitVector(BinaryPrimitives.ReadUInt32LittleEndian(block[2..]));
-                    qx = (Vector256.Create(q & low, Vector128.ShiftRightLogical(q, 4)) | high).AsSByte() - sixteen;
+                    var low = Vector128.Create((byte)0x0F);
+                    var sixteen = Vector256.Create((sbyte)16);
+                    for (var ib = 0; ib < blocks; ib++)
+                    {
+                        var block = w + (ib * 22);
+                        var q = Sse2.LoadVector128(block + 6);
+                        var high = Dequantize.FifthBitVector(*(uint*)(block + 2));
+                        var qx = (Vector256.Create(q & low, Sse2.ShiftRightLogical(q.AsUInt16(), 4).AsByte() & low) | high).AsSByte() - sixteen;
+                        acc = Accumulate(acc, qx, Avx.LoadVector256(y + (ib * QK)), table[*(ushort*)block] * ys[ib]);
+                    }
+
                     break;
                 }
             }
-
-            var qy = Vector256.LoadUnsafe(ref Unsafe.As<sbyte, sbyte>(ref Unsafe.Add(ref qyBase, ib * QK)));
-
-            // ggml's mul_sum_i8_pairs: |x| times y with x's sign, adjacent byte pairs to int16, then pairs to int32.
-            var products = Avx2.MultiplyAddAdjacent(Avx2.Abs(qx), Avx2.Sign(qy, qx));
-            var lanes = Avx2.MultiplyAddAdjacent(products, ones);
-            acc = Fma.MultiplyAdd(Vector256.Create(dx * scales[ib]), Avx.ConvertToVector256Single(lanes), acc);
         }
 
         return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+    }
+
+    /// <summary>ggml's <c>mul_sum_i8_pairs_float</c> and FMA: |x| times y with x's sign, pairs to int16, pairs to int32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Accumulate(Vector256<float> acc, Vector256<sbyte> qx, Vector256<sbyte> qy, float d)
+    {
+        var products = Avx2.MultiplyAddAdjacent(Avx2.Abs(qx), Avx2.Sign(qy, qx));
+        var lanes = Avx2.MultiplyAddAdjacent(products, Vector256.Create((short)1));
+        return Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(lanes), acc);
+    }
+
+    private static float[] MakeHalfTable()
+    {
+        var table = new float[65536];
+        for (var i = 0; i < table.Length; i++)
+        {
+            table[i] = (float)BitConverter.UInt16BitsToHalf((ushort)i);
+        }
+
+        return table;
     }
 
     /// <summary>The block's 32 signed quants as ggml's kernel sees them, and its scale.</summary>

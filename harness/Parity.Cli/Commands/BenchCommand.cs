@@ -20,7 +20,9 @@ public static class BenchCommand
         var reps = new Option<int>("--reps") { Description = "Repetitions per side and thread count", DefaultValueFactory = _ => 3 };
         var format = new Option<string>("--format") { Description = "table, json or md", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json", "md");
-        var command = new Command("bench", "Measure engine and llama.cpp speed side by side") { threads, promptTokens, genTokens, reps, format };
+        var numerics = new Option<string>("--numerics") { Description = "Engine numerics: ggml (default; the mode parity is checked in) or f32", DefaultValueFactory = _ => "ggml" };
+        numerics.AcceptOnlyFromAmong("ggml", "f32");
+        var command = new Command("bench", "Measure engine and llama.cpp speed side by side") { threads, promptTokens, genTokens, reps, format, numerics };
         source.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -32,6 +34,7 @@ public static class BenchCommand
                 PromptTokens = parse.GetValue(promptTokens),
                 GenTokens = parse.GetValue(genTokens),
                 Reps = parse.GetValue(reps),
+                Numerics = parse.GetValue(numerics) == "f32" ? Parity.Engine.Model.NumericsMode.F32 : Parity.Engine.Model.NumericsMode.Ggml,
             };
             var results = await Benchmark.RunAsync(options, CommonOptions.Runner(parse), new ImmediateProgress<string>(m => stderr.WriteLine($"[parity] bench {m}")), ct).ConfigureAwait(false);
             var inv = CultureInfo.InvariantCulture;
@@ -42,7 +45,7 @@ public static class BenchCommand
             }
 
             var sep = parse.GetValue(format) == "md" ? " | " : "  ";
-            await stdout.WriteLineAsync($"{Path.GetFileName(model)}: {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max)").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"{Path.GetFileName(model)}: {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine numerics {options.Numerics.ToString().ToLowerInvariant()}").ConfigureAwait(false);
             await stdout.WriteLineAsync(string.Join(sep, "threads", "side     ", "prompt tok/s        ", "gen tok/s           ", "engine/llama.cpp pp", "tg")).ConfigureAwait(false);
             foreach (var group in results.GroupBy(r => r.Threads))
             {

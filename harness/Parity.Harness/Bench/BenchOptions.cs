@@ -12,4 +12,7 @@ public sealed record BenchOptions
     public int GenTokens { get; init; } = 16;
 
     public int Reps { get; init; } = 3;
+
+    /// <summary>The engine's numerics: ggml (the mode parity is checked in, so the speed that matters) or f32.</summary>
+    public Parity.Engine.Model.NumericsMode Numerics { get; init; } = Parity.Engine.Model.NumericsMode.Ggml;
 }

@@ -28,6 +28,7 @@ public static class Benchmark
                 MaxBatch = options.PromptTokens,
                 ContextSize = (options.PromptTokens + options.GenTokens + 255) / 256 * 256,
                 KvCache = KvCacheType.F16,
+                Numerics = options.Numerics,
             });
             var prompt = Parity.Runner.BenchTokens.Prompt(options.PromptTokens, model.Config.NVocab);
             Engine(model, prompt, options.GenTokens); // warm-up: JIT and page faults
