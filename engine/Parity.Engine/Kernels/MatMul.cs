@@ -24,10 +24,12 @@ public sealed unsafe class MatMul : IDisposable
     private readonly bool _ggmlRounding;
     private readonly Q8_1Activations _q8_1 = new();
     private readonly Q8_0Activations _q8_0 = new();
+    private readonly Q8_KActivations _q8_k = new();
     private readonly Model.EngineTestHooks.RowDequantizer? _dequantizer = Model.EngineTestHooks.ActiveDequantizer;
     private float[] _rounded = [];
     private bool _blockDotQ8_1;
     private bool _blockDotQ8_0;
+    private bool _blockDotQ8_K;
 
     public MatMul(int threads, int maxCols, bool ggmlActivationRounding = false)
     {
@@ -55,9 +57,15 @@ public sealed unsafe class MatMul : IDisposable
         // Q4_1/Q5_1 need ggml's block dot itself: its per-block sum term is not a rounding of the activations.
         _blockDotQ8_1 = _ggmlRounding && w.Type is GgmlType.Q4_1 or GgmlType.Q5_1;
         _blockDotQ8_0 = _ggmlRounding && Q8_0Dot.Supports(w.Type) && _dequantizer is null;
+        _blockDotQ8_K = _ggmlRounding && w.Type is GgmlType.Q4_K or GgmlType.Q6_K && _dequantizer is null;
         if (_blockDotQ8_1)
         {
             _q8_1.Quantize(x, n, w.Cols);
+        }
+        else if (_blockDotQ8_K)
+        {
+            // Q4_K/Q6_K: ggml's integer super-block dots against Q8_K activations (bit-exact).
+            _q8_k.Quantize(x, n, w.Cols);
         }
         else if (_blockDotQ8_0)
         {
@@ -115,6 +123,18 @@ public sealed unsafe class MatMul : IDisposable
                 for (var t = 0; t < _n; t++)
                 {
                     outputs[(t * w.Rows) + r] = Q8_1Dot.Row(w.Type, w.Row(r), _q8_1.Quants(t, w.Cols), _q8_1.Scales(t, w.Cols), _q8_1.Sums(t, w.Cols));
+                }
+
+                continue;
+            }
+
+            if (_blockDotQ8_K)
+            {
+                for (var t = 0; t < _n; t++)
+                {
+                    outputs[(t * w.Rows) + r] = w.Type == GgmlType.Q4_K
+                        ? Q4KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols))
+                        : Q6KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols));
                 }
 
                 continue;

@@ -61,9 +61,6 @@ public static class Q8_0Dot
     public static float HorizontalSum(ReadOnlySpan<float> a) =>
         ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 
-    /// <summary>F16 → F32 for every bit pattern, as ggml's <c>ggml_table_f32_f16</c>: a lookup instead of a conversion per block.</summary>
-    private static readonly float[] HalfTable = MakeHalfTable();
-
     private static unsafe float RowAvx2(GgmlType type, ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales)
     {
         var acc = Vector256<float>.Zero;
@@ -71,7 +68,6 @@ public static class Q8_0Dot
         fixed (byte* w = weights)
         fixed (sbyte* y = quants)
         fixed (float* ys = scales)
-        fixed (float* table = HalfTable)
         {
             switch (type)
             {
@@ -80,7 +76,7 @@ public static class Q8_0Dot
                     {
                         var block = w + (ib * 34);
                         var qx = Avx.LoadVector256((sbyte*)(block + 2));
-                        acc = Accumulate(acc, qx, Avx.LoadVector256(y + (ib * QK)), table[*(ushort*)block] * ys[ib]);
+                        acc = Accumulate(acc, qx, Avx.LoadVector256(y + (ib * QK)), HalfTable.Get(block) * ys[ib]);
                     }
 
                     break;
@@ -93,7 +89,7 @@ public static class Q8_0Dot
                         var block = w + (ib * 18);
                         var q = Sse2.LoadVector128(block + 2);
                         var qx = Vector256.Create(q & low, Sse2.ShiftRightLogical(q.AsUInt16(), 4).AsByte() & low).AsSByte() - eight;
-                        acc = Accumulate(acc, qx, Avx.LoadVector256(y + (ib * QK)), table[*(ushort*)block] * ys[ib]);
+                        acc = Accumulate(acc, qx, Avx.LoadVector256(y + (ib * QK)), HalfTable.Get(block) * ys[ib]);
                     }
 
                     break;
@@ -109,7 +105,7 @@ public static class Q8_0Dot
                         var q = Sse2.LoadVector128(block + 6);
                         var high = Dequantize.FifthBitVector(*(uint*)(block + 2));
                         var qx = (Vector256.Create(q & low, Sse2.ShiftRightLogical(q.AsUInt16(), 4).AsByte() & low) | high).AsSByte() - sixteen;
-                        acc = Accumulate(acc, qx, Avx.LoadVector256(y + (ib * QK)), table[*(ushort*)block] * ys[ib]);
+                        acc = Accumulate(acc, qx, Avx.LoadVector256(y + (ib * QK)), HalfTable.Get(block) * ys[ib]);
                     }
 
                     break;
@@ -127,17 +123,6 @@ public static class Q8_0Dot
         var products = Avx2.MultiplyAddAdjacent(Avx2.Abs(qx), Avx2.Sign(qy, qx));
         var lanes = Avx2.MultiplyAddAdjacent(products, Vector256.Create((short)1));
         return Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(lanes), acc);
-    }
-
-    private static float[] MakeHalfTable()
-    {
-        var table = new float[65536];
-        for (var i = 0; i < table.Length; i++)
-        {
-            table[i] = (float)BitConverter.UInt16BitsToHalf((ushort)i);
-        }
-
-        return table;
     }
 
     /// <summary>The block's 32 signed quants as ggml's kernel sees them, and its scale.</summary>

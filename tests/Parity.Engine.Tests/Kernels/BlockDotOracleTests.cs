@@ -13,6 +13,57 @@ namespace Parity.Engine.Tests.Kernels;
 [TestFixture]
 public sealed class BlockDotOracleTests
 {
+    [TestCase("Q6_K", GgmlType.Q6_K)]
+    [TestCase("Q4_K_M", GgmlType.Q4_K)]
+    public async Task K_quant_dots_equal_ggmls_vec_dot_bit_for_bit(string quant, GgmlType type)
+    {
+        var model = await EngineTestModels.Cache.GetAsync(SyntheticPresets.TinyLlamaMini, quant);
+        using var file = GgufFile.Open(model);
+        var rng = new Random(23);
+        foreach (var t in file.Tensors.Where(x => x.Type == type && x.Name.EndsWith(".weight", StringComparison.Ordinal)).Take(4))
+        {
+            var name = t.Name;
+            var k = (int)t.RowLength;
+            var x = RandomActivations(rng, k);
+            const int rows = 48;
+            var expected = await EngineTestModels.Runner.VecDotAsync(model, name, 0, rows, x, Path.GetTempPath());
+            var activations = new Q8_KActivations();
+            activations.Quantize(x, 1, k);
+            var weights = file.GetTensorBytes(t);
+            var rowBytes = (int)t.TypeInfo.RowBytes(k);
+            foreach (var avx2 in new[] { true, false })
+            {
+                Q6KDot.UseAvx2 = Q4KDot.UseAvx2 = avx2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported;
+                try
+                {
+                    for (var r = 0; r < rows; r++)
+                    {
+                        var row = weights.Slice(r * rowBytes, rowBytes);
+                        var actual = type == GgmlType.Q4_K
+                            ? Q4KDot.Row(row, activations.Quants(0, k), activations.Scales(0, k), activations.BlockSums(0, k))
+                            : Q6KDot.Row(row, activations.Quants(0, k), activations.Scales(0, k), activations.BlockSums(0, k));
+                        Assert.That(BitConverter.SingleToInt32Bits(actual), Is.EqualTo(BitConverter.SingleToInt32Bits(expected[r])), $"{name} row {r} ({(avx2 ? "AVX2" : "scalar")}): {actual:R} vs ggml {expected[r]:R}");
+                    }
+                }
+                finally
+                {
+                    Q6KDot.UseAvx2 = Q4KDot.UseAvx2 = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+                }
+            }
+        }
+    }
+
+    private static float[] RandomActivations(Random rng, int k)
+    {
+        var x = new float[k];
+        for (var i = 0; i < k; i++)
+        {
+            x[i] = (float)((rng.NextDouble() - 0.5) * (i % 97 == 0 ? 12 : 2));
+        }
+
+        return x;
+    }
+
     [TestCase("Q8_0")]
     [TestCase("Q4_0")]
     [TestCase("Q5_0")]

@@ -1,0 +1,133 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Parity.Engine.Kernels;
+
+#pragma warning disable CA1707 // ggml's type names.
+
+/// <summary>
+/// ggml's <c>ggml_vec_dot_q4_K_q8_K</c> as its x86 AVX2 path computes it: per 256-element super-block an exact int32
+/// lane sum (lane t: scale × Σ of bytes 4t..4t+3 of each 32-element run of low or high nibbles times q8), then
+/// <c>acc = fma(d_y·d_x, sumi, acc)</c>; the mins go to a 4-lane accumulator,
+/// <c>acc_m = fma(-d_y·dmin_x, prod, acc_m)</c> with prod lane u = min[2u]·q8s[2u] + min[2u+1]·q8s[2u+1] and q8s[m] the
+/// 32-element sums. Result <c>((m0+m2)+(m1+m3)) + hsum_float_8(acc)</c>.
+/// </summary>
+public static class Q4KDot
+{
+    private const int QKK = 256;
+
+    public static bool UseAvx2 { get; set; } = Avx2.IsSupported && Fma.IsSupported;
+
+    public static float Row(ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales, ReadOnlySpan<short> bsums) =>
+        UseAvx2 ? RowAvx2(weights, quants, scales, bsums) : RowScalar(weights, quants, scales, bsums);
+
+    public static float RowScalar(ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales, ReadOnlySpan<short> bsums)
+    {
+        Span<float> acc = stackalloc float[8];
+        Span<float> accM = stackalloc float[4];
+        acc.Clear();
+        accM.Clear();
+        Span<int> sumi = stackalloc int[8];
+        Span<byte> sc = stackalloc byte[8];
+        Span<byte> mins = stackalloc byte[8];
+        for (var i = 0; i < scales.Length; i++)
+        {
+            var block = weights.Slice(i * 144, 144);
+            var d = scales[i] * HalfTable.Get(block, 0);
+            var dmin = -scales[i] * HalfTable.Get(block, 2);
+            ScalesAndMins(block.Slice(4, 12), sc, mins);
+            var bs = bsums.Slice(i * 16, 16);
+            for (var u = 0; u < 4; u++)
+            {
+                var prod = (mins[2 * u] * (bs[4 * u] + bs[(4 * u) + 1])) + (mins[(2 * u) + 1] * (bs[(4 * u) + 2] + bs[(4 * u) + 3]));
+                accM[u] = MathF.FusedMultiplyAdd(dmin, prod, accM[u]);
+            }
+
+            sumi.Clear();
+            var q8 = quants.Slice(i * QKK, QKK);
+            for (var j = 0; j < 4; j++)
+            {
+                var q4 = block.Slice(16 + (32 * j), 32);
+                for (var t = 0; t < 8; t++)
+                {
+                    int lo = 0, hi = 0;
+                    for (var b = 4 * t; b < (4 * t) + 4; b++)
+                    {
+                        lo += (q4[b] & 0xF) * q8[(64 * j) + b];
+                        hi += (q4[b] >> 4) * q8[(64 * j) + 32 + b];
+                    }
+
+                    sumi[t] += (sc[2 * j] * lo) + (sc[(2 * j) + 1] * hi);
+                }
+            }
+
+            for (var t = 0; t < 8; t++)
+            {
+                acc[t] = MathF.FusedMultiplyAdd(d, sumi[t], acc[t]);
+            }
+        }
+
+        return ((accM[0] + accM[2]) + (accM[1] + accM[3])) + Q8_0Dot.HorizontalSum(acc);
+    }
+
+    private static unsafe float RowAvx2(ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales, ReadOnlySpan<short> bsums)
+    {
+        var acc = Vector256<float>.Zero;
+        var accM = Vector128<float>.Zero;
+        var low = Vector256.Create((byte)0x0F);
+        Span<byte> sc = stackalloc byte[8];
+        Span<byte> mins = stackalloc byte[8];
+        fixed (byte* w = weights)
+        fixed (sbyte* y = quants)
+        fixed (short* bsp = bsums)
+        {
+            for (var i = 0; i < scales.Length; i++)
+            {
+                var block = w + (i * 144);
+                var d = scales[i] * HalfTable.Get(block);
+                var dmin = -scales[i] * HalfTable.Get(block + 2);
+                ScalesAndMins(new ReadOnlySpan<byte>(block + 4, 12), sc, mins);
+                var bs = bsp + (i * 16);
+                var prod = Vector128.Create(
+                    (mins[0] * (bs[0] + bs[1])) + (mins[1] * (bs[2] + bs[3])),
+                    (mins[2] * (bs[4] + bs[5])) + (mins[3] * (bs[6] + bs[7])),
+                    (mins[4] * (bs[8] + bs[9])) + (mins[5] * (bs[10] + bs[11])),
+                    (mins[6] * (bs[12] + bs[13])) + (mins[7] * (bs[14] + bs[15])));
+                accM = Fma.MultiplyAdd(Vector128.Create(dmin), Sse2.ConvertToVector128Single(prod), accM);
+
+                var sumi = Vector256<int>.Zero;
+                var q8 = y + (i * QKK);
+                for (var j = 0; j < 4; j++)
+                {
+                    var q4 = Avx.LoadVector256(block + 16 + (32 * j));
+                    var pl = Avx2.MultiplyAddAdjacent(q4 & low, Avx.LoadVector256(q8 + (64 * j)));
+                    var ph = Avx2.MultiplyAddAdjacent(Vector256.ShiftRightLogical(q4.AsUInt16(), 4).AsByte() & low, Avx.LoadVector256(q8 + (64 * j) + 32));
+                    sumi += Avx2.MultiplyAddAdjacent(pl, Vector256.Create((short)sc[2 * j]));
+                    sumi += Avx2.MultiplyAddAdjacent(ph, Vector256.Create((short)sc[(2 * j) + 1]));
+                }
+
+                acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
+            }
+        }
+
+        return ((accM[0] + accM[2]) + (accM[1] + accM[3])) + (((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7])));
+    }
+
+    /// <summary>The eight 6-bit scales and mins of a Q4_K/Q5_K block.</summary>
+    private static void ScalesAndMins(ReadOnlySpan<byte> q, Span<byte> scales, Span<byte> mins)
+    {
+        for (var j = 0; j < 8; j++)
+        {
+            if (j < 4)
+            {
+                scales[j] = (byte)(q[j] & 63);
+                mins[j] = (byte)(q[j + 4] & 63);
+            }
+            else
+            {
+                scales[j] = (byte)((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+                mins[j] = (byte)((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+            }
+        }
+    }
+}
