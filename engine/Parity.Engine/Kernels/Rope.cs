@@ -6,7 +6,8 @@ namespace Parity.Engine.Kernels;
 /// Rotary position embedding as ggml's CPU <c>rope</c> evaluates it (no YaRN: ext_factor 0, attn_factor 1): the
 /// angle of pair i is <c>pos * freq_scale * theta_scale^i</c> with <c>theta_scale = powf(freq_base, -2/n_dims)</c>,
 /// built by repeated float multiplication as ggml does, then <c>cosf</c>/<c>sinf</c>. NORM mode rotates adjacent pairs
-/// (2i, 2i+1); NEOX rotates (i, i + n_dims/2). Dimensions past <c>n_dims</c> pass through.
+/// (2i, 2i+1); NEOX rotates (i, i + n_dims/2). Dimensions past <c>n_dims</c> pass through. The rotation uses the
+/// fused multiply-adds the pinned llama.cpp build emits for <c>rotate_pairs</c> (read from its disassembly).
 /// </summary>
 public static class Rope
 {
@@ -43,10 +44,12 @@ public static class Rope
                     b = i + half;
                 }
 
+                // ggml's rotate_pairs as the pinned build compiled it (-mfma contracts each line into one FMA):
+                // dst0 = fma(x0, cos, -(x1*sin)), dst1 = fma(x0, sin, x1*cos); checked against llama.cpp's dumps.
                 var x0 = head[a];
                 var x1 = head[b];
-                head[a] = (x0 * cos[i]) - (x1 * sin[i]);
-                head[b] = (x0 * sin[i]) + (x1 * cos[i]);
+                head[a] = MathF.FusedMultiplyAdd(x0, cos[i], -(x1 * sin[i]));
+                head[b] = MathF.FusedMultiplyAdd(x0, sin[i], x1 * cos[i]);
             }
         }
     }

@@ -182,6 +182,7 @@ public sealed class LlamaModel : IDisposable
         // With an F16 cache, ggml's matmuls against it convert the other operand to F16 too (vec_dot_type of F16
         // is F16): Q before kq, and the softmax probabilities before kqv.
         var halfCache = Options.KvCache == KvCacheType.F16;
+        var ggmlAttention = halfCache && Options.Numerics == NumericsMode.Ggml;
         if (halfCache)
         {
             RoundToHalf(q);
@@ -201,7 +202,10 @@ public sealed class LlamaModel : IDisposable
                 var row = kq.Slice(((h * n) + t) * nKv, nKv);
                 for (var j = 0; j < nKv; j++)
                 {
-                    row[j] = TensorPrimitives.Dot(kCache.Slice((j * Ekv) + (kvh * hd), hd), qh);
+                    var kj = kCache.Slice((j * Ekv) + (kvh * hd), hd);
+
+                    // ggml numerics with an F16 cache: llama.cpp's own order (tinyBLAS for a batch, vec_dot_f16 for one token).
+                    row[j] = !ggmlAttention ? TensorPrimitives.Dot(kj, qh) : n > 1 ? F16Dot.TinyBlas(kj, 1, qh, hd) : F16Dot.VecDot(kj, 1, qh, hd);
                 }
             }
         }
@@ -229,6 +233,18 @@ public sealed class LlamaModel : IDisposable
             {
                 var p = kq.Slice(((h * n) + t) * nKv, nKv);
                 var o = kqv.Slice(((h * n) + t) * hd, hd);
+                if (ggmlAttention)
+                {
+                    // kqv[d] = Σ_j V[j][d]·P[j] over the attended cells, in llama.cpp's order (V read with stride Ekv).
+                    for (var d = 0; d < hd; d++)
+                    {
+                        var column = vCache[((kvh * hd) + d)..];
+                        o[d] = n > 1 ? F16Dot.TinyBlas(column, Ekv, p, pos0 + t + 1) : F16Dot.VecDot(column, Ekv, p, pos0 + t + 1);
+                    }
+
+                    continue;
+                }
+
                 o.Clear();
                 for (var j = 0; j <= pos0 + t; j++)
                 {

@@ -1,0 +1,64 @@
+namespace Parity.Engine.Kernels;
+
+/// <summary>
+/// ggml's dot products over F16 operands (both already rounded to F16 and widened, so every product is exact in
+/// float), in the two orders llama.cpp's AVX-512 build uses for the attention matmuls with an F16 KV cache
+/// (docs/ggml-cpu-numerics-facts.md §3-5):
+/// <list type="bullet">
+/// <item>a batch of two or more tokens goes through tinyBLAS: one 16-lane accumulator, lane i collecting elements
+/// ≡ i (mod 16) by FMA in order, then <c>_mm512_reduce_add_ps</c>;</item>
+/// <item>a single token goes through <c>ggml_vec_dot_f16</c>: four 16-lane accumulators over steps of 64, combined
+/// (s0+s2, s1+s3, then s0+s1), reduced the same way, widened to double and rounded back to float.</item>
+/// </list>
+/// Elements past <c>length</c> are zeros (llama.cpp pads the KV length to a multiple of 256 and masked cells hold 0),
+/// and zero products leave an FMA accumulator unchanged, so only the true length is read.
+/// </summary>
+public static class F16Dot
+{
+    public static float TinyBlas(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, int length)
+    {
+        Span<float> acc = stackalloc float[16];
+        acc.Clear();
+        for (var l = 0; l < length; l++)
+        {
+            acc[l & 15] = MathF.FusedMultiplyAdd(a[l * aStride], b[l], acc[l & 15]);
+        }
+
+        return Reduce16(acc);
+    }
+
+    public static float VecDot(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, int length)
+    {
+        Span<float> acc = stackalloc float[64];
+        acc.Clear();
+        for (var l = 0; l < length; l++)
+        {
+            acc[l & 63] = MathF.FusedMultiplyAdd(a[l * aStride], b[l], acc[l & 63]);
+        }
+
+        // GGML_F32x16_REDUCE: s0 += s2, s1 += s3, s0 += s1, then the 16-lane reduction; the sum is a double.
+        Span<float> s = stackalloc float[16];
+        for (var i = 0; i < 16; i++)
+        {
+            s[i] = (acc[i] + acc[32 + i]) + (acc[16 + i] + acc[48 + i]);
+        }
+
+        return (float)(double)Reduce16(s);
+    }
+
+    /// <summary><c>_mm512_reduce_add_ps</c>: halves of 8, then 4, then pairs.</summary>
+    private static float Reduce16(ReadOnlySpan<float> v)
+    {
+        Span<float> t = stackalloc float[8];
+        for (var i = 0; i < 8; i++)
+        {
+            t[i] = v[i] + v[i + 8];
+        }
+
+        var u0 = t[0] + t[4];
+        var u1 = t[1] + t[5];
+        var u2 = t[2] + t[6];
+        var u3 = t[3] + t[7];
+        return (u0 + u2) + (u1 + u3);
+    }
+}
