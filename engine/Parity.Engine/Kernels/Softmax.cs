@@ -2,12 +2,15 @@ namespace Parity.Engine.Kernels;
 
 /// <summary>
 /// ggml's <c>soft_max</c> with scale and an additive mask: <c>w = x * scale + mask</c>, minus the row maximum,
-/// <c>expf</c>, the sum accumulated in double, then every element times <c>(float)(1/sum)</c>.
+/// exponentials, the sum accumulated in double, then every element times <c>(float)(1/sum)</c>. In ggml numerics the
+/// exponentials and the sum follow the AVX-512 build: <see cref="GgmlExp"/> per 16-element chunk, each chunk's
+/// 16-lane reduction added to the double sum (masked cells are 0 and add nothing); otherwise libm <c>expf</c> and
+/// a sequential double sum.
 /// </summary>
 public static class Softmax
 {
     /// <summary>Row softmax where positions at or past <paramref name="visible"/> are masked (-inf, giving 0).</summary>
-    public static void MaskedRow(ReadOnlySpan<float> x, float scale, int visible, Span<float> destination)
+    public static void MaskedRow(ReadOnlySpan<float> x, float scale, int visible, Span<float> destination, bool ggml = false)
     {
         var max = float.NegativeInfinity;
         for (var i = 0; i < visible; i++)
@@ -17,11 +20,29 @@ public static class Softmax
         }
 
         var sum = 0.0;
-        for (var i = 0; i < visible; i++)
+        if (ggml)
         {
-            var e = MathF.Exp(destination[i] - max);
-            destination[i] = e;
-            sum += e;
+            Span<float> chunk = stackalloc float[GgmlExp.Lanes];
+            for (var c = 0; c < visible; c += GgmlExp.Lanes)
+            {
+                chunk.Clear();
+                for (var i = c; i < Math.Min(visible, c + GgmlExp.Lanes); i++)
+                {
+                    destination[i] = GgmlExp.Exp(destination[i] - max);
+                    chunk[i - c] = destination[i];
+                }
+
+                sum += Reduce16(chunk);
+            }
+        }
+        else
+        {
+            for (var i = 0; i < visible; i++)
+            {
+                var e = MathF.Exp(destination[i] - max);
+                destination[i] = e;
+                sum += e;
+            }
         }
 
         var inv = (float)(1.0 / sum);
@@ -31,5 +52,17 @@ public static class Softmax
         }
 
         destination[visible..x.Length].Clear();
+    }
+
+    /// <summary><c>_mm512_reduce_add_ps</c>: halves of 8, then 4, then pairs.</summary>
+    private static float Reduce16(ReadOnlySpan<float> v)
+    {
+        Span<float> t = stackalloc float[8];
+        for (var i = 0; i < 8; i++)
+        {
+            t[i] = v[i] + v[i + 8];
+        }
+
+        return ((t[0] + t[4]) + (t[2] + t[6])) + ((t[1] + t[5]) + (t[3] + t[7]));
     }
 }

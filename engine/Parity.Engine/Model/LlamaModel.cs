@@ -216,7 +216,7 @@ public sealed class LlamaModel : IDisposable
             for (var t = 0; t < n; t++)
             {
                 var row = kq.Slice(((h * n) + t) * nKv, nKv);
-                Softmax.MaskedRow(row, scale, _fault == EngineFault.CausalMaskOffByOne ? Math.Min(nKv, pos0 + t + 2) : pos0 + t + 1, row);
+                Softmax.MaskedRow(row, scale, _fault == EngineFault.CausalMaskOffByOne ? Math.Min(nKv, pos0 + t + 2) : pos0 + t + 1, row, Options.Numerics == NumericsMode.Ggml);
             }
         }
 
@@ -301,7 +301,7 @@ public sealed class LlamaModel : IDisposable
         Trace(sink, _names.FfnGate[il], "MUL_MAT", gate, c.NFf, n);
         _matmul.Compute(swapped ? layer.FfnGate : layer.FfnUp, cur, n, up);
         Trace(sink, _names.FfnUp[il], "MUL_MAT", up, c.NFf, n);
-        SwiGlu.Apply(gate, up, act);
+        SwiGlu.Apply(gate, up, act, c.NFf, Options.Numerics == NumericsMode.Ggml);
         Trace(sink, _names.FfnSwiglu[il], "SWIGLU", act, c.NFf, n);
         _matmul.Compute(layer.FfnDown, act, n, s.FfnOut.AsSpan(0, n * c.NEmbd));
         Trace(sink, _names.FfnOut[il], "MUL_MAT", s.FfnOut.AsSpan(0, n * c.NEmbd), c.NEmbd, n);
