@@ -87,7 +87,7 @@ public static partial class Dequantize
     }
 
     /// <summary>Sixteen 6-bit scales: low 4 bits from bytes 0..7 (two per byte), high 2 bits from bytes 8..11.</summary>
-    private static void UnpackQ3KScales(ReadOnlySpan<byte> packed, Span<sbyte> scales)
+    internal static void UnpackQ3KScales(ReadOnlySpan<byte> packed, Span<sbyte> scales)
     {
         const uint kmask1 = 0x03030303;
         const uint kmask2 = 0x0f0f0f0f;

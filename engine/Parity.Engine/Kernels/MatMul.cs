@@ -57,7 +57,7 @@ public sealed unsafe class MatMul : IDisposable
         // Q4_1/Q5_1 need ggml's block dot itself: its per-block sum term is not a rounding of the activations.
         _blockDotQ8_1 = _ggmlRounding && w.Type is GgmlType.Q4_1 or GgmlType.Q5_1;
         _blockDotQ8_0 = _ggmlRounding && Q8_0Dot.Supports(w.Type) && _dequantizer is null;
-        _blockDotQ8_K = _ggmlRounding && w.Type is GgmlType.Q4_K or GgmlType.Q6_K && _dequantizer is null;
+        _blockDotQ8_K = _ggmlRounding && w.Type is GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K && _dequantizer is null;
         if (_blockDotQ8_1)
         {
             _q8_1.Quantize(x, n, w.Cols);
@@ -132,9 +132,14 @@ public sealed unsafe class MatMul : IDisposable
             {
                 for (var t = 0; t < _n; t++)
                 {
-                    outputs[(t * w.Rows) + r] = w.Type == GgmlType.Q4_K
-                        ? Q4KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols))
-                        : Q6KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols));
+                    outputs[(t * w.Rows) + r] = w.Type switch
+                    {
+                        GgmlType.Q4_K => Q4KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
+                        GgmlType.Q5_K => Q5KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
+                        GgmlType.Q2_K => Q2KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
+                        GgmlType.Q3_K => Q3KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols)),
+                        _ => Q6KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
+                    };
                 }
 
                 continue;

@@ -35,7 +35,7 @@ public static class Q4KDot
             var block = weights.Slice(i * 144, 144);
             var d = scales[i] * HalfTable.Get(block, 0);
             var dmin = -scales[i] * HalfTable.Get(block, 2);
-            ScalesAndMins(block.Slice(4, 12), sc, mins);
+            KQuantScales.ScalesAndMins(block.Slice(4, 12), sc, mins);
             var bs = bsums.Slice(i * 16, 16);
             for (var u = 0; u < 4; u++)
             {
@@ -86,7 +86,7 @@ public static class Q4KDot
                 var block = w + (i * 144);
                 var d = scales[i] * HalfTable.Get(block);
                 var dmin = -scales[i] * HalfTable.Get(block + 2);
-                ScalesAndMins(new ReadOnlySpan<byte>(block + 4, 12), sc, mins);
+                KQuantScales.ScalesAndMins(new ReadOnlySpan<byte>(block + 4, 12), sc, mins);
                 var bs = bsp + (i * 16);
                 var prod = Vector128.Create(
                     (mins[0] * (bs[0] + bs[1])) + (mins[1] * (bs[2] + bs[3])),
@@ -111,23 +111,5 @@ public static class Q4KDot
         }
 
         return ((accM[0] + accM[2]) + (accM[1] + accM[3])) + (((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7])));
-    }
-
-    /// <summary>The eight 6-bit scales and mins of a Q4_K/Q5_K block.</summary>
-    private static void ScalesAndMins(ReadOnlySpan<byte> q, Span<byte> scales, Span<byte> mins)
-    {
-        for (var j = 0; j < 8; j++)
-        {
-            if (j < 4)
-            {
-                scales[j] = (byte)(q[j] & 63);
-                mins[j] = (byte)(q[j + 4] & 63);
-            }
-            else
-            {
-                scales[j] = (byte)((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
-                mins[j] = (byte)((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
-            }
-        }
     }
 }

@@ -15,6 +15,9 @@ public sealed class BlockDotOracleTests
 {
     [TestCase("Q6_K", GgmlType.Q6_K)]
     [TestCase("Q4_K_M", GgmlType.Q4_K)]
+    [TestCase("Q5_K_M", GgmlType.Q5_K)]
+    [TestCase("Q2_K", GgmlType.Q2_K)]
+    [TestCase("Q3_K_M", GgmlType.Q3_K)]
     public async Task K_quant_dots_equal_ggmls_vec_dot_bit_for_bit(string quant, GgmlType type)
     {
         var model = await EngineTestModels.Cache.GetAsync(SyntheticPresets.TinyLlamaMini, quant);
@@ -33,21 +36,26 @@ public sealed class BlockDotOracleTests
             var rowBytes = (int)t.TypeInfo.RowBytes(k);
             foreach (var avx2 in new[] { true, false })
             {
-                Q6KDot.UseAvx2 = Q4KDot.UseAvx2 = avx2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported;
+                Q6KDot.UseAvx2 = Q5KDot.UseAvx2 = Q4KDot.UseAvx2 = Q3KDot.UseAvx2 = Q2KDot.UseAvx2 = avx2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported;
                 try
                 {
                     for (var r = 0; r < rows; r++)
                     {
                         var row = weights.Slice(r * rowBytes, rowBytes);
-                        var actual = type == GgmlType.Q4_K
-                            ? Q4KDot.Row(row, activations.Quants(0, k), activations.Scales(0, k), activations.BlockSums(0, k))
-                            : Q6KDot.Row(row, activations.Quants(0, k), activations.Scales(0, k), activations.BlockSums(0, k));
+                        var actual = type switch
+                        {
+                            GgmlType.Q4_K => Q4KDot.Row(row, activations.Quants(0, k), activations.Scales(0, k), activations.BlockSums(0, k)),
+                            GgmlType.Q5_K => Q5KDot.Row(row, activations.Quants(0, k), activations.Scales(0, k), activations.BlockSums(0, k)),
+                            GgmlType.Q2_K => Q2KDot.Row(row, activations.Quants(0, k), activations.Scales(0, k), activations.BlockSums(0, k)),
+                            GgmlType.Q3_K => Q3KDot.Row(row, activations.Quants(0, k), activations.Scales(0, k)),
+                            _ => Q6KDot.Row(row, activations.Quants(0, k), activations.Scales(0, k), activations.BlockSums(0, k)),
+                        };
                         Assert.That(BitConverter.SingleToInt32Bits(actual), Is.EqualTo(BitConverter.SingleToInt32Bits(expected[r])), $"{name} row {r} ({(avx2 ? "AVX2" : "scalar")}): {actual:R} vs ggml {expected[r]:R}");
                     }
                 }
                 finally
                 {
-                    Q6KDot.UseAvx2 = Q4KDot.UseAvx2 = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+                    Q6KDot.UseAvx2 = Q5KDot.UseAvx2 = Q4KDot.UseAvx2 = Q3KDot.UseAvx2 = Q2KDot.UseAvx2 = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
                 }
             }
         }
