@@ -19,7 +19,23 @@ public static class F16Dot
     {
         Span<float> acc = stackalloc float[16];
         acc.Clear();
-        for (var l = 0; l < length; l++)
+        var l = 0;
+        if (aStride == 1 && System.Runtime.Intrinsics.X86.Fma.IsSupported)
+        {
+            // Lanes are independent, so two 8-lane FMAs per 16 elements are the same operations as ggml's one 16-lane FMA.
+            var lo = System.Runtime.Intrinsics.Vector256<float>.Zero;
+            var hi = System.Runtime.Intrinsics.Vector256<float>.Zero;
+            for (; l + 16 <= length; l += 16)
+            {
+                lo = System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(System.Runtime.Intrinsics.Vector256.Create(a.Slice(l, 8)), System.Runtime.Intrinsics.Vector256.Create(b.Slice(l, 8)), lo);
+                hi = System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(System.Runtime.Intrinsics.Vector256.Create(a.Slice(l + 8, 8)), System.Runtime.Intrinsics.Vector256.Create(b.Slice(l + 8, 8)), hi);
+            }
+
+            System.Runtime.Intrinsics.Vector256.CopyTo(lo, acc);
+            System.Runtime.Intrinsics.Vector256.CopyTo(hi, acc[8..]);
+        }
+
+        for (; l < length; l++)
         {
             acc[l & 15] = MathF.FusedMultiplyAdd(a[l * aStride], b[l], acc[l & 15]);
         }
@@ -47,7 +63,7 @@ public static class F16Dot
     }
 
     /// <summary><c>_mm512_reduce_add_ps</c>: halves of 8, then 4, then pairs.</summary>
-    private static float Reduce16(ReadOnlySpan<float> v)
+    internal static float Reduce16(ReadOnlySpan<float> v)
     {
         Span<float> t = stackalloc float[8];
         for (var i = 0; i < 8; i++)

@@ -30,6 +30,7 @@ public sealed unsafe class MatMul : IDisposable
     private bool _blockDotQ8_1;
     private bool _blockDotQ8_0;
     private bool _blockDotQ8_K;
+    private bool _floatDot;
 
     public MatMul(int threads, int maxCols, bool ggmlActivationRounding = false)
     {
@@ -57,6 +58,7 @@ public sealed unsafe class MatMul : IDisposable
         // Q4_1/Q5_1 need ggml's block dot itself: its per-block sum term is not a rounding of the activations.
         _blockDotQ8_1 = _ggmlRounding && w.Type is GgmlType.Q4_1 or GgmlType.Q5_1;
         _blockDotQ8_0 = _ggmlRounding && Q8_0Dot.Supports(w.Type) && _dequantizer is null;
+        _floatDot = _ggmlRounding && w.Type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
         _blockDotQ8_K = _ggmlRounding && w.Type is GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K && _dequantizer is null;
         if (_blockDotQ8_1)
         {
@@ -168,6 +170,24 @@ public sealed unsafe class MatMul : IDisposable
                 }
 
                 row = buffer;
+            }
+
+            if (_floatDot)
+            {
+                // ggml's order: tinyBLAS for a batch it accepts (k % 16 == 0, m % 4 == 0), else the type's vec_dot.
+                var tinyBlas = _n > 1 && w.Cols % 16 == 0 && w.Rows % 4 == 0;
+                for (var t = 0; t < _n; t++)
+                {
+                    var x = inputs.Slice(t * w.Cols, w.Cols);
+                    outputs[(t * w.Rows) + r] = tinyBlas ? F16Dot.TinyBlas(row, 1, x, w.Cols) : w.Type switch
+                    {
+                        GgmlType.F32 => FloatDot.F32(row, x),
+                        GgmlType.F16 => FloatDot.F16(row, x),
+                        _ => FloatDot.Bf16(row, x),
+                    };
+                }
+
+                continue;
             }
 
             for (var t = 0; t < _n; t++)

@@ -205,7 +205,8 @@ public sealed class LlamaModel : IDisposable
                     var kj = kCache.Slice((j * Ekv) + (kvh * hd), hd);
 
                     // ggml numerics with an F16 cache: llama.cpp's own order (tinyBLAS for a batch, vec_dot_f16 for one token).
-                    row[j] = !ggmlAttention ? TensorPrimitives.Dot(kj, qh) : n > 1 ? F16Dot.TinyBlas(kj, 1, qh, hd) : F16Dot.VecDot(kj, 1, qh, hd);
+                    // tinyBLAS refuses head_dim % 16 != 0; vec_dot_f16 over head_dim has a double tail past the last 64.
+                    row[j] = !ggmlAttention ? TensorPrimitives.Dot(kj, qh) : n > 1 && hd % 16 == 0 ? F16Dot.TinyBlas(kj, 1, qh, hd) : FloatDot.F16(kj, qh);
                 }
             }
         }

@@ -72,6 +72,42 @@ public sealed class BlockDotOracleTests
         return x;
     }
 
+    [TestCase("Q4_1")]
+    [TestCase("Q5_1")]
+    public async Task Q8_1_family_dots_equal_ggmls_vec_dot_bit_for_bit(string quant)
+    {
+        var model = await EngineTestModels.Cache.GetAsync(SyntheticPresets.TinyLlamaMini, quant);
+        using var file = GgufFile.Open(model);
+        var rng = new Random(29);
+        foreach (var t in file.Tensors.Where(x => x.Type is GgmlType.Q4_1 or GgmlType.Q5_1).Take(4))
+        {
+            var k = (int)t.RowLength;
+            var x = RandomActivations(rng, k);
+            const int rows = 48;
+            var expected = await EngineTestModels.Runner.VecDotAsync(model, t.Name, 0, rows, x, Path.GetTempPath());
+            var activations = new Q8_1Activations();
+            activations.Quantize(x, 1, k);
+            var weights = file.GetTensorBytes(t);
+            var rowBytes = (int)t.TypeInfo.RowBytes(k);
+            foreach (var avx2 in new[] { true, false })
+            {
+                Q8_1Dot.UseAvx2 = avx2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported;
+                try
+                {
+                    for (var r = 0; r < rows; r++)
+                    {
+                        var actual = Q8_1Dot.Row(t.Type, weights.Slice(r * rowBytes, rowBytes), activations.Quants(0, k), activations.Scales(0, k), activations.Sums(0, k));
+                        Assert.That(BitConverter.SingleToInt32Bits(actual), Is.EqualTo(BitConverter.SingleToInt32Bits(expected[r])), $"{t.Name} row {r} ({(avx2 ? "AVX2" : "scalar")}): {actual:R} vs ggml {expected[r]:R}");
+                    }
+                }
+                finally
+                {
+                    Q8_1Dot.UseAvx2 = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+                }
+            }
+        }
+    }
+
     [TestCase("Q8_0")]
     [TestCase("Q4_0")]
     [TestCase("Q5_0")]

@@ -1,0 +1,84 @@
+namespace Parity.Engine.Kernels;
+
+/// <summary>
+/// ggml's single-token dot products for F32, F16 and BF16 weights as the AVX-512 build evaluates them
+/// (<c>ggml_vec_dot_f32/f16/bf16</c>, docs/ggml-cpu-numerics-facts.md §4); batches go through tinyBLAS
+/// (<see cref="F16Dot.TinyBlas"/>: one 16-lane FMA accumulator and a 512-bit reduction, the same for all three).
+/// Operands are floats already holding the F16/BF16 values (activations rounded as ggml converts them).
+/// </summary>
+public static class FloatDot
+{
+    /// <summary>
+    /// <c>ggml_vec_dot_f32</c>: four 16-lane FMA accumulators over steps of 64, combined and reduced in float; the tail
+    /// as products then sequential float adds (the pinned build vectorizes the multiplies and does not fuse them).
+    /// </summary>
+    public static float F32(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var np = a.Length & ~63;
+        var sum = Reduce4x16(a[..np], b[..np]);
+        for (var i = np; i < a.Length; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary><c>ggml_vec_dot_f16</c>: the same four accumulators, the reduction widened to double, the tail in double.</summary>
+    public static float F16(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var np = a.Length & ~63;
+        double sum = Reduce4x16(a[..np], b[..np]);
+        for (var i = np; i < a.Length; i++)
+        {
+            sum += (double)(a[i] * b[i]);
+        }
+
+        return (float)sum;
+    }
+
+    /// <summary><c>ggml_vec_dot_bf16</c> (AVX-512F without BF16): two 16-lane accumulators per 32 elements, each reduced into a double, the tail in double.</summary>
+    public static float Bf16(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var np = a.Length & ~31;
+        Span<float> c1 = stackalloc float[16];
+        Span<float> c2 = stackalloc float[16];
+        c1.Clear();
+        c2.Clear();
+        for (var i = 0; i < np; i += 32)
+        {
+            for (var l = 0; l < 16; l++)
+            {
+                c1[l] += a[i + l] * b[i + l];
+                c2[l] += a[i + 16 + l] * b[i + 16 + l];
+            }
+        }
+
+        double sum = F16Dot.Reduce16(c1);
+        sum += F16Dot.Reduce16(c2);
+        for (var i = np; i < a.Length; i++)
+        {
+            sum += (double)(a[i] * b[i]);
+        }
+
+        return (float)sum;
+    }
+
+    private static float Reduce4x16(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        Span<float> acc = stackalloc float[64];
+        acc.Clear();
+        for (var l = 0; l < a.Length; l++)
+        {
+            acc[l & 63] = MathF.FusedMultiplyAdd(a[l], b[l], acc[l & 63]);
+        }
+
+        Span<float> s = stackalloc float[16];
+        for (var i = 0; i < 16; i++)
+        {
+            s[i] = (acc[i] + acc[32 + i]) + (acc[16 + i] + acc[48 + i]);
+        }
+
+        return F16Dot.Reduce16(s);
+    }
+}
