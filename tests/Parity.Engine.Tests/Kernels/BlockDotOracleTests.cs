@@ -2,6 +2,7 @@ using Parity.Engine.Kernels;
 using Parity.Engine.Tests.Support;
 using Parity.Gguf;
 using Parity.Harness.Synthetic;
+using Parity.Tests.Support;
 
 namespace Parity.Engine.Tests.Kernels;
 
@@ -70,6 +71,60 @@ public sealed class BlockDotOracleTests
         }
 
         return x;
+    }
+
+    [TestCase("F32")]
+    [TestCase("F16")]
+    [TestCase("BF16")]
+    public async Task Float_weight_dots_equal_ggmls_vec_dot_bit_for_bit(string quant)
+    {
+        var model = await EngineTestModels.Cache.GetAsync(SyntheticPresets.TinyLlamaMini, quant);
+        await AssertFloatDots(model, ["blk.0.attn_q.weight", "blk.1.ffn_down.weight"], new Random(31));
+    }
+
+    [Test]
+    public async Task F32_dots_with_leftovers_equal_ggmls_vec_dot_on_stories260K()
+    {
+        // ffn_down rows of 172: 128 in the 4x16-lane loop, 44 leftovers through the compiler's 16-, 8- and 1-wide code.
+        var model = SharedFixtures.Require("models/stories260K.gguf");
+        await AssertFloatDots(model, ["blk.0.ffn_down.weight", "blk.3.attn_q.weight"], new Random(37));
+    }
+
+    private static async Task AssertFloatDots(string model, string[] names, Random rng)
+    {
+        using var file = GgufFile.Open(model);
+        foreach (var name in names)
+        {
+            var t = file.Tensors.Single(x => x.Name == name);
+            var k = (int)t.RowLength;
+            var x = RandomActivations(rng, k);
+            var rows = (int)Math.Min(48, t.RowCount);
+            var expected = await EngineTestModels.Runner.VecDotAsync(model, name, 0, rows, x, Path.GetTempPath());
+            var rounded = new float[k];
+            if (t.Type == GgmlType.F32)
+            {
+                x.CopyTo(rounded, 0);
+            }
+            else
+            {
+                ActivationRounding.Apply(t.Type, x, rounded);
+            }
+
+            var row = new float[k];
+            var rowBytes = (int)t.TypeInfo.RowBytes(k);
+            var weights = file.GetTensorBytes(t);
+            for (var r = 0; r < rows; r++)
+            {
+                Dequantize.Row(t.Type, weights.Slice(r * rowBytes, rowBytes), row);
+                var actual = t.Type switch
+                {
+                    GgmlType.F32 => FloatDot.F32(row, rounded),
+                    GgmlType.F16 => FloatDot.F16(row, rounded),
+                    _ => FloatDot.Bf16(row, rounded),
+                };
+                Assert.That(BitConverter.SingleToInt32Bits(actual), Is.EqualTo(BitConverter.SingleToInt32Bits(expected[r])), $"{name} ({t.Type}) row {r}: {actual:R} vs ggml {expected[r]:R}");
+            }
+        }
     }
 
     [TestCase("Q4_1")]
