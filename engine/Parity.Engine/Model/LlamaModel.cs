@@ -182,7 +182,7 @@ public sealed class LlamaModel : IDisposable
         // With an F16 cache, ggml's matmuls against it convert the other operand to F16 too (vec_dot_type of F16
         // is F16): Q before kq, and the softmax probabilities before kqv.
         var halfCache = Options.KvCache == KvCacheType.F16;
-        var ggmlAttention = halfCache && Options.Numerics == NumericsMode.Ggml;
+        var ggmlAttention = Options.Numerics == NumericsMode.Ggml;
         if (halfCache)
         {
             RoundToHalf(q);
@@ -204,9 +204,14 @@ public sealed class LlamaModel : IDisposable
                 {
                     var kj = kCache.Slice((j * Ekv) + (kvh * hd), hd);
 
-                    // ggml numerics with an F16 cache: llama.cpp's own order (tinyBLAS for a batch, vec_dot_f16 for one token).
+                    // ggml numerics: llama.cpp's own order (tinyBLAS for a batch, vec_dot_f16 or vec_dot_f32 for one token).
                     // tinyBLAS refuses head_dim % 16 != 0; vec_dot_f16 over head_dim has a double tail past the last 64.
-                    row[j] = !ggmlAttention ? TensorPrimitives.Dot(kj, qh) : n > 1 && hd % 16 == 0 ? F16Dot.TinyBlas(kj, 1, qh, hd) : FloatDot.F16(kj, qh);
+                    // An F32 cache never reaches tinyBLAS for kq: q is a permuted view and needs no conversion, so
+                    // llamafile_sgemm is never tried and every token takes vec_dot_f32.
+                    row[j] = !ggmlAttention ? TensorPrimitives.Dot(kj, qh)
+                        : !halfCache ? FloatDot.F32(kj, qh)
+                        : n > 1 && hd % 16 == 0 ? F16Dot.TinyBlas(kj, 1, qh, hd)
+                        : FloatDot.F16(kj, qh);
                 }
             }
         }
