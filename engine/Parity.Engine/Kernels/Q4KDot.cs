@@ -110,6 +110,6 @@ public static class Q4KDot
             }
         }
 
-        return ((accM[0] + accM[2]) + (accM[1] + accM[3])) + (((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7])));
+        return ((accM[0] + accM[2]) + (accM[1] + accM[3])) + Q8_0Dot.HorizontalSum(acc);
     }
 }

@@ -99,7 +99,7 @@ public static class Q5KDot
             }
         }
 
-        return (((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))) + summs;
+        return Q8_0Dot.HorizontalSum(acc) + summs;
     }
 
     /// <summary>Σ_u (min[2u]·q8s[2u] + min[2u+1]·q8s[2u+1]) with q8s[m] the 32-element sums: exact in int.</summary>

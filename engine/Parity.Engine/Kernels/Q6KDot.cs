@@ -100,7 +100,7 @@ public static class Q6KDot
             }
         }
 
-        return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+        return Q8_0Dot.HorizontalSum(acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

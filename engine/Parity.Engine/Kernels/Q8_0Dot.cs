@@ -56,6 +56,11 @@ public static class Q8_0Dot
         return HorizontalSum(acc);
     }
 
+    /// <summary>ggml's <c>hsum_float_8</c> order, for an AVX2 accumulator.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HorizontalSum(Vector256<float> a) =>
+        ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+
     /// <summary>ggml's <c>hsum_float_8</c> order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float HorizontalSum(ReadOnlySpan<float> a) =>
@@ -113,7 +118,7 @@ public static class Q8_0Dot
             }
         }
 
-        return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+        return HorizontalSum(acc);
     }
 
     /// <summary>ggml's <c>mul_sum_i8_pairs_float</c> and FMA: |x| times y with x's sign, pairs to int16, pairs to int32.</summary>

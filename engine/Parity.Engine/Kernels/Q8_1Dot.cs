@@ -82,7 +82,7 @@ internal static class Q8_1Dot
             }
         }
 
-        return (((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))) + summs;
+        return Q8_0Dot.HorizontalSum(acc) + summs;
     }
 
     private static void Unpack(GgmlType type, ReadOnlySpan<byte> block, Span<int> qx)
