@@ -5,8 +5,8 @@ namespace Parity.Engine.Tests.Kernels;
 
 /// <summary>
 /// Every vector kernel against its scalar reference, bit for bit, on random blocks and every block count 1..8 (and
-/// odd element counts for the float types, to reach the tails). The child-process tests in
-/// <see cref="VectorWidthTests"/> run these kernels again with AVX-512 and AVX2 switched off.
+/// odd element counts for the float types, to reach the tails). <c>Parity.Tests/Engine/VectorWidthTests</c> runs whole
+/// forward passes in child processes with AVX-512, AVX2 and all intrinsics switched off and requires the same bits.
 /// </summary>
 [TestFixture]
 public sealed class VectorKernelTests
