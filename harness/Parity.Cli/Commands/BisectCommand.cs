@@ -19,17 +19,16 @@ public static class BisectCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var source = new ModelSource(RunCommand.DefaultQuant, RunCommand.DefaultPreset);
-        var prompt = new Option<string?>("--prompt") { Description = $"Prompt text (default \"{RunCommand.DefaultPrompt}\"), tokenized by llama.cpp" };
-        var tokens = new Option<string?>("--tokens") { Description = "Prompt token ids, comma-separated (instead of --prompt)" };
-        var chat = new Option<bool>("--chat") { Description = "Wrap the prompt in the model's chat template" };
+        var promptOptions = new PromptOptions();
         var steps = new Option<int>("--steps") { Description = "Greedy decode steps after the prompt (a decode-only bug needs at least 1)", DefaultValueFactory = _ => 2 };
         var reference = new Option<string?>("--reference") { Description = "An existing llama.cpp dump or golden to bisect against (its tokens and steps), instead of running llama.cpp" };
         var localNmse = new Option<double>("--local-nmse") { Description = "An op fed llama.cpp's exact inputs is locally off above this NMSE", DefaultValueFactory = _ => 1e-6 };
         var output = new Option<string>("--out") { Description = "Directory for the dumps", DefaultValueFactory = _ => Path.Combine("out", "bisect") };
         var decode = new DecodeOptionSet();
         var report = new ReportOptions();
-        var command = new Command("bisect", "Find the first diverging tensor and tell a local bug from propagated error (teacher forcing)") { prompt, tokens, chat, steps, reference, localNmse, output };
+        var command = new Command("bisect", "Find the first diverging tensor and tell a local bug from propagated error (teacher forcing)") { steps, reference, localNmse, output };
         source.AddTo(command);
+        promptOptions.AddTo(command);
         decode.AddTo(command);
         report.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -52,20 +51,7 @@ public static class BisectCommand
             else
             {
                 var runner = CommonOptions.Runner(parse);
-                int[] ids;
-                string? text = null;
-                if (parse.GetValue(tokens) is { } list)
-                {
-                    ids = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
-                    ModelSource.CheckTokenIds(model, ids);
-                }
-                else
-                {
-                    text = parse.GetValue(prompt) ?? RunCommand.DefaultPrompt;
-                    text = parse.GetValue(chat) ? ChatTemplate.Apply(model, text) : text;
-                    ids = await runner.TokenizeAsync(model, text, cancellationToken: ct).ConfigureAwait(false);
-                }
-
+                var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, stderr, ct).ConfigureAwait(false);
                 Progress($"llama.cpp: dumping {ids.Length} prompt token(s) and {parse.GetValue(steps)} step(s)");
                 var result = await runner.DumpAsync(new DumpRequest { ModelPath = model, OutputDirectory = Path.Combine(outDir, "llama.cpp"), Prompt = text, Tokens = ids, Steps = parse.GetValue(steps), Decode = decode.Read(parse) }, ct).ConfigureAwait(false);
                 referenceRun = DumpRun.Open(result.RunDirectory);

@@ -23,15 +23,14 @@ public static class RunCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var source = new ModelSource(DefaultQuant, DefaultPreset);
-        var prompt = new Option<string?>("--prompt") { Description = $"Prompt text (default \"{DefaultPrompt}\"), tokenized by llama.cpp; both sides run those ids" };
-        var tokens = new Option<string?>("--tokens") { Description = "Prompt token ids, comma-separated (instead of --prompt)" };
-        var chat = new Option<bool>("--chat") { Description = "Wrap the prompt in the model's chat template (TinyLlama's <|user|>\\n...</s>\\n<|assistant|>\\n form)" };
+        var promptOptions = new PromptOptions();
         var steps = new Option<int>("--steps") { Description = "Greedy decode steps after the prompt, each compared too", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Directory for both dumps and the reports", DefaultValueFactory = _ => Path.Combine("out", "run") };
         var decode = new DecodeOptionSet();
         var report = new ReportOptions();
-        var command = new Command("run", "Run llama.cpp and the engine on the same tokens and compare every tensor") { prompt, tokens, chat, steps, output };
+        var command = new Command("run", "Run llama.cpp and the engine on the same tokens and compare every tensor") { steps, output };
         source.AddTo(command);
+        promptOptions.AddTo(command);
         decode.AddTo(command);
         report.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -44,28 +43,7 @@ public static class RunCommand
             var outDir = Path.GetFullPath(parse.GetValue(output)!);
             Directory.CreateDirectory(outDir);
 
-            int[] ids;
-            string? text = null;
-            if (parse.GetValue(tokens) is { } list)
-            {
-                ids = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
-                ModelSource.CheckTokenIds(model, ids);
-            }
-            else
-            {
-                text = parse.GetValue(prompt) ?? DefaultPrompt;
-                if (parse.GetValue(chat))
-                {
-                    text = ChatTemplate.Apply(model, text);
-                }
-
-                ids = [.. await runner.TokenizeAsync(model, text, cancellationToken: ct).ConfigureAwait(false)];
-                var engineIds = SpmTokenizer.Load(model).Tokenize(text, true, true);
-                if (!engineIds.SequenceEqual(ids))
-                {
-                    stderr.WriteLine($"[parity] warning: the engine's tokenizer gives [{string.Join(' ', engineIds)}], llama.cpp gives [{string.Join(' ', ids)}]; both sides run llama.cpp's ids");
-                }
-            }
+            var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, stderr, ct).ConfigureAwait(false);
 
             var request = new DumpRequest
             {

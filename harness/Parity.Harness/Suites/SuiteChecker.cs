@@ -31,38 +31,14 @@ public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy poli
     {
         var name = suiteCase.Name;
         var golden = suite.GoldenDirectory(suiteCase);
-        if (GoldenWriter.Verify(golden) is { } damage)
+        var prepared = await PreparedCase.PrepareAsync(suite, suiteCase, models, cancellationToken).ConfigureAwait(false);
+        if (prepared.Problem is { } problem)
         {
-            return CaseResult.Of(name, CaseVerdict.Error, $"{damage}; regenerate it with `parity regen --suite {suite.Name} --case {name}`");
+            return problem;
         }
 
-        DumpRun goldenRun;
-        try
-        {
-            goldenRun = DumpRun.Open(golden);
-        }
-        catch (DumpFormatException e)
-        {
-            return CaseResult.Of(name, CaseVerdict.Error, e.Message);
-        }
-
-        string model;
-        try
-        {
-            model = await models.ResolveAsync(suite, suiteCase, cancellationToken).ConfigureAwait(false);
-        }
-        catch (CaseSkippedException e)
-        {
-            return CaseResult.Of(name, CaseVerdict.Skipped, e.Message);
-        }
-
-        var sha = await ModelCache.Sha256Async(model, cancellationToken).ConfigureAwait(false);
-        if (!string.Equals(sha, goldenRun.Manifest.Model.Sha256, StringComparison.OrdinalIgnoreCase))
-        {
-            return CaseResult.Of(name, CaseVerdict.Error,
-                $"model {model} ({suiteCase.Model.Describe()}) has sha256 {sha}, but {Path.Combine(golden, DumpFormat.RunManifestFileName)} was made from {goldenRun.Manifest.Model.Sha256}: the generator or llama.cpp's quantizer changed the bytes; regenerate with `parity regen --suite {suite.Name} --case {name}`");
-        }
-
+        var goldenRun = prepared.Golden!;
+        var model = prepared.Model!;
         var details = new List<string>();
         var tokens = goldenRun.Manifest.Prompt.Tokens;
         if (suiteCase.Prompt is { } prompt)

@@ -20,29 +20,14 @@ public sealed class SuiteLiveChecker(SuiteModelResolver models, LlamaCppRunner r
         ArgumentNullException.ThrowIfNull(suiteCase);
         var clock = Stopwatch.StartNew();
         var name = suiteCase.Name;
-        var golden = suite.GoldenDirectory(suiteCase);
-        if (GoldenWriter.Verify(golden) is { } damage)
+        var prepared = await PreparedCase.PrepareAsync(suite, suiteCase, models, cancellationToken).ConfigureAwait(false);
+        if (prepared.Problem is { } problem)
         {
-            return CaseResult.Of(name, CaseVerdict.Error, damage);
+            return problem with { Elapsed = clock.Elapsed };
         }
 
-        var goldenRun = DumpRun.Open(golden);
-        string model;
-        try
-        {
-            model = await models.ResolveAsync(suite, suiteCase, cancellationToken).ConfigureAwait(false);
-        }
-        catch (CaseSkippedException e)
-        {
-            return CaseResult.Of(name, CaseVerdict.Skipped, e.Message);
-        }
-
-        var sha = await ModelCache.Sha256Async(model, cancellationToken).ConfigureAwait(false);
-        if (!string.Equals(sha, goldenRun.Manifest.Model.Sha256, StringComparison.OrdinalIgnoreCase))
-        {
-            return CaseResult.Of(name, CaseVerdict.Error, $"model {model} has sha256 {sha}, the golden was made from {goldenRun.Manifest.Model.Sha256}");
-        }
-
+        var goldenRun = prepared.Golden!;
+        var model = prepared.Model!;
         var problems = new List<string>();
         var tokens = goldenRun.Manifest.Prompt.Tokens;
         if (suiteCase.Prompt is { } prompt)
@@ -75,7 +60,7 @@ public sealed class SuiteLiveChecker(SuiteModelResolver models, LlamaCppRunner r
                 };
                 await runner.DumpAsync(request, cancellationToken).ConfigureAwait(false);
                 GoldenWriter.Write(raw, compact, NameMap.ForArchitecture(goldenRun.Manifest.Model.Architecture), new Dictionary<string, string>());
-                var diff = new DumpDiffer(ExactPolicy.Instance).Diff(compact, golden);
+                var diff = new DumpDiffer(ExactPolicy.Instance).Diff(compact, goldenRun.Directory);
                 var moved = diff.Steps.SelectMany(s => s.Tensors.Where(t => t.Status is not (TensorStatus.Passed or TensorStatus.NotCompared)).Select(t => (s.Step, t))).ToList();
                 var generated = DumpRun.Open(compact).GeneratedTokens;
                 if (!generated.SequenceEqual(goldenRun.GeneratedTokens))

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.Globalization;
+using Parity.Engine.Tokenizer;
+using Parity.Harness.Models;
+using Parity.Harness.Runner;
+
+namespace Parity.Cli.Commands;
+
+/// <summary>
+/// <c>--prompt TEXT | --tokens IDS [--chat]</c>, shared by <c>parity run</c> and <c>parity bisect</c>: the prompt's
+/// token ids as llama.cpp tokenizes them (both sides then run those ids), with a warning when the engine's own
+/// tokenizer disagrees.
+/// </summary>
+public sealed class PromptOptions
+{
+    public Option<string?> Prompt { get; } = new("--prompt") { Description = $"Prompt text (default \"{RunCommand.DefaultPrompt}\"), tokenized by llama.cpp; both sides run those ids" };
+
+    public Option<string?> Tokens { get; } = new("--tokens") { Description = "Prompt token ids, comma-separated (instead of --prompt)" };
+
+    public Option<bool> Chat { get; } = new("--chat") { Description = "Wrap the prompt in the model's chat template (TinyLlama's <|user|>\\n...</s>\\n<|assistant|>\\n form)" };
+
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Options.Add(Prompt);
+        command.Options.Add(Tokens);
+        command.Options.Add(Chat);
+    }
+
+    /// <returns>The token ids and the prompt text (null when ids were given).</returns>
+    public async Task<(int[] Ids, string? Text)> ResolveAsync(ParseResult parse, string model, LlamaCppRunner runner, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(runner);
+        ArgumentNullException.ThrowIfNull(stderr);
+        if (parse.GetValue(Tokens) is { } list)
+        {
+            int[] given = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
+            ModelSource.CheckTokenIds(model, given);
+            return (given, null);
+        }
+
+        var text = parse.GetValue(Prompt) ?? RunCommand.DefaultPrompt;
+        if (parse.GetValue(Chat))
+        {
+            text = ChatTemplate.Apply(model, text);
+        }
+
+        var ids = await runner.TokenizeAsync(model, text, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var engineIds = SpmTokenizer.Load(model).Tokenize(text, true, true);
+        if (!engineIds.SequenceEqual(ids))
+        {
+            await stderr.WriteLineAsync($"[parity] warning: the engine's tokenizer gives [{string.Join(' ', engineIds)}], llama.cpp gives [{string.Join(' ', ids)}]; both sides run llama.cpp's ids").ConfigureAwait(false);
+        }
+
+        return (ids, text);
+    }
+}
