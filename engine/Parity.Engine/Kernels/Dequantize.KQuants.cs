@@ -108,7 +108,7 @@ public static partial class Dequantize
     }
 
     /// <summary>Scale and min j (0..7) of a Q4_K/Q5_K block: 6 bits each, packed into 12 bytes.</summary>
-    private static (int Scale, int Min) ScaleMinK4(int j, ReadOnlySpan<byte> q) =>
+    internal static (int Scale, int Min) ScaleMinK4(int j, ReadOnlySpan<byte> q) =>
         j < 4
             ? (q[j] & 63, q[j + 4] & 63)
             : ((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4), (q[j + 4] >> 4) | ((q[j] >> 6) << 4));

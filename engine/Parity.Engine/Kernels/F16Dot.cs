@@ -52,14 +52,20 @@ public static class F16Dot
             acc[l & 63] = MathF.FusedMultiplyAdd(a[l * aStride], b[l], acc[l & 63]);
         }
 
-        // GGML_F32x16_REDUCE: s0 += s2, s1 += s3, s0 += s1, then the 16-lane reduction; the sum is a double.
+        // The sum is a double in ggml_vec_dot_f16; widening a float and rounding back is exact.
+        return (float)(double)Combine4x16(acc);
+    }
+
+    /// <summary>GGML_F32x16_REDUCE over four 16-lane accumulators: s0 += s2, s1 += s3, s0 += s1, then the 512-bit reduction.</summary>
+    internal static float Combine4x16(ReadOnlySpan<float> acc)
+    {
         Span<float> s = stackalloc float[16];
         for (var i = 0; i < 16; i++)
         {
             s[i] = (acc[i] + acc[32 + i]) + (acc[16 + i] + acc[48 + i]);
         }
 
-        return (float)(double)Reduce16(s);
+        return Reduce16(s);
     }
 
     /// <summary><c>_mm512_reduce_add_ps</c>: halves of 8, then 4, then pairs.</summary>

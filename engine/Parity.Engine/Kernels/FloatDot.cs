@@ -112,12 +112,6 @@ public static class FloatDot
             acc[l & 63] = MathF.FusedMultiplyAdd(a[l], b[l], acc[l & 63]);
         }
 
-        Span<float> s = stackalloc float[16];
-        for (var i = 0; i < 16; i++)
-        {
-            s[i] = (acc[i] + acc[32 + i]) + (acc[16 + i] + acc[48 + i]);
-        }
-
-        return F16Dot.Reduce16(s);
+        return F16Dot.Combine4x16(acc);
     }
 }

@@ -28,20 +28,25 @@ internal sealed class Q8_0Activations
 
         for (var b = 0; b < n * cols / BlockSize; b++)
         {
-            var block = x.Slice(b * BlockSize, BlockSize);
-            var amax = 0f;
-            foreach (var v in block)
-            {
-                amax = MathF.Max(amax, MathF.Abs(v));
-            }
-
-            var id = amax != 0f ? 127f / amax : 0f;
-            for (var j = 0; j < BlockSize; j++)
-            {
-                _q[(b * BlockSize) + j] = (sbyte)(int)MathF.Round(block[j] * id, MidpointRounding.ToEven);
-            }
-
-            _d[b] = (float)(Half)(amax / 127f);
+            _d[b] = (float)(Half)QuantizeBlock(x.Slice(b * BlockSize, BlockSize), _q.AsSpan(b * BlockSize, BlockSize));
         }
+    }
+
+    /// <summary>One block of 32 as x86 <c>quantize_row_q8_0</c>/<c>q8_1</c> quantize it; returns the unrounded d = amax/127.</summary>
+    internal static float QuantizeBlock(ReadOnlySpan<float> block, Span<sbyte> quants)
+    {
+        var amax = 0f;
+        foreach (var v in block)
+        {
+            amax = MathF.Max(amax, MathF.Abs(v));
+        }
+
+        var id = amax != 0f ? 127f / amax : 0f;
+        for (var j = 0; j < block.Length; j++)
+        {
+            quants[j] = (sbyte)(int)MathF.Round(block[j] * id, MidpointRounding.ToEven);
+        }
+
+        return amax / 127f;
     }
 }

@@ -157,7 +157,7 @@ public static class Q8_0Dot
                 break;
         }
 
-        return Half(block, 0);
+        return HalfTable.Get(block, 0);
     }
 
     private static int BlockBytes(GgmlType type) => type switch
@@ -167,7 +167,4 @@ public static class Q8_0Dot
         GgmlType.Q5_0 => 22,
         _ => throw new NotSupportedException($"{type} has no Q8_0 block dot"),
     };
-
-    private static float Half(ReadOnlySpan<byte> block, int offset) =>
-        (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(block[offset..]));
 }

@@ -33,21 +33,12 @@ internal sealed class Q8_1Activations
 
         for (var b = 0; b < n * cols / BlockSize; b++)
         {
-            var block = x.Slice(b * BlockSize, BlockSize);
-            var amax = 0f;
-            foreach (var v in block)
-            {
-                amax = MathF.Max(amax, MathF.Abs(v));
-            }
-
-            var d = amax / 127f;
-            var id = amax != 0f ? 127f / amax : 0f;
+            var q = _q.AsSpan(b * BlockSize, BlockSize);
+            var d = Q8_0Activations.QuantizeBlock(x.Slice(b * BlockSize, BlockSize), q);
             var sum = 0;
-            for (var j = 0; j < BlockSize; j++)
+            foreach (var v in q)
             {
-                var q = (int)MathF.Round(block[j] * id, MidpointRounding.ToEven);
-                _q[(b * BlockSize) + j] = (sbyte)q;
-                sum += q;
+                sum += v;
             }
 
             _d[b] = (float)(Half)d;

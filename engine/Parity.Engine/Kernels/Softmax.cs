@@ -32,7 +32,7 @@ public static class Softmax
                     chunk[i - c] = destination[i];
                 }
 
-                sum += Reduce16(chunk);
+                sum += F16Dot.Reduce16(chunk);
             }
         }
         else
@@ -52,17 +52,5 @@ public static class Softmax
         }
 
         destination[visible..x.Length].Clear();
-    }
-
-    /// <summary><c>_mm512_reduce_add_ps</c>: halves of 8, then 4, then pairs.</summary>
-    private static float Reduce16(ReadOnlySpan<float> v)
-    {
-        Span<float> t = stackalloc float[8];
-        for (var i = 0; i < 8; i++)
-        {
-            t[i] = v[i] + v[i + 8];
-        }
-
-        return ((t[0] + t[4]) + (t[2] + t[6])) + ((t[1] + t[5]) + (t[3] + t[7]));
     }
 }

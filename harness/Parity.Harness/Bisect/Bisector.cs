@@ -166,13 +166,8 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6)
         if (ea.Ne[0] != eb.Ne[0] && fb.Length != fa.Length)
         {
             // Padded KV length on the reference side: take its attended columns.
-            var rows = fa.Length / (int)ea.Ne[0];
             var trimmed = new float[fa.Length];
-            for (var r = 0; r < rows; r++)
-            {
-                Array.Copy(fb, r * (int)eb.Ne[0], trimmed, r * (int)ea.Ne[0], (int)ea.Ne[0]);
-            }
-
+            PaddedRows.CopyLeading(fb, (int)eb.Ne[0], trimmed, (int)ea.Ne[0]);
             fb = trimmed;
         }
 

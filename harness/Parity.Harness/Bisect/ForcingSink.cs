@@ -1,5 +1,6 @@
 using Parity.Dump;
 using Parity.Engine.Tracing;
+using Parity.Harness.Compare;
 
 namespace Parity.Harness.Bisect;
 
@@ -35,12 +36,7 @@ public sealed class ForcingSink(DumpStepWriter writer, DumpStep reference, Func<
         else if (entry.Ne[0] > ne[0] && entry.Ne[1] == ne[1] && entry.Ne[2] == ne[2] && entry.Ne[3] == ne[3])
         {
             // llama.cpp pads the KV length of kq / kq_soft_max: take the attended columns of every row.
-            var values = reference.GetFloats(entry);
-            var rows = data.Length / (int)ne[0];
-            for (var r = 0; r < rows; r++)
-            {
-                values.Slice(r * (int)entry.Ne[0], (int)ne[0]).CopyTo(data.Slice(r * (int)ne[0], (int)ne[0]));
-            }
+            PaddedRows.CopyLeading(reference.GetFloats(entry), (int)entry.Ne[0], data, (int)ne[0]);
         }
         else
         {

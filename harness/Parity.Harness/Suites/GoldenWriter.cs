@@ -61,7 +61,9 @@ public static class GoldenWriter
                 if (stem is "kq" or "kq_soft_max" && entry.DType == DumpDType.F32 && entry.Ne[0] > nKv)
                 {
                     var ne = entry.Ne.ToArray();
-                    var trimmed = TrimColumns(MemoryMarshal.Cast<byte, float>(bytes), (int)ne[0], nKv);
+                    var padded = MemoryMarshal.Cast<byte, float>(bytes);
+                    var trimmed = new float[padded.Length / (int)ne[0] * nKv];
+                    PaddedRows.CopyLeading(padded, (int)ne[0], trimmed, nKv);
                     ne[0] = nKv;
                     stepWriter.Add(entry.Name, entry.Op, entry.GgmlType, ne, entry.MadeContiguous, MemoryMarshal.AsBytes(trimmed.AsSpan()));
                 }
@@ -130,18 +132,6 @@ public static class GoldenWriter
         }
 
         return null;
-    }
-
-    private static float[] TrimColumns(ReadOnlySpan<float> data, int rowLength, int keep)
-    {
-        var rows = data.Length / rowLength;
-        var result = new float[rows * keep];
-        for (var r = 0; r < rows; r++)
-        {
-            data.Slice(r * rowLength, keep).CopyTo(result.AsSpan(r * keep, keep));
-        }
-
-        return result;
     }
 
     private static string Sha256(string path)
