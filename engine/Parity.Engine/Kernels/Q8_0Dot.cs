@@ -16,7 +16,7 @@ namespace Parity.Engine.Kernels;
 /// The scalar reference and the AVX2 kernel perform the same float operations, so every machine gets the same bits,
 /// and so does llama.cpp (its batch path, tinyBLAS, computes the same for these types).
 /// </summary>
-public static class Q8_0Dot
+public static partial class Q8_0Dot
 {
     private const int QK = 32;
 

@@ -42,6 +42,51 @@ public sealed class BlockDotTests
         }
     }
 
+    [TestCase(GgmlType.Q8_0, 34)]
+    [TestCase(GgmlType.Q4_0, 18)]
+    [TestCase(GgmlType.Q5_0, 22)]
+    public unsafe void The_2x4_tile_gives_each_pair_the_scalar_references_bits(GgmlType type, int blockBytes)
+    {
+        if (!Q8_0Dot.TileSupported)
+        {
+            Assert.Ignore("no AVX2 here: batches go through the row kernel");
+        }
+
+        var rng = new Random(5);
+        foreach (var blocks in new[] { 1, 3, 64 })
+        {
+            var cols = blocks * 32;
+            var (row0, _, _) = RandomRow(rng, blocks, blockBytes);
+            var (row1, _, _) = RandomRow(rng, blocks, blockBytes);
+            var quants = new sbyte[4 * cols];
+            var scales = new float[4 * blocks];
+            for (var t = 0; t < 4; t++)
+            {
+                var (_, q, s) = RandomRow(rng, blocks, blockBytes);
+                q.CopyTo(quants, t * cols);
+                s.CopyTo(scales, t * blocks);
+            }
+
+            var tile = new float[8];
+            fixed (byte* w0 = row0)
+            fixed (byte* w1 = row1)
+            fixed (sbyte* y = quants)
+            fixed (float* ys = scales)
+            {
+                Q8_0Dot.Tile(type, w0, w1, y, ys, cols, tile);
+            }
+
+            for (var t = 0; t < 4; t++)
+            {
+                for (var r = 0; r < 2; r++)
+                {
+                    var expected = Q8_0Dot.RowScalar(type, r == 0 ? row0 : row1, quants.AsSpan(t * cols, cols), scales.AsSpan(t * blocks, blocks));
+                    Assert.That(BitConverter.SingleToInt32Bits(tile[(2 * t) + r]), Is.EqualTo(BitConverter.SingleToInt32Bits(expected)), $"{type}, {blocks} blocks, row {r}, token {t}");
+                }
+            }
+        }
+    }
+
     [Test]
     public void Q8_0_activations_round_half_to_even_with_d_as_fp16()
     {
