@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -74,9 +75,6 @@ public static class Q4KDot
     {
         var acc = Vector256<float>.Zero;
         var accM = Vector128<float>.Zero;
-        var low = Vector256.Create((byte)0x0F);
-        Span<byte> sc = stackalloc byte[8];
-        Span<byte> mins = stackalloc byte[8];
         fixed (byte* w = weights)
         fixed (sbyte* y = quants)
         fixed (short* bsp = bsums)
@@ -84,32 +82,32 @@ public static class Q4KDot
             for (var i = 0; i < scales.Length; i++)
             {
                 var block = w + (i * 144);
-                var d = scales[i] * HalfTable.Get(block);
+                var (sc, mins) = KQuantScales.Packed(block);
                 var dmin = -scales[i] * HalfTable.Get(block + 2);
-                KQuantScales.ScalesAndMins(new ReadOnlySpan<byte>(block + 4, 12), sc, mins);
-                var bs = bsp + (i * 16);
-                var prod = Vector128.Create(
-                    (mins[0] * (bs[0] + bs[1])) + (mins[1] * (bs[2] + bs[3])),
-                    (mins[2] * (bs[4] + bs[5])) + (mins[3] * (bs[6] + bs[7])),
-                    (mins[4] * (bs[8] + bs[9])) + (mins[5] * (bs[10] + bs[11])),
-                    (mins[6] * (bs[12] + bs[13])) + (mins[7] * (bs[14] + bs[15])));
-                accM = Fma.MultiplyAdd(Vector128.Create(dmin), Sse2.ConvertToVector128Single(prod), accM);
-
-                var sumi = Vector256<int>.Zero;
-                var q8 = y + (i * QKK);
-                for (var j = 0; j < 4; j++)
-                {
-                    var q4 = Avx.LoadVector256(block + 16 + (32 * j));
-                    var pl = Avx2.MultiplyAddAdjacent(q4 & low, Avx.LoadVector256(q8 + (64 * j)));
-                    var ph = Avx2.MultiplyAddAdjacent(Vector256.ShiftRightLogical(q4.AsUInt16(), 4).AsByte() & low, Avx.LoadVector256(q8 + (64 * j) + 32));
-                    sumi += Avx2.MultiplyAddAdjacent(pl, Vector256.Create((short)sc[2 * j]));
-                    sumi += Avx2.MultiplyAddAdjacent(ph, Vector256.Create((short)sc[(2 * j) + 1]));
-                }
-
-                acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
+                accM = Fma.MultiplyAdd(Vector128.Create(dmin), Sse2.ConvertToVector128Single(KQuantScales.MinTerms(mins, bsp + (i * 16))), accM);
+                var d = scales[i] * HalfTable.Get(block);
+                acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(Sums(block, y + (i * QKK), sc)), acc);
             }
         }
 
         return ((accM[0] + accM[2]) + (accM[1] + accM[3])) + Q8_0Dot.HorizontalSum(acc);
+    }
+
+    /// <summary>The super-block's integer lane sums: Σ over its 4 pairs of 32-element runs of scale × (nibble · q8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe Vector256<int> Sums(byte* block, sbyte* q8, ulong sc)
+    {
+        var low = Vector256.Create((byte)0x0F);
+        var sumi = Vector256<int>.Zero;
+        for (var j = 0; j < 4; j++)
+        {
+            var q4 = Avx.LoadVector256(block + 16 + (32 * j));
+            var pl = Avx2.MultiplyAddAdjacent(q4 & low, Avx.LoadVector256(q8 + (64 * j)));
+            var ph = Avx2.MultiplyAddAdjacent(Vector256.ShiftRightLogical(q4.AsUInt16(), 4).AsByte() & low, Avx.LoadVector256(q8 + (64 * j) + 32));
+            sumi += Avx2.MultiplyAddAdjacent(pl, Vector256.Create((short)(byte)(sc >> (16 * j))));
+            sumi += Avx2.MultiplyAddAdjacent(ph, Vector256.Create((short)(byte)(sc >> ((16 * j) + 8))));
+        }
+
+        return sumi;
     }
 }

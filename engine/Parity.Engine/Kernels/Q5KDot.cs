@@ -69,18 +69,18 @@ public static class Q5KDot
         var summs = 0f;
         var low = Vector256.Create((byte)0x0F);
         var one = Vector256.Create((byte)1);
-        Span<byte> sc = stackalloc byte[8];
-        Span<byte> mins = stackalloc byte[8];
         fixed (byte* w = weights)
         fixed (sbyte* y = quants)
+        fixed (short* bsp = bsums)
         {
             for (var i = 0; i < scales.Length; i++)
             {
                 var block = w + (i * 176);
                 var d = scales[i] * HalfTable.Get(block);
                 var dmin = -scales[i] * HalfTable.Get(block + 2);
-                KQuantScales.ScalesAndMins(new ReadOnlySpan<byte>(block + 4, 12), sc, mins);
-                summs = MathF.FusedMultiplyAdd(dmin, MinsProduct(mins, bsums.Slice(i * 16, 16)), summs);
+                var (sc, mins) = KQuantScales.Packed(block);
+                var minTerms = KQuantScales.MinTerms(mins, bsp + (i * 16));
+                summs = MathF.FusedMultiplyAdd(dmin, minTerms[0] + minTerms[1] + minTerms[2] + minTerms[3], summs);
                 var qh = Avx.LoadVector256(block + 16);
                 var q8 = y + (i * QKK);
                 var sumi = Vector256<int>.Zero;
@@ -91,8 +91,8 @@ public static class Q5KDot
                     var hh = Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh.AsUInt16(), (2 * j) + 1).AsByte() & one, 4);
                     var pl = Avx2.MultiplyAddAdjacent((q5 & low) | hl, Avx.LoadVector256(q8 + (64 * j)));
                     var ph = Avx2.MultiplyAddAdjacent((Vector256.ShiftRightLogical(q5.AsUInt16(), 4).AsByte() & low) | hh, Avx.LoadVector256(q8 + (64 * j) + 32));
-                    sumi += Avx2.MultiplyAddAdjacent(pl, Vector256.Create((short)sc[2 * j]));
-                    sumi += Avx2.MultiplyAddAdjacent(ph, Vector256.Create((short)sc[(2 * j) + 1]));
+                    sumi += Avx2.MultiplyAddAdjacent(pl, Vector256.Create((short)(byte)(sc >> (16 * j))));
+                    sumi += Avx2.MultiplyAddAdjacent(ph, Vector256.Create((short)(byte)(sc >> ((16 * j) + 8))));
                 }
 
                 acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
