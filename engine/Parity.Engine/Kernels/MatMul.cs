@@ -118,9 +118,9 @@ public sealed unsafe class MatMul : IDisposable
         var buffer = _rowBuffers[worker].AsSpan(0, w.Cols);
         var inputs = new ReadOnlySpan<float>(_x, _n * w.Cols);
         var outputs = new Span<float>(_y, _n * w.Rows);
-        if (_blockDotQ8_0 && _n >= Q8_0Dot.TileTokens && Q8_0Dot.TileSupported)
+        if (_n >= TileTokens && Tiled(w.Type))
         {
-            first = Q8_0Tiles(w, first, end, outputs);
+            first = Tiles(w, first, end, outputs);
         }
 
         for (var r = first; r < end; r++)
@@ -135,28 +135,11 @@ public sealed unsafe class MatMul : IDisposable
                 continue;
             }
 
-            if (_blockDotQ8_K)
+            if (_blockDotQ8_K || _blockDotQ8_0)
             {
                 for (var t = 0; t < _n; t++)
                 {
-                    outputs[(t * w.Rows) + r] = w.Type switch
-                    {
-                        GgmlType.Q4_K => Q4KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
-                        GgmlType.Q5_K => Q5KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
-                        GgmlType.Q2_K => Q2KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
-                        GgmlType.Q3_K => Q3KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols)),
-                        _ => Q6KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
-                    };
-                }
-
-                continue;
-            }
-
-            if (_blockDotQ8_0)
-            {
-                for (var t = 0; t < _n; t++)
-                {
-                    outputs[(t * w.Rows) + r] = Q8_0Dot.Row(w.Type, w.Row(r), _q8_0.Quants(t, w.Cols), _q8_0.Scales(t, w.Cols));
+                    outputs[(t * w.Rows) + r] = BlockDot(w, r, t);
                 }
 
                 continue;
@@ -202,27 +185,51 @@ public sealed unsafe class MatMul : IDisposable
         }
     }
 
+    private const int TileRows = 2;
+    private const int TileTokens = 4;
+
+    /// <summary>Whether a batch of this type goes through a 2-row × 4-token tile kernel (same bits as the row kernel).</summary>
+    private bool Tiled(GgmlType type) =>
+        (_blockDotQ8_0 && Q8_0Dot.TileSupported) || (_blockDotQ8_K && Q4KDot.UseAvx2 && type == GgmlType.Q4_K) || (_blockDotQ8_K && Q6KDot.UseAvx2 && type == GgmlType.Q6_K);
+
     /// <summary>
-    /// Rows <paramref name="first"/>.. in tiles of 2 rows × 4 tokens (tokens left over go through the row kernel);
+    /// Rows <paramref name="first"/>.. in tiles of 2 rows × 4 tokens (tokens left over go through the row kernels);
     /// returns the first row it did not do (an odd last row).
     /// </summary>
-    private int Q8_0Tiles(in WeightMatrix w, int first, int end, Span<float> outputs)
+    private int Tiles(in WeightMatrix w, int first, int end, Span<float> outputs)
     {
-        Span<float> tile = stackalloc float[Q8_0Dot.TileRows * Q8_0Dot.TileTokens];
+        Span<float> tile = stackalloc float[TileRows * TileTokens];
         var r = first;
-        fixed (sbyte* quants = _q8_0.Quants(0, w.Cols))
-        fixed (float* scales = _q8_0.Scales(0, w.Cols))
+        var q8k = w.Type is GgmlType.Q4_K or GgmlType.Q6_K;
+        fixed (sbyte* quants = q8k ? _q8_k.Quants(0, w.Cols) : _q8_0.Quants(0, w.Cols))
+        fixed (float* scales = q8k ? _q8_k.Scales(0, w.Cols) : _q8_0.Scales(0, w.Cols))
+        fixed (short* bsums = q8k ? _q8_k.BlockSums(0, w.Cols) : default)
         {
             var weights = w.Data;
-            for (; r + Q8_0Dot.TileRows <= end; r += Q8_0Dot.TileRows)
+            var blockSize = q8k ? Q8_KActivations.BlockSize : Q8_0Activations.BlockSize;
+            for (; r + TileRows <= end; r += TileRows)
             {
                 var row0 = weights + ((long)r * w.RowBytes);
                 var row1 = row0 + w.RowBytes;
                 var t = 0;
-                for (; t + Q8_0Dot.TileTokens <= _n; t += Q8_0Dot.TileTokens)
+                for (; t + TileTokens <= _n; t += TileTokens)
                 {
-                    Q8_0Dot.Tile(w.Type, row0, row1, quants + ((long)t * w.Cols), scales + ((long)t * w.Cols / Q8_0Activations.BlockSize), w.Cols, tile);
-                    for (var j = 0; j < Q8_0Dot.TileTokens; j++)
+                    var y = quants + ((long)t * w.Cols);
+                    var ys = scales + ((long)t * w.Cols / blockSize);
+                    switch (w.Type)
+                    {
+                        case GgmlType.Q4_K:
+                            Q4KDot.Tile(row0, row1, y, ys, bsums + ((long)t * w.Cols / 16), w.Cols, tile);
+                            break;
+                        case GgmlType.Q6_K:
+                            Q6KDot.Tile(row0, row1, y, ys, bsums + ((long)t * w.Cols / 16), w.Cols, tile);
+                            break;
+                        default:
+                            Q8_0Dot.Tile(w.Type, row0, row1, y, ys, w.Cols, tile);
+                            break;
+                    }
+
+                    for (var j = 0; j < TileTokens; j++)
                     {
                         outputs[((t + j) * w.Rows) + r] = tile[2 * j];
                         outputs[((t + j) * w.Rows) + r + 1] = tile[(2 * j) + 1];
@@ -231,14 +238,25 @@ public sealed unsafe class MatMul : IDisposable
 
                 for (; t < _n; t++)
                 {
-                    outputs[(t * w.Rows) + r] = Q8_0Dot.Row(w.Type, w.Row(r), _q8_0.Quants(t, w.Cols), _q8_0.Scales(t, w.Cols));
-                    outputs[(t * w.Rows) + r + 1] = Q8_0Dot.Row(w.Type, w.Row(r + 1), _q8_0.Quants(t, w.Cols), _q8_0.Scales(t, w.Cols));
+                    outputs[(t * w.Rows) + r] = BlockDot(w, r, t);
+                    outputs[(t * w.Rows) + r + 1] = BlockDot(w, r + 1, t);
                 }
             }
         }
 
         return r;
     }
+
+    /// <summary>One (row, token) pair through ggml's block dot for the weight type (Q8_0 or Q8_K activations).</summary>
+    private float BlockDot(in WeightMatrix w, int r, int t) => w.Type switch
+    {
+        GgmlType.Q4_K => Q4KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
+        GgmlType.Q5_K => Q5KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
+        GgmlType.Q2_K => Q2KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
+        GgmlType.Q3_K => Q3KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols)),
+        GgmlType.Q6_K => Q6KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
+        _ => Q8_0Dot.Row(w.Type, w.Row(r), _q8_0.Quants(t, w.Cols), _q8_0.Scales(t, w.Cols)),
+    };
 
     public void Dispose() => _pool.Dispose();
 

@@ -110,4 +110,116 @@ public static class Q4KDot
 
         return sumi;
     }
+
+    /// <summary>
+    /// Rows <paramref name="row0"/> and <paramref name="row1"/> against the 4 activation rows starting at
+    /// <paramref name="q8"/> (Q8_K: <paramref name="cols"/> quants, cols/256 scales and cols/16 block sums apart);
+    /// writes <c>results[2·token + row]</c>. Each pair gets <see cref="Row"/>'s bits: its own accumulators and
+    /// float operations in the same order; only the weight unpacking and the activation loads are shared.
+    /// </summary>
+    public static unsafe void Tile(byte* row0, byte* row1, sbyte* q8, float* ys, short* bsums, int cols, Span<float> results)
+    {
+        var blocks = cols / QKK;
+        var bsStride = cols / 16;
+
+        // The min terms first, in their own pass: their accumulators would not fit in registers beside the sums'.
+        Vector128<float> m00 = default, m01 = default, m02 = default, m03 = default;
+        Vector128<float> m10 = default, m11 = default, m12 = default, m13 = default;
+        for (var i = 0; i < blocks; i++)
+        {
+            var b0 = row0 + (i * 144);
+            var b1 = row1 + (i * 144);
+            var mins0 = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(KQuantScales.Packed(b0).Mins).AsByte());
+            var mins1 = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(KQuantScales.Packed(b1).Mins).AsByte());
+            var dm0 = HalfTable.Get(b0 + 2);
+            var dm1 = HalfTable.Get(b1 + 2);
+            var bs = bsums + (i * 16);
+            var y = ys + i;
+            (m00, m10) = MinStep(m00, m10, mins0, mins1, dm0, dm1, bs, y[0]);
+            (m01, m11) = MinStep(m01, m11, mins0, mins1, dm0, dm1, bs + bsStride, y[blocks]);
+            (m02, m12) = MinStep(m02, m12, mins0, mins1, dm0, dm1, bs + (2 * bsStride), y[2 * blocks]);
+            (m03, m13) = MinStep(m03, m13, mins0, mins1, dm0, dm1, bs + (3 * bsStride), y[3 * blocks]);
+        }
+
+        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        var low = Vector256.Create((byte)0x0F);
+        for (var i = 0; i < blocks; i++)
+        {
+            var b0 = row0 + (i * 144);
+            var b1 = row1 + (i * 144);
+            var sc0 = KQuantScales.Packed(b0).Scales;
+            var sc1 = KQuantScales.Packed(b1).Scales;
+            Vector256<int> s00 = default, s01 = default, s02 = default, s03 = default;
+            Vector256<int> s10 = default, s11 = default, s12 = default, s13 = default;
+            var y = q8 + (i * QKK);
+            for (var j = 0; j < 4; j++)
+            {
+                var q0 = Avx.LoadVector256(b0 + 16 + (32 * j));
+                var q1 = Avx.LoadVector256(b1 + 16 + (32 * j));
+                var lo0 = q0 & low;
+                var hi0 = Vector256.ShiftRightLogical(q0.AsUInt16(), 4).AsByte() & low;
+                var lo1 = q1 & low;
+                var hi1 = Vector256.ShiftRightLogical(q1.AsUInt16(), 4).AsByte() & low;
+                var sl0 = Vector256.Create((short)(byte)(sc0 >> (16 * j)));
+                var sh0 = Vector256.Create((short)(byte)(sc0 >> ((16 * j) + 8)));
+                var sl1 = Vector256.Create((short)(byte)(sc1 >> (16 * j)));
+                var sh1 = Vector256.Create((short)(byte)(sc1 >> ((16 * j) + 8)));
+                var yj = y + (64 * j);
+                (s00, s10) = SumStep(s00, s10, lo0, hi0, sl0, sh0, lo1, hi1, sl1, sh1, yj);
+                (s01, s11) = SumStep(s01, s11, lo0, hi0, sl0, sh0, lo1, hi1, sl1, sh1, yj + cols);
+                (s02, s12) = SumStep(s02, s12, lo0, hi0, sl0, sh0, lo1, hi1, sl1, sh1, yj + (2 * cols));
+                (s03, s13) = SumStep(s03, s13, lo0, hi0, sl0, sh0, lo1, hi1, sl1, sh1, yj + (3 * cols));
+            }
+
+            var d0 = HalfTable.Get(b0);
+            var d1 = HalfTable.Get(b1);
+            var ysi = ys + i;
+            a00 = Fma.MultiplyAdd(Vector256.Create(ysi[0] * d0), Avx.ConvertToVector256Single(s00), a00);
+            a10 = Fma.MultiplyAdd(Vector256.Create(ysi[0] * d1), Avx.ConvertToVector256Single(s10), a10);
+            a01 = Fma.MultiplyAdd(Vector256.Create(ysi[blocks] * d0), Avx.ConvertToVector256Single(s01), a01);
+            a11 = Fma.MultiplyAdd(Vector256.Create(ysi[blocks] * d1), Avx.ConvertToVector256Single(s11), a11);
+            a02 = Fma.MultiplyAdd(Vector256.Create(ysi[2 * blocks] * d0), Avx.ConvertToVector256Single(s02), a02);
+            a12 = Fma.MultiplyAdd(Vector256.Create(ysi[2 * blocks] * d1), Avx.ConvertToVector256Single(s12), a12);
+            a03 = Fma.MultiplyAdd(Vector256.Create(ysi[3 * blocks] * d0), Avx.ConvertToVector256Single(s03), a03);
+            a13 = Fma.MultiplyAdd(Vector256.Create(ysi[3 * blocks] * d1), Avx.ConvertToVector256Single(s13), a13);
+        }
+
+        results[0] = Finish(m00, a00);
+        results[1] = Finish(m10, a10);
+        results[2] = Finish(m01, a01);
+        results[3] = Finish(m11, a11);
+        results[4] = Finish(m02, a02);
+        results[5] = Finish(m12, a12);
+        results[6] = Finish(m03, a03);
+        results[7] = Finish(m13, a13);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Finish(Vector128<float> accM, Vector256<float> acc) =>
+        ((accM[0] + accM[2]) + (accM[1] + accM[3])) + Q8_0Dot.HorizontalSum(acc);
+
+    /// <summary>One token's min terms against both rows: <c>acc_m = fma(-d_y·dmin_x, prod, acc_m)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector128<float>, Vector128<float>) MinStep(
+        Vector128<float> m0, Vector128<float> m1, Vector128<short> mins0, Vector128<short> mins1, float dm0, float dm1, short* bsums, float dy)
+    {
+        var pairs = Ssse3.HorizontalAdd(Sse2.LoadVector128(bsums), Sse2.LoadVector128(bsums + 8));
+        m0 = Fma.MultiplyAdd(Vector128.Create(-dy * dm0), Sse2.ConvertToVector128Single(Sse2.MultiplyAddAdjacent(mins0, pairs)), m0);
+        m1 = Fma.MultiplyAdd(Vector128.Create(-dy * dm1), Sse2.ConvertToVector128Single(Sse2.MultiplyAddAdjacent(mins1, pairs)), m1);
+        return (m0, m1);
+    }
+
+    /// <summary>One token's 64 quants (a low and a high run) against both rows' unpacked nibbles and scales.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector256<int>, Vector256<int>) SumStep(
+        Vector256<int> s0, Vector256<int> s1, Vector256<byte> lo0, Vector256<byte> hi0, Vector256<short> sl0, Vector256<short> sh0,
+        Vector256<byte> lo1, Vector256<byte> hi1, Vector256<short> sl1, Vector256<short> sh1, sbyte* y)
+    {
+        var yl = Avx.LoadVector256(y);
+        var yh = Avx.LoadVector256(y + 32);
+        s0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo0, yl), sl0) + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi0, yh), sh0);
+        s1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo1, yl), sl1) + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi1, yh), sh1);
+        return (s0, s1);
+    }
 }

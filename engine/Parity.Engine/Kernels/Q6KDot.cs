@@ -113,4 +113,105 @@ public static class Q6KDot
         var p = Avx2.MultiplyAddAdjacent(q6, Avx.LoadVector256(q8));
         return Avx2.MultiplyAddAdjacent(p, Vector256.Create(Vector128.Create((short)scaleA), Vector128.Create((short)scaleB)));
     }
+
+    /// <summary>
+    /// Rows <paramref name="row0"/> and <paramref name="row1"/> against the 4 activation rows starting at
+    /// <paramref name="q8"/> (Q8_K layout as in <see cref="Q4KDot.Tile"/>); writes <c>results[2·token + row]</c>,
+    /// each pair with <see cref="Row"/>'s bits. The 6-bit quants of each chunk are assembled once for 4 tokens.
+    /// </summary>
+    public static unsafe void Tile(byte* row0, byte* row1, sbyte* q8, float* ys, short* bsums, int cols, Span<float> results)
+    {
+        var blocks = cols / QKK;
+        var bsStride = cols / 16;
+        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        for (var i = 0; i < blocks; i++)
+        {
+            var b0 = row0 + (i * 210);
+            var b1 = row1 + (i * 210);
+            var sc0 = (sbyte*)(b0 + 192);
+            var sc1 = (sbyte*)(b1 + 192);
+
+            // The offsets first (exact integers, so their place in the sum does not matter).
+            var scales0 = Avx2.ConvertToVector256Int16(Sse2.LoadVector128(sc0));
+            var scales1 = Avx2.ConvertToVector256Int16(Sse2.LoadVector128(sc1));
+            var bs = bsums + (i * 16);
+            var s00 = Offset(bs, scales0);
+            var s10 = Offset(bs, scales1);
+            var s01 = Offset(bs + bsStride, scales0);
+            var s11 = Offset(bs + bsStride, scales1);
+            var s02 = Offset(bs + (2 * bsStride), scales0);
+            var s12 = Offset(bs + (2 * bsStride), scales1);
+            var s03 = Offset(bs + (3 * bsStride), scales0);
+            var s13 = Offset(bs + (3 * bsStride), scales1);
+
+            var y = q8 + (i * QKK);
+            for (var j = 0; j < 2; j++)
+            {
+                for (var k = 0; k < 4; k++)
+                {
+                    var q0 = Quants(b0, j, k);
+                    var q1 = Quants(b1, j, k);
+                    var c0 = ScalePair(sc0, j, k);
+                    var c1 = ScalePair(sc1, j, k);
+                    var yc = y + (128 * j) + (32 * k);
+                    (s00, s10) = ChunkStep(s00, s10, q0, c0, q1, c1, yc);
+                    (s01, s11) = ChunkStep(s01, s11, q0, c0, q1, c1, yc + cols);
+                    (s02, s12) = ChunkStep(s02, s12, q0, c0, q1, c1, yc + (2 * cols));
+                    (s03, s13) = ChunkStep(s03, s13, q0, c0, q1, c1, yc + (3 * cols));
+                }
+            }
+
+            var d0 = HalfTable.Get(b0 + 208);
+            var d1 = HalfTable.Get(b1 + 208);
+            var ysi = ys + i;
+            a00 = Fma.MultiplyAdd(Vector256.Create(ysi[0] * d0), Avx.ConvertToVector256Single(s00), a00);
+            a10 = Fma.MultiplyAdd(Vector256.Create(ysi[0] * d1), Avx.ConvertToVector256Single(s10), a10);
+            a01 = Fma.MultiplyAdd(Vector256.Create(ysi[blocks] * d0), Avx.ConvertToVector256Single(s01), a01);
+            a11 = Fma.MultiplyAdd(Vector256.Create(ysi[blocks] * d1), Avx.ConvertToVector256Single(s11), a11);
+            a02 = Fma.MultiplyAdd(Vector256.Create(ysi[2 * blocks] * d0), Avx.ConvertToVector256Single(s02), a02);
+            a12 = Fma.MultiplyAdd(Vector256.Create(ysi[2 * blocks] * d1), Avx.ConvertToVector256Single(s12), a12);
+            a03 = Fma.MultiplyAdd(Vector256.Create(ysi[3 * blocks] * d0), Avx.ConvertToVector256Single(s03), a03);
+            a13 = Fma.MultiplyAdd(Vector256.Create(ysi[3 * blocks] * d1), Avx.ConvertToVector256Single(s13), a13);
+        }
+
+        results[0] = Q8_0Dot.HorizontalSum(a00);
+        results[1] = Q8_0Dot.HorizontalSum(a10);
+        results[2] = Q8_0Dot.HorizontalSum(a01);
+        results[3] = Q8_0Dot.HorizontalSum(a11);
+        results[4] = Q8_0Dot.HorizontalSum(a02);
+        results[5] = Q8_0Dot.HorizontalSum(a12);
+        results[6] = Q8_0Dot.HorizontalSum(a03);
+        results[7] = Q8_0Dot.HorizontalSum(a13);
+    }
+
+    /// <summary>−32 · Σ scale·bsum per lane (pairs of 16-element groups), the start of a pair's lane sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<int> Offset(short* bsums, Vector256<short> scales) =>
+        Vector256<int>.Zero - Vector256.ShiftLeft(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(bsums), scales), 5);
+
+    /// <summary>The unsigned 6-bit quants of chunk k (32 elements) of half j: low nibble from ql, two high bits from qh.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<byte> Quants(byte* block, int j, int k)
+    {
+        var low = Vector256.Create((byte)0x0F);
+        var ql = Avx.LoadVector256(block + (64 * j) + (32 * (k & 1)));
+        var qh = Avx.LoadVector256(block + 128 + (32 * j));
+        var nibble = k < 2 ? ql & low : Shift(ql, 4) & low;
+        return nibble | Vector256.ShiftLeft(Shift(qh, 2 * k) & Vector256.Create((byte)0x03), 4);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<short> ScalePair(sbyte* sc, int j, int k) =>
+        Vector256.Create(Vector128.Create((short)sc[(8 * j) + (2 * k)]), Vector128.Create((short)sc[(8 * j) + (2 * k) + 1]));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector256<int>, Vector256<int>) ChunkStep(
+        Vector256<int> s0, Vector256<int> s1, Vector256<byte> q0, Vector256<short> c0, Vector256<byte> q1, Vector256<short> c1, sbyte* y)
+    {
+        var yv = Avx.LoadVector256(y);
+        s0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q0, yv), c0);
+        s1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q1, yv), c1);
+        return (s0, s1);
+    }
 }

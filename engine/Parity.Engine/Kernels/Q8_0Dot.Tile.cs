@@ -16,12 +16,6 @@ namespace Parity.Engine.Kernels;
 /// </summary>
 public static partial class Q8_0Dot
 {
-    /// <summary>Rows per tile.</summary>
-    public const int TileRows = 2;
-
-    /// <summary>Tokens per tile.</summary>
-    public const int TileTokens = 4;
-
     /// <summary>Whether <see cref="Tile"/> has a vector kernel here (otherwise callers use <see cref="Row"/>).</summary>
     public static bool TileSupported => UseAvx2;
 

@@ -87,6 +87,71 @@ public sealed class BlockDotTests
         }
     }
 
+    [TestCase(GgmlType.Q4_K, 144, new[] { 0, 2 })]
+    [TestCase(GgmlType.Q6_K, 210, new[] { 208 })]
+    public unsafe void The_k_quant_2x4_tiles_give_each_pair_the_scalar_references_bits(GgmlType type, int blockBytes, int[] halfOffsets)
+    {
+        if (!Q4KDot.UseAvx2 || !Q6KDot.UseAvx2)
+        {
+            Assert.Ignore("no AVX2 here: batches go through the row kernel");
+        }
+
+        var rng = new Random(7);
+        foreach (var blocks in new[] { 1, 2, 8 })
+        {
+            var cols = blocks * 256;
+            var rows = new byte[2][];
+            for (var r = 0; r < 2; r++)
+            {
+                rows[r] = new byte[blocks * blockBytes];
+                rng.NextBytes(rows[r]);
+                for (var b = 0; b < blocks; b++)
+                {
+                    foreach (var offset in halfOffsets)
+                    {
+                        BitConverter.TryWriteBytes(rows[r].AsSpan((b * blockBytes) + offset), (Half)((rng.NextDouble() - 0.3) * 0.01));
+                    }
+                }
+            }
+
+            var x = new float[4 * cols];
+            for (var i = 0; i < x.Length; i++)
+            {
+                x[i] = (float)((rng.NextDouble() - 0.5) * (1 + (i % 7)));
+            }
+
+            var acts = new Q8_KActivations();
+            acts.Quantize(x, 4, cols);
+            var tile = new float[8];
+            fixed (byte* w0 = rows[0])
+            fixed (byte* w1 = rows[1])
+            fixed (sbyte* y = acts.Quants(0, cols))
+            fixed (float* ys = acts.Scales(0, cols))
+            fixed (short* bs = acts.BlockSums(0, cols))
+            {
+                if (type == GgmlType.Q4_K)
+                {
+                    Q4KDot.Tile(w0, w1, y, ys, bs, cols, tile);
+                }
+                else
+                {
+                    Q6KDot.Tile(w0, w1, y, ys, bs, cols, tile);
+                }
+            }
+
+            for (var t = 0; t < 4; t++)
+            {
+                for (var r = 0; r < 2; r++)
+                {
+                    var expected = type == GgmlType.Q4_K
+                        ? Q4KDot.RowScalar(rows[r], acts.Quants(t, cols), acts.Scales(t, cols), acts.BlockSums(t, cols))
+                        : Q6KDot.RowScalar(rows[r], acts.Quants(t, cols), acts.Scales(t, cols), acts.BlockSums(t, cols));
+                    Assert.That(BitConverter.SingleToInt32Bits(tile[(2 * t) + r]), Is.EqualTo(BitConverter.SingleToInt32Bits(expected)), $"{type}, {blocks} blocks, row {r}, token {t}");
+                }
+            }
+        }
+    }
+
     [Test]
     public void Q8_0_activations_round_half_to_even_with_d_as_fp16()
     {
