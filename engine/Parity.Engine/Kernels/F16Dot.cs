@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Parity.Engine.Kernels;
 
 /// <summary>
@@ -13,7 +17,7 @@ namespace Parity.Engine.Kernels;
 /// Elements past <c>length</c> are zeros (llama.cpp pads the KV length to a multiple of 256 and masked cells hold 0),
 /// and zero products leave an FMA accumulator unchanged, so only the true length is read.
 /// </summary>
-public static class F16Dot
+public static partial class F16Dot
 {
     public static float TinyBlas(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, int length)
     {
@@ -82,5 +86,14 @@ public static class F16Dot
         var u2 = t[2] + t[6];
         var u3 = t[3] + t[7];
         return (u0 + u2) + (u1 + u3);
+    }
+
+    /// <summary><see cref="Reduce16(ReadOnlySpan{float})"/> for a 16-lane value held as two 8-lane halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Reduce16(Vector256<float> lo, Vector256<float> hi)
+    {
+        var t = lo + hi;
+        var u = t.GetLower() + t.GetUpper();
+        return (u[0] + u[2]) + (u[1] + u[3]);
     }
 }

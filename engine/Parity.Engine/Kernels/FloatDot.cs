@@ -1,3 +1,7 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Parity.Engine.Kernels;
 
 /// <summary>
@@ -83,31 +87,58 @@ public static class FloatDot
 
     private static float Reduce4x16(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        Span<float> acc = stackalloc float[64];
-        acc.Clear();
-        var l = 0;
-        if (System.Runtime.Intrinsics.X86.Fma.IsSupported)
+        if (!System.Runtime.Intrinsics.X86.Fma.IsSupported)
         {
-            // The 64 lanes as eight 8-lane vectors: each lane sees the same FMAs in the same order as ggml's.
-            Span<System.Runtime.Intrinsics.Vector256<float>> v = stackalloc System.Runtime.Intrinsics.Vector256<float>[8];
-            for (; l + 64 <= a.Length; l += 64)
-            {
-                for (var q = 0; q < 8; q++)
-                {
-                    v[q] = System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(
-                        System.Runtime.Intrinsics.Vector256.Create(a.Slice(l + (8 * q), 8)),
-                        System.Runtime.Intrinsics.Vector256.Create(b.Slice(l + (8 * q), 8)),
-                        v[q]);
-                }
-            }
-
-            for (var q = 0; q < 8; q++)
-            {
-                System.Runtime.Intrinsics.Vector256.CopyTo(v[q], acc.Slice(8 * q, 8));
-            }
+            return Reduce4x16Scalar(a, b);
         }
 
+        // The 64 lanes as eight 8-lane accumulators held in registers: each lane sees ggml's FMAs in ggml's order.
+        Vector256<float> v0 = default, v1 = default, v2 = default, v3 = default, v4 = default, v5 = default, v6 = default, v7 = default;
+        ref var pa = ref MemoryMarshal.GetReference(a);
+        ref var pb = ref MemoryMarshal.GetReference(b);
+        var l = 0;
+        for (; l + 64 <= a.Length; l += 64)
+        {
+            var i = (nuint)l;
+            v0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref pa, i), Vector256.LoadUnsafe(ref pb, i), v0);
+            v1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref pa, i + 8), Vector256.LoadUnsafe(ref pb, i + 8), v1);
+            v2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref pa, i + 16), Vector256.LoadUnsafe(ref pb, i + 16), v2);
+            v3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref pa, i + 24), Vector256.LoadUnsafe(ref pb, i + 24), v3);
+            v4 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref pa, i + 32), Vector256.LoadUnsafe(ref pb, i + 32), v4);
+            v5 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref pa, i + 40), Vector256.LoadUnsafe(ref pb, i + 40), v5);
+            v6 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref pa, i + 48), Vector256.LoadUnsafe(ref pb, i + 48), v6);
+            v7 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref pa, i + 56), Vector256.LoadUnsafe(ref pb, i + 56), v7);
+        }
+
+        if (l == a.Length)
+        {
+            // s0 += s2, s1 += s3, s0 += s1 per 16-lane accumulator (v0|v1 is s0, v2|v3 is s1, ...), then the reduction.
+            return F16Dot.Reduce16((v0 + v4) + (v2 + v6), (v1 + v5) + (v3 + v7));
+        }
+
+        Span<float> acc = stackalloc float[64];
+        v0.CopyTo(acc);
+        v1.CopyTo(acc[8..]);
+        v2.CopyTo(acc[16..]);
+        v3.CopyTo(acc[24..]);
+        v4.CopyTo(acc[32..]);
+        v5.CopyTo(acc[40..]);
+        v6.CopyTo(acc[48..]);
+        v7.CopyTo(acc[56..]);
         for (; l < a.Length; l++)
+        {
+            acc[l & 63] = MathF.FusedMultiplyAdd(a[l], b[l], acc[l & 63]);
+        }
+
+        return F16Dot.Combine4x16(acc);
+    }
+
+    /// <summary>The reference: lane l mod 64 collects its FMAs in order, then ggml's combine and reduction.</summary>
+    internal static float Reduce4x16Scalar(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        Span<float> acc = stackalloc float[64];
+        acc.Clear();
+        for (var l = 0; l < a.Length; l++)
         {
             acc[l & 63] = MathF.FusedMultiplyAdd(a[l], b[l], acc[l & 63]);
         }

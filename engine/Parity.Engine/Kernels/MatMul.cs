@@ -36,7 +36,7 @@ public sealed unsafe class MatMul : IDisposable
     {
         _ggmlRounding = ggmlActivationRounding;
         _pool = new WorkerPool(threads);
-        _rowBuffers = [.. Enumerable.Range(0, _pool.Workers).Select(_ => new float[maxCols])];
+        _rowBuffers = [.. Enumerable.Range(0, _pool.Workers).Select(_ => new float[2 * maxCols])];
         _part = Part;
     }
 
@@ -122,6 +122,10 @@ public sealed unsafe class MatMul : IDisposable
         {
             first = Tiles(w, first, end, outputs);
         }
+        else if (_n >= TileTokens && _floatDot && TinyBlasAccepts(w) && F16Dot.TileSupported && _dequantizer is null)
+        {
+            first = FloatTiles(w, first, end, _rowBuffers[worker], inputs, outputs);
+        }
 
         for (var r = first; r < end; r++)
         {
@@ -163,7 +167,7 @@ public sealed unsafe class MatMul : IDisposable
             if (_floatDot)
             {
                 // ggml's order: tinyBLAS for a batch it accepts (k % 16 == 0, m % 4 == 0), else the type's vec_dot.
-                var tinyBlas = _n > 1 && w.Cols % 16 == 0 && w.Rows % 4 == 0;
+                var tinyBlas = _n > 1 && TinyBlasAccepts(w);
                 for (var t = 0; t < _n; t++)
                 {
                     var x = inputs.Slice(t * w.Cols, w.Cols);
@@ -240,6 +244,56 @@ public sealed unsafe class MatMul : IDisposable
                 {
                     outputs[(t * w.Rows) + r] = BlockDot(w, r, t);
                     outputs[(t * w.Rows) + r + 1] = BlockDot(w, r + 1, t);
+                }
+            }
+        }
+
+        return r;
+    }
+
+    /// <summary>ggml sends a float batch to tinyBLAS when k % 16 == 0 and m % 4 == 0 (else to the type's vec_dot).</summary>
+    private static bool TinyBlasAccepts(in WeightMatrix w) => w.Cols % 16 == 0 && w.Rows % 4 == 0;
+
+    /// <summary>Float weights in tiles of 2 rows × 4 tokens in tinyBLAS's order; returns the first row it did not do.</summary>
+    private int FloatTiles(in WeightMatrix w, int first, int end, float[] buffers, ReadOnlySpan<float> inputs, Span<float> outputs)
+    {
+        Span<float> tile = stackalloc float[TileRows * TileTokens];
+        var r = first;
+        fixed (float* buffer = buffers)
+        fixed (float* x = inputs)
+        {
+            for (; r + TileRows <= end; r += TileRows)
+            {
+                float* row0, row1;
+                if (w.Type == GgmlType.F32)
+                {
+                    row0 = (float*)(w.Data + ((long)r * w.RowBytes));
+                    row1 = (float*)(w.Data + ((long)(r + 1) * w.RowBytes));
+                }
+                else
+                {
+                    row0 = buffer;
+                    row1 = buffer + w.Cols;
+                    Dequantize.Row(w.Type, w.Row(r), new Span<float>(row0, w.Cols));
+                    Dequantize.Row(w.Type, w.Row(r + 1), new Span<float>(row1, w.Cols));
+                }
+
+                var t = 0;
+                for (; t + TileTokens <= _n; t += TileTokens)
+                {
+                    F16Dot.TinyBlasTile(row0, row1, x + ((long)t * w.Cols), w.Cols, w.Cols, tile);
+                    for (var j = 0; j < TileTokens; j++)
+                    {
+                        outputs[((t + j) * w.Rows) + r] = tile[2 * j];
+                        outputs[((t + j) * w.Rows) + r + 1] = tile[(2 * j) + 1];
+                    }
+                }
+
+                for (; t < _n; t++)
+                {
+                    var xt = inputs.Slice(t * w.Cols, w.Cols);
+                    outputs[(t * w.Rows) + r] = F16Dot.TinyBlas(new ReadOnlySpan<float>(row0, w.Cols), 1, xt, w.Cols);
+                    outputs[(t * w.Rows) + r + 1] = F16Dot.TinyBlas(new ReadOnlySpan<float>(row1, w.Cols), 1, xt, w.Cols);
                 }
             }
         }

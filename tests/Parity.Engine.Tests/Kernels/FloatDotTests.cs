@@ -1,0 +1,81 @@
+using Parity.Engine.Kernels;
+
+namespace Parity.Engine.Tests.Kernels;
+
+/// <summary>
+/// The float dot kernels' vector paths against their scalar references, bit for bit: ggml's four 16-lane accumulators
+/// (vec_dot_f32/f16) held in registers, and the 2×4 tinyBLAS tile against tinyBLAS one pair at a time.
+/// </summary>
+[TestFixture]
+public sealed class FloatDotTests
+{
+    [TestCase(64)]
+    [TestCase(128)]
+    [TestCase(2048)]
+    [TestCase(100)]
+    [TestCase(5632 + 7)]
+    public void Four_accumulator_dots_equal_the_lane_by_lane_reference(int length)
+    {
+        var rng = new Random(length);
+        var a = RandomFloats(rng, length);
+        var b = RandomFloats(rng, length);
+        var reference = FloatDot.Reduce4x16Scalar(a.AsSpan(0, length & ~63), b.AsSpan(0, length & ~63));
+        if (length % 64 == 0)
+        {
+            Assert.That(Bits(FloatDot.F32(a, b)), Is.EqualTo(Bits(reference)), "F32");
+            Assert.That(Bits(FloatDot.F16(a, b)), Is.EqualTo(Bits((float)(double)reference)), "F16");
+        }
+
+        // With a tail: the F16 form widens the 64-lane sum to double and adds the tail products in double.
+        double expected = reference;
+        for (var i = length & ~63; i < length; i++)
+        {
+            expected += (double)(a[i] * b[i]);
+        }
+
+        Assert.That(Bits(FloatDot.F16(a, b)), Is.EqualTo(Bits((float)expected)), "F16 with tail");
+    }
+
+    [TestCase(16)]
+    [TestCase(64)]
+    [TestCase(2048)]
+    public unsafe void The_2x4_tinyblas_tile_gives_each_pair_tinyblas_bits(int length)
+    {
+        if (!F16Dot.TileSupported)
+        {
+            Assert.Ignore("no FMA here: batches go through tinyBLAS one pair at a time");
+        }
+
+        var rng = new Random(length + 1);
+        var rows = RandomFloats(rng, 2 * length);
+        var x = RandomFloats(rng, 4 * length);
+        var tile = new float[8];
+        fixed (float* w = rows)
+        fixed (float* xp = x)
+        {
+            F16Dot.TinyBlasTile(w, w + length, xp, length, length, tile);
+        }
+
+        for (var t = 0; t < 4; t++)
+        {
+            for (var r = 0; r < 2; r++)
+            {
+                var expected = F16Dot.TinyBlas(rows.AsSpan(r * length, length), 1, x.AsSpan(t * length, length), length);
+                Assert.That(Bits(tile[(2 * t) + r]), Is.EqualTo(Bits(expected)), $"row {r}, token {t}");
+            }
+        }
+    }
+
+    private static float[] RandomFloats(Random rng, int n)
+    {
+        var v = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            v[i] = (float)(Half)((rng.NextDouble() - 0.5) * 4);
+        }
+
+        return v;
+    }
+
+    private static int Bits(float f) => BitConverter.SingleToInt32Bits(f);
+}
