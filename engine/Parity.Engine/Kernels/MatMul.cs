@@ -42,6 +42,9 @@ public sealed unsafe class MatMul : IDisposable
 
     public int Threads => _pool.Workers;
 
+    /// <summary>The worker pool, shared with the model's other parallel ops (attention heads).</summary>
+    internal WorkerPool Pool => _pool;
+
     /// <summary>Bytes allocated on the worker threads (diagnostic).</summary>
     internal long WorkerAllocatedBytes => _pool.WorkerAllocatedBytes;
 

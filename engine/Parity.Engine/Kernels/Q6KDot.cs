@@ -79,23 +79,25 @@ public static class Q6KDot
                 var block = w + (i * 210);
                 var d = scales[i] * HalfTable.Get(block + 208);
                 var sc = (sbyte*)(block + 192);
-                var sumi = Vector256<int>.Zero;
+
+                // The offset: 32 · Σ scale·bsum, pairs of 16-element groups per lane (exact, so it may come first).
+                var scales16 = Avx2.ConvertToVector256Int16(Sse2.LoadVector128(sc));
+                var sumi = Vector256<int>.Zero - Vector256.ShiftLeft(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(bsp + (i * 16)), scales16), 5);
                 for (var j = 0; j < 2; j++)
                 {
+                    // Half j's eight scales as int16 in both 128-bit lanes; chunk k picks 2k (low lane) and 2k+1 (high).
+                    var half = j == 0 ? scales16.GetLower() : scales16.GetUpper();
+                    var sj = Vector256.Create(half, half).AsByte();
                     var ql0 = Avx.LoadVector256(block + (64 * j));
                     var ql1 = Avx.LoadVector256(block + (64 * j) + 32);
                     var qh = Avx.LoadVector256(block + 128 + (32 * j));
                     var q8 = y + (i * QKK) + (128 * j);
-                    sumi += Chunk((ql0 & low) | Vector256.ShiftLeft(qh & three, 4), q8, sc[(8 * j) + 0], sc[(8 * j) + 1]);
-                    sumi += Chunk((ql1 & low) | Vector256.ShiftLeft(Shift(qh, 2) & three, 4), q8 + 32, sc[(8 * j) + 2], sc[(8 * j) + 3]);
-                    sumi += Chunk((Shift(ql0, 4) & low) | Vector256.ShiftLeft(Shift(qh, 4) & three, 4), q8 + 64, sc[(8 * j) + 4], sc[(8 * j) + 5]);
-                    sumi += Chunk((Shift(ql1, 4) & low) | Vector256.ShiftLeft(Shift(qh, 6) & three, 4), q8 + 96, sc[(8 * j) + 6], sc[(8 * j) + 7]);
+                    sumi += Chunk((ql0 & low) | Vector256.ShiftLeft(qh & three, 4), q8, ScalePair(sj, 0));
+                    sumi += Chunk((ql1 & low) | Vector256.ShiftLeft(Shift(qh, 2) & three, 4), q8 + 32, ScalePair(sj, 1));
+                    sumi += Chunk((Shift(ql0, 4) & low) | Vector256.ShiftLeft(Shift(qh, 4) & three, 4), q8 + 64, ScalePair(sj, 2));
+                    sumi += Chunk((Shift(ql1, 4) & low) | Vector256.ShiftLeft(Shift(qh, 6) & three, 4), q8 + 96, ScalePair(sj, 3));
                 }
 
-                // The offset: 32 · Σ scale·bsum, pairs of 16-element groups per lane.
-                var scales16 = Avx2.ConvertToVector256Int16(Sse2.LoadVector128(sc));
-                var offset = Avx2.MultiplyAddAdjacent(Avx.LoadVector256(bsp + (i * 16)), scales16);
-                sumi -= Vector256.ShiftLeft(offset, 5);
                 acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
             }
         }
@@ -103,16 +105,28 @@ public static class Q6KDot
         return Q8_0Dot.HorizontalSum(acc);
     }
 
+    /// <summary>
+    /// From eight int16 scales repeated in both lanes, scale 2k broadcast over the low lane and 2k+1 over the high
+    /// one: one byte shuffle (ggml's <c>get_scale_shuffle</c>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> ScalePair(Vector256<byte> scales, int k)
+    {
+        var a = (byte)(4 * k);
+        var b = (byte)((4 * k) + 2);
+        var pattern = Vector256.Create(
+            Vector128.Create(a, (byte)(a + 1), a, (byte)(a + 1), a, (byte)(a + 1), a, (byte)(a + 1), a, (byte)(a + 1), a, (byte)(a + 1), a, (byte)(a + 1), a, (byte)(a + 1)),
+            Vector128.Create(b, (byte)(b + 1), b, (byte)(b + 1), b, (byte)(b + 1), b, (byte)(b + 1), b, (byte)(b + 1), b, (byte)(b + 1), b, (byte)(b + 1), b, (byte)(b + 1)));
+        return Avx2.Shuffle(scales, pattern).AsInt16();
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<byte> Shift(Vector256<byte> v, int bits) => Vector256.ShiftRightLogical(v.AsUInt16(), bits).AsByte();
 
     /// <summary>One 32-element chunk: (unsigned 6-bit quant)·q8 in byte pairs, then pairs times the chunk's two scales.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector256<int> Chunk(Vector256<byte> q6, sbyte* q8, sbyte scaleA, sbyte scaleB)
-    {
-        var p = Avx2.MultiplyAddAdjacent(q6, Avx.LoadVector256(q8));
-        return Avx2.MultiplyAddAdjacent(p, Vector256.Create(Vector128.Create((short)scaleA), Vector128.Create((short)scaleB)));
-    }
+    private static unsafe Vector256<int> Chunk(Vector256<byte> q6, sbyte* q8, Vector256<short> scalePair) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q6, Avx.LoadVector256(q8)), scalePair);
 
     /// <summary>
     /// Rows <paramref name="row0"/> and <paramref name="row1"/> against the 4 activation rows starting at
@@ -148,12 +162,16 @@ public static class Q6KDot
             var y = q8 + (i * QKK);
             for (var j = 0; j < 2; j++)
             {
+                var half0 = j == 0 ? scales0.GetLower() : scales0.GetUpper();
+                var half1 = j == 0 ? scales1.GetLower() : scales1.GetUpper();
+                var sj0 = Vector256.Create(half0, half0).AsByte();
+                var sj1 = Vector256.Create(half1, half1).AsByte();
                 for (var k = 0; k < 4; k++)
                 {
                     var q0 = Quants(b0, j, k);
                     var q1 = Quants(b1, j, k);
-                    var c0 = ScalePair(sc0, j, k);
-                    var c1 = ScalePair(sc1, j, k);
+                    var c0 = ScalePair(sj0, k);
+                    var c1 = ScalePair(sj1, k);
                     var yc = y + (128 * j) + (32 * k);
                     (s00, s10) = ChunkStep(s00, s10, q0, c0, q1, c1, yc);
                     (s01, s11) = ChunkStep(s01, s11, q0, c0, q1, c1, yc + cols);
@@ -200,10 +218,6 @@ public static class Q6KDot
         var nibble = k < 2 ? ql & low : Shift(ql, 4) & low;
         return nibble | Vector256.ShiftLeft(Shift(qh, 2 * k) & Vector256.Create((byte)0x03), 4);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector256<short> ScalePair(sbyte* sc, int j, int k) =>
-        Vector256.Create(Vector128.Create((short)sc[(8 * j) + (2 * k)]), Vector128.Create((short)sc[(8 * j) + (2 * k) + 1]));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe (Vector256<int>, Vector256<int>) ChunkStep(

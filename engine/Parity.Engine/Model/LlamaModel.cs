@@ -18,6 +18,14 @@ public sealed class LlamaModel : IDisposable
     private readonly EngineTestHooks.Mutation? _mutation = EngineTestHooks.Active;
     private readonly EngineFault _fault = EngineTestHooks.ActiveFault;
 
+    // The attention call in flight, read by the per-head parts (set before the pool runs them).
+    private readonly Action<int> _kqPart;
+    private readonly Action<int> _softmaxPart;
+    private readonly Action<int> _kqvPart;
+    private int _attIl;
+    private int _attN;
+    private int _attPos0;
+
     private LlamaModel(GgufFile file, LlamaConfig config, LlamaWeights weights, EngineOptions options)
     {
         _file = file;
@@ -27,6 +35,9 @@ public sealed class LlamaModel : IDisposable
         State = new LlamaState(config, options);
         _matmul = new MatMul(options.Threads, Math.Max(config.NFf, config.NEmbd), options.Numerics == NumericsMode.Ggml);
         _names = new TraceNames(config.NLayer);
+        _kqPart = KqPart;
+        _softmaxPart = SoftmaxPart;
+        _kqvPart = KqvPart;
     }
 
     public LlamaConfig Config { get; }
@@ -181,21 +192,66 @@ public sealed class LlamaModel : IDisposable
 
         // With an F16 cache, ggml's matmuls against it convert the other operand to F16 too (vec_dot_type of F16
         // is F16): Q before kq, and the softmax probabilities before kqv.
-        var halfCache = Options.KvCache == KvCacheType.F16;
-        var ggmlAttention = Options.Numerics == NumericsMode.Ggml;
-        if (halfCache)
+        if (Options.KvCache == KvCacheType.F16)
         {
             RoundToHalf(q);
         }
 
-        // scores kq[h][t][j] = K_j . Q_t (unscaled, as ggml's kq), softmax with scale and causal mask, then P V
+        // scores kq[h][t][j] = K_j . Q_t (unscaled, as ggml's kq), softmax with scale and causal mask, then P V;
+        // each phase runs its heads on the worker pool, and the traces (and teacher forcing) sit between phases.
         var nKv = pos0 + n;
         var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
         var kqv = s.Kqv.AsSpan(0, c.NHead * n * hd);
-        var scale = _fault == EngineFault.SoftmaxScaleMissing ? 1.0f : 1.0f / MathF.Sqrt(hd);
+        (_attIl, _attN, _attPos0) = (il, n, pos0);
+        _matmul.Pool.Run(_kqPart);
+        Trace(sink, _names.Kq[il], "MUL_MAT", kq, nKv, n, c.NHead);
+        _matmul.Pool.Run(_softmaxPart);
+        Trace(sink, _names.KqSoftMax[il], "SOFT_MAX", kq, nKv, n, c.NHead);
+        _matmul.Pool.Run(_kqvPart);
+        Trace(sink, _names.Kqv[il], "MUL_MAT", kqv, hd, n, c.NHead);
+
+        // heads back side by side: kqv_out[t][h * hd + d]
+        var kqvOut = s.KqvOut.AsSpan(0, n * E);
         for (var h = 0; h < c.NHead; h++)
         {
-            var kvh = _fault == EngineFault.GqaModuloMapping ? h % c.NHeadKv : h / c.Group;
+            for (var t = 0; t < n; t++)
+            {
+                kqv.Slice(((h * n) + t) * hd, hd).CopyTo(kqvOut.Slice((t * E) + (h * hd), hd));
+            }
+        }
+
+        Trace(sink, _names.KqvOut[il], "CONT", kqvOut, E, n);
+        _matmul.Compute(layer.Wo, kqvOut, n, s.AttnOut.AsSpan(0, n * E));
+        Trace(sink, _names.AttnOut[il], "MUL_MAT", s.AttnOut.AsSpan(0, n * E), E, n);
+    }
+
+    /// <summary>Heads [h0, h1) of this part: the heads split evenly over the pool's parts.</summary>
+    private (int H0, int H1) Heads(int part)
+    {
+        var heads = Config.NHead;
+        var chunk = (heads + _matmul.Threads - 1) / _matmul.Threads;
+        var h0 = Math.Min(heads, part * chunk);
+        return (h0, Math.Min(heads, h0 + chunk));
+    }
+
+    /// <summary>The KV head that query head <paramref name="h"/> reads (grouped-query attention).</summary>
+    private int KvHead(int h) => _fault == EngineFault.GqaModuloMapping ? h % Config.NHeadKv : h / Config.Group;
+
+    /// <summary>kq for this part's heads: each row of scores from the (F16-rounded) query and the cached keys.</summary>
+    private void KqPart(int part)
+    {
+        var c = Config;
+        var s = State;
+        int E = c.NEmbd, Ekv = c.NEmbdKv, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
+        var halfCache = Options.KvCache == KvCacheType.F16;
+        var ggmlAttention = Options.Numerics == NumericsMode.Ggml;
+        var q = s.Q.AsSpan(0, n * E);
+        var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
+        var kCache = s.KeyCache[_attIl].AsSpan(0, nKv * Ekv);
+        var (h0, h1) = Heads(part);
+        for (var h = h0; h < h1; h++)
+        {
+            var kvh = KvHead(h);
             for (var t = 0; t < n; t++)
             {
                 var qh = q.Slice((t * E) + (h * hd), hd);
@@ -215,9 +271,17 @@ public sealed class LlamaModel : IDisposable
                 }
             }
         }
+    }
 
-        Trace(sink, _names.Kq[il], "MUL_MAT", kq, nKv, n, c.NHead);
-        for (var h = 0; h < c.NHead; h++)
+    /// <summary>The masked, scaled softmax of this part's heads, in place.</summary>
+    private void SoftmaxPart(int part)
+    {
+        var c = Config;
+        int n = _attN, pos0 = _attPos0, nKv = _attPos0 + _attN;
+        var kq = State.Kq.AsSpan(0, c.NHead * n * nKv);
+        var scale = _fault == EngineFault.SoftmaxScaleMissing ? 1.0f : 1.0f / MathF.Sqrt(c.HeadDim);
+        var (h0, h1) = Heads(part);
+        for (var h = h0; h < h1; h++)
         {
             for (var t = 0; t < n; t++)
             {
@@ -225,21 +289,31 @@ public sealed class LlamaModel : IDisposable
                 Softmax.MaskedRow(row, scale, _fault == EngineFault.CausalMaskOffByOne ? Math.Min(nKv, pos0 + t + 2) : pos0 + t + 1, row, Options.Numerics == NumericsMode.Ggml);
             }
         }
+    }
 
-        Trace(sink, _names.KqSoftMax[il], "SOFT_MAX", kq, nKv, n, c.NHead);
-        if (halfCache)
+    /// <summary>kqv for this part's heads: the probabilities (rounded to F16 with an F16 cache) times the cached values.</summary>
+    private void KqvPart(int part)
+    {
+        var c = Config;
+        var s = State;
+        int Ekv = c.NEmbdKv, hd = c.HeadDim, n = _attN, pos0 = _attPos0, nKv = _attPos0 + _attN;
+        var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
+        var kqv = s.Kqv.AsSpan(0, c.NHead * n * hd);
+        var vCache = s.ValueCache[_attIl].AsSpan(0, nKv * Ekv);
+        var (h0, h1) = Heads(part);
+        if (Options.KvCache == KvCacheType.F16)
         {
-            RoundToHalf(kq);
+            RoundToHalf(kq[(h0 * n * nKv)..(h1 * n * nKv)]);
         }
 
-        for (var h = 0; h < c.NHead; h++)
+        for (var h = h0; h < h1; h++)
         {
-            var kvh = _fault == EngineFault.GqaModuloMapping ? h % c.NHeadKv : h / c.Group;
+            var kvh = KvHead(h);
             for (var t = 0; t < n; t++)
             {
                 var p = kq.Slice(((h * n) + t) * nKv, nKv);
                 var o = kqv.Slice(((h * n) + t) * hd, hd);
-                if (ggmlAttention)
+                if (Options.Numerics == NumericsMode.Ggml)
                 {
                     // kqv[d] = Σ_j V[j][d]·P[j] over the attended cells, in llama.cpp's order (V read with stride Ekv).
                     for (var d = 0; d < hd; d++)
@@ -258,22 +332,6 @@ public sealed class LlamaModel : IDisposable
                 }
             }
         }
-
-        Trace(sink, _names.Kqv[il], "MUL_MAT", kqv, hd, n, c.NHead);
-
-        // heads back side by side: kqv_out[t][h * hd + d]
-        var kqvOut = s.KqvOut.AsSpan(0, n * E);
-        for (var h = 0; h < c.NHead; h++)
-        {
-            for (var t = 0; t < n; t++)
-            {
-                kqv.Slice(((h * n) + t) * hd, hd).CopyTo(kqvOut.Slice((t * E) + (h * hd), hd));
-            }
-        }
-
-        Trace(sink, _names.KqvOut[il], "CONT", kqvOut, E, n);
-        _matmul.Compute(layer.Wo, kqvOut, n, s.AttnOut.AsSpan(0, n * E));
-        Trace(sink, _names.AttnOut[il], "MUL_MAT", s.AttnOut.AsSpan(0, n * E), E, n);
     }
 
     /// <summary>RMSNorm of every token, then the weight multiply: two nodes in llama.cpp's graph, traced as such.</summary>

@@ -84,6 +84,32 @@ public sealed class VectorKernelTests
         }
     }
 
+    [Test]
+    public void The_f16_kernel_converts_all_65536_bit_patterns_as_the_scalar_one_does()
+    {
+        RequireVector256();
+        var bytes = new byte[65536 * 2];
+        for (var i = 0; i < 65536; i++)
+        {
+            BitConverter.TryWriteBytes(bytes.AsSpan(2 * i), (ushort)i);
+        }
+
+        var scalar = new float[65536];
+        var vector = new float[65536];
+        Dequantize.F16(bytes, scalar);
+        Dequantize.F16Vector(bytes, vector);
+        for (var i = 0; i < 65536; i++)
+        {
+            if (float.IsNaN(scalar[i]))
+            {
+                Assert.That(float.IsNaN(vector[i]), $"0x{i:x4} is NaN");
+                continue;
+            }
+
+            Assert.That(BitConverter.SingleToInt32Bits(vector[i]), Is.EqualTo(BitConverter.SingleToInt32Bits(scalar[i])), $"0x{i:x4}");
+        }
+    }
+
     private static void RequireVector256()
     {
         if (!Vector256.IsHardwareAccelerated)
