@@ -152,6 +152,13 @@ public sealed unsafe class MatMul : IDisposable
                 continue;
             }
 
+            if (_floatDot && _n == 1 && w.Type == GgmlType.F16 && _dequantizer is null)
+            {
+                // One token against F16 weights: convert in registers, read each row once.
+                outputs[r] = F16RowDot.Dot(w.Row(r), inputs[..w.Cols], buffer);
+                continue;
+            }
+
             ReadOnlySpan<float> row;
             if (w.Type == GgmlType.F32)
             {

@@ -105,19 +105,36 @@ public static class Q6KDot
         return Q8_0Dot.HorizontalSum(acc);
     }
 
+    // The byte shuffles that pick scale 2k (low lane) and 2k+1 (high lane), built once: static readonly vectors are
+    // constants to the optimizing JIT, where a Vector256.Create over computed bytes would be rebuilt in the loop.
+    private static readonly Vector256<byte> ScaleShuffle0 = MakeScaleShuffle(0);
+    private static readonly Vector256<byte> ScaleShuffle1 = MakeScaleShuffle(1);
+    private static readonly Vector256<byte> ScaleShuffle2 = MakeScaleShuffle(2);
+    private static readonly Vector256<byte> ScaleShuffle3 = MakeScaleShuffle(3);
+
     /// <summary>
     /// From eight int16 scales repeated in both lanes, scale 2k broadcast over the low lane and 2k+1 over the high
     /// one: one byte shuffle (ggml's <c>get_scale_shuffle</c>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<short> ScalePair(Vector256<byte> scales, int k)
+    private static Vector256<short> ScalePair(Vector256<byte> scales, int k) => Avx2.Shuffle(scales, k switch
     {
-        var a = (byte)(4 * k);
-        var b = (byte)((4 * k) + 2);
-        var pattern = Vector256.Create(
-            Vector128.Create(a, (byte)(a + 1), a, (byte)(a + 1), a, (byte)(a + 1), a, (byte)(a + 1), a, (byte)(a + 1), a, (byte)(a + 1), a, (byte)(a + 1), a, (byte)(a + 1)),
-            Vector128.Create(b, (byte)(b + 1), b, (byte)(b + 1), b, (byte)(b + 1), b, (byte)(b + 1), b, (byte)(b + 1), b, (byte)(b + 1), b, (byte)(b + 1), b, (byte)(b + 1)));
-        return Avx2.Shuffle(scales, pattern).AsInt16();
+        0 => ScaleShuffle0,
+        1 => ScaleShuffle1,
+        2 => ScaleShuffle2,
+        _ => ScaleShuffle3,
+    }).AsInt16();
+
+    private static Vector256<byte> MakeScaleShuffle(int k)
+    {
+        var bytes = new byte[32];
+        for (var i = 0; i < 16; i++)
+        {
+            bytes[i] = (byte)((4 * k) + (i & 1));
+            bytes[16 + i] = (byte)((4 * k) + 2 + (i & 1));
+        }
+
+        return Vector256.Create(bytes);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -162,16 +179,12 @@ public static class Q6KDot
             var y = q8 + (i * QKK);
             for (var j = 0; j < 2; j++)
             {
-                var half0 = j == 0 ? scales0.GetLower() : scales0.GetUpper();
-                var half1 = j == 0 ? scales1.GetLower() : scales1.GetUpper();
-                var sj0 = Vector256.Create(half0, half0).AsByte();
-                var sj1 = Vector256.Create(half1, half1).AsByte();
                 for (var k = 0; k < 4; k++)
                 {
                     var q0 = Quants(b0, j, k);
                     var q1 = Quants(b1, j, k);
-                    var c0 = ScalePair(sj0, k);
-                    var c1 = ScalePair(sj1, k);
+                    var c0 = ScalePair(sc0, j, k);
+                    var c1 = ScalePair(sc1, j, k);
                     var yc = y + (128 * j) + (32 * k);
                     (s00, s10) = ChunkStep(s00, s10, q0, c0, q1, c1, yc);
                     (s01, s11) = ChunkStep(s01, s11, q0, c0, q1, c1, yc + cols);
@@ -218,6 +231,11 @@ public static class Q6KDot
         var nibble = k < 2 ? ql & low : Shift(ql, 4) & low;
         return nibble | Vector256.ShiftLeft(Shift(qh, 2 * k) & Vector256.Create((byte)0x03), 4);
     }
+
+    /// <summary>Chunk k of half j's two scales, read from the block (the tile has no registers left for shuffles).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<short> ScalePair(sbyte* sc, int j, int k) =>
+        Vector256.Create(Vector128.Create((short)sc[(8 * j) + (2 * k)]), Vector128.Create((short)sc[(8 * j) + (2 * k) + 1]));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe (Vector256<int>, Vector256<int>) ChunkStep(

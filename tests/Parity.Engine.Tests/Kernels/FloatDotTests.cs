@@ -66,6 +66,50 @@ public sealed class FloatDotTests
         }
     }
 
+    [TestCase(64, false)]
+    [TestCase(2048, false)]
+    [TestCase(5632, false)]
+    [TestCase(100, false)]
+    [TestCase(2048, true)]
+    public void The_fused_f16_row_dot_equals_convert_then_vec_dot_f16(int length, bool withInfinity)
+    {
+        var rng = new Random(length);
+        var row = new byte[2 * length];
+        for (var i = 0; i < length; i++)
+        {
+            // Every exponent, subnormals and signed zeros included.
+            var bits = (ushort)rng.Next(0, 0x7c00);
+            bits |= (ushort)(rng.Next(2) << 15);
+            BitConverter.TryWriteBytes(row.AsSpan(2 * i), bits);
+        }
+
+        if (withInfinity)
+        {
+            BitConverter.TryWriteBytes(row.AsSpan(2 * 77), (ushort)0x7c00);
+        }
+
+        var x = RandomFloats(rng, length);
+        var converted = new float[length];
+        Dequantize.F16(row, converted);
+        var expected = FloatDot.F16(converted, x);
+        var scratch = new float[length];
+        foreach (var (vectors, wide) in new[] { (true, true), (true, false), (false, false) })
+        {
+            F16RowDot.UseVectors = vectors && System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+            F16RowDot.Use512 = wide && System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
+            try
+            {
+                var actual = F16RowDot.Dot(row, x, scratch);
+                Assert.That(float.IsNaN(actual) ? "NaN" : Bits(actual).ToString(), Is.EqualTo(float.IsNaN(expected) ? "NaN" : Bits(expected).ToString()), $"vectors {vectors}, 512-bit {wide}");
+            }
+            finally
+            {
+                F16RowDot.UseVectors = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+                F16RowDot.Use512 = System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
+            }
+        }
+    }
+
     private static float[] RandomFloats(Random rng, int n)
     {
         var v = new float[n];
