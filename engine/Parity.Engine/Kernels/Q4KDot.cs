@@ -98,17 +98,46 @@ public static class Q4KDot
     internal static unsafe Vector256<int> Sums(byte* block, sbyte* q8, ulong sc)
     {
         var low = Vector256.Create((byte)0x0F);
-        var sumi = Vector256<int>.Zero;
-        for (var j = 0; j < 4; j++)
+
+        // The eight scales as int16 in both lanes; scale s is then one byte shuffle away (ggml's get_scale_shuffle_k4).
+        var scales = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(sc).AsByte()).AsByte();
+        var both = Vector256.Create(scales, scales);
+        // Written out per run pair: a loop here is not unrolled, and the shuffles would stop being constants.
+        return Run(block + 16, q8, low, both, Shuffle0, Shuffle1)
+            + Run(block + 48, q8 + 64, low, both, Shuffle2, Shuffle3)
+            + Run(block + 80, q8 + 128, low, both, Shuffle4, Shuffle5)
+            + Run(block + 112, q8 + 192, low, both, Shuffle6, Shuffle7);
+    }
+
+    /// <summary>32 bytes of nibbles: low nibbles against 32 q8, high nibbles against the next 32, each times its scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<int> Run(byte* q4p, sbyte* q8, Vector256<byte> low, Vector256<byte> scales, Vector256<byte> lowScale, Vector256<byte> highScale)
+    {
+        var q4 = Avx.LoadVector256(q4p);
+        var pl = Avx2.MultiplyAddAdjacent(q4 & low, Avx.LoadVector256(q8));
+        var ph = Avx2.MultiplyAddAdjacent(Vector256.ShiftRightLogical(q4.AsUInt16(), 4).AsByte() & low, Avx.LoadVector256(q8 + 32));
+        return Avx2.MultiplyAddAdjacent(pl, Avx2.Shuffle(scales, lowScale).AsInt16()) + Avx2.MultiplyAddAdjacent(ph, Avx2.Shuffle(scales, highScale).AsInt16());
+    }
+
+    private static readonly Vector256<byte> Shuffle0 = MakeShuffle(0);
+    private static readonly Vector256<byte> Shuffle1 = MakeShuffle(1);
+    private static readonly Vector256<byte> Shuffle2 = MakeShuffle(2);
+    private static readonly Vector256<byte> Shuffle3 = MakeShuffle(3);
+    private static readonly Vector256<byte> Shuffle4 = MakeShuffle(4);
+    private static readonly Vector256<byte> Shuffle5 = MakeShuffle(5);
+    private static readonly Vector256<byte> Shuffle6 = MakeShuffle(6);
+    private static readonly Vector256<byte> Shuffle7 = MakeShuffle(7);
+
+    /// <summary>The byte shuffle that broadcasts int16 element <paramref name="s"/> of each lane over the lane.</summary>
+    private static Vector256<byte> MakeShuffle(int s)
+    {
+        var bytes = new byte[32];
+        for (var i = 0; i < 32; i++)
         {
-            var q4 = Avx.LoadVector256(block + 16 + (32 * j));
-            var pl = Avx2.MultiplyAddAdjacent(q4 & low, Avx.LoadVector256(q8 + (64 * j)));
-            var ph = Avx2.MultiplyAddAdjacent(Vector256.ShiftRightLogical(q4.AsUInt16(), 4).AsByte() & low, Avx.LoadVector256(q8 + (64 * j) + 32));
-            sumi += Avx2.MultiplyAddAdjacent(pl, Vector256.Create((short)(byte)(sc >> (16 * j))));
-            sumi += Avx2.MultiplyAddAdjacent(ph, Vector256.Create((short)(byte)(sc >> ((16 * j) + 8))));
+            bytes[i] = (byte)((2 * s) + (i & 1));
         }
 
-        return sumi;
+        return Vector256.Create(bytes);
     }
 
     /// <summary>
