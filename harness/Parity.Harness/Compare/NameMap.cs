@@ -10,8 +10,6 @@ namespace Parity.Harness.Compare;
 /// </summary>
 public sealed record NameMap
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-
     public required string Architecture { get; init; }
 
     /// <summary>Key of side A → key of side B.</summary>
@@ -23,7 +21,7 @@ public sealed record NameMap
     {
         try
         {
-            return JsonSerializer.Deserialize<NameMap>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty name map");
+            return JsonSerializer.Deserialize(File.ReadAllText(path), CompareJsonContext.Default.NameMap) ?? throw new InvalidDataException($"{path}: empty name map");
         }
         catch (JsonException e)
         {

@@ -8,8 +8,6 @@ namespace Parity.Harness.Compare;
 /// </summary>
 public sealed record TolerancePolicy
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-
     public int FormatVersion { get; init; } = 1;
 
     public required IReadOnlyList<ToleranceRule> Rules { get; init; }
@@ -26,7 +24,7 @@ public sealed record TolerancePolicy
         TolerancePolicy? policy;
         try
         {
-            policy = JsonSerializer.Deserialize<TolerancePolicy>(File.ReadAllText(path), Json);
+            policy = JsonSerializer.Deserialize(File.ReadAllText(path), CompareJsonContext.Default.TolerancePolicy);
         }
         catch (JsonException e)
         {
