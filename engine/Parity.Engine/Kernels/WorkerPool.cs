@@ -96,11 +96,12 @@ public sealed class WorkerPool : IDisposable
     private void WaitForWorkers()
     {
         var until = Stopwatch.GetTimestamp() + SpinTime;
+        var spinner = default(SpinWait);
         while (Volatile.Read(ref _pending) != 0)
         {
             if (Stopwatch.GetTimestamp() <= until)
             {
-                Thread.SpinWait(8);
+                spinner.SpinOnce(sleep1Threshold: -1);
                 continue;
             }
 
@@ -148,6 +149,7 @@ public sealed class WorkerPool : IDisposable
     private int WaitForJob(int part, int seen)
     {
         var until = Stopwatch.GetTimestamp() + SpinTime;
+        var spinner = default(SpinWait);
         while (true)
         {
             var generation = Volatile.Read(ref _generation);
@@ -158,7 +160,9 @@ public sealed class WorkerPool : IDisposable
 
             if (Stopwatch.GetTimestamp() <= until)
             {
-                Thread.SpinWait(8);
+                // SpinWait yields the core after a few spins, so a spinning worker never starves the runtime's own
+                // threads (the tiering JIT above all: starved, hot kernels stayed in tier-0 code for whole benchmarks).
+                spinner.SpinOnce(sleep1Threshold: -1);
                 continue;
             }
 
@@ -173,6 +177,7 @@ public sealed class WorkerPool : IDisposable
 
             Volatile.Write(ref _sleeping[part], 0);
             until = Stopwatch.GetTimestamp() + SpinTime;
+            spinner.Reset();
         }
     }
 

@@ -37,16 +37,38 @@ public static class BenchCommand
                 Numerics = parse.GetValue(numerics) == "f32" ? Parity.Engine.Model.NumericsMode.F32 : Parity.Engine.Model.NumericsMode.Ggml,
             };
             var results = await Benchmark.RunAsync(options, CommonOptions.Runner(parse), new ImmediateProgress<string>(m => stderr.WriteLine($"[parity] bench {m}")), ct).ConfigureAwait(false);
+            stderr.WriteLine("[parity] bench measuring memory read bandwidth");
+            var weightBytes = Roofline.WeightBytes(model);
+            var rooflines = options.Threads.ToDictionary(t => t, t => new Roofline(weightBytes, MemoryBandwidth.Measure(t), t));
+            var fileBytes = new FileInfo(model).Length;
             var inv = CultureInfo.InvariantCulture;
             if (parse.GetValue(format) == "json")
             {
-                await stdout.WriteLineAsync(JsonSerializer.Serialize(results.Select(r => new { r.Side, r.Threads, r.PromptTokensPerSecond, r.GenTokensPerSecond, promptMedian = r.PromptMedian, genMedian = r.GenMedian }))).ConfigureAwait(false);
+                await stdout.WriteLineAsync(JsonSerializer.Serialize(new
+                {
+                    model = Path.GetFileName(model),
+                    modelBytes = fileBytes,
+                    weightBytesPerToken = weightBytes,
+                    results = results.Select(r => new
+                    {
+                        r.Side,
+                        r.Threads,
+                        r.PromptTokensPerSecond,
+                        r.GenTokensPerSecond,
+                        promptMedian = r.PromptMedian,
+                        genMedian = r.GenMedian,
+                        firstTokenMs = r.FirstTokenMs,
+                        peakRssBytes = r.PeakRssBytes,
+                        rooflineTokensPerSecond = rooflines[r.Threads].TokensPerSecond,
+                        bandwidthBytesPerSecond = rooflines[r.Threads].BandwidthBytesPerSecond,
+                    }),
+                })).ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
 
             var sep = parse.GetValue(format) == "md" ? " | " : "  ";
-            await stdout.WriteLineAsync($"{Path.GetFileName(model)}: {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine numerics {options.Numerics.ToString().ToLowerInvariant()}").ConfigureAwait(false);
-            await stdout.WriteLineAsync(string.Join(sep, "threads", "side     ", "prompt tok/s        ", "gen tok/s           ", "engine/llama.cpp pp", "tg")).ConfigureAwait(false);
+            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine numerics {options.Numerics.ToString().ToLowerInvariant()}").ConfigureAwait(false);
+            await stdout.WriteLineAsync(string.Join(sep, "threads", "side     ", "prompt tok/s        ", "gen tok/s           ", "first token ms", "peak RSS MB (x file)", "engine/llama.cpp pp", "tg")).ConfigureAwait(false);
             foreach (var group in results.GroupBy(r => r.Threads))
             {
                 var engine = group.Single(r => r.Side == "engine");
@@ -54,8 +76,12 @@ public static class BenchCommand
                 foreach (var r in new[] { engine, llama })
                 {
                     var ratio = r == engine ? string.Create(inv, $"{engine.PromptMedian / llama.PromptMedian:F2}x{sep}{engine.GenMedian / llama.GenMedian:F2}x") : string.Empty;
-                    await stdout.WriteLineAsync(string.Create(inv, $"{r.Threads,7}{sep}{r.Side,-9}{sep}{r.PromptMedian,8:F1} ({r.PromptTokensPerSecond.Min(),7:F1}-{r.PromptTokensPerSecond.Max(),7:F1}){sep}{r.GenMedian,8:F1} ({r.GenTokensPerSecond.Min(),7:F1}-{r.GenTokensPerSecond.Max(),7:F1}){sep}{ratio}")).ConfigureAwait(false);
+                    var rss = r.PeakRssBytes > 0 ? string.Create(inv, $"{r.PeakRssBytes / 1e6,8:F0} ({(double)r.PeakRssBytes / fileBytes:F2}x)") : "       ?          ";
+                    await stdout.WriteLineAsync(string.Create(inv, $"{r.Threads,7}{sep}{r.Side,-9}{sep}{r.PromptMedian,8:F1} ({r.PromptTokensPerSecond.Min(),7:F1}-{r.PromptTokensPerSecond.Max(),7:F1}){sep}{r.GenMedian,8:F1} ({r.GenTokensPerSecond.Min(),7:F1}-{r.GenTokensPerSecond.Max(),7:F1}){sep}{r.FirstTokenMs,14:F0}{sep}{rss,-20}{sep}{ratio}")).ConfigureAwait(false);
                 }
+
+                var roof = rooflines[group.Key];
+                await stdout.WriteLineAsync(string.Create(inv, $"roofline, {group.Key} thread(s): {roof.BandwidthBytesPerSecond / 1e9:F1} GB/s read bandwidth / {weightBytes / 1e6:F0} MB of weights per token = {roof.TokensPerSecond:F1} tok/s; engine generation at {100 * engine.GenMedian / roof.TokensPerSecond:F0}%, llama.cpp at {100 * llama.GenMedian / roof.TokensPerSecond:F0}%")).ConfigureAwait(false);
             }
 
             return ExitCodes.Ok;

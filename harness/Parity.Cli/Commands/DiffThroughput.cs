@@ -8,21 +8,8 @@ public static class DiffThroughput
     public static string Describe(string runA, string runB, TimeSpan elapsed)
     {
         var bytes = new[] { runA, runB }.Sum(d => Directory.EnumerateFiles(d, "tensors.safetensors", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length));
-        var anon = ReadStatusKb("RssAnon");
+        var anon = Parity.Runner.ProcessMemory.AnonymousResidentBytes / 1024;
         return string.Create(CultureInfo.InvariantCulture,
             $"diff read {bytes / 1e6:F0} MB of tensors in {elapsed.TotalSeconds:F2} s ({bytes / 1e9 / elapsed.TotalSeconds:F2} GB/s); process anonymous memory {anon / 1024.0:F0} MB, managed heap peak {GC.GetGCMemoryInfo(GCKind.Any).HeapSizeBytes / 1e6:F0} MB");
-    }
-
-    /// <summary>A field of /proc/self/status in kB (Linux), or 0 where there is none.</summary>
-    private static long ReadStatusKb(string field)
-    {
-        const string status = "/proc/self/status";
-        if (!File.Exists(status))
-        {
-            return 0;
-        }
-
-        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 }

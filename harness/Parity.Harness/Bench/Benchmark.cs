@@ -31,7 +31,11 @@ public static class Benchmark
                 Numerics = options.Numerics,
             });
             var prompt = Parity.Runner.BenchTokens.Prompt(options.PromptTokens, model.Config.NVocab);
+
+            // The peak from here on is this engine run's (not a model synthesis or an earlier thread count's).
+            Parity.Runner.ProcessMemory.ResetPeak();
             Engine(model, prompt, options.GenTokens); // warm-up: JIT and page faults
+            var llamaPeak = 0L;
             for (var rep = 0; rep < options.Reps; rep++)
             {
                 progress?.Report($"threads {threads}, repetition {rep + 1}/{options.Reps}");
@@ -42,10 +46,19 @@ public static class Benchmark
                 // The runner's first repetition warms up; keep its second.
                 llama.pp.Add(options.PromptTokens / ((JsonArray)r.Json["promptSeconds"]!)[^1]!.GetValue<double>());
                 llama.tg.Add(options.GenTokens / ((JsonArray)r.Json["genSeconds"]!)[^1]!.GetValue<double>());
+                llamaPeak = Math.Max(llamaPeak, r.Json["peakRssBytes"]?.GetValue<long>() ?? 0);
             }
 
-            results.Add(new BenchResult("engine", threads, engine.pp, engine.tg));
-            results.Add(new BenchResult("llama.cpp", threads, llama.pp, llama.tg));
+            results.Add(new BenchResult("engine", threads, engine.pp, engine.tg)
+            {
+                FirstTokenMs = 1000 * options.PromptTokens / BenchResult.Median(engine.pp),
+                PeakRssBytes = Parity.Runner.ProcessMemory.PeakResidentBytes,
+            });
+            results.Add(new BenchResult("llama.cpp", threads, llama.pp, llama.tg)
+            {
+                FirstTokenMs = 1000 * options.PromptTokens / BenchResult.Median(llama.pp),
+                PeakRssBytes = llamaPeak,
+            });
         }
 
         return results;

@@ -47,7 +47,7 @@ internal static unsafe class BenchVerb
                 tg.Add(sw.Elapsed.TotalSeconds);
             }
 
-            return RunnerOutput.Write(new JsonObject { ["loadSeconds"] = loadSeconds, ["promptSeconds"] = pp, ["genSeconds"] = tg, ["rssBytes"] = Environment.WorkingSet });
+            return RunnerOutput.Write(new JsonObject { ["loadSeconds"] = loadSeconds, ["promptSeconds"] = pp, ["genSeconds"] = tg, ["rssBytes"] = Environment.WorkingSet, ["peakRssBytes"] = ProcessMemory.PeakResidentBytes });
         });
         return command;
     }
