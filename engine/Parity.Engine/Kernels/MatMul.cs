@@ -14,6 +14,7 @@ public sealed unsafe class MatMul : IDisposable
     private readonly WorkerPool _pool;
     private readonly float[][] _rowBuffers;
     private readonly Action<int> _part;
+    private readonly Action<int> _quantizePart;
 
     // The call in flight, read by every part (set before the pool runs, cleared after).
     private WeightMatrix _w;
@@ -38,6 +39,7 @@ public sealed unsafe class MatMul : IDisposable
         _pool = new WorkerPool(threads);
         _rowBuffers = [.. Enumerable.Range(0, _pool.Workers).Select(_ => new float[2 * maxCols])];
         _part = Part;
+        _quantizePart = QuantizePart;
     }
 
     public int Threads => _pool.Workers;
@@ -63,19 +65,12 @@ public sealed unsafe class MatMul : IDisposable
         _blockDotQ8_0 = _ggmlRounding && Q8_0Dot.Supports(w.Type) && _dequantizer is null;
         _floatDot = _ggmlRounding && w.Type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
         _blockDotQ8_K = _ggmlRounding && w.Type is GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K && _dequantizer is null;
-        if (_blockDotQ8_1)
+        // ggml's integer block dots read quantized activations: Q8_1 for Q4_1/Q5_1, Q8_K for the K-quants, Q8_0 for
+        // Q4_0/Q5_0/Q8_0 (each bit-exact with ggml, float accumulation order included).
+        var activations = _blockDotQ8_1 ? ActivationKind.Q8_1 : _blockDotQ8_K ? ActivationKind.Q8_K : _blockDotQ8_0 ? ActivationKind.Q8_0 : ActivationKind.None;
+        if (activations != ActivationKind.None)
         {
-            _q8_1.Quantize(x, n, w.Cols);
-        }
-        else if (_blockDotQ8_K)
-        {
-            // Q4_K/Q6_K: ggml's integer super-block dots against Q8_K activations (bit-exact).
-            _q8_k.Quantize(x, n, w.Cols);
-        }
-        else if (_blockDotQ8_0)
-        {
-            // Q4_0/Q5_0/Q8_0: ggml's integer block dot itself, with its float accumulation order (bit-exact).
-            _q8_0.Quantize(x, n, w.Cols);
+            QuantizeActivations(activations, x, n, w.Cols);
         }
         else if (_ggmlRounding && ActivationRounding.VecDotType(w.Type) is { } activationType)
         {
@@ -108,6 +103,91 @@ public sealed unsafe class MatMul : IDisposable
                 _x = null;
                 _y = null;
             }
+        }
+    }
+
+    private enum ActivationKind
+    {
+        None,
+        Q8_0,
+        Q8_1,
+        Q8_K,
+    }
+
+    // The input the quantized activations were made from, so the next product on the same input (Q, K and V; gate and
+    // up) reuses them: compared by content, which costs a memcmp where quantizing costs a pass of rounding.
+    private float[] _quantizedFrom = [];
+    private ActivationKind _quantizedKind;
+    private int _quantizedN;
+    private int _quantizedCols;
+    private ActivationKind _quantizeKind;
+    private float* _quantizeInput;
+    private int _quantizeBlocks;
+
+    private void QuantizeActivations(ActivationKind kind, ReadOnlySpan<float> x, int n, int cols)
+    {
+        var length = n * cols;
+        if (kind == _quantizedKind && n == _quantizedN && cols == _quantizedCols && x[..length].SequenceEqual(_quantizedFrom.AsSpan(0, length)))
+        {
+            return;
+        }
+
+        var blockSize = kind == ActivationKind.Q8_K ? Q8_KActivations.BlockSize : Q8_0Activations.BlockSize;
+        switch (kind)
+        {
+            case ActivationKind.Q8_0: _q8_0.Prepare(n, cols); break;
+            case ActivationKind.Q8_1: _q8_1.Prepare(n, cols); break;
+            default: _q8_k.Prepare(n, cols); break;
+        }
+
+        fixed (float* xp = x)
+        {
+            _quantizeKind = kind;
+            _quantizeInput = xp;
+            _quantizeBlocks = length / blockSize;
+            try
+            {
+                // A batch's activations are quantized by every worker (a serial pass was a tenth of a 2-thread prompt).
+                if (_pool.Workers > 1 && _quantizeBlocks >= 16 * _pool.Workers)
+                {
+                    _pool.Run(_quantizePart);
+                }
+                else
+                {
+                    QuantizeBlocks(0, _quantizeBlocks);
+                }
+            }
+            finally
+            {
+                _quantizeInput = null;
+            }
+        }
+
+        if (_quantizedFrom.Length < length)
+        {
+            _quantizedFrom = new float[length];
+        }
+
+        x[..length].CopyTo(_quantizedFrom);
+        (_quantizedKind, _quantizedN, _quantizedCols) = (kind, n, cols);
+    }
+
+    private void QuantizePart(int worker)
+    {
+        var chunk = (_quantizeBlocks + _pool.Workers - 1) / _pool.Workers;
+        var first = Math.Min(_quantizeBlocks, worker * chunk);
+        QuantizeBlocks(first, Math.Min(_quantizeBlocks, first + chunk));
+    }
+
+    private void QuantizeBlocks(int first, int end)
+    {
+        var blockSize = _quantizeKind == ActivationKind.Q8_K ? Q8_KActivations.BlockSize : Q8_0Activations.BlockSize;
+        var x = new ReadOnlySpan<float>(_quantizeInput, _quantizeBlocks * blockSize);
+        switch (_quantizeKind)
+        {
+            case ActivationKind.Q8_0: _q8_0.QuantizeBlocks(x, first, end); break;
+            case ActivationKind.Q8_1: _q8_1.QuantizeBlocks(x, first, end); break;
+            default: _q8_k.QuantizeBlocks(x, first, end); break;
         }
     }
 

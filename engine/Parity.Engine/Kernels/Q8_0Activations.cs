@@ -20,13 +20,24 @@ internal sealed class Q8_0Activations
     /// <summary>Quantizes <paramref name="n"/> rows of <paramref name="cols"/> (a multiple of 32) values.</summary>
     public void Quantize(ReadOnlySpan<float> x, int n, int cols)
     {
+        Prepare(n, cols);
+        QuantizeBlocks(x, 0, n * cols / BlockSize);
+    }
+
+    /// <summary>Makes room for <paramref name="n"/> rows of <paramref name="cols"/> values.</summary>
+    public void Prepare(int n, int cols)
+    {
         if (_q.Length < n * cols)
         {
             _q = new sbyte[n * cols];
             _d = new float[n * cols / BlockSize];
         }
+    }
 
-        for (var b = 0; b < n * cols / BlockSize; b++)
+    /// <summary>Blocks [<paramref name="first"/>, <paramref name="end"/>) of <paramref name="x"/> (parts may run in parallel).</summary>
+    public void QuantizeBlocks(ReadOnlySpan<float> x, int first, int end)
+    {
+        for (var b = first; b < end; b++)
         {
             _d[b] = (float)(Half)QuantizeBlock(x.Slice(b * BlockSize, BlockSize), _q.AsSpan(b * BlockSize, BlockSize));
         }
