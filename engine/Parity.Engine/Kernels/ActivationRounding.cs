@@ -28,11 +28,7 @@ public static class ActivationRounding
         switch (type)
         {
             case GgmlType.F16:
-                for (var i = 0; i < x.Length; i++)
-                {
-                    destination[i] = (float)(Half)x[i];
-                }
-
+                HalfRounding.Round(x, destination);
                 break;
             case GgmlType.BF16:
                 for (var i = 0; i < x.Length; i++)

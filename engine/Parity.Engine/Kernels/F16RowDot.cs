@@ -10,14 +10,14 @@ namespace Parity.Engine.Kernels;
 /// and fed to the FMA, so the row is read once instead of converted to a buffer and read again (a single token's
 /// products are memory-bound; the two-pass form reached 9 GB/s, a third of the machine's bandwidth). The result is
 /// <see cref="FloatDot.F16"/> of the converted row, bit for bit: the same 64 lanes, the same FMAs in the same order,
-/// the same combine. The conversion: the half sign-extended to 32 bits and shifted left by 13 has its sign copies, exponent
-/// and mantissa where a float keeps them; a mask clears the copies between sign and exponent, and a multiply by 2^112 rebiases the exponent (exact for normal and
-/// subnormal halves). Infinities and NaNs would come out finite, so a row holding one takes the two-pass path.
+/// the same combine. The conversion: a half sign-extended to 32 bits and shifted left by 13 has sign, exponent and
+/// mantissa where a float keeps them once a mask clears the sign's copies; that float is the half times 2^-112 (exact
+/// for normal and subnormal halves), and x comes pre-multiplied by 2^112 (see <see cref="Dot"/>). Infinities and NaNs
+/// would come out finite, so a row holding one takes the two-pass path.
 /// </summary>
 public static class F16RowDot
 {
     private const uint FieldMask = 0x8FFFE000u;
-    private const uint ExponentField = 0x0F800000u; // the half's exponent after the shift: all ones is inf/NaN
     private const uint Scale = 0x77800000u; // 2^112
 
     /// <summary>Whether a vector kernel runs (tests switch it off to reach the two-pass reference).</summary>
@@ -26,15 +26,24 @@ public static class F16RowDot
     /// <summary>Whether the vector kernel is the 512-bit one (tests switch it off to reach the 256-bit one).</summary>
     public static bool Use512 { get; set; } = Avx512F.IsSupported;
 
-    /// <summary>The dot of an F16 row (<paramref name="row"/>, 2 bytes per element) with <paramref name="x"/>.</summary>
-    public static float Dot(ReadOnlySpan<byte> row, ReadOnlySpan<float> x, Span<float> scratch)
+    /// <summary>x·2^112 into <paramref name="scaled"/>: the form <see cref="Dot"/> takes x in (exact for any finite half value).</summary>
+    public static void ScaleX(ReadOnlySpan<float> x, Span<float> scaled) =>
+        System.Numerics.Tensors.TensorPrimitives.Multiply(x, BitConverter.UInt32BitsToSingle(Scale), scaled);
+
+    /// <summary>
+    /// The dot of an F16 row (<paramref name="row"/>, 2 bytes per element) with <paramref name="x"/>, given also as
+    /// <paramref name="xScaled"/> (<see cref="ScaleX"/>). The kernel leaves each weight 2^112 too small (the rebias
+    /// multiply is skipped) and takes x 2^112 too large: an FMA rounds only the sum, never the product, so
+    /// fma(a·2^-112, x·2^112, acc) is fma(a, x, acc) exactly, and one multiply per vector is saved.
+    /// </summary>
+    public static float Dot(ReadOnlySpan<byte> row, ReadOnlySpan<float> x, ReadOnlySpan<float> xScaled, Span<float> scratch)
     {
         var n = x.Length;
         var np = n & ~63;
         if (UseVectors && np > 0)
         {
             var halves = MemoryMarshal.Cast<byte, ushort>(row);
-            var fused = Use512 ? Fused512(halves[..np], x[..np]) : Fused256(halves[..np], x[..np]);
+            var fused = Use512 ? Fused512(halves[..np], xScaled[..np]) : Fused256(halves[..np], xScaled[..np]);
             if (fused is { } sum)
             {
                 double total = sum;
@@ -51,28 +60,89 @@ public static class F16RowDot
         return FloatDot.F16(scratch[..n], x);
     }
 
+    /// <summary>
+    /// Four rows (<paramref name="stride"/> bytes apart, each <paramref name="n"/> halves, a multiple of 64) against
+    /// the same scaled x, each row with <see cref="Dot"/>'s bits; false (and nothing written) when a row holds an
+    /// infinity or NaN. For long rows: x then streams from L2 once per four rows instead of once per row.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe float? Fused512(ReadOnlySpan<ushort> halves, ReadOnlySpan<float> x)
+    public static unsafe bool Dot4(byte* row, long stride, float* xScaled, int n, Span<float> results)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default;
+        var special = Vector512<ushort>.Zero;
+        var exponent = Vector512.Create((ushort)0x7c00);
+        var mask = Vector512.Create(FieldMask);
+        var h0 = (ushort*)row;
+        var h1 = (ushort*)(row + stride);
+        var h2 = (ushort*)(row + (2 * stride));
+        var h3 = (ushort*)(row + (3 * stride));
+        for (var i = 0; i < n; i += 64)
+        {
+            special = Vector512.Max(special, Vector512.Max(
+                Vector512.Max(Vector512.Load(h0 + i) & exponent, Vector512.Load(h0 + i + 32) & exponent),
+                Vector512.Max(Vector512.Load(h1 + i) & exponent, Vector512.Load(h1 + i + 32) & exponent)));
+            special = Vector512.Max(special, Vector512.Max(
+                Vector512.Max(Vector512.Load(h2 + i) & exponent, Vector512.Load(h2 + i + 32) & exponent),
+                Vector512.Max(Vector512.Load(h3 + i) & exponent, Vector512.Load(h3 + i + 32) & exponent)));
+            var y = Avx512F.LoadVector512(xScaled + i);
+            a0 = Avx512F.FusedMultiplyAdd(Widen512(h0 + i, mask).AsSingle(), y, a0);
+            b0 = Avx512F.FusedMultiplyAdd(Widen512(h1 + i, mask).AsSingle(), y, b0);
+            c0 = Avx512F.FusedMultiplyAdd(Widen512(h2 + i, mask).AsSingle(), y, c0);
+            d0 = Avx512F.FusedMultiplyAdd(Widen512(h3 + i, mask).AsSingle(), y, d0);
+            y = Avx512F.LoadVector512(xScaled + i + 16);
+            a1 = Avx512F.FusedMultiplyAdd(Widen512(h0 + i + 16, mask).AsSingle(), y, a1);
+            b1 = Avx512F.FusedMultiplyAdd(Widen512(h1 + i + 16, mask).AsSingle(), y, b1);
+            c1 = Avx512F.FusedMultiplyAdd(Widen512(h2 + i + 16, mask).AsSingle(), y, c1);
+            d1 = Avx512F.FusedMultiplyAdd(Widen512(h3 + i + 16, mask).AsSingle(), y, d1);
+            y = Avx512F.LoadVector512(xScaled + i + 32);
+            a2 = Avx512F.FusedMultiplyAdd(Widen512(h0 + i + 32, mask).AsSingle(), y, a2);
+            b2 = Avx512F.FusedMultiplyAdd(Widen512(h1 + i + 32, mask).AsSingle(), y, b2);
+            c2 = Avx512F.FusedMultiplyAdd(Widen512(h2 + i + 32, mask).AsSingle(), y, c2);
+            d2 = Avx512F.FusedMultiplyAdd(Widen512(h3 + i + 32, mask).AsSingle(), y, d2);
+            y = Avx512F.LoadVector512(xScaled + i + 48);
+            a3 = Avx512F.FusedMultiplyAdd(Widen512(h0 + i + 48, mask).AsSingle(), y, a3);
+            b3 = Avx512F.FusedMultiplyAdd(Widen512(h1 + i + 48, mask).AsSingle(), y, b3);
+            c3 = Avx512F.FusedMultiplyAdd(Widen512(h2 + i + 48, mask).AsSingle(), y, c3);
+            d3 = Avx512F.FusedMultiplyAdd(Widen512(h3 + i + 48, mask).AsSingle(), y, d3);
+        }
+
+        if (Vector512.EqualsAny(special, exponent))
+        {
+            return false;
+        }
+
+        var sa = (a0 + a2) + (a1 + a3);
+        var sb = (b0 + b2) + (b1 + b3);
+        var sc = (c0 + c2) + (c1 + c3);
+        var sd = (d0 + d2) + (d1 + d3);
+        results[0] = (float)(double)F16Dot.Reduce16(sa.GetLower(), sa.GetUpper());
+        results[1] = (float)(double)F16Dot.Reduce16(sb.GetLower(), sb.GetUpper());
+        results[2] = (float)(double)F16Dot.Reduce16(sc.GetLower(), sc.GetUpper());
+        results[3] = (float)(double)F16Dot.Reduce16(sd.GetLower(), sd.GetUpper());
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float? Fused512(ReadOnlySpan<ushort> halves, ReadOnlySpan<float> xScaled)
     {
         Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
-        var special = Vector512<uint>.Zero;
+        var special = Vector512<ushort>.Zero;
+        var exponent = Vector512.Create((ushort)0x7c00);
         var mask = Vector512.Create(FieldMask);
-        var exponent = Vector512.Create(ExponentField);
-        var scale = Vector512.Create(Scale).AsSingle();
         fixed (ushort* h = halves)
-        fixed (float* y = x)
+        fixed (float* y = xScaled)
         {
             for (var i = 0; i < halves.Length; i += 64)
             {
-                var a0 = Widen512(h + i, mask);
-                var a1 = Widen512(h + i + 16, mask);
-                var a2 = Widen512(h + i + 32, mask);
-                var a3 = Widen512(h + i + 48, mask);
-                special = Vector512.Max(Vector512.Max(special, a0 & exponent), Vector512.Max(a1 & exponent, Vector512.Max(a2 & exponent, a3 & exponent)));
-                s0 = Avx512F.FusedMultiplyAdd(a0.AsSingle() * scale, Avx512F.LoadVector512(y + i), s0);
-                s1 = Avx512F.FusedMultiplyAdd(a1.AsSingle() * scale, Avx512F.LoadVector512(y + i + 16), s1);
-                s2 = Avx512F.FusedMultiplyAdd(a2.AsSingle() * scale, Avx512F.LoadVector512(y + i + 32), s2);
-                s3 = Avx512F.FusedMultiplyAdd(a3.AsSingle() * scale, Avx512F.LoadVector512(y + i + 48), s3);
+                // Infinities and NaNs: the raw halves' exponent bits, 32 at a time.
+                special = Vector512.Max(special, Vector512.Max(Vector512.Load(h + i) & exponent, Vector512.Load(h + i + 32) & exponent));
+                s0 = Avx512F.FusedMultiplyAdd(Widen512(h + i, mask).AsSingle(), Avx512F.LoadVector512(y + i), s0);
+                s1 = Avx512F.FusedMultiplyAdd(Widen512(h + i + 16, mask).AsSingle(), Avx512F.LoadVector512(y + i + 16), s1);
+                s2 = Avx512F.FusedMultiplyAdd(Widen512(h + i + 32, mask).AsSingle(), Avx512F.LoadVector512(y + i + 32), s2);
+                s3 = Avx512F.FusedMultiplyAdd(Widen512(h + i + 48, mask).AsSingle(), Avx512F.LoadVector512(y + i + 48), s3);
             }
         }
 
@@ -85,48 +155,34 @@ public static class F16RowDot
         return F16Dot.Reduce16(s.GetLower(), s.GetUpper());
     }
 
-    /// <summary>16 halves as float bit patterns before the 2^112 rebias (sign, exponent, mantissa in place).</summary>
+    /// <summary>16 halves as floats 2^112 too small (sign, exponent and mantissa in a float's places).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector512<uint> Widen512(ushort* h, Vector512<uint> mask) =>
         Vector512.ShiftLeft(Avx512F.ConvertToVector512Int32(Avx.LoadVector256((short*)h)), 13).AsUInt32() & mask;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe float? Fused256(ReadOnlySpan<ushort> halves, ReadOnlySpan<float> x)
+    private static unsafe float? Fused256(ReadOnlySpan<ushort> halves, ReadOnlySpan<float> xScaled)
     {
         Vector256<float> v0 = default, v1 = default, v2 = default, v3 = default, v4 = default, v5 = default, v6 = default, v7 = default;
-        var special = Vector256<uint>.Zero;
+        var special = Vector256<ushort>.Zero;
+        var exponent = Vector256.Create((ushort)0x7c00);
         var mask = Vector256.Create(FieldMask);
-        var exponent = Vector256.Create(ExponentField);
-        var scale = Vector256.Create(Scale).AsSingle();
         fixed (ushort* h = halves)
-        fixed (float* y = x)
+        fixed (float* y = xScaled)
         {
             for (var i = 0; i < halves.Length; i += 64)
             {
-                var b9 = Widen256(h + i, mask);
-                special = Vector256.Max(special, b9 & exponent);
-                v0 = Fma.MultiplyAdd(b9.AsSingle() * scale, Avx.LoadVector256(y + i), v0);
-                var b10 = Widen256(h + i + 8, mask);
-                special = Vector256.Max(special, b10 & exponent);
-                v1 = Fma.MultiplyAdd(b10.AsSingle() * scale, Avx.LoadVector256(y + i + 8), v1);
-                var b11 = Widen256(h + i + 16, mask);
-                special = Vector256.Max(special, b11 & exponent);
-                v2 = Fma.MultiplyAdd(b11.AsSingle() * scale, Avx.LoadVector256(y + i + 16), v2);
-                var b12 = Widen256(h + i + 24, mask);
-                special = Vector256.Max(special, b12 & exponent);
-                v3 = Fma.MultiplyAdd(b12.AsSingle() * scale, Avx.LoadVector256(y + i + 24), v3);
-                var b13 = Widen256(h + i + 32, mask);
-                special = Vector256.Max(special, b13 & exponent);
-                v4 = Fma.MultiplyAdd(b13.AsSingle() * scale, Avx.LoadVector256(y + i + 32), v4);
-                var b14 = Widen256(h + i + 40, mask);
-                special = Vector256.Max(special, b14 & exponent);
-                v5 = Fma.MultiplyAdd(b14.AsSingle() * scale, Avx.LoadVector256(y + i + 40), v5);
-                var b15 = Widen256(h + i + 48, mask);
-                special = Vector256.Max(special, b15 & exponent);
-                v6 = Fma.MultiplyAdd(b15.AsSingle() * scale, Avx.LoadVector256(y + i + 48), v6);
-                var b16 = Widen256(h + i + 56, mask);
-                special = Vector256.Max(special, b16 & exponent);
-                v7 = Fma.MultiplyAdd(b16.AsSingle() * scale, Avx.LoadVector256(y + i + 56), v7);
+                special = Vector256.Max(
+                    Vector256.Max(special, Vector256.Max(Vector256.Load(h + i) & exponent, Vector256.Load(h + i + 16) & exponent)),
+                    Vector256.Max(Vector256.Load(h + i + 32) & exponent, Vector256.Load(h + i + 48) & exponent));
+                v0 = Fma.MultiplyAdd(Widen256(h + i, mask).AsSingle(), Avx.LoadVector256(y + i), v0);
+                v1 = Fma.MultiplyAdd(Widen256(h + i + 8, mask).AsSingle(), Avx.LoadVector256(y + i + 8), v1);
+                v2 = Fma.MultiplyAdd(Widen256(h + i + 16, mask).AsSingle(), Avx.LoadVector256(y + i + 16), v2);
+                v3 = Fma.MultiplyAdd(Widen256(h + i + 24, mask).AsSingle(), Avx.LoadVector256(y + i + 24), v3);
+                v4 = Fma.MultiplyAdd(Widen256(h + i + 32, mask).AsSingle(), Avx.LoadVector256(y + i + 32), v4);
+                v5 = Fma.MultiplyAdd(Widen256(h + i + 40, mask).AsSingle(), Avx.LoadVector256(y + i + 40), v5);
+                v6 = Fma.MultiplyAdd(Widen256(h + i + 48, mask).AsSingle(), Avx.LoadVector256(y + i + 48), v6);
+                v7 = Fma.MultiplyAdd(Widen256(h + i + 56, mask).AsSingle(), Avx.LoadVector256(y + i + 56), v7);
             }
         }
 
@@ -138,7 +194,7 @@ public static class F16RowDot
         return F16Dot.Reduce16((v0 + v4) + (v2 + v6), (v1 + v5) + (v3 + v7));
     }
 
-    /// <summary>8 halves as float bit patterns before the 2^112 rebias.</summary>
+    /// <summary>8 halves as floats 2^112 too small.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector256<uint> Widen256(ushort* h, Vector256<uint> mask) =>
         Vector256.ShiftLeft(Avx2.ConvertToVector256Int32((short*)h), 13).AsUInt32() & mask;

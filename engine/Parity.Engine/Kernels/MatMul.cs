@@ -28,6 +28,7 @@ public sealed unsafe class MatMul : IDisposable
     private readonly Q8_KActivations _q8_k = new();
     private readonly Model.EngineTestHooks.RowDequantizer? _dequantizer = Model.EngineTestHooks.ActiveDequantizer;
     private float[] _rounded = [];
+    private float[] _xScaled = [];
     private bool _blockDotQ8_1;
     private bool _blockDotQ8_0;
     private bool _blockDotQ8_K;
@@ -85,6 +86,16 @@ public sealed unsafe class MatMul : IDisposable
             }
 
             x = _rounded.AsSpan(0, n * w.Cols);
+        }
+
+        if (_floatDot && n == 1 && w.Type == GgmlType.F16)
+        {
+            if (_xScaled.Length < w.Cols)
+            {
+                _xScaled = new float[w.Cols];
+            }
+
+            F16RowDot.ScaleX(x[..w.Cols], _xScaled);
         }
 
         fixed (float* xp = x)
@@ -234,8 +245,21 @@ public sealed unsafe class MatMul : IDisposable
 
             if (_floatDot && _n == 1 && w.Type == GgmlType.F16 && _dequantizer is null)
             {
-                // One token against F16 weights: convert in registers, read each row once.
-                outputs[r] = F16RowDot.Dot(w.Row(r), inputs[..w.Cols], buffer);
+                // One token against F16 weights: convert in registers, read each row once; long rows four at a time
+                // (x read once for four rows: alone, a long x does not stay in L1 beside a streaming row).
+                if (w.Cols >= 4096 && w.Cols % 64 == 0 && r + 4 <= end && F16RowDot.UseVectors && F16RowDot.Use512)
+                {
+                    fixed (float* xs = _xScaled)
+                    {
+                        if (F16RowDot.Dot4(w.Data + ((long)r * w.RowBytes), w.RowBytes, xs, w.Cols, outputs.Slice(r, 4)))
+                        {
+                            r += 3;
+                            continue;
+                        }
+                    }
+                }
+
+                outputs[r] = F16RowDot.Dot(w.Row(r), inputs[..w.Cols], _xScaled.AsSpan(0, w.Cols), buffer);
                 continue;
             }
 

@@ -371,13 +371,7 @@ public sealed class LlamaModel : IDisposable
         Trace(sink, _names.FfnOut[il], "MUL_MAT", s.FfnOut.AsSpan(0, n * c.NEmbd), c.NEmbd, n);
     }
 
-    private static void RoundToHalf(Span<float> values)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)(Half)values[i];
-        }
-    }
+    private static void RoundToHalf(Span<float> values) => HalfRounding.Round(values, values);
 
     private void Trace(ITensorSink? sink, string name, string op, Span<float> data, long ne0, long ne1, long ne2 = 1)
     {
