@@ -22,7 +22,8 @@ public sealed class WorkerPool : IDisposable
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _start;
     private readonly int[] _sleeping;
-    private readonly ManualResetEventSlim _done = new(false);
+    private readonly SemaphoreSlim _done = new(0); // a SemaphoreSlim allocates nothing when it blocks (an event's lock is lazy)
+    private int _callerSleeping;
     private Action<int>? _job;
     private Exception? _failure;
     private int _generation;
@@ -61,7 +62,6 @@ public sealed class WorkerPool : IDisposable
 
         _job = job;
         _failure = null;
-        _done.Reset();
         Volatile.Write(ref _pending, Workers - 1);
         Interlocked.Increment(ref _generation);
         WakeSleepers();
@@ -105,10 +105,15 @@ public sealed class WorkerPool : IDisposable
                 continue;
             }
 
-            // The event may still carry a late Set from the previous job (its last worker sets it after the count
-            // reached zero, which we may have seen first), so the count decides, and the event only sleeps.
-            _done.Wait();
-            _done.Reset();
+            // Say we sleep, then look once more; the last worker releases us only when it finds the flag (a stale
+            // release makes a later wait return early, and the loop looks at the count again).
+            Interlocked.Exchange(ref _callerSleeping, 1);
+            if (Volatile.Read(ref _pending) != 0)
+            {
+                _done.Wait();
+            }
+
+            Interlocked.Exchange(ref _callerSleeping, 0);
         }
     }
 
@@ -137,9 +142,9 @@ public sealed class WorkerPool : IDisposable
             finally
             {
                 Interlocked.Add(ref _workerAllocated, GC.GetAllocatedBytesForCurrentThread() - before);
-                if (Interlocked.Decrement(ref _pending) == 0)
+                if (Interlocked.Decrement(ref _pending) == 0 && Interlocked.Exchange(ref _callerSleeping, 0) == 1)
                 {
-                    _done.Set();
+                    _done.Release();
                 }
             }
         }
