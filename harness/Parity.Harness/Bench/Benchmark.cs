@@ -34,7 +34,13 @@ public static class Benchmark
 
             // The peak from here on is this engine run's (not a model synthesis or an earlier thread count's).
             Parity.Runner.ProcessMemory.ResetPeak();
-            Engine(model, prompt, options.GenTokens); // warm-up: JIT and page faults
+            // Warm-up: page faults, and the JIT's tiering, which promotes hot kernels in the background (~30 calls
+            // and 100 ms after first use); one pass left some of that inside the measured repetitions.
+            for (var warm = 0; warm < 3; warm++)
+            {
+                Engine(model, prompt, options.GenTokens);
+            }
+
             var llamaPeak = 0L;
             for (var rep = 0; rep < options.Reps; rep++)
             {
