@@ -29,6 +29,12 @@ public sealed unsafe class MatMul : IDisposable
     private readonly Model.EngineTestHooks.RowDequantizer? _dequantizer = Model.EngineTestHooks.ActiveDequantizer;
     private float[] _rounded = [];
     private float[] _xScaled = [];
+
+    /// <summary>
+    /// F16 rows at least this long go four at a time (see <see cref="F16RowDot.Dot4"/>); shorter rows lose by it, since
+    /// 2048 halves are exactly 4 KiB and four rows 4 KiB apart alias in the L1 cache.
+    /// </summary>
+    private const int F16FourRowCols = 4096;
     private bool _blockDotQ8_1;
     private bool _blockDotQ8_0;
     private bool _blockDotQ8_K;
@@ -247,7 +253,7 @@ public sealed unsafe class MatMul : IDisposable
             {
                 // One token against F16 weights: convert in registers, read each row once; long rows four at a time
                 // (x read once for four rows: alone, a long x does not stay in L1 beside a streaming row).
-                if (w.Cols >= 4096 && w.Cols % 64 == 0 && r + 4 <= end && F16RowDot.UseVectors && F16RowDot.Use512)
+                if (w.Cols >= F16FourRowCols && w.Cols % 64 == 0 && r + 4 <= end && F16RowDot.UseVectors && F16RowDot.Use512)
                 {
                     fixed (float* xs = _xScaled)
                     {
