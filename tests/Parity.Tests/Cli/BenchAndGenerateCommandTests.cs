@@ -13,7 +13,12 @@ public sealed class BenchAndGenerateCommandTests
         Assert.That(code, Is.Zero, stderr);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines.Count(l => l.Contains("engine", StringComparison.Ordinal) && l.TrimEnd().EndsWith('x')), Is.EqualTo(2), stdout);
-        Assert.That(lines.Count(l => l.Contains("llama.cpp", StringComparison.Ordinal)), Is.EqualTo(3), "header + one row per thread count");
+        var llamaRows = lines.Where(l => l.Contains("llama.cpp", StringComparison.Ordinal) && !l.StartsWith("roofline", StringComparison.Ordinal) && !l.Contains("engine/", StringComparison.Ordinal)).ToArray();
+        Assert.That(llamaRows, Has.Length.EqualTo(2), "one llama.cpp row per thread count");
+
+        // Each row carries its process's peak RSS against the file size; each thread count gets a roofline line.
+        Assert.That(llamaRows, Has.All.Match(@"\(\d+\.\d\dx\)"), stdout);
+        Assert.That(lines.Count(l => l.StartsWith("roofline", StringComparison.Ordinal) && l.Contains("GB/s read bandwidth", StringComparison.Ordinal)), Is.EqualTo(2), stdout);
     }
 
     [Test]
