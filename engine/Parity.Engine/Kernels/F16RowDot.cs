@@ -36,14 +36,22 @@ public static class F16RowDot
     /// multiply is skipped) and takes x 2^112 too large: an FMA rounds only the sum, never the product, so
     /// fma(a·2^-112, x·2^112, acc) is fma(a, x, acc) exactly, and one multiply per vector is saved.
     /// </summary>
-    public static float Dot(ReadOnlySpan<byte> row, ReadOnlySpan<float> x, ReadOnlySpan<float> xScaled, Span<float> scratch)
+    /// <param name="rowsFinite">The caller knows the row holds no infinity or NaN (<see cref="AllFinite"/>), so the
+    /// kernel skips looking for them.</param>
+    public static float Dot(ReadOnlySpan<byte> row, ReadOnlySpan<float> x, ReadOnlySpan<float> xScaled, Span<float> scratch, bool rowsFinite = false)
     {
         var n = x.Length;
         var np = n & ~63;
         if (UseVectors && np > 0)
         {
             var halves = MemoryMarshal.Cast<byte, ushort>(row);
-            var fused = Use512 ? Fused512(halves[..np], xScaled[..np]) : Fused256(halves[..np], xScaled[..np]);
+            var fused = (Use512, rowsFinite) switch
+            {
+                (true, true) => Fused512<FiniteRows>(halves[..np], xScaled[..np]),
+                (true, false) => Fused512<CheckedRows>(halves[..np], xScaled[..np]),
+                (false, true) => Fused256<FiniteRows>(halves[..np], xScaled[..np]),
+                _ => Fused256<CheckedRows>(halves[..np], xScaled[..np]),
+            };
             if (fused is { } sum)
             {
                 double total = sum;
@@ -66,7 +74,12 @@ public static class F16RowDot
     /// infinity or NaN. For long rows: x then streams from L2 once per four rows instead of once per row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe bool Dot4(byte* row, long stride, float* xScaled, int n, Span<float> results)
+    public static unsafe bool Dot4(byte* row, long stride, float* xScaled, int n, Span<float> results, bool rowsFinite = false) =>
+        rowsFinite ? Dot4<FiniteRows>(row, stride, xScaled, n, results) : Dot4<CheckedRows>(row, stride, xScaled, n, results);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe bool Dot4<TRows>(byte* row, long stride, float* xScaled, int n, Span<float> results)
+        where TRows : struct, IRowCheck
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
@@ -81,12 +94,15 @@ public static class F16RowDot
         var h3 = (ushort*)(row + (3 * stride));
         for (var i = 0; i < n; i += 64)
         {
-            special = Vector512.Max(special, Vector512.Max(
-                Vector512.Max(Vector512.Load(h0 + i) & exponent, Vector512.Load(h0 + i + 32) & exponent),
-                Vector512.Max(Vector512.Load(h1 + i) & exponent, Vector512.Load(h1 + i + 32) & exponent)));
-            special = Vector512.Max(special, Vector512.Max(
-                Vector512.Max(Vector512.Load(h2 + i) & exponent, Vector512.Load(h2 + i + 32) & exponent),
-                Vector512.Max(Vector512.Load(h3 + i) & exponent, Vector512.Load(h3 + i + 32) & exponent)));
+            if (TRows.Check)
+            {
+                special = Vector512.Max(special, Vector512.Max(
+                    Vector512.Max(Vector512.Load(h0 + i) & exponent, Vector512.Load(h0 + i + 32) & exponent),
+                    Vector512.Max(Vector512.Load(h1 + i) & exponent, Vector512.Load(h1 + i + 32) & exponent)));
+                special = Vector512.Max(special, Vector512.Max(
+                    Vector512.Max(Vector512.Load(h2 + i) & exponent, Vector512.Load(h2 + i + 32) & exponent),
+                    Vector512.Max(Vector512.Load(h3 + i) & exponent, Vector512.Load(h3 + i + 32) & exponent)));
+            }
             var y = Avx512F.LoadVector512(xScaled + i);
             a0 = Avx512F.FusedMultiplyAdd(Widen512(h0 + i, mask).AsSingle(), y, a0);
             b0 = Avx512F.FusedMultiplyAdd(Widen512(h1 + i, mask).AsSingle(), y, b0);
@@ -126,7 +142,8 @@ public static class F16RowDot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe float? Fused512(ReadOnlySpan<ushort> halves, ReadOnlySpan<float> xScaled)
+    private static unsafe float? Fused512<TRows>(ReadOnlySpan<ushort> halves, ReadOnlySpan<float> xScaled)
+        where TRows : struct, IRowCheck
     {
         Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
         var special = Vector512<ushort>.Zero;
@@ -137,8 +154,11 @@ public static class F16RowDot
         {
             for (var i = 0; i < halves.Length; i += 64)
             {
-                // Infinities and NaNs: the raw halves' exponent bits, 32 at a time.
-                special = Vector512.Max(special, Vector512.Max(Vector512.Load(h + i) & exponent, Vector512.Load(h + i + 32) & exponent));
+                if (TRows.Check)
+                {
+                    // Infinities and NaNs: the raw halves' exponent bits, 32 at a time.
+                    special = Vector512.Max(special, Vector512.Max(Vector512.Load(h + i) & exponent, Vector512.Load(h + i + 32) & exponent));
+                }
                 s0 = Avx512F.FusedMultiplyAdd(Widen512(h + i, mask).AsSingle(), Avx512F.LoadVector512(y + i), s0);
                 s1 = Avx512F.FusedMultiplyAdd(Widen512(h + i + 16, mask).AsSingle(), Avx512F.LoadVector512(y + i + 16), s1);
                 s2 = Avx512F.FusedMultiplyAdd(Widen512(h + i + 32, mask).AsSingle(), Avx512F.LoadVector512(y + i + 32), s2);
@@ -161,7 +181,8 @@ public static class F16RowDot
         Vector512.ShiftLeft(Avx512F.ConvertToVector512Int32(Avx.LoadVector256((short*)h)), 13).AsUInt32() & mask;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe float? Fused256(ReadOnlySpan<ushort> halves, ReadOnlySpan<float> xScaled)
+    private static unsafe float? Fused256<TRows>(ReadOnlySpan<ushort> halves, ReadOnlySpan<float> xScaled)
+        where TRows : struct, IRowCheck
     {
         Vector256<float> v0 = default, v1 = default, v2 = default, v3 = default, v4 = default, v5 = default, v6 = default, v7 = default;
         var special = Vector256<ushort>.Zero;
@@ -172,9 +193,12 @@ public static class F16RowDot
         {
             for (var i = 0; i < halves.Length; i += 64)
             {
-                special = Vector256.Max(
-                    Vector256.Max(special, Vector256.Max(Vector256.Load(h + i) & exponent, Vector256.Load(h + i + 16) & exponent)),
-                    Vector256.Max(Vector256.Load(h + i + 32) & exponent, Vector256.Load(h + i + 48) & exponent));
+                if (TRows.Check)
+                {
+                    special = Vector256.Max(
+                        Vector256.Max(special, Vector256.Max(Vector256.Load(h + i) & exponent, Vector256.Load(h + i + 16) & exponent)),
+                        Vector256.Max(Vector256.Load(h + i + 32) & exponent, Vector256.Load(h + i + 48) & exponent));
+                }
                 v0 = Fma.MultiplyAdd(Widen256(h + i, mask).AsSingle(), Avx.LoadVector256(y + i), v0);
                 v1 = Fma.MultiplyAdd(Widen256(h + i + 8, mask).AsSingle(), Avx.LoadVector256(y + i + 8), v1);
                 v2 = Fma.MultiplyAdd(Widen256(h + i + 16, mask).AsSingle(), Avx.LoadVector256(y + i + 16), v2);
@@ -198,4 +222,43 @@ public static class F16RowDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector256<uint> Widen256(ushort* h, Vector256<uint> mask) =>
         Vector256.ShiftLeft(Avx2.ConvertToVector256Int32((short*)h), 13).AsUInt32() & mask;
+
+    /// <summary>Whether F16 data holds no infinity or NaN (a weight matrix is scanned once, then its rows skip the check).</summary>
+    public static bool AllFinite(ReadOnlySpan<byte> data)
+    {
+        var halves = MemoryMarshal.Cast<byte, ushort>(data);
+        var exponent = Vector256.Create((ushort)0x7c00);
+        var any = Vector256<ushort>.Zero;
+        var i = 0;
+        for (; i + 16 <= halves.Length; i += 16)
+        {
+            any = Vector256.Max(any, Vector256.Create(halves.Slice(i, 16)) & exponent);
+        }
+
+        for (; i < halves.Length; i++)
+        {
+            if ((halves[i] & 0x7c00) == 0x7c00)
+            {
+                return false;
+            }
+        }
+
+        return !Vector256.EqualsAny(any, exponent);
+    }
+
+    /// <summary>Whether a kernel looks for infinities and NaNs: a constant per instantiation, so the JIT drops the dead branch.</summary>
+    private interface IRowCheck
+    {
+        static abstract bool Check { get; }
+    }
+
+    private readonly struct CheckedRows : IRowCheck
+    {
+        public static bool Check => true;
+    }
+
+    private readonly struct FiniteRows : IRowCheck
+    {
+        public static bool Check => false;
+    }
 }

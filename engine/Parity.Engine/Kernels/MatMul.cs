@@ -29,6 +29,8 @@ public sealed unsafe class MatMul : IDisposable
     private readonly Model.EngineTestHooks.RowDequantizer? _dequantizer = Model.EngineTestHooks.ActiveDequantizer;
     private float[] _rounded = [];
     private float[] _xScaled = [];
+    private readonly Dictionary<nint, bool> _finiteF16 = [];
+    private bool _rowsFinite;
 
     /// <summary>
     /// F16 rows at least this long go four at a time (see <see cref="F16RowDot.Dot4"/>); shorter rows lose by it, since
@@ -102,6 +104,18 @@ public sealed unsafe class MatMul : IDisposable
             }
 
             F16RowDot.ScaleX(x[..w.Cols], _xScaled);
+
+            // Weights do not change: each F16 matrix is scanned for infinities and NaNs once, on first use.
+            if (!_finiteF16.TryGetValue((nint)w.Data, out _rowsFinite))
+            {
+                _rowsFinite = true;
+                for (var r = 0; r < w.Rows && _rowsFinite; r++)
+                {
+                    _rowsFinite = F16RowDot.AllFinite(w.Row(r));
+                }
+
+                _finiteF16[(nint)w.Data] = _rowsFinite;
+            }
         }
 
         fixed (float* xp = x)
@@ -257,7 +271,7 @@ public sealed unsafe class MatMul : IDisposable
                 {
                     fixed (float* xs = _xScaled)
                     {
-                        if (F16RowDot.Dot4(w.Data + ((long)r * w.RowBytes), w.RowBytes, xs, w.Cols, outputs.Slice(r, 4)))
+                        if (F16RowDot.Dot4(w.Data + ((long)r * w.RowBytes), w.RowBytes, xs, w.Cols, outputs.Slice(r, 4), _rowsFinite))
                         {
                             r += 3;
                             continue;
@@ -265,7 +279,7 @@ public sealed unsafe class MatMul : IDisposable
                     }
                 }
 
-                outputs[r] = F16RowDot.Dot(w.Row(r), inputs[..w.Cols], _xScaled.AsSpan(0, w.Cols), buffer);
+                outputs[r] = F16RowDot.Dot(w.Row(r), inputs[..w.Cols], _xScaled.AsSpan(0, w.Cols), buffer, _rowsFinite);
                 continue;
             }
 

@@ -103,12 +103,66 @@ public sealed class FloatDotTests
                 F16RowDot.ScaleX(x, scaled);
                 var actual = F16RowDot.Dot(row, x, scaled, scratch);
                 Assert.That(float.IsNaN(actual) ? "NaN" : Bits(actual).ToString(), Is.EqualTo(float.IsNaN(expected) ? "NaN" : Bits(expected).ToString()), $"vectors {vectors}, 512-bit {wide}");
+                Assert.That(F16RowDot.AllFinite(row), Is.EqualTo(!withInfinity));
+                if (!withInfinity)
+                {
+                    // Rows known finite skip the search for infinities and NaNs: same bits.
+                    Assert.That(Bits(F16RowDot.Dot(row, x, scaled, scratch, rowsFinite: true)), Is.EqualTo(Bits(expected)), $"finite rows, vectors {vectors}, 512-bit {wide}");
+                }
             }
             finally
             {
                 F16RowDot.UseVectors = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
                 F16RowDot.Use512 = System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
             }
+        }
+    }
+
+    [TestCase(4096, false)]
+    [TestCase(5632, false)]
+    [TestCase(5632, true)]
+    public unsafe void Four_long_rows_at_once_give_each_row_the_single_row_bits(int length, bool withNaN)
+    {
+        if (!F16RowDot.UseVectors || !F16RowDot.Use512)
+        {
+            Assert.Ignore("the four-row kernel is AVX-512 only");
+        }
+
+        var rng = new Random(length + 3);
+        var stride = (2 * length) + 64; // rows apart as in a matrix with padding, not a multiple of 4 KiB
+        var rows = new byte[4 * stride];
+        for (var i = 0; i < rows.Length; i += 2)
+        {
+            BitConverter.TryWriteBytes(rows.AsSpan(i), (Half)((rng.NextDouble() - 0.5) * 0.1));
+        }
+
+        if (withNaN)
+        {
+            BitConverter.TryWriteBytes(rows.AsSpan((2 * stride) + 200), (ushort)0x7e01);
+        }
+
+        var x = RandomFloats(rng, length);
+        var scaled = new float[length];
+        F16RowDot.ScaleX(x, scaled);
+        var scratch = new float[length];
+        var results = new float[4];
+        fixed (byte* w = rows)
+        fixed (float* xs = scaled)
+        {
+            var done = F16RowDot.Dot4(w, stride, xs, length, results);
+            Assert.That(done, Is.EqualTo(!withNaN), "a row holding a NaN is refused");
+            if (!done)
+            {
+                return;
+            }
+
+            for (var r = 0; r < 4; r++)
+            {
+                var expected = F16RowDot.Dot(rows.AsSpan(r * stride, 2 * length), x, scaled, scratch);
+                Assert.That(Bits(results[r]), Is.EqualTo(Bits(expected)), $"row {r}");
+            }
+
+            Assert.That(F16RowDot.Dot4(w, stride, xs, length, results, rowsFinite: true), Is.True);
         }
     }
 
