@@ -256,9 +256,15 @@ public sealed class LlamaCppRunner
     }
 
     /// <summary>A plain decode (no dumping): the logits of every prompt position, then of each greedy step.</summary>
-    public async Task<LogitsResult> LogitsAsync(string modelPath, IReadOnlyList<int> tokens, int steps, string scratchFile, LlamaCppDecodeOptions? options = null, CancellationToken cancellationToken = default)
+    /// <param name="oneByOne">Decode the prompt one token per call (llama.cpp's single-token path) instead of in one batch.</param>
+    public async Task<LogitsResult> LogitsAsync(string modelPath, IReadOnlyList<int> tokens, int steps, string scratchFile, LlamaCppDecodeOptions? options = null, bool oneByOne = false, CancellationToken cancellationToken = default)
     {
         var args = new List<string> { "--model", modelPath, "--tokens", string.Join(',', tokens), "--steps", steps.ToString(CultureInfo.InvariantCulture), "--out", scratchFile };
+        if (oneByOne)
+        {
+            args.Add("--one-by-one");
+        }
+
         args.AddRange((options ?? LlamaCppDecodeOptions.Default).ToArgs());
         var r = await RunAsync("logits", args, scratchFile, cancellationToken: cancellationToken).ConfigureAwait(false);
         var vocab = r.Json["vocab"]?.GetValue<int>() ?? throw Malformed(r, "vocab");

@@ -17,7 +17,8 @@ internal static unsafe class LogitsVerb
         var tokens = new Option<string>("--tokens") { Required = true, Description = "Comma-separated token ids of the prompt" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 0, Description = "Greedy single-token decode steps after the prompt" };
         var output = new Option<string>("--out") { Required = true, Description = "Output file: float32 rows of n_vocab, one per prompt position then one per step" };
-        var command = new Command("logits", "Decode tokens without dumping and write the logits") { model, tokens, steps, output };
+        var oneByOne = new Option<bool>("--one-by-one") { Description = "Decode the prompt one token per llama_decode call instead of one batch" };
+        var command = new Command("logits", "Decode tokens without dumping and write the logits") { model, tokens, steps, output, oneByOne };
         DecodeOptions.AddTo(command);
         command.SetAction(parse =>
         {
@@ -28,10 +29,22 @@ internal static unsafe class LogitsVerb
             using var m = LlamaModel.Load(parse.GetValue(model)!, repack: options.Repack);
             using var ctx = new LlamaContext(m, options, ids.Length + nSteps, ids.Length);
             var rows = new List<float[]>();
-            ctx.Decode(ids, 0);
-            for (var i = 0; i < ids.Length; i++)
+            if (parse.GetValue(oneByOne))
             {
-                rows.Add(ctx.Logits(i).ToArray());
+                // The single-token path (vec_dot everywhere, no tinyBLAS): what a batch must agree with.
+                for (var i = 0; i < ids.Length; i++)
+                {
+                    ctx.Decode([ids[i]], i);
+                    rows.Add(ctx.Logits(0).ToArray());
+                }
+            }
+            else
+            {
+                ctx.Decode(ids, 0);
+                for (var i = 0; i < ids.Length; i++)
+                {
+                    rows.Add(ctx.Logits(i).ToArray());
+                }
             }
 
             var generated = new List<int>();
