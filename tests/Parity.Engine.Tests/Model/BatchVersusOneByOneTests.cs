@@ -13,10 +13,18 @@ namespace Parity.Engine.Tests.Model;
 [TestFixture]
 public sealed class BatchVersusOneByOneTests
 {
-    [TestCase("Q4_K_M")]
-    [TestCase("Q8_0")]
+    [TestCase("F32")]
     [TestCase("F16")]
+    [TestCase("Q8_0")]
     [TestCase("Q4_0")]
+    [TestCase("Q4_1")]
+    [TestCase("Q5_0")]
+    [TestCase("Q5_1")]
+    [TestCase("Q2_K")]
+    [TestCase("Q3_K_M")]
+    [TestCase("Q4_K_M")]
+    [TestCase("Q5_K_M")]
+    [TestCase("Q6_K")]
     public async Task Batch_and_one_by_one_agree_on_each_side_and_each_path_matches_llama_cpp(string quant)
     {
         var path = await EngineTestModels.Cache.GetAsync(SyntheticPresets.TinyLlamaMini, quant);
