@@ -102,7 +102,7 @@ public static class BisectCommand
         stdout.WriteLine("  layer        input cumul.   cumulative   layer-local   amplification   worst op on llama.cpp's inputs");
         foreach (var l in report.Layers)
         {
-            stdout.WriteLine(string.Create(inv, $"  {l.Output,-10} {l.InputCumulative,13:G2} {l.Cumulative,12:G2} {l.LayerLocal,13:G2} {l.Amplification,15:G3}   {l.WorstOp} {l.WorstOpLocal:G2}"));
+            stdout.WriteLine(string.Create(inv, $"  {l.Output,-10} {l.InputCumulative,13:G2} {l.Cumulative,12:G2} {l.LayerLocal,13:G2} {(double.IsNaN(l.Amplification) ? "-" : l.Amplification.ToString("G3", inv)),15}   {l.WorstOp} {l.WorstOpLocal:G2}"));
         }
 
         _ = tokenizer;

@@ -42,7 +42,8 @@ public sealed record BisectReport
 public sealed record LayerErrors(string Output, double Cumulative, double LayerLocal, double InputCumulative, string WorstOp, double WorstOpLocal)
 {
     /// <summary>Cumulative over layer-local: how much the error the layer inherited was amplified.</summary>
-    public double Amplification => LayerLocal > 0 ? Cumulative / LayerLocal : double.PositiveInfinity;
+    /// <summary>Cumulative over layer-local error; NaN when both are zero (nothing to amplify), infinity when only the local error is.</summary>
+    public double Amplification => LayerLocal > 0 ? Cumulative / LayerLocal : Cumulative > 0 ? double.PositiveInfinity : double.NaN;
 }
 
 public enum BisectVerdict
