@@ -22,10 +22,26 @@ public sealed class TokenAgreementTests
         from promptLength in new[] { 1, 7, 64 }
         select new TestCaseData(quant, promptLength).SetName($"tokens/{quant}/{promptLength}-token prompt");
 
+    /// <summary>stories260K (the one trained model; a fixture) in each type the ci suite uses it in.</summary>
+    public static IEnumerable<TestCaseData> StoriesCases() =>
+        from quant in new[] { "F32", "F16", "Q2_K", "Q4_K_M", "Q6_K" }
+        from promptLength in new[] { 1, 7, 64 }
+        select new TestCaseData(quant, promptLength).SetName($"tokens/stories260K {quant}/{promptLength}-token prompt");
+
     [TestCaseSource(nameof(Cases))]
-    public async Task Teacher_forced_and_free_running_greedy_tokens_follow_llama_cpp_for_64_steps(string quant, int promptLength)
+    public async Task Teacher_forced_and_free_running_greedy_tokens_follow_llama_cpp_for_64_steps(string quant, int promptLength) =>
+        await AssertAgreement(await EngineTestModels.Cache.GetAsync(SyntheticPresets.TinyLlamaMini, quant), quant, promptLength);
+
+    [TestCaseSource(nameof(StoriesCases))]
+    public async Task Stories260K_greedy_tokens_follow_llama_cpp_for_64_steps(string quant, int promptLength)
     {
-        var path = await EngineTestModels.Cache.GetAsync(SyntheticPresets.TinyLlamaMini, quant);
+        var fixture = Parity.Tests.Support.SharedFixtures.Require("models/stories260K.gguf");
+        var path = quant == "F32" ? fixture : await EngineTestModels.Cache.QuantizeAsync(fixture, quant);
+        await AssertAgreement(path, "stories260K " + quant, promptLength);
+    }
+
+    private static async Task AssertAgreement(string path, string quant, int promptLength)
+    {
         using var model = LlamaModel.Load(path, new EngineOptions { ContextSize = 256, MaxBatch = 64, Numerics = NumericsMode.Ggml, KvCache = KvCacheType.F16 });
         var vocab = model.Config.NVocab;
         var prompt = Prompt(promptLength, vocab);
