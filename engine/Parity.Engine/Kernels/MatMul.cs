@@ -6,10 +6,13 @@ namespace Parity.Engine.Kernels;
 
 /// <summary>
 /// <c>y = W x</c> for a batch: for each of <c>n</c> input rows of <see cref="WeightMatrix.Cols"/> floats, one output per
-/// weight row. Quantized weights are dequantized one row at a time into a per-worker buffer and dotted with every
-/// input row (the "f32" numerics: what the quantized weights mean, computed in float). Rows are split across threads.
+/// weight row, rows split over a worker pool. In ggml numerics every product is ggml's own: integer block dots against
+/// quantized activations for the quantized types (<see cref="Q8_0Dot"/>, <see cref="Q8_1Dot"/>, the K-quant dots),
+/// ggml's float dots for F32/F16/BF16, batches through 2-row × 4-token tiles of the same dots (<c>MatMul.Tiles.cs</c>),
+/// activations quantized once per input (<c>MatMul.Activations.cs</c>). In f32 numerics quantized rows are dequantized
+/// into a per-worker buffer and dotted in float: what the quantized weights mean.
 /// </summary>
-public sealed unsafe class MatMul : IDisposable
+public sealed unsafe partial class MatMul : IDisposable
 {
     private readonly WorkerPool _pool;
     private readonly float[][] _rowBuffers;
@@ -137,91 +140,6 @@ public sealed unsafe class MatMul : IDisposable
         }
     }
 
-    private enum ActivationKind
-    {
-        None,
-        Q8_0,
-        Q8_1,
-        Q8_K,
-    }
-
-    // The input the quantized activations were made from, so the next product on the same input (Q, K and V; gate and
-    // up) reuses them: compared by content, which costs a memcmp where quantizing costs a pass of rounding.
-    private float[] _quantizedFrom = [];
-    private ActivationKind _quantizedKind;
-    private int _quantizedN;
-    private int _quantizedCols;
-    private ActivationKind _quantizeKind;
-    private float* _quantizeInput;
-    private int _quantizeBlocks;
-
-    private void QuantizeActivations(ActivationKind kind, ReadOnlySpan<float> x, int n, int cols)
-    {
-        var length = n * cols;
-        if (kind == _quantizedKind && n == _quantizedN && cols == _quantizedCols && x[..length].SequenceEqual(_quantizedFrom.AsSpan(0, length)))
-        {
-            return;
-        }
-
-        var blockSize = kind == ActivationKind.Q8_K ? Q8_KActivations.BlockSize : Q8_0Activations.BlockSize;
-        switch (kind)
-        {
-            case ActivationKind.Q8_0: _q8_0.Prepare(n, cols); break;
-            case ActivationKind.Q8_1: _q8_1.Prepare(n, cols); break;
-            default: _q8_k.Prepare(n, cols); break;
-        }
-
-        fixed (float* xp = x)
-        {
-            _quantizeKind = kind;
-            _quantizeInput = xp;
-            _quantizeBlocks = length / blockSize;
-            try
-            {
-                // A batch's activations are quantized by every worker (a serial pass was a tenth of a 2-thread prompt).
-                if (_pool.Workers > 1 && _quantizeBlocks >= 16 * _pool.Workers)
-                {
-                    _pool.Run(_quantizePart);
-                }
-                else
-                {
-                    QuantizeBlocks(0, _quantizeBlocks);
-                }
-            }
-            finally
-            {
-                _quantizeInput = null;
-            }
-        }
-
-        if (_quantizedFrom.Length < length)
-        {
-            _quantizedFrom = new float[length];
-        }
-
-        x[..length].CopyTo(_quantizedFrom);
-        (_quantizedKind, _quantizedN, _quantizedCols) = (kind, n, cols);
-    }
-
-    private void QuantizePart(int worker)
-    {
-        var chunk = (_quantizeBlocks + _pool.Workers - 1) / _pool.Workers;
-        var first = Math.Min(_quantizeBlocks, worker * chunk);
-        QuantizeBlocks(first, Math.Min(_quantizeBlocks, first + chunk));
-    }
-
-    private void QuantizeBlocks(int first, int end)
-    {
-        var blockSize = _quantizeKind == ActivationKind.Q8_K ? Q8_KActivations.BlockSize : Q8_0Activations.BlockSize;
-        var x = new ReadOnlySpan<float>(_quantizeInput, _quantizeBlocks * blockSize);
-        switch (_quantizeKind)
-        {
-            case ActivationKind.Q8_0: _q8_0.QuantizeBlocks(x, first, end); break;
-            case ActivationKind.Q8_1: _q8_1.QuantizeBlocks(x, first, end); break;
-            default: _q8_k.QuantizeBlocks(x, first, end); break;
-        }
-    }
-
     /// <summary>One worker's share: a contiguous range of weight rows against every input row.</summary>
     private void Part(int worker)
     {
@@ -322,129 +240,6 @@ public sealed unsafe class MatMul : IDisposable
             }
         }
     }
-
-    private const int TileRows = 2;
-    private const int TileTokens = 4;
-
-    /// <summary>Whether a batch of this type goes through a 2-row × 4-token tile kernel (same bits as the row kernel).</summary>
-    private bool Tiled(GgmlType type) =>
-        (_blockDotQ8_0 && Q8_0Dot.TileSupported) || (_blockDotQ8_K && Q4KDot.UseAvx2 && type == GgmlType.Q4_K) || (_blockDotQ8_K && Q6KDot.UseAvx2 && type == GgmlType.Q6_K);
-
-    /// <summary>
-    /// Rows <paramref name="first"/>.. in tiles of 2 rows × 4 tokens (tokens left over go through the row kernels);
-    /// returns the first row it did not do (an odd last row).
-    /// </summary>
-    private int Tiles(in WeightMatrix w, int first, int end, Span<float> outputs)
-    {
-        Span<float> tile = stackalloc float[TileRows * TileTokens];
-        var r = first;
-        var q8k = w.Type is GgmlType.Q4_K or GgmlType.Q6_K;
-        fixed (sbyte* quants = q8k ? _q8_k.Quants(0, w.Cols) : _q8_0.Quants(0, w.Cols))
-        fixed (float* scales = q8k ? _q8_k.Scales(0, w.Cols) : _q8_0.Scales(0, w.Cols))
-        fixed (short* bsums = q8k ? _q8_k.BlockSums(0, w.Cols) : default)
-        {
-            var weights = w.Data;
-            var blockSize = q8k ? Q8_KActivations.BlockSize : Q8_0Activations.BlockSize;
-            for (; r + TileRows <= end; r += TileRows)
-            {
-                var row0 = weights + ((long)r * w.RowBytes);
-                var row1 = row0 + w.RowBytes;
-                var t = 0;
-                for (; t + TileTokens <= _n; t += TileTokens)
-                {
-                    var y = quants + ((long)t * w.Cols);
-                    var ys = scales + ((long)t * w.Cols / blockSize);
-                    switch (w.Type)
-                    {
-                        case GgmlType.Q4_K:
-                            Q4KDot.Tile(row0, row1, y, ys, bsums + ((long)t * w.Cols / 16), w.Cols, tile);
-                            break;
-                        case GgmlType.Q6_K:
-                            Q6KDot.Tile(row0, row1, y, ys, bsums + ((long)t * w.Cols / 16), w.Cols, tile);
-                            break;
-                        default:
-                            Q8_0Dot.Tile(w.Type, row0, row1, y, ys, w.Cols, tile);
-                            break;
-                    }
-
-                    for (var j = 0; j < TileTokens; j++)
-                    {
-                        outputs[((t + j) * w.Rows) + r] = tile[2 * j];
-                        outputs[((t + j) * w.Rows) + r + 1] = tile[(2 * j) + 1];
-                    }
-                }
-
-                for (; t < _n; t++)
-                {
-                    outputs[(t * w.Rows) + r] = BlockDot(w, r, t);
-                    outputs[(t * w.Rows) + r + 1] = BlockDot(w, r + 1, t);
-                }
-            }
-        }
-
-        return r;
-    }
-
-    /// <summary>ggml sends a float batch to tinyBLAS when k % 16 == 0 and m % 4 == 0 (else to the type's vec_dot).</summary>
-    private static bool TinyBlasAccepts(in WeightMatrix w) => w.Cols % 16 == 0 && w.Rows % 4 == 0;
-
-    /// <summary>Float weights in tiles of 2 rows × 4 tokens in tinyBLAS's order; returns the first row it did not do.</summary>
-    private int FloatTiles(in WeightMatrix w, int first, int end, float[] buffers, ReadOnlySpan<float> inputs, Span<float> outputs)
-    {
-        Span<float> tile = stackalloc float[TileRows * TileTokens];
-        var r = first;
-        fixed (float* buffer = buffers)
-        fixed (float* x = inputs)
-        {
-            for (; r + TileRows <= end; r += TileRows)
-            {
-                float* row0, row1;
-                if (w.Type == GgmlType.F32)
-                {
-                    row0 = (float*)(w.Data + ((long)r * w.RowBytes));
-                    row1 = (float*)(w.Data + ((long)(r + 1) * w.RowBytes));
-                }
-                else
-                {
-                    row0 = buffer;
-                    row1 = buffer + w.Cols;
-                    Dequantize.Row(w.Type, w.Row(r), new Span<float>(row0, w.Cols));
-                    Dequantize.Row(w.Type, w.Row(r + 1), new Span<float>(row1, w.Cols));
-                }
-
-                var t = 0;
-                for (; t + TileTokens <= _n; t += TileTokens)
-                {
-                    F16Dot.TinyBlasTile(row0, row1, x + ((long)t * w.Cols), w.Cols, w.Cols, tile);
-                    for (var j = 0; j < TileTokens; j++)
-                    {
-                        outputs[((t + j) * w.Rows) + r] = tile[2 * j];
-                        outputs[((t + j) * w.Rows) + r + 1] = tile[(2 * j) + 1];
-                    }
-                }
-
-                for (; t < _n; t++)
-                {
-                    var xt = inputs.Slice(t * w.Cols, w.Cols);
-                    outputs[(t * w.Rows) + r] = F16Dot.TinyBlas(new ReadOnlySpan<float>(row0, w.Cols), 1, xt, w.Cols);
-                    outputs[(t * w.Rows) + r + 1] = F16Dot.TinyBlas(new ReadOnlySpan<float>(row1, w.Cols), 1, xt, w.Cols);
-                }
-            }
-        }
-
-        return r;
-    }
-
-    /// <summary>One (row, token) pair through ggml's block dot for the weight type (Q8_0 or Q8_K activations).</summary>
-    private float BlockDot(in WeightMatrix w, int r, int t) => w.Type switch
-    {
-        GgmlType.Q4_K => Q4KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
-        GgmlType.Q5_K => Q5KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
-        GgmlType.Q2_K => Q2KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
-        GgmlType.Q3_K => Q3KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols)),
-        GgmlType.Q6_K => Q6KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
-        _ => Q8_0Dot.Row(w.Type, w.Row(r), _q8_0.Quants(t, w.Cols), _q8_0.Scales(t, w.Cols)),
-    };
 
     public void Dispose() => _pool.Dispose();
 
