@@ -23,7 +23,17 @@ public static class DiffCommand
             var a = parse.GetValue(dumpA)!.FullName;
             var b = parse.GetValue(dumpB)!.FullName;
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var diff = new DumpDiffer(report.Policy(parse)).Diff(a, b, new ImmediateProgress<string>(m => stderr.WriteLine($"[parity] {m}")));
+
+            // Start-up in parallel: a one-shot diff of a small dump is mostly first-use cost (JSON, type loading,
+            // JIT), so the comparison kernels compile and the tolerance policy loads on a worker while this thread
+            // opens the reference run and its architecture's name map.
+            var policy = Task.Run(() =>
+            {
+                TensorComparer.Warm();
+                return report.Policy(parse);
+            });
+            var map = NameMap.ForArchitecture(Parity.Dump.DumpRun.Open(b).Manifest.Model.Architecture);
+            var diff = new DumpDiffer(policy.GetAwaiter().GetResult(), map).Diff(a, b, new ImmediateProgress<string>(m => stderr.WriteLine($"[parity] {m}")));
             stderr.WriteLine($"[parity] {DiffThroughput.Describe(a, b, started.Elapsed)}");
             var model = diff.ManifestB.Model.Path;
             return report.Report(parse, diff, parse.GetValue(output) ?? a, stdout, File.Exists(model) ? SpmTokenizer.Load(model) : null);
