@@ -85,19 +85,20 @@ public static class FloatDot
         return (float)sum;
     }
 
+    /// <summary>The 64-lane body of ggml's F32/F16 dots; <paramref name="a"/>'s length is a multiple of 64.</summary>
     private static float Reduce4x16(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        if (!System.Runtime.Intrinsics.X86.Fma.IsSupported)
+        if (!Fma.IsSupported)
         {
-            return Reduce4x16Scalar(a, b);
+            // The reference: lane l mod 64 collects its FMAs in order, then ggml's combine and reduction.
+            return F16Dot.VecDot(a, 1, b, a.Length);
         }
 
         // The 64 lanes as eight 8-lane accumulators held in registers: each lane sees ggml's FMAs in ggml's order.
         Vector256<float> v0 = default, v1 = default, v2 = default, v3 = default, v4 = default, v5 = default, v6 = default, v7 = default;
         ref var pa = ref MemoryMarshal.GetReference(a);
         ref var pb = ref MemoryMarshal.GetReference(b);
-        var l = 0;
-        for (; l + 64 <= a.Length; l += 64)
+        for (var l = 0; l + 64 <= a.Length; l += 64)
         {
             var i = (nuint)l;
             v0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref pa, i), Vector256.LoadUnsafe(ref pb, i), v0);
@@ -110,39 +111,7 @@ public static class FloatDot
             v7 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref pa, i + 56), Vector256.LoadUnsafe(ref pb, i + 56), v7);
         }
 
-        if (l == a.Length)
-        {
-            // s0 += s2, s1 += s3, s0 += s1 per 16-lane accumulator (v0|v1 is s0, v2|v3 is s1, ...), then the reduction.
-            return F16Dot.Reduce16((v0 + v4) + (v2 + v6), (v1 + v5) + (v3 + v7));
-        }
-
-        Span<float> acc = stackalloc float[64];
-        v0.CopyTo(acc);
-        v1.CopyTo(acc[8..]);
-        v2.CopyTo(acc[16..]);
-        v3.CopyTo(acc[24..]);
-        v4.CopyTo(acc[32..]);
-        v5.CopyTo(acc[40..]);
-        v6.CopyTo(acc[48..]);
-        v7.CopyTo(acc[56..]);
-        for (; l < a.Length; l++)
-        {
-            acc[l & 63] = MathF.FusedMultiplyAdd(a[l], b[l], acc[l & 63]);
-        }
-
-        return F16Dot.Combine4x16(acc);
-    }
-
-    /// <summary>The reference: lane l mod 64 collects its FMAs in order, then ggml's combine and reduction.</summary>
-    internal static float Reduce4x16Scalar(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        Span<float> acc = stackalloc float[64];
-        acc.Clear();
-        for (var l = 0; l < a.Length; l++)
-        {
-            acc[l & 63] = MathF.FusedMultiplyAdd(a[l], b[l], acc[l & 63]);
-        }
-
-        return F16Dot.Combine4x16(acc);
+        // s0 += s2, s1 += s3, s0 += s1 per 16-lane accumulator (v0|v1 is s0, v2|v3 is s1, ...), then the reduction.
+        return F16Dot.Reduce16((v0 + v4) + (v2 + v6), (v1 + v5) + (v3 + v7));
     }
 }

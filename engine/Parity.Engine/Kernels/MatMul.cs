@@ -45,6 +45,9 @@ public sealed unsafe partial class MatMul : IDisposable
     private bool _blockDotQ8_K;
     private bool _floatDot;
 
+    // One token against F16 weights: rows read straight through F16RowDot against x pre-scaled into _xScaled.
+    private bool _f16Row;
+
     public MatMul(int threads, int maxCols, bool ggmlActivationRounding = false)
     {
         _ggmlRounding = ggmlActivationRounding;
@@ -99,7 +102,8 @@ public sealed unsafe partial class MatMul : IDisposable
             x = _rounded.AsSpan(0, n * w.Cols);
         }
 
-        if (_floatDot && n == 1 && w.Type == GgmlType.F16)
+        _f16Row = _floatDot && n == 1 && w.Type == GgmlType.F16 && _dequantizer is null;
+        if (_f16Row)
         {
             if (_xScaled.Length < w.Cols)
             {
@@ -161,17 +165,7 @@ public sealed unsafe partial class MatMul : IDisposable
 
         for (var r = first; r < end; r++)
         {
-            if (_blockDotQ8_1)
-            {
-                for (var t = 0; t < _n; t++)
-                {
-                    outputs[(t * w.Rows) + r] = Q8_1Dot.Row(w.Type, w.Row(r), _q8_1.Quants(t, w.Cols), _q8_1.Scales(t, w.Cols), _q8_1.Sums(t, w.Cols));
-                }
-
-                continue;
-            }
-
-            if (_blockDotQ8_K || _blockDotQ8_0)
+            if (_blockDotQ8_0 || _blockDotQ8_1 || _blockDotQ8_K)
             {
                 for (var t = 0; t < _n; t++)
                 {
@@ -181,7 +175,7 @@ public sealed unsafe partial class MatMul : IDisposable
                 continue;
             }
 
-            if (_floatDot && _n == 1 && w.Type == GgmlType.F16 && _dequantizer is null)
+            if (_f16Row)
             {
                 // One token against F16 weights: convert in registers, read each row once; long rows four at a time
                 // (x read once for four rows: alone, a long x does not stay in L1 beside a streaming row).
@@ -240,6 +234,18 @@ public sealed unsafe partial class MatMul : IDisposable
             }
         }
     }
+
+    /// <summary>One (row, token) pair through ggml's block dot for the weight type (Q8_0, Q8_1 or Q8_K activations).</summary>
+    private float BlockDot(in WeightMatrix w, int r, int t) => w.Type switch
+    {
+        GgmlType.Q4_1 or GgmlType.Q5_1 => Q8_1Dot.Row(w.Type, w.Row(r), _q8_1.Quants(t, w.Cols), _q8_1.Scales(t, w.Cols), _q8_1.Sums(t, w.Cols)),
+        GgmlType.Q4_K => Q4KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
+        GgmlType.Q5_K => Q5KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
+        GgmlType.Q2_K => Q2KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
+        GgmlType.Q3_K => Q3KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols)),
+        GgmlType.Q6_K => Q6KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
+        _ => Q8_0Dot.Row(w.Type, w.Row(r), _q8_0.Quants(t, w.Cols), _q8_0.Scales(t, w.Cols)),
+    };
 
     public void Dispose() => _pool.Dispose();
 

@@ -26,14 +26,17 @@ public static class DiffCommand
 
             // Start-up in parallel: a one-shot diff of a small dump is mostly first-use cost (JSON, type loading,
             // JIT), so the comparison kernels compile and the tolerance policy loads on a worker while this thread
-            // opens the reference run and its architecture's name map.
+            // opens the reference run and its architecture's name map (measured: opening the candidate here too, in
+            // parallel with the worker's first-use work, made the whole slower).
             var policy = Task.Run(() =>
             {
                 TensorComparer.Warm();
                 return report.Policy(parse);
             });
-            var map = NameMap.ForArchitecture(Parity.Dump.DumpRun.Open(b).Manifest.Model.Architecture);
-            var diff = new DumpDiffer(policy.GetAwaiter().GetResult(), map).Diff(a, b, new ImmediateProgress<string>(m => stderr.WriteLine($"[parity] {m}")));
+            var runB = Parity.Dump.DumpRun.Open(b);
+            var map = NameMap.ForArchitecture(runB.Manifest.Model.Architecture);
+            var differ = new DumpDiffer(policy.GetAwaiter().GetResult(), map);
+            var diff = differ.Diff(Parity.Dump.DumpRun.Open(a), runB, new ImmediateProgress<string>(m => stderr.WriteLine($"[parity] {m}")));
             stderr.WriteLine($"[parity] {DiffThroughput.Describe(a, b, started.Elapsed)}");
             var model = diff.ManifestB.Model.Path;
             return report.Report(parse, diff, parse.GetValue(output) ?? a, stdout, File.Exists(model) ? SpmTokenizer.Load(model) : null);

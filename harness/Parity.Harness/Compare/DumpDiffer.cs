@@ -13,10 +13,14 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
     public TolerancePolicy Policy { get; } = policy;
 
     /// <param name="maxSteps">Compare at most this many steps (e.g. only those both sides ran with the same tokens).</param>
-    public RunDiff Diff(string runA, string runB, IProgress<string>? progress = null, int? maxSteps = null)
+    public RunDiff Diff(string runA, string runB, IProgress<string>? progress = null, int? maxSteps = null) =>
+        Diff(DumpRun.Open(runA), DumpRun.Open(runB), progress, maxSteps);
+
+    /// <summary>The same for runs already open (a caller that read the manifests first need not read them again).</summary>
+    public RunDiff Diff(DumpRun a, DumpRun b, IProgress<string>? progress = null, int? maxSteps = null)
     {
-        var a = DumpRun.Open(runA);
-        var b = DumpRun.Open(runB);
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
         if (a.StepCount != b.StepCount)
         {
             progress?.Report($"A has {a.StepCount} steps, B has {b.StepCount}; comparing the first {Math.Min(a.StepCount, b.StepCount)}");
