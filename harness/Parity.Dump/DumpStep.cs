@@ -73,7 +73,7 @@ public sealed unsafe class DumpStep : IDisposable
         }
 
         var manifestPath = Path.Combine(stepDirectory, DumpFormat.StepManifestFileName);
-        var manifest = DumpJson.Read<StepManifest>(manifestPath, "step manifest");
+        var manifest = DumpJson.Read(manifestPath, "step manifest", ManifestBinder.BindStep);
         StepManifestRules.Validate(manifestPath, manifest);
 
         var tensorsPath = Path.Combine(stepDirectory, manifest.TensorsFile);
@@ -156,9 +156,8 @@ public sealed unsafe class DumpStep : IDisposable
     }
 
     /// <summary>
-    /// Reads an F32 tensor into <paramref name="destination"/> with a positioned read instead of touching the map: for a
-    /// one-pass scan of a whole dump (a diff) copying from the page cache is cheaper than a page fault per 4 KiB.
-    /// Thread-safe.
+    /// Reads an F32 tensor into <paramref name="destination"/> with a positioned read instead of touching the map, for a
+    /// caller that needs its own writable copy (teacher forcing). Thread-safe.
     /// </summary>
     public void ReadFloats(DumpTensorEntry entry, Span<float> destination)
     {

@@ -24,6 +24,15 @@ public sealed class ElementView
     /// <summary>The logical shape compared (ggml order).</summary>
     public long[] Ne { get; }
 
+    /// <summary>
+    /// True when the compared elements are exactly the first <see cref="Elements"/> of both sides in order (no padding,
+    /// no mask, at most three dimensions), so a comparison may treat them as one run.
+    /// </summary>
+    public bool IsContiguous => _positions is null && _strideA == Ne[0] && _strideB == Ne[0] && Ne[3] == 1;
+
+    /// <summary>Number of elements in the logical shape.</summary>
+    public long Elements => Ne[0] * Ne[1] * Ne[2] * Ne[3];
+
     public static ElementView Identity(long[] ne) => new(ne, ne[0], ne[0], null, 0);
 
     /// <summary>

@@ -56,6 +56,74 @@ public sealed class MetricsTests
         }
     }
 
+    /// <summary>
+    /// A contiguous tensor is compared as one run and its flat error index split back into (i0, i1, i2); the same data
+    /// through a row-by-row view (an attention view with every cell visible) must give the same metrics.
+    /// </summary>
+    [Test]
+    public void One_run_over_a_contiguous_tensor_matches_the_row_by_row_comparison()
+    {
+        var rng = new Random(11);
+        const int ne0 = 37, ne1 = 5, ne2 = 3;
+        var b = Enumerable.Range(0, ne0 * ne1 * ne2).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var a = b.Select(x => x + (float)(rng.NextDouble() * 1e-4)).ToArray();
+        a[(2 * ne0 * ne1) + (3 * ne0) + 17] += 0.5f;
+        var whole = TensorComparer.Compare(a, b, ElementView.Identity([ne0, ne1, ne2, 1]));
+        var rows = TensorComparer.Compare(a, b, ElementView.Attention(ne0, ne1, ne2, ne0, ne0, [.. Enumerable.Repeat(ne0, ne1)]));
+        Assert.Multiple(() =>
+        {
+            Assert.That(whole.MaxAbsErrorAt, Is.EqualTo(new long[] { 17, 3, 2 }));
+            Assert.That(rows.MaxAbsErrorAt, Is.EqualTo(whole.MaxAbsErrorAt));
+            Assert.That(whole.Elements, Is.EqualTo(rows.Elements));
+            Assert.That(whole.Nmse, Is.EqualTo(rows.Nmse).Within(1e-12 * rows.Nmse));
+            Assert.That(whole.MaxRelError, Is.EqualTo(rows.MaxRelError));
+            Assert.That(whole.OutsideAtolRtol, Is.EqualTo(rows.OutsideAtolRtol));
+            Assert.That(whole.A.Mean, Is.EqualTo(rows.A.Mean).Within(1e-15));
+        });
+
+        a[ne0 + 2] = float.NaN;
+        var withNaN = TensorComparer.Compare(a, b, ElementView.Identity([ne0, ne1, ne2, 1]));
+        Assert.That((withNaN.A.NaN, withNaN.MaxAbsErrorAt), Is.EqualTo((1L, new long[] { 2, 1, 0 })), "a NaN is the error, located in its row");
+    }
+
+    /// <summary>Bit-identical sides take a shortcut (only one side's sums); it must agree with the scalar reference.</summary>
+    [TestCase(7)]
+    [TestCase(16)]
+    [TestCase(1000)]
+    public void Identical_sides_give_the_scalar_references_metrics(int length)
+    {
+        var rng = new Random(length);
+        var b = Enumerable.Range(0, length * 2).Select(_ => (float)((rng.NextDouble() - 0.3) * 100)).ToArray();
+        var a = (float[])b.Clone();
+        var view = ElementView.Identity([length, 2, 1, 1]);
+        var fast = TensorComparer.Compare(a, b, view);
+        TensorComparer.ForceScalar = true;
+        TensorMetrics scalar;
+        try
+        {
+            scalar = TensorComparer.Compare(a, b, view);
+        }
+        finally
+        {
+            TensorComparer.ForceScalar = false;
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((fast.Nmse, fast.MaxAbsError, fast.MaxRelError, fast.OutsideAtolRtol, fast.Cosine), Is.EqualTo((0.0, 0.0, 0.0, 0L, scalar.Cosine)));
+            Assert.That(fast.Cosine, Is.EqualTo(1).Within(1e-15));
+            Assert.That(fast.MaxAbsErrorAt, Is.EqualTo(scalar.MaxAbsErrorAt));
+            Assert.That(fast.A, Is.EqualTo(fast.B));
+            Assert.That(fast.A.Rms, Is.EqualTo(scalar.A.Rms).Within(1e-12 * scalar.A.Rms));
+            Assert.That(fast.A.Mean, Is.EqualTo(scalar.A.Mean).Within(1e-12 * Math.Abs(scalar.A.Mean)));
+            Assert.That((fast.A.Min, fast.A.Max), Is.EqualTo((scalar.A.Min, scalar.A.Max)));
+        });
+
+        a[length - 1] = b[length - 1] = float.NaN;
+        var withNaN = TensorComparer.Compare(a, b, view);
+        Assert.That((withNaN.A.NaN, withNaN.B.NaN, withNaN.MaxAbsErrorAt), Is.EqualTo((1L, 1L, new long[] { length - 1, 0, 0 })), "a NaN on both sides is still an error");
+    }
+
     [TestCase(4)]
     [TestCase(20)]
     public void NaN_and_Inf_are_counted_and_fail_every_bound(int length)
