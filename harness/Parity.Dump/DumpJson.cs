@@ -4,7 +4,10 @@ using System.Text.Json.Serialization;
 
 namespace Parity.Dump;
 
-/// <summary>How manifests are written and read: camelCase, indented, strict about required and non-null members.</summary>
+/// <summary>
+/// How manifests are written (camelCase, indented, through the serializer) and read (checked for format and version,
+/// then bound by <see cref="ManifestBinder"/>, strict about required and non-null members).
+/// </summary>
 internal static class DumpJson
 {
     public static JsonSerializerOptions Options { get; } = new()
@@ -39,9 +42,10 @@ internal static class DumpJson
 
     /// <summary>
     /// Reads a manifest: the file must exist, be JSON, say <c>"format": "parity-dump"</c> and a version this reader
-    /// knows (checked before binding, so a future version fails on its version, not on a member it renamed), and bind.
+    /// knows (checked before binding, so a future version fails on its version, not on a member it renamed), and bind
+    /// (<see cref="ManifestBinder"/>).
     /// </summary>
-    public static T Read<T>(string path, string what)
+    public static T Read<T>(string path, string what, Func<JsonElement, T> bind)
         where T : class
     {
         byte[] bytes;
@@ -54,20 +58,6 @@ internal static class DumpJson
             throw new DumpFormatException(path, "", $"missing (expected the {what})", e);
         }
 
-        CheckFormatAndVersion(path, bytes);
-        try
-        {
-            return JsonSerializer.Deserialize<T>(bytes, Options)
-                ?? throw new DumpFormatException(path, "", $"is JSON null, expected the {what} object");
-        }
-        catch (JsonException e)
-        {
-            throw new DumpFormatException(path, "JSON " + (e.Path ?? "$"), $"not a valid {what}: {e.Message}", e);
-        }
-    }
-
-    private static void CheckFormatAndVersion(string path, byte[] bytes)
-    {
         JsonDocument document;
         try
         {
@@ -80,28 +70,40 @@ internal static class DumpJson
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            CheckFormatAndVersion(path, document.RootElement);
+            try
             {
-                throw new DumpFormatException(path, "JSON $", $"expected an object, found {root.ValueKind}");
+                return bind(document.RootElement);
             }
+            catch (ManifestBindingException e)
+            {
+                throw new DumpFormatException(path, "JSON " + e.JsonPath, $"not a valid {what}: {e.Detail}", e);
+            }
+        }
+    }
 
-            if (!root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String || format.GetString() != DumpFormat.Name)
-            {
-                var found = root.TryGetProperty("format", out format) ? format.GetRawText() : "nothing";
-                throw new DumpFormatException(path, "format", $"expected \"{DumpFormat.Name}\", found {found}");
-            }
+    private static void CheckFormatAndVersion(string path, JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new DumpFormatException(path, "JSON $", $"expected an object, found {root.ValueKind}");
+        }
 
-            if (!root.TryGetProperty("formatVersion", out var version) || version.ValueKind != JsonValueKind.Number)
-            {
-                var found = root.TryGetProperty("formatVersion", out version) ? version.GetRawText() : "nothing";
-                throw new DumpFormatException(path, "formatVersion", $"expected the number {DumpFormat.Version}, found {found}");
-            }
+        if (!root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String || format.GetString() != DumpFormat.Name)
+        {
+            var found = root.TryGetProperty("format", out format) ? format.GetRawText() : "nothing";
+            throw new DumpFormatException(path, "format", $"expected \"{DumpFormat.Name}\", found {found}");
+        }
 
-            if (!version.TryGetInt32(out var v) || v != DumpFormat.Version)
-            {
-                throw new DumpFormatException(path, "formatVersion", $"version {version.GetRawText()} is not supported: this reader reads version {DumpFormat.Version} only (was the dump written by a newer Parity?)");
-            }
+        if (!root.TryGetProperty("formatVersion", out var version) || version.ValueKind != JsonValueKind.Number)
+        {
+            var found = root.TryGetProperty("formatVersion", out version) ? version.GetRawText() : "nothing";
+            throw new DumpFormatException(path, "formatVersion", $"expected the number {DumpFormat.Version}, found {found}");
+        }
+
+        if (!version.TryGetInt32(out var v) || v != DumpFormat.Version)
+        {
+            throw new DumpFormatException(path, "formatVersion", $"version {version.GetRawText()} is not supported: this reader reads version {DumpFormat.Version} only (was the dump written by a newer Parity?)");
         }
     }
 }

@@ -38,7 +38,7 @@ public sealed class DumpRun
         }
 
         var path = Path.Combine(runDirectory, DumpFormat.RunManifestFileName);
-        var manifest = DumpJson.Read<RunManifest>(path, "run manifest");
+        var manifest = DumpJson.Read(path, "run manifest", ManifestBinder.BindRun);
         if (manifest.Steps.Count == 0)
         {
             throw new DumpFormatException(path, "steps", "empty; a run has at least one step");

@@ -29,58 +29,96 @@ internal static class StepManifestRules
         for (var i = 0; i < manifest.Tensors.Count; i++)
         {
             var t = manifest.Tensors[i];
-            var field = $"tensors[{i}] '{t.Key}'";
+
+            // Built only for a message: a 1.1B dump has ~800 entries, and this runs on every open.
+            string Field() => $"tensors[{i}] '{t.Key}'";
             if (DumpTensorNames.CheckName(t.Name) is { } nameProblem)
             {
-                throw new DumpFormatException(path, field + " name", nameProblem);
+                throw new DumpFormatException(path, Field() + " name", nameProblem);
             }
 
             var occurrence = occurrences.GetValueOrDefault(t.Name);
             occurrences[t.Name] = occurrence + 1;
             if (t.Occurrence != occurrence || t.Key != DumpTensorNames.KeyFor(t.Name, occurrence))
             {
-                throw new DumpFormatException(path, field, $"occurrence {t.Occurrence} of '{t.Name}', but it is occurrence {occurrence} in graph order, so its key must be '{DumpTensorNames.KeyFor(t.Name, occurrence)}'");
+                throw new DumpFormatException(path, Field(), $"occurrence {t.Occurrence} of '{t.Name}', but it is occurrence {occurrence} in graph order, so its key must be '{DumpTensorNames.KeyFor(t.Name, occurrence)}'");
             }
 
             if (t.Layer != DumpTensorNames.ParseLayer(t.Name))
             {
-                throw new DumpFormatException(path, field + " layer", $"expected {DumpTensorNames.ParseLayer(t.Name)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"} (from the name), found {t.Layer?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"}");
+                throw new DumpFormatException(path, Field() + " layer", $"expected {DumpTensorNames.ParseLayer(t.Name)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"} (from the name), found {t.Layer?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"}");
             }
 
-            if (t.Ne.Count != DumpFormat.MaxDimensions || t.Ne.Any(d => d < 0))
+            if (t.Ne.Count != DumpFormat.MaxDimensions || !AllNonNegative(t.Ne))
             {
-                throw new DumpFormatException(path, field + " ne", $"expected {DumpFormat.MaxDimensions} non-negative ggml dimensions, found {DumpTensorEntry.FormatDims(t.Ne)}");
+                throw new DumpFormatException(path, Field() + " ne", $"expected {DumpFormat.MaxDimensions} non-negative ggml dimensions, found {DumpTensorEntry.FormatDims(t.Ne)}");
             }
 
             var dtype = DumpDTypes.FromGgmlType(t.GgmlType);
             if (t.DType != dtype)
             {
-                throw new DumpFormatException(path, field + " dtype", $"ggml type {t.GgmlType} is stored as {dtype}, found {t.DType}");
+                throw new DumpFormatException(path, Field() + " dtype", $"ggml type {t.GgmlType} is stored as {dtype}, found {t.DType}");
             }
 
             var shape = dtype == DumpDType.U8 ? [t.ByteLength] : DumpTensorNames.ShapeFromNe([.. t.Ne]);
-            if (!shape.SequenceEqual(t.Shape))
+            if (!SameDimensions(shape, t.Shape))
             {
-                throw new DumpFormatException(path, field + " shape", $"ne {DumpTensorEntry.FormatDims(t.Ne)} of {t.GgmlType} gives shape {DumpTensorEntry.FormatDims(shape)}, found {DumpTensorEntry.FormatDims(t.Shape)}");
+                throw new DumpFormatException(path, Field() + " shape", $"ne {DumpTensorEntry.FormatDims(t.Ne)} of {t.GgmlType} gives shape {DumpTensorEntry.FormatDims(shape)}, found {DumpTensorEntry.FormatDims(t.Shape)}");
             }
 
-            long bytes;
+            long bytes = DumpDTypes.ElementSize(dtype);
             try
             {
-                bytes = shape.Aggregate((long)DumpDTypes.ElementSize(dtype), (a, d) => checked(a * d));
+                foreach (var d in shape)
+                {
+                    bytes = checked(bytes * d);
+                }
             }
             catch (OverflowException)
             {
-                throw new DumpFormatException(path, field + " shape", $"{DumpTensorEntry.FormatDims(shape)} overflows a 64-bit byte count");
+                throw new DumpFormatException(path, Field() + " shape", $"{DumpTensorEntry.FormatDims(shape)} overflows a 64-bit byte count");
             }
 
             if (t.ByteLength != bytes || t.ByteOffset != offset)
             {
-                throw new DumpFormatException(path, field + " bytes", $"expected byteOffset {offset} and byteLength {bytes} (tensors are contiguous in order), found {t.ByteOffset} and {t.ByteLength}");
+                throw new DumpFormatException(path, Field() + " bytes", $"expected byteOffset {offset} and byteLength {bytes} (tensors are contiguous in order), found {t.ByteOffset} and {t.ByteLength}");
             }
 
             offset += bytes;
         }
+    }
+
+    // Loops rather than LINQ over long: each LINQ instantiation over a value type is JIT-compiled on first use, and
+    // this runs at the start of every short-lived diff.
+    private static bool AllNonNegative(IReadOnlyList<long> dims)
+    {
+        for (var i = 0; i < dims.Count; i++)
+        {
+            if (dims[i] < 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool SameDimensions(long[] expected, IReadOnlyList<long> found)
+    {
+        if (expected.Length != found.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < expected.Length; i++)
+        {
+            if (expected[i] != found[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool IsPlainFileName(string name) =>

@@ -141,6 +141,34 @@ public sealed class CorruptionTests
     }
 
     [Test]
+    public void A_numeric_dtype_is_refused_naming_the_tensor_entry()
+    {
+        EditManifest(m => m["tensors"]![2]!["dtype"] = "1");
+        Assert.That(OpenFails(_manifest).Message, Does.Contain("JSON $.tensors[2].dtype").And.Contain("\"1\" is not a dtype"));
+    }
+
+    [Test]
+    public void A_null_where_the_format_needs_a_value_names_the_member()
+    {
+        EditManifest(m => m["options"]!["typeK"] = null);
+        Assert.That(OpenFails(_manifest).Message, Does.Contain("JSON $.options.typeK: not a valid step manifest: is null"));
+    }
+
+    [Test]
+    public void A_tensor_entry_missing_its_layer_is_reported_even_though_the_layer_may_be_null()
+    {
+        EditManifest(m => m["tensors"]![0]!.AsObject().Remove("layer"));
+        Assert.That(OpenFails(_manifest).Message, Does.Contain("JSON $.tensors[0]").And.Contain("'layer' is missing"));
+    }
+
+    [Test]
+    public void A_timestamp_that_is_not_iso_8601_is_reported()
+    {
+        EditManifest(m => m["createdUtc"] = "yesterday");
+        Assert.That(OpenFails(_manifest).Message, Does.Contain("JSON $.createdUtc").And.Contain("ISO 8601"));
+    }
+
+    [Test]
     public void A_missing_tensors_file_is_reported()
     {
         File.Delete(_tensors);
