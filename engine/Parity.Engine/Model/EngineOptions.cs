@@ -15,7 +15,8 @@ public sealed record EngineOptions
 
     /// <summary>
     /// KV cache element type: <see cref="KvCacheType.F32"/> keeps K and V exact; <see cref="KvCacheType.F16"/> rounds
-    /// them to half precision on write, as llama.cpp's default cache does.
+    /// them to half precision on write, as llama.cpp's default cache does; <see cref="KvCacheType.Q8_0"/> keeps K in
+    /// rotated Q8_0 blocks and V in F16.
     /// </summary>
     public KvCacheType KvCache { get; init; } = KvCacheType.F32;
 

@@ -26,6 +26,12 @@ public sealed class LlamaModel : IDisposable
     private int _attN;
     private int _attPos0;
 
+    // A Q8_0 K cache: the Walsh-Hadamard size applied to Q and K (0: none), Q's Q8_0 blocks for kq, and one row of
+    // dequantized K per worker for the f32 numerics.
+    private readonly int _keyRotation;
+    private readonly Q8_0Activations _queryBlocks = new();
+    private readonly float[][] _keyRows;
+
     private LlamaModel(GgufFile file, LlamaConfig config, LlamaWeights weights, EngineOptions options)
     {
         _file = file;
@@ -38,6 +44,12 @@ public sealed class LlamaModel : IDisposable
         _kqPart = KqPart;
         _softmaxPart = SoftmaxPart;
         _kqvPart = KqvPart;
+        _keyRotation = options.KvCache == KvCacheType.Q8_0 ? WalshHadamard.RotationSize(config.HeadDim) : 0;
+        _keyRows = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
+        if (options.KvCache == KvCacheType.Q8_0)
+        {
+            _queryBlocks.Prepare(options.MaxBatch * config.NHead, config.HeadDim);
+        }
     }
 
     public LlamaConfig Config { get; }
@@ -179,22 +191,51 @@ public sealed class LlamaModel : IDisposable
 
         Trace(sink, _names.Kcur[il], "ROPE", k, hd, c.NHeadKv, n);
 
-        // KV cache write (rounded to half precision for an F16 cache)
-        var kCache = s.KeyCache[il].AsSpan(0, (pos0 + n) * Ekv);
-        var vCache = s.ValueCache[il].AsSpan(0, (pos0 + n) * Ekv);
-        k.CopyTo(kCache[(pos0 * Ekv)..]);
-        v.CopyTo(vCache[(pos0 * Ekv)..]);
-        if (Options.KvCache == KvCacheType.F16)
+        // A quantized K cache: llama.cpp rotates Q and K (after RoPE, unnamed nodes in its graph) so the 8-bit blocks
+        // see no outlier channels; kq is unchanged in exact arithmetic.
+        if (_keyRotation > 0)
         {
-            RoundToHalf(kCache[(pos0 * Ekv)..]);
+            WalshHadamard.Rotate(q, _keyRotation);
+            WalshHadamard.Rotate(k, _keyRotation);
+        }
+
+        // KV cache write: rounded to half precision for an F16 cache (V also with a Q8_0 K), K quantized to Q8_0 blocks
+        // row by row (one token's n_embd_kv values per row, as llama.cpp's SET_ROWS converts them).
+        var vCache = s.ValueCache[il].AsSpan(0, (pos0 + n) * Ekv);
+        v.CopyTo(vCache[(pos0 * Ekv)..]);
+        if (Options.KvCache == KvCacheType.Q8_0)
+        {
+            var rowBytes = Q8_0RowQuantizer.RowBytes(Ekv);
+            for (var t = 0; t < n; t++)
+            {
+                Q8_0RowQuantizer.Quantize(k.Slice(t * Ekv, Ekv), s.KeyBlocks[il].AsSpan((pos0 + t) * rowBytes, rowBytes));
+            }
+        }
+        else
+        {
+            var kCache = s.KeyCache[il].AsSpan(0, (pos0 + n) * Ekv);
+            k.CopyTo(kCache[(pos0 * Ekv)..]);
+            if (Options.KvCache == KvCacheType.F16)
+            {
+                RoundToHalf(kCache[(pos0 * Ekv)..]);
+            }
+        }
+
+        if (Options.KvCache is KvCacheType.F16 or KvCacheType.Q8_0)
+        {
             RoundToHalf(vCache[(pos0 * Ekv)..]);
         }
 
-        // With an F16 cache, ggml's matmuls against it convert the other operand to F16 too (vec_dot_type of F16
-        // is F16): Q before kq, and the softmax probabilities before kqv.
+        // ggml's matmuls convert the other operand to the cache type's vec_dot_type: Q to F16 before kq against an F16
+        // cache, to Q8_0 blocks (one row per head and token) against a Q8_0 one; the softmax probabilities to F16
+        // before kqv against F16 values.
         if (Options.KvCache == KvCacheType.F16)
         {
             RoundToHalf(q);
+        }
+        else if (Options.KvCache == KvCacheType.Q8_0 && Options.Numerics == NumericsMode.Ggml)
+        {
+            _queryBlocks.Quantize(q, n * c.NHead, hd);
         }
 
         // scores kq[h][t][j] = K_j . Q_t (unscaled, as ggml's kq), softmax with scale and causal mask, then P V;
@@ -247,8 +288,14 @@ public sealed class LlamaModel : IDisposable
         var ggmlAttention = Options.Numerics == NumericsMode.Ggml;
         var q = s.Q.AsSpan(0, n * E);
         var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
-        var kCache = s.KeyCache[_attIl].AsSpan(0, nKv * Ekv);
         var (h0, h1) = Heads(part);
+        if (Options.KvCache == KvCacheType.Q8_0)
+        {
+            KqQ8_0(part, h0, h1);
+            return;
+        }
+
+        var kCache = s.KeyCache[_attIl].AsSpan(0, nKv * Ekv);
         for (var h = h0; h < h1; h++)
         {
             var kvh = KvHead(h);
@@ -268,6 +315,46 @@ public sealed class LlamaModel : IDisposable
                         : !halfCache ? FloatDot.F32(kj, qh)
                         : n > 1 && hd % 16 == 0 ? F16Dot.TinyBlas(kj, 1, qh, hd)
                         : FloatDot.F16(kj, qh);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// kq against a Q8_0 K cache: ggml's <c>vec_dot_q8_0_q8_0</c> of each cached key head with the query head in Q8_0
+    /// blocks (tinyBLAS's Q8_0 tiles, used for a batch, sum in the same order); in f32 numerics, the dequantized key
+    /// against the unquantized query.
+    /// </summary>
+    private void KqQ8_0(int part, int h0, int h1)
+    {
+        var c = Config;
+        int E = c.NEmbd, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
+        var kq = State.Kq.AsSpan(0, c.NHead * n * nKv);
+        var q = State.Q.AsSpan(0, n * E);
+        var keys = State.KeyBlocks[_attIl];
+        var rowBytes = Q8_0RowQuantizer.RowBytes(c.NEmbdKv);
+        var headBytes = Q8_0RowQuantizer.RowBytes(hd);
+        var keyRow = _keyRows[part];
+        var ggml = Options.Numerics == NumericsMode.Ggml;
+        for (var h = h0; h < h1; h++)
+        {
+            var kvh = KvHead(h);
+            for (var t = 0; t < n; t++)
+            {
+                var row = kq.Slice(((h * n) + t) * nKv, nKv);
+                var qRow = (t * c.NHead) + h;
+                for (var j = 0; j < nKv; j++)
+                {
+                    var key = keys.AsSpan((j * rowBytes) + (kvh * headBytes), headBytes);
+                    if (ggml)
+                    {
+                        row[j] = Q8_0Dot.Row(GgmlType.Q8_0, key, _queryBlocks.Quants(qRow, hd), _queryBlocks.Scales(qRow, hd));
+                    }
+                    else
+                    {
+                        Dequantize.Row(GgmlType.Q8_0, key, keyRow);
+                        row[j] = TensorPrimitives.Dot(keyRow, q.Slice((t * E) + (h * hd), hd));
+                    }
                 }
             }
         }
@@ -301,7 +388,7 @@ public sealed class LlamaModel : IDisposable
         var kqv = s.Kqv.AsSpan(0, c.NHead * n * hd);
         var vCache = s.ValueCache[_attIl].AsSpan(0, nKv * Ekv);
         var (h0, h1) = Heads(part);
-        if (Options.KvCache == KvCacheType.F16)
+        if (Options.KvCache is KvCacheType.F16 or KvCacheType.Q8_0)
         {
             RoundToHalf(kq[(h0 * n * nKv)..(h1 * n * nKv)]);
         }

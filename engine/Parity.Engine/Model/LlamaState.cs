@@ -1,3 +1,5 @@
+using Parity.Engine.Kernels;
+
 namespace Parity.Engine.Model;
 
 /// <summary>
@@ -29,7 +31,14 @@ public sealed class LlamaState
         FfnOut = new float[b * c.NEmbd];
         Logits = new float[(long)b * c.NVocab];
         RopeScratch = new float[c.NRot];
-        KeyCache = [.. Enumerable.Range(0, c.NLayer).Select(_ => new float[(long)ContextSize * c.NEmbdKv])];
+        var quantizedKeys = o.KvCache == KvCacheType.Q8_0;
+        if (quantizedKeys && c.HeadDim % Q8_0RowQuantizer.BlockValues != 0)
+        {
+            throw new ArgumentException($"a Q8_0 K cache needs a head dimension that is a multiple of {Q8_0RowQuantizer.BlockValues}; this model's is {c.HeadDim}");
+        }
+
+        KeyCache = [.. Enumerable.Range(0, c.NLayer).Select(_ => quantizedKeys ? [] : new float[(long)ContextSize * c.NEmbdKv])];
+        KeyBlocks = [.. Enumerable.Range(0, c.NLayer).Select(_ => quantizedKeys ? new byte[(long)ContextSize * Q8_0RowQuantizer.RowBytes(c.NEmbdKv)] : [])];
         ValueCache = [.. Enumerable.Range(0, c.NLayer).Select(_ => new float[(long)ContextSize * c.NEmbdKv])];
     }
 
@@ -67,9 +76,12 @@ public sealed class LlamaState
 
     public float[] RopeScratch { get; } // [n_rot] cos and sin of one position
 
-    public float[][] KeyCache { get; }  // [n_layer][n_ctx][n_embd_kv]
+    public float[][] KeyCache { get; }  // [n_layer][n_ctx][n_embd_kv]; empty with a Q8_0 K cache
 
     public float[][] ValueCache { get; } // [n_layer][n_ctx][n_embd_kv]
+
+    /// <summary>A Q8_0 K cache (<see cref="KvCacheType.Q8_0"/>): [n_layer][n_ctx][n_embd_kv / 32 blocks of 34 bytes]; else empty.</summary>
+    public byte[][] KeyBlocks { get; }
 
     /// <summary>Positions 0..<see cref="Past"/>-1 are in the cache.</summary>
     public int Past { get; set; }

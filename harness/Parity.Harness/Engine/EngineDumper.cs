@@ -14,6 +14,18 @@ namespace Parity.Harness.Engine;
 /// </summary>
 public static class EngineDumper
 {
+    /// <summary>
+    /// The engine's cache for llama.cpp's <c>--cache-type-k</c>/<c>--cache-type-v</c> pair. The engine keeps the
+    /// pairs llama.cpp runs without flash attention: f32/f32, f16/f16 and q8_0/f16 (a quantized V needs flash attention).
+    /// </summary>
+    public static KvCacheType KvCacheFor(string typeK, string typeV) => (typeK.ToLowerInvariant(), typeV.ToLowerInvariant()) switch
+    {
+        ("f32", "f32") => KvCacheType.F32,
+        ("f16", "f16") => KvCacheType.F16,
+        ("q8_0", "f16") => KvCacheType.Q8_0,
+        _ => throw new ArgumentException($"KV cache K {typeK} with V {typeV}: the engine supports f32/f32, f16/f16 and q8_0/f16 (--cache-type-k/--cache-type-v)"),
+    };
+
     /// <param name="teacherTokens">
     /// When given, decode step s feeds <c>teacherTokens[s-1]</c> (the reference's greedy choice) instead of the engine's
     /// own, so both sides run the same tokens at every step and one near-tie cannot derail the comparison.
@@ -38,7 +50,7 @@ public static class EngineDumper
             Threads = request.Decode.Threads,
             MaxBatch = tokens.Count,
             ContextSize = contextSize,
-            KvCache = request.Decode.CacheTypeK == "f32" ? KvCacheType.F32 : KvCacheType.F16,
+            KvCache = KvCacheFor(request.Decode.CacheTypeK, request.Decode.CacheTypeV),
             Numerics = numerics,
         };
         using var model = LlamaModel.Load(request.ModelPath, options);
@@ -54,7 +66,7 @@ public static class EngineDumper
             {
                 Threads = options.Threads,
                 FlashAttention = false,
-                TypeK = options.KvCache == KvCacheType.F32 ? "f32" : "f16",
+                TypeK = options.KvCache switch { KvCacheType.F32 => "f32", KvCacheType.Q8_0 => "q8_0", _ => "f16" },
                 TypeV = options.KvCache == KvCacheType.F32 ? "f32" : "f16",
                 Repack = false,
                 NCtx = options.ContextSize,

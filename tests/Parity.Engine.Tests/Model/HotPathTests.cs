@@ -8,12 +8,15 @@ namespace Parity.Engine.Tests.Model;
 [TestFixture]
 public sealed class HotPathTests
 {
-    [TestCase(1)]
-    [TestCase(2)]
-    public async Task Decoding_a_token_allocates_nothing_after_warm_up(int threads)
+    [TestCase(1, KvCacheType.F32, NumericsMode.F32)]
+    [TestCase(2, KvCacheType.F32, NumericsMode.F32)]
+    [TestCase(2, KvCacheType.F16, NumericsMode.Ggml)]
+    [TestCase(2, KvCacheType.Q8_0, NumericsMode.Ggml)]
+    [TestCase(1, KvCacheType.Q8_0, NumericsMode.F32)]
+    public async Task Decoding_a_token_allocates_nothing_after_warm_up(int threads, KvCacheType kv, NumericsMode numerics)
     {
         var path = await EngineTestModels.Cache.GetAsync(SyntheticPresets.Micro, "Q4_K_M");
-        using var model = LlamaModel.Load(path, new EngineOptions { Threads = threads, ContextSize = 512, MaxBatch = 8 });
+        using var model = LlamaModel.Load(path, new EngineOptions { Threads = threads, ContextSize = 512, MaxBatch = 8, KvCache = kv, Numerics = numerics });
         model.Forward([1, 300, 301]);
         int[] token = [302];
         // Enough calls for tiered compilation to settle: its re-JIT of hot methods may allocate once.
