@@ -53,6 +53,16 @@ public sealed record Suite
 
     public string KvCacheOf(SuiteCase c) => c.KvCache ?? Defaults.KvCache;
 
+    /// <summary>
+    /// llama.cpp's <c>--cache-type-k</c>/<c>--cache-type-v</c> for a case: "f16" and "f32" set both; "q8_0" quantizes K
+    /// only, since llama.cpp quantizes V only with flash attention.
+    /// </summary>
+    public (string K, string V) CacheTypesOf(SuiteCase c) => KvCacheOf(c) switch
+    {
+        "q8_0" => ("q8_0", "f16"),
+        var kv => (kv, kv),
+    };
+
     public string NumericsOf(SuiteCase c) => c.Numerics ?? Defaults.Numerics;
 
     /// <summary>
@@ -190,9 +200,9 @@ public sealed record Suite
                 Fail(at + ".steps", $"expected 0..256, found {StepsOf(c)}");
             }
 
-            if (KvCacheOf(c) is not ("f16" or "f32"))
+            if (KvCacheOf(c) is not ("f16" or "f32" or "q8_0"))
             {
-                Fail(at + ".kvCache", $"expected f16 or f32 (the KV cache types the engine implements), found '{KvCacheOf(c)}'");
+                Fail(at + ".kvCache", $"expected f16, f32 or q8_0 (K in Q8_0, V in F16: the KV caches the engine implements), found '{KvCacheOf(c)}'");
             }
 
             if (c.Tensors is { } filter)

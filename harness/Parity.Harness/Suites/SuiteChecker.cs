@@ -54,7 +54,7 @@ public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy poli
         var engineDir = Path.Combine(workDirectory, name + "-engine-" + Environment.ProcessId);
         try
         {
-            var kv = suite.KvCacheOf(suiteCase);
+            var (cacheK, cacheV) = suite.CacheTypesOf(suiteCase);
             var request = new DumpRequest
             {
                 ModelPath = model,
@@ -63,7 +63,7 @@ public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy poli
                 Tokens = tokens,
                 Filter = suiteCase.Tensors,
                 Steps = goldenRun.StepCount - 1,
-                Decode = LlamaCppDecodeOptions.Default with { Threads = suite.ThreadsOf(suiteCase), CacheTypeK = kv, CacheTypeV = kv },
+                Decode = LlamaCppDecodeOptions.Default with { Threads = suite.ThreadsOf(suiteCase), CacheTypeK = cacheK, CacheTypeV = cacheV },
             };
             var numerics = suite.NumericsOf(suiteCase) == "f32" ? NumericsMode.F32 : NumericsMode.Ggml;
             EngineDumper.Dump(request, tokens, teacherTokens: goldenRun.GeneratedTokens, numerics: numerics);

@@ -105,7 +105,7 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
             tokens = [.. c.Tokens!];
         }
 
-        var kv = suite.KvCacheOf(c);
+        var (cacheK, cacheV) = suite.CacheTypesOf(c);
         var request = new DumpRequest
         {
             ModelPath = model,
@@ -114,7 +114,7 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
             Tokens = tokens,
             Filter = c.Tensors,
             Steps = suite.StepsOf(c),
-            Decode = LlamaCppDecodeOptions.Default with { Threads = suite.ThreadsOf(c), CacheTypeK = kv, CacheTypeV = kv },
+            Decode = LlamaCppDecodeOptions.Default with { Threads = suite.ThreadsOf(c), CacheTypeK = cacheK, CacheTypeV = cacheV },
         };
         progress?.Report($"{c.Name}: llama.cpp dumps {tokens.Length} prompt token(s) and {request.Steps} step(s)");
         var clock = Stopwatch.StartNew();

@@ -15,6 +15,16 @@ public sealed class LiveCheckTests
         Assert.That(stdout, Does.Contain("6 passed, 0 failed, 0 errors, 0 skipped"));
     }
 
+    /// <summary>The Q8_0 K cache case: llama.cpp's rotated, quantized keys are deterministic across thread counts too.</summary>
+    [Test]
+    public void The_q8_0_key_cache_golden_reproduces_live()
+    {
+        var (code, stdout, stderr) = ParityCli.Run("check", "--suite", "ci", "--case", "mini-q8kcache-*", "--live");
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("mini-q8kcache-q4_k_m (live)").And.Contain("reproduces the golden bit for bit"));
+        Assert.That(stdout, Does.Contain("2 passed, 0 failed, 0 errors, 0 skipped"));
+    }
+
     [Test]
     public void Shards_split_the_suite_without_overlap()
     {
