@@ -82,6 +82,7 @@ public static class Q4KDot
             for (var i = 0; i < scales.Length; i++)
             {
                 var block = w + (i * 144);
+                StreamPrefetch.Ahead(block, 144);
                 var (sc, mins) = KQuantScales.Packed(block);
                 var dmin = -scales[i] * HalfTable.Get(block + 2);
                 accM = Fma.MultiplyAdd(Vector128.Create(dmin), Sse2.ConvertToVector128Single(KQuantScales.MinTerms(mins, bsp + (i * 16))), accM);

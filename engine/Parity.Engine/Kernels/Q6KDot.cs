@@ -77,6 +77,7 @@ public static class Q6KDot
             for (var i = 0; i < scales.Length; i++)
             {
                 var block = w + (i * 210);
+                StreamPrefetch.Ahead(block, 210);
                 var d = scales[i] * HalfTable.Get(block + 208);
                 var sc = (sbyte*)(block + 192);
 

@@ -80,6 +80,7 @@ public static partial class Q8_0Dot
                     for (var ib = 0; ib < blocks; ib++)
                     {
                         var block = w + (ib * 34);
+                        StreamPrefetch.Ahead(block, 34);
                         var qx = Avx.LoadVector256((sbyte*)(block + 2));
                         acc = Accumulate(acc, qx, Avx.LoadVector256(y + (ib * QK)), HalfTable.Get(block) * ys[ib]);
                     }
@@ -92,6 +93,7 @@ public static partial class Q8_0Dot
                     for (var ib = 0; ib < blocks; ib++)
                     {
                         var block = w + (ib * 18);
+                        StreamPrefetch.Ahead(block, 18);
                         var q = Sse2.LoadVector128(block + 2);
                         var qx = Vector256.Create(q & low, Sse2.ShiftRightLogical(q.AsUInt16(), 4).AsByte() & low).AsSByte() - eight;
                         acc = Accumulate(acc, qx, Avx.LoadVector256(y + (ib * QK)), HalfTable.Get(block) * ys[ib]);
