@@ -7,7 +7,7 @@ namespace Parity.Gguf;
 /// first touch, so mapping costs nothing up front whatever the file's size. Shared by every reader of large files
 /// (GGUF models, dump tensors).
 /// </summary>
-public sealed unsafe class ReadOnlyMappedFile : IDisposable
+public sealed unsafe partial class ReadOnlyMappedFile : IDisposable
 {
     private readonly MemoryMappedFile _map;
     private readonly MemoryMappedViewAccessor _view;
@@ -52,6 +52,33 @@ public sealed unsafe class ReadOnlyMappedFile : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Drops this process's mapping of the whole pages inside [<paramref name="offset"/>, + <paramref name="length"/>)
+    /// (Linux <c>madvise(MADV_DONTNEED)</c>; elsewhere nothing). The file's pages stay in the page cache and the range
+    /// stays readable: a later read faults them back in. A one-pass scan (a diff) calls it for each tensor it is done
+    /// with, so its resident set holds the tensors in flight rather than every page it has touched.
+    /// </summary>
+    public void Release(long offset, long length)
+    {
+        if (!OperatingSystem.IsLinux() || _base == null || length <= 0)
+        {
+            return;
+        }
+
+        var page = Environment.SystemPageSize;
+        var start = ((long)_base + offset + page - 1) / page * page;
+        var end = ((long)_base + offset + length) / page * page;
+        if (end > start)
+        {
+            _ = Madvise((nint)start, (nuint)(end - start), DontNeed); // advice only: a failure leaves the pages mapped
+        }
+    }
+
+    private const int DontNeed = 4; // MADV_DONTNEED
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "madvise")]
+    private static partial int Madvise(nint address, nuint length, int advice);
 
     public void Dispose()
     {
