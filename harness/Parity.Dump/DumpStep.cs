@@ -140,6 +140,16 @@ public sealed unsafe class DumpStep : IDisposable
     }
 
     /// <summary>
+    /// Done with <paramref name="entry"/> for now: its whole pages leave this process's resident set (they stay in the
+    /// page cache, and a later view faults them back in). See <see cref="ReadOnlyMappedFile.Release"/>.
+    /// </summary>
+    public void Release(DumpTensorEntry entry)
+    {
+        var (fileOffset, length) = Locate(entry);
+        _mapped.Release(fileOffset, length);
+    }
+
+    /// <summary>
     /// An F32 tensor's values, straight from the map. The span may be unaligned (tensors are packed with no padding,
     /// as safetensors requires, so an odd-sized F16 or U8 tensor shifts the ones after it); x64 and Arm64 read
     /// unaligned floats without penalty worth noting. Other dtypes: <see cref="CopyAsFloat32"/>.

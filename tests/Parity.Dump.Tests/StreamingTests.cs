@@ -55,4 +55,63 @@ public sealed class StreamingTests
         });
         TestContext.Out.WriteLine($"wrote and reopened {DataBytes >> 20} MiB in {watch.ElapsedMilliseconds} ms");
     }
+
+    /// <summary>
+    /// A one-pass reader that releases each tensor after use keeps its resident set near one tensor, not the dump: the
+    /// process's file-backed RSS falls back once the touched pages are released (Linux, where release is madvise).
+    /// </summary>
+    [Test]
+    public void Released_tensors_leave_the_resident_set()
+    {
+        Assume.That(OperatingSystem.IsLinux(), "release is madvise(MADV_DONTNEED), Linux only");
+        using var temp = new TempDirectory();
+        var dir = temp.Combine("run");
+        var chunk = new float[ChunkFloats];
+        using (var run = DumpRunWriter.Create(dir, SampleDumps.RunInfo()))
+        {
+            using (var step = run.BeginStep(0))
+            {
+                for (var i = 0; i < Chunks; i++)
+                {
+                    chunk.AsSpan().Fill(i);
+                    step.Add($"ffn_out-{i}", "ADD", chunk, [ChunkFloats / 4, 4]);
+                }
+
+                step.Complete([1], [0]);
+            }
+
+            run.Complete([]);
+        }
+
+        using var read = DumpRun.Open(dir).OpenStep(0);
+        var touched = 0.0;
+        foreach (var entry in read.Tensors)
+        {
+            foreach (var v in read.GetFloats(entry))
+            {
+                touched += v;
+            }
+        }
+
+        var resident = RssFileBytes();
+        foreach (var entry in read.Tensors)
+        {
+            read.Release(entry);
+        }
+
+        var released = RssFileBytes();
+        TestContext.Out.WriteLine($"file-backed RSS {resident >> 20} MiB after touching {DataBytes >> 20} MiB, {released >> 20} MiB after release");
+        Assert.Multiple(() =>
+        {
+            Assert.That(touched, Is.EqualTo((double)ChunkFloats * Chunks * (Chunks - 1) / 2));
+            Assert.That(resident - released, Is.GreaterThan(DataBytes / 2), "most of the touched pages left the resident set");
+            Assert.That(read.GetFloats(read.Get($"ffn_out-{Chunks - 1}"))[^1], Is.EqualTo(Chunks - 1), "and stay readable");
+        });
+    }
+
+    private static long RssFileBytes()
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("RssFile:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
 }

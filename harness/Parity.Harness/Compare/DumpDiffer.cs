@@ -116,7 +116,16 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
             return diff with { Status = TensorStatus.NotCompared, Note = $"dtype {ea.DType} / {eb.DType}: raw bytes are not compared" };
         }
 
-        return Compare(diff, ea, eb, Read(a, ea), Read(b, eb), b, manifest, rule);
+        try
+        {
+            return Compare(diff, ea, eb, Read(a, ea), Read(b, eb), b, manifest, rule);
+        }
+        finally
+        {
+            // One pass: drop the pages from the resident set so it holds the pairs in flight, not both dumps.
+            a.Release(ea);
+            b.Release(eb);
+        }
     }
 
     /// <summary>A tensor present on one side only: not compared when the name map says why, else reported as missing.</summary>
