@@ -192,6 +192,12 @@ public sealed unsafe partial class MatMul : IDisposable
             first = FloatTiles(w, first, end, _rowBuffers[worker], inputs, outputs);
         }
 
+        if (_blockDotQ8_K && _n == 1 && w.Type == GgmlType.Q6_K)
+        {
+            Q6KDot.Rows(w.Data, w.RowBytes, first, end, _q8_k.Quants(0, w.Cols), _q8_k.Scales(0, w.Cols), _q8_k.BlockSums(0, w.Cols), outputs);
+            return;
+        }
+
         for (var r = first; r < end; r++)
         {
             if (_blockDotQ8_0 || _blockDotQ8_1 || _blockDotQ8_K)

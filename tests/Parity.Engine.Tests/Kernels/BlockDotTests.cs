@@ -152,6 +152,45 @@ public sealed class BlockDotTests
         }
     }
 
+    /// <summary>The one-token Q6_K row-range kernel gives every row the scalar reference's bits, vector path or not.</summary>
+    [TestCase(true)]
+    [TestCase(false)]
+    public unsafe void Q6_K_row_ranges_give_each_row_the_scalar_references_bits(bool vectors)
+    {
+        var rng = new Random(11);
+        const int rows = 9, blocks = 8, cols = blocks * 256, rowBytes = blocks * 210;
+        var matrix = new byte[rows * rowBytes];
+        rng.NextBytes(matrix);
+        for (var b = 0; b < rows * blocks; b++)
+        {
+            BitConverter.TryWriteBytes(matrix.AsSpan((b * 210) + 208), (Half)((rng.NextDouble() - 0.3) * 0.01));
+        }
+
+        var x = Enumerable.Range(0, cols).Select(i => (float)((rng.NextDouble() - 0.5) * (1 + (i % 5)))).ToArray();
+        var acts = new Q8_KActivations();
+        acts.Quantize(x, 1, cols);
+        var outputs = new float[rows];
+        var saved = Q6KDot.UseAvx2;
+        Q6KDot.UseAvx2 = vectors && saved;
+        try
+        {
+            fixed (byte* w = matrix)
+            {
+                Q6KDot.Rows(w, rowBytes, 2, rows, acts.Quants(0, cols), acts.Scales(0, cols), acts.BlockSums(0, cols), outputs);
+            }
+        }
+        finally
+        {
+            Q6KDot.UseAvx2 = saved;
+        }
+
+        for (var r = 0; r < rows; r++)
+        {
+            var expected = r < 2 ? 0f : Q6KDot.RowScalar(matrix.AsSpan(r * rowBytes, rowBytes), acts.Quants(0, cols), acts.Scales(0, cols), acts.BlockSums(0, cols));
+            Assert.That(BitConverter.SingleToInt32Bits(outputs[r]), Is.EqualTo(BitConverter.SingleToInt32Bits(expected)), $"row {r} (rows before 2 untouched)");
+        }
+    }
+
     [Test]
     public void Q8_0_activations_round_half_to_even_with_d_as_fp16()
     {
