@@ -120,6 +120,8 @@ internal static class ManifestBinder
         ByteLength = o.Int64("byteLength"),
     };
 
+    private delegate bool TryRead<T>(JsonElement item, out T value);
+
     /// <summary>
     /// A JSON object being bound. Its path from the root is kept as the parent's path and an array index and spelled out
     /// only for a message: a step manifest has ~10,000 members, and building each one's path cost more than binding it.
@@ -215,41 +217,23 @@ internal static class ManifestBinder
             throw new ManifestBindingException(Member(name), $"{Describe(value)} is not a dtype (expected one of {string.Join(", ", Enum.GetNames<DumpDType>())})");
         }
 
-        public List<int> Int32s(string name)
+        public List<int> Int32s(string name) => Values(name, "a 32-bit integer", static (JsonElement e, out int v) =>
         {
-            var items = Items(name);
-            var result = new List<int>(items.GetArrayLength());
-            foreach (var item in items.EnumerateArray())
-            {
-                result.Add(item.ValueKind == JsonValueKind.Number && item.TryGetInt32(out var v) ? v : throw NotAn("a 32-bit integer", name, result.Count, item));
-            }
+            v = 0;
+            return e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out v);
+        });
 
-            return result;
-        }
-
-        public List<long> Int64s(string name)
+        public List<long> Int64s(string name) => Values(name, "a 64-bit integer", static (JsonElement e, out long v) =>
         {
-            var items = Items(name);
-            var result = new List<long>(items.GetArrayLength());
-            foreach (var item in items.EnumerateArray())
-            {
-                result.Add(item.ValueKind == JsonValueKind.Number && item.TryGetInt64(out var v) ? v : throw NotAn("a 64-bit integer", name, result.Count, item));
-            }
+            v = 0;
+            return e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out v);
+        });
 
-            return result;
-        }
-
-        public List<string> Strings(string name)
+        public List<string> Strings(string name) => Values(name, "a string", static (JsonElement e, out string v) =>
         {
-            var items = Items(name);
-            var result = new List<string>(items.GetArrayLength());
-            foreach (var item in items.EnumerateArray())
-            {
-                result.Add(item.ValueKind == JsonValueKind.String ? item.GetString()! : throw NotAn("a string", name, result.Count, item));
-            }
-
-            return result;
-        }
+            v = e.ValueKind == JsonValueKind.String ? e.GetString()! : "";
+            return e.ValueKind == JsonValueKind.String;
+        });
 
         public List<T> Array<T>(string name, Func<Node, T> bind)
         {
@@ -294,6 +278,19 @@ internal static class ManifestBinder
         }
 
         private string Member(string name) => $"{Path}.{name}";
+
+        /// <summary>An array member of scalars, each read by <paramref name="read"/> or reported as not <paramref name="what"/>.</summary>
+        private List<T> Values<T>(string name, string what, TryRead<T> read)
+        {
+            var items = Items(name);
+            var result = new List<T>(items.GetArrayLength());
+            foreach (var item in items.EnumerateArray())
+            {
+                result.Add(read(item, out var value) ? value : throw NotAn(what, name, result.Count, item));
+            }
+
+            return result;
+        }
 
         private JsonElement Items(string name)
         {

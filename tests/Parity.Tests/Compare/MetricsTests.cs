@@ -32,16 +32,7 @@ public sealed class MetricsTests
             var a = b.Select(x => x + (float)(rng.NextDouble() * 1e-3)).ToArray();
             var view = ElementView.Identity([length, 3, 1, 1]);
             var vector = TensorComparer.Compare(a, b, view);
-            TensorComparer.ForceScalar = true;
-            TensorMetrics scalar;
-            try
-            {
-                scalar = TensorComparer.Compare(a, b, view);
-            }
-            finally
-            {
-                TensorComparer.ForceScalar = false;
-            }
+            var scalar = ScalarReference(a, b, view);
 
             Assert.Multiple(() =>
             {
@@ -97,16 +88,7 @@ public sealed class MetricsTests
         var a = (float[])b.Clone();
         var view = ElementView.Identity([length, 2, 1, 1]);
         var fast = TensorComparer.Compare(a, b, view);
-        TensorComparer.ForceScalar = true;
-        TensorMetrics scalar;
-        try
-        {
-            scalar = TensorComparer.Compare(a, b, view);
-        }
-        finally
-        {
-            TensorComparer.ForceScalar = false;
-        }
+        var scalar = ScalarReference(a, b, view);
 
         Assert.Multiple(() =>
         {
@@ -186,5 +168,18 @@ public sealed class MetricsTests
         Assert.That(policy.RuleFor("kq-0", "F32", "f16").Max, Is.EqualTo(2e-6));
         Assert.That(policy.RuleFor("ffn_out-3", "Q4_K_M", "f16").Reason, Does.Contain("Q8_K"));
         Assert.That(policy.Rules.All(r => r.Reason.Length > 20), Is.True, "every bound says why");
+    }
+
+    private static TensorMetrics ScalarReference(float[] a, float[] b, ElementView view)
+    {
+        TensorComparer.ForceScalar = true;
+        try
+        {
+            return TensorComparer.Compare(a, b, view);
+        }
+        finally
+        {
+            TensorComparer.ForceScalar = false;
+        }
     }
 }
