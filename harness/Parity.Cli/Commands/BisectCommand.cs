@@ -3,6 +3,7 @@ using System.Globalization;
 using Parity.Dump;
 using Parity.Engine.Tokenizer;
 using Parity.Harness.Bisect;
+using Parity.Harness.Engine;
 using Parity.Harness.Models;
 using Parity.Harness.Runner;
 
@@ -50,6 +51,7 @@ public static class BisectCommand
             }
             else
             {
+                EngineDumper.CheckSupported(decode.Read(parse));
                 var runner = CommonOptions.Runner(parse);
                 var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, stderr, ct).ConfigureAwait(false);
                 Progress($"llama.cpp: dumping {ids.Length} prompt token(s) and {parse.GetValue(steps)} step(s)");
@@ -63,7 +65,7 @@ public static class BisectCommand
                 ModelPath = model,
                 OutputDirectory = outDir,
                 Tokens = referenceRun.Manifest.Prompt.Tokens,
-                Decode = new LlamaCppDecodeOptions { Threads = parse.GetValue(decode.Threads), CacheTypeK = options.TypeK, CacheTypeV = options.TypeV },
+                Decode = new LlamaCppDecodeOptions { Threads = parse.GetValue(decode.Threads), FlashAttention = options.FlashAttention, CacheTypeK = options.TypeK, CacheTypeV = options.TypeV },
             };
             var bisect = new Bisector(policy, parse.GetValue(localNmse)).Run(request, referenceRun, decode.EngineNumerics(parse), outDir, new ImmediateProgress<string>(Progress));
             Print(stdout, bisect, SpmTokenizer.Load(model));

@@ -8,7 +8,7 @@ public sealed class DecodeOptionSet
 {
     public Option<int> Threads { get; } = new("--threads") { Description = "Threads", DefaultValueFactory = _ => 2 };
 
-    public Option<string> FlashAttn { get; } = new("--flash-attn") { Description = "llama.cpp flash attention: off (default; kq, kq_soft_max and kqv exist) or on", DefaultValueFactory = _ => "off" };
+    public Option<string> FlashAttn { get; } = new("--flash-attn") { Description = "llama.cpp flash attention: off (default; kq, kq_soft_max and kqv exist) or on (llama.cpp only: the engine has none, so run and bisect refuse it)", DefaultValueFactory = _ => "off" };
 
     public Option<string> CacheTypeK { get; } = new("--cache-type-k") { Description = "KV cache K type: f16 (llama.cpp's default), f32, bf16, q8_0, ...", DefaultValueFactory = _ => "f16" };
 

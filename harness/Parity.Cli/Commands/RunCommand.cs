@@ -54,6 +54,7 @@ public static class RunCommand
                 Steps = parse.GetValue(steps),
                 Decode = decode.Read(parse),
             };
+            EngineDumper.CheckSupported(request.Decode);
             Progress($"llama.cpp: dumping {ids.Length} prompt token(s) and {request.Steps} step(s)");
             var reference = await runner.DumpAsync(request, ct).ConfigureAwait(false);
             Progress("engine: dumping the same tokens");

@@ -15,6 +15,21 @@ namespace Parity.Harness.Engine;
 public static class EngineDumper
 {
     /// <summary>
+    /// Throws, naming the option, when <paramref name="decode"/> asks for something the engine does not compute, so a
+    /// comparison stops before it runs llama.cpp instead of reporting the missing feature as a parity failure.
+    /// </summary>
+    public static void CheckSupported(LlamaCppDecodeOptions decode)
+    {
+        ArgumentNullException.ThrowIfNull(decode);
+        if (decode.FlashAttention)
+        {
+            throw new ArgumentException("--flash-attn on: the engine has no flash attention (llama.cpp then fuses kq, the softmax and kqv into one FLASH_ATTN_EXT node, which the engine does not reproduce); compare with --flash-attn off, or dump llama.cpp alone with `parity dump --side llama.cpp --flash-attn on`");
+        }
+
+        _ = KvCacheFor(decode.CacheTypeK, decode.CacheTypeV);
+    }
+
+    /// <summary>
     /// The engine's cache for llama.cpp's <c>--cache-type-k</c>/<c>--cache-type-v</c> pair. The engine keeps the
     /// pairs llama.cpp runs without flash attention: f32/f32, f16/f16 and q8_0/f16 (a quantized V needs flash attention).
     /// </summary>
@@ -44,6 +59,7 @@ public static class EngineDumper
             throw new ArgumentException("the prompt has no tokens", nameof(tokens));
         }
 
+        CheckSupported(request.Decode);
         var contextSize = Math.Max(256, (tokens.Count + request.Steps + 255) / 256 * 256);
         options ??= new EngineOptions
         {

@@ -136,6 +136,21 @@ public sealed class RunCommandTests
         Assert.That(stderr, Does.Contain(message));
     }
 
+    /// <summary>
+    /// Options the engine does not compute stop a comparison before llama.cpp runs, naming the option, instead of
+    /// surfacing as a parity failure (with flash attention, kq would be "only in A").
+    /// </summary>
+    [TestCase("--flash-attn", "on", "--flash-attn on: the engine has no flash attention")]
+    [TestCase("--cache-type-k", "q4_0", "KV cache K q4_0 with V f16: the engine supports")]
+    public void Options_the_engine_does_not_compute_are_bad_usage_with_exit_2_before_llama_cpp_runs(string option, string value, string message)
+    {
+        using var temp = new TempDirectory();
+        var (code, _, stderr) = ParityCli.Run("run", "--preset", "micro", "--prompt", "Hi", option, value, "--out", temp.Path);
+        Assert.That(code, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain(message));
+        Assert.That(Directory.Exists(Path.Combine(temp.Path, "llama.cpp")), Is.False, "llama.cpp was not run");
+    }
+
     [Test]
     public void The_chat_template_wraps_the_prompt_the_same_way_on_both_sides()
     {
