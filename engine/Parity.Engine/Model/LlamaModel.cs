@@ -281,13 +281,6 @@ public sealed class LlamaModel : IDisposable
     /// <summary>kq for this part's heads: each row of scores from the (F16-rounded) query and the cached keys.</summary>
     private void KqPart(int part)
     {
-        var c = Config;
-        var s = State;
-        int E = c.NEmbd, Ekv = c.NEmbdKv, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
-        var halfCache = Options.KvCache == KvCacheType.F16;
-        var ggmlAttention = Options.Numerics == NumericsMode.Ggml;
-        var q = s.Q.AsSpan(0, n * E);
-        var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
         var (h0, h1) = Heads(part);
         if (Options.KvCache == KvCacheType.Q8_0)
         {
@@ -295,6 +288,13 @@ public sealed class LlamaModel : IDisposable
             return;
         }
 
+        var c = Config;
+        var s = State;
+        int E = c.NEmbd, Ekv = c.NEmbdKv, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
+        var halfCache = Options.KvCache == KvCacheType.F16;
+        var ggmlAttention = Options.Numerics == NumericsMode.Ggml;
+        var q = s.Q.AsSpan(0, n * E);
+        var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
         var kCache = s.KeyCache[_attIl].AsSpan(0, nKv * Ekv);
         for (var h = h0; h < h1; h++)
         {
