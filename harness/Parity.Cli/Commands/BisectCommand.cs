@@ -3,6 +3,7 @@ using System.Globalization;
 using Parity.Dump;
 using Parity.Engine.Tokenizer;
 using Parity.Harness.Bisect;
+using Parity.Harness.Compare;
 using Parity.Harness.Engine;
 using Parity.Harness.Models;
 using Parity.Harness.Runner;
@@ -53,6 +54,7 @@ public static class BisectCommand
             {
                 EngineDumper.CheckSupported(decode.Read(parse));
                 var runner = CommonOptions.Runner(parse);
+                await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct).ConfigureAwait(false);
                 var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, stderr, ct).ConfigureAwait(false);
                 Progress($"llama.cpp: dumping {ids.Length} prompt token(s) and {parse.GetValue(steps)} step(s)");
                 var result = await runner.DumpAsync(new DumpRequest { ModelPath = model, OutputDirectory = Path.Combine(outDir, "llama.cpp"), Prompt = text, Tokens = ids, Steps = parse.GetValue(steps), Decode = decode.Read(parse) }, ct).ConfigureAwait(false);
@@ -67,7 +69,7 @@ public static class BisectCommand
                 Tokens = referenceRun.Manifest.Prompt.Tokens,
                 Decode = new LlamaCppDecodeOptions { Threads = parse.GetValue(decode.Threads), FlashAttention = options.FlashAttention, CacheTypeK = options.TypeK, CacheTypeV = options.TypeV },
             };
-            var bisect = new Bisector(policy, parse.GetValue(localNmse)).Run(request, referenceRun, decode.EngineNumerics(parse), outDir, new ImmediateProgress<string>(Progress));
+            var bisect = new Bisector(policy, parse.GetValue(localNmse), report.Pairing(parse)).Run(request, referenceRun, decode.EngineNumerics(parse), outDir, new ImmediateProgress<string>(Progress));
             Print(stdout, bisect, SpmTokenizer.Load(model));
             return bisect.Verdict == BisectVerdict.Clean ? ExitCodes.Ok : ExitCodes.ParityBroken;
         });
@@ -85,19 +87,14 @@ public static class BisectCommand
             stdout.WriteLine($"where: {pin}");
         }
 
-        if (report.FirstCumulative is var (step, tensor))
-        {
-            stdout.WriteLine(string.Create(inv, $"first tensor out of tolerance (free-running): step {step.Step} {tensor.Key} ({tensor.Op}) nmse {tensor.Metrics?.Nmse:G3}, {tensor.Rule?.Bound} (found with {report.SearchProbes} residual checkpoint comparisons)"));
-        }
-        else
-        {
-            stdout.WriteLine("first tensor out of tolerance (free-running): none");
-        }
+        stdout.WriteLine($"free-running, judged by {report.Cumulative.Regime}: " + (report.FirstCumulative is var (step, tensor)
+            ? string.Create(inv, $"{FailureDescription.Describe(report.Cumulative, step, tensor)} (found with {report.SearchProbes} residual checkpoint comparisons)")
+            : "every tensor holds"));
 
         var failingSteps = report.Cumulative.Steps.Where(s => !s.Passed).Select(s => s.Step).ToList();
         if (failingSteps.Count > 0)
         {
-            stdout.WriteLine($"steps out of tolerance: {string.Join(' ', failingSteps)} of 0..{report.Cumulative.Steps.Count - 1}{(failingSteps[0] > 0 ? " (the prompt step holds: a decode-only problem)" : string.Empty)}");
+            stdout.WriteLine($"failing steps: {string.Join(' ', failingSteps)} of 0..{report.Cumulative.Steps.Count - 1}{(failingSteps[0] > 0 ? " (the prompt step holds: a decode-only problem)" : string.Empty)}");
         }
 
         stdout.WriteLine(string.Create(inv, $"per layer, step {report.Step}: error of the layer output free-running (cumulative) vs with the layer's input forced to llama.cpp's (local); local bound for single ops {report.LocalBound:G2}"));

@@ -35,7 +35,7 @@ public static class DiffCommand
             });
             var runB = Parity.Dump.DumpRun.Open(b);
             var map = NameMap.ForArchitecture(runB.Manifest.Model.Architecture);
-            var differ = new DumpDiffer(policy.GetAwaiter().GetResult(), map);
+            var differ = new DumpDiffer(policy.GetAwaiter().GetResult(), map, report.Pairing(parse));
             var diff = differ.Diff(Parity.Dump.DumpRun.Open(a), runB, new ImmediateProgress<string>(m => stderr.WriteLine($"[parity] {m}")));
             stderr.WriteLine($"[parity] {DiffThroughput.Describe(a, b, started.Elapsed)}");
             var model = diff.ManifestB.Model.Path;

@@ -3,6 +3,7 @@ using Parity.Cli.Rendering;
 using Parity.Engine.Tokenizer;
 using Parity.Harness.Compare;
 using Parity.Harness.Reports;
+using Parity.Harness.Runner;
 using Spectre.Console;
 
 namespace Parity.Cli.Commands;
@@ -14,15 +15,55 @@ public sealed class ReportOptions
 
     public Option<string> Format { get; } = new("--format") { Description = "Console report: table, json or md", DefaultValueFactory = _ => "table" };
 
+    public Option<bool> AllowInexact { get; } = new("--allow-inexact")
+    {
+        Description = "Judge by the tolerance rules where the engine's ggml numerics do not reproduce the reference's llama.cpp build or library variant (refused otherwise)",
+    };
+
+    public Option<bool> AllowDifferentModel { get; } = new("--allow-different-model")
+    {
+        Description = "Compare dumps of different model bytes (across conversions); the difference is printed",
+    };
+
+    public Option<bool> AllowDifferentConfig { get; } = new("--allow-different-config")
+    {
+        Description = "Compare dumps of different attention configurations (flash attention, KV cache types, repacking); the difference is printed",
+    };
+
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
         Format.AcceptOnlyFromAmong("table", "json", "md");
         command.Options.Add(Tolerances);
         command.Options.Add(Format);
+        command.Options.Add(AllowInexact);
+        command.Options.Add(AllowDifferentModel);
+        command.Options.Add(AllowDifferentConfig);
     }
 
     public TolerancePolicy Policy(ParseResult parse) => TolerancePolicy.Load(parse.GetValue(Tolerances) ?? TolerancePolicy.DefaultPath);
+
+    public PairingOptions Pairing(ParseResult parse) => new(parse.GetValue(AllowDifferentModel), parse.GetValue(AllowInexact), parse.GetValue(AllowDifferentConfig));
+
+    /// <summary>
+    /// Refuses, before llama.cpp runs, an engine comparison in ggml numerics against a llama.cpp build or library
+    /// variant the engine does not reproduce, unless --allow-inexact: such a pair is never judged by bounds by surprise.
+    /// </summary>
+    public async Task CheckExactTargetAsync(ParseResult parse, Parity.Engine.Model.NumericsMode numerics, LlamaCppRunner runner, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        if (numerics != Parity.Engine.Model.NumericsMode.Ggml || parse.GetValue(AllowInexact))
+        {
+            return;
+        }
+
+        var info = await runner.InfoAsync(ct).ConfigureAwait(false);
+        if (!Parity.Engine.Model.GgmlTarget.Reproduces(info.LlamaCppCommit, info.Variant))
+        {
+            throw new ArgumentException(
+                $"llama.cpp {info.LlamaCppCommit} ({info.Variant} library, {info.LibraryDirectory}): the engine's ggml numerics reproduce llama.cpp {Parity.Engine.Model.GgmlTarget.Commit} with the {Parity.Engine.Model.GgmlTarget.Variant} library only, so this comparison cannot be judged exact; pass --allow-inexact to judge it by the tolerance rules, or --numerics f32");
+        }
+    }
 
     /// <summary>Writes report.csv and report.json into <paramref name="directory"/>, renders, and returns the exit code.</summary>
     public int Report(ParseResult parse, RunDiff diff, string directory, TextWriter stdout, SpmTokenizer? tokenizer)
@@ -48,7 +89,8 @@ public sealed class ReportOptions
                     Ansi = stdout == Console.Out && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
                     ColorSystem = stdout == Console.Out && !Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
                 });
-                console.Profile.Width = Math.Max(console.Profile.Width, 140);
+                // A report read by a machine or a log keeps each line whole; a terminal keeps its width, at least 140.
+                console.Profile.Width = stdout == Console.Out && !Console.IsOutputRedirected ? Math.Max(console.Profile.Width, 140) : 4096;
                 DiffRenderer.Table(diff, console, tokenizer, [csv, json]);
                 break;
         }

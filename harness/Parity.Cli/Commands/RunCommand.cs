@@ -40,6 +40,7 @@ public static class RunCommand
             Progress("preparing the model (generated and quantized on first use)");
             var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
             var runner = CommonOptions.Runner(parse);
+            await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct).ConfigureAwait(false);
             var outDir = Path.GetFullPath(parse.GetValue(output)!);
             Directory.CreateDirectory(outDir);
 
@@ -60,7 +61,7 @@ public static class RunCommand
             Progress("engine: dumping the same tokens");
             var engine = EngineDumper.Dump(request with { OutputDirectory = Path.Combine(outDir, "engine") }, ids, teacherTokens: reference.Generated, numerics: decode.EngineNumerics(parse));
             Progress("comparing");
-            var diff = new DumpDiffer(policy).Diff(engine.RunDirectory, reference.RunDirectory, new ImmediateProgress<string>(m => Progress($"diff {m}")));
+            var diff = new DumpDiffer(policy, pairing: report.Pairing(parse)).Diff(engine.RunDirectory, reference.RunDirectory, new ImmediateProgress<string>(m => Progress($"diff {m}")));
             return report.Report(parse, diff, outDir, stdout, SpmTokenizer.Load(model));
         });
         return command;

@@ -27,6 +27,12 @@ public static class DiffRenderer
             console.MarkupLine(Markup.Escape($"prompt tokens [{string.Join(' ', diff.Steps[0].Tokens)}]"));
         }
 
+        console.MarkupLine(Markup.Escape($"judged by: {diff.Regime}"));
+        foreach (var allowed in diff.AllowedDifferences)
+        {
+            console.MarkupLine($"[yellow]allowed[/]: {Markup.Escape(allowed)}");
+        }
+
         var step0 = diff.Steps.Count > 0 ? diff.Steps[0] : null;
         var layers = diff.Steps.SelectMany(s => s.Tensors).Where(t => t.Layer is not null).Select(t => t.Layer!.Value).Distinct().Order().ToList();
         var table = new Table().Border(TableBorder.Rounded)
@@ -38,6 +44,7 @@ public static class DiffRenderer
             .AddColumn(new TableColumn("growth A/B").RightAligned())
             .AddColumn("worst tensor")
             .AddColumn(new TableColumn("NMSE").RightAligned())
+            .AddColumn(new TableColumn("max ulp").RightAligned())
             .AddColumn("verdict");
         double? rms0A = null, rms0B = null;
         foreach (var il in layers)
@@ -46,8 +53,7 @@ public static class DiffRenderer
             rms0A ??= lOut?.A.Rms;
             rms0B ??= lOut?.B.Rms;
             var inLayer = diff.Steps.SelectMany(s => s.Tensors).Where(t => t.Layer == il).ToList();
-            var worst = inLayer.Where(t => t.Metrics is not null).MaxBy(t => t.Metrics!.Nmse);
-            var failed = inLayer.Any(t => t.Status is TensorStatus.Failed or TensorStatus.ShapeMismatch or TensorStatus.OnlyInA or TensorStatus.OnlyInB);
+            var worst = Worst(inLayer);
             table.AddRow(
                 il.ToString(inv),
                 F(lOut?.A.Rms),
@@ -57,15 +63,15 @@ public static class DiffRenderer
                 lOut is null || rms0A is null ? "-" : string.Create(inv, $"{lOut.A.Rms / rms0A:F2}x / {lOut.B.Rms / rms0B:F2}x"),
                 Markup.Escape(worst?.Key ?? "-"),
                 worst?.Metrics is { } wm ? wm.Nmse.ToString("E1", inv) : "-",
-                failed ? "[red]FAIL[/]" : "[green]ok[/]");
+                worst?.Metrics is { } wu ? wu.MaxUlp.ToString(inv) : "-",
+                Verdict(inLayer));
         }
 
         var output = diff.Steps.SelectMany(s => s.Tensors).Where(t => t.Layer is null && t.Metrics is not null).ToList();
         if (output.Count > 0)
         {
-            var worst = output.MaxBy(t => t.Metrics!.Nmse)!;
-            var failed = output.Any(t => t.Status == TensorStatus.Failed);
-            table.AddRow("out", "-", "-", "-", "-", "-", Markup.Escape(worst.Key), worst.Metrics!.Nmse.ToString("E1", inv), failed ? "[red]FAIL[/]" : "[green]ok[/]");
+            var worst = Worst(output)!;
+            table.AddRow("out", "-", "-", "-", "-", "-", Markup.Escape(worst.Key), worst.Metrics!.Nmse.ToString("E1", inv), worst.Metrics.MaxUlp.ToString(inv), Verdict(output));
         }
 
         console.Write(table);
@@ -103,6 +109,12 @@ public static class DiffRenderer
             console.MarkupLine(parted < 0 ? "the greedy tokens agree at every step" : $"[yellow]the greedy tokens part at step {parted + 1}[/] (decode steps are teacher-forced on B's tokens)");
         }
 
+        var nonFiniteLogits = diff.Steps.SelectMany(s => s.Logits.Select(l => (s.Step, l))).FirstOrDefault(x => x.l.NonFiniteA + x.l.NonFiniteB > 0);
+        if (nonFiniteLogits.l is { } nl)
+        {
+            console.MarkupLine($"[red]the logits are not finite[/] from step {nonFiniteLogits.Step} (A {nl.NonFiniteA}, B {nl.NonFiniteB} non-finite values at position {nl.Position}): no token chosen from them means anything");
+        }
+
         var notCompared = diff.Steps.SelectMany(s => s.Tensors).Count(t => t.Status == TensorStatus.NotCompared);
         var compared = diff.Steps.SelectMany(s => s.Tensors).Count(t => t.Metrics is not null);
         console.MarkupLine($"{compared} tensor pairs compared; {notCompared} not compared (ggml-internal views and copies; see the CSV 'note' column)");
@@ -110,10 +122,8 @@ public static class DiffRenderer
         if (first is { } f)
         {
             var t = f.Tensor;
-            var where = t.Metrics is { } m && t.DimensionLabels is { } labels ? $", max abs error {m.MaxAbsError:E2} at {DimensionLabels.Describe(labels, m.MaxAbsErrorAt)}" : string.Empty;
-            var value = t.Metrics is { } mm && t.Rule is { } r ? string.Create(inv, $"{r.Statistic} {r.Value(mm):E2} outside {r.Bound}") : t.Status.ToString();
-            console.MarkupLine($"[red]first failure[/]: step {f.Step.Step}, [bold]{Markup.Escape(t.Key)}[/] ({Markup.Escape(t.Op)}): {Markup.Escape(value)}{Markup.Escape(where)}");
-            if (t.Note is not null)
+            console.MarkupLine($"[red]{Markup.Escape(FailureDescription.Describe(diff, f.Step, t))}[/]");
+            if (t.Note is not null && t.Status is not (TensorStatus.NonFinite or TensorStatus.ShapeMismatch or TensorStatus.OnlyInA or TensorStatus.OnlyInB))
             {
                 console.MarkupLine($"  [yellow]{Markup.Escape(t.Note)}[/]");
             }
@@ -129,26 +139,45 @@ public static class DiffRenderer
             console.MarkupLine($"report: {Markup.Escape(file)}");
         }
 
-        console.MarkupLine(diff.Passed ? "[green bold]PARITY HOLDS[/]: every compared tensor is within its tolerance" : "[red bold]PARITY BROKEN[/]");
+        console.MarkupLine(diff.Passed ? $"[green bold]PARITY HOLDS[/]: {Markup.Escape(Holds(diff))}" : "[red bold]PARITY BROKEN[/]");
     }
+
+    /// <summary>What "holds" meant: bit-identity in the exact regime, the bounds otherwise.</summary>
+    public static string Holds(RunDiff diff)
+    {
+        ArgumentNullException.ThrowIfNull(diff);
+        var exact = diff.Steps.SelectMany(s => s.Tensors).Where(t => t.Rule is not null).All(t => t.Rule!.IsIdentity);
+        return exact ? $"every compared tensor is bit-identical (regime: {diff.Regime})" : $"every compared tensor is within its tolerance (regime: {diff.Regime})";
+    }
+
+    /// <summary>The tensor that decides a row: the first failure, else the one with the largest error.</summary>
+    private static TensorDiff? Worst(IReadOnlyList<TensorDiff> tensors) =>
+        tensors.FirstOrDefault(t => t.IsFailure) ?? tensors.Where(t => t.Metrics is not null).MaxBy(t => (t.Metrics!.Nmse, t.Metrics.MaxUlp));
+
+    private static string Verdict(IReadOnlyList<TensorDiff> tensors) =>
+        tensors.FirstOrDefault(t => t.IsFailure) is { } f
+            ? f.Status switch { TensorStatus.Differs => "[red]DIFFERS[/]", TensorStatus.NonFinite => "[red]NaN/Inf[/]", _ => "[red]FAIL[/]" }
+            : tensors.All(t => t.Metrics is null || t.Metrics.Identical) ? "[green]identical[/]" : "[green]ok[/]";
 
     public static void Markdown(RunDiff diff, TextWriter w)
     {
         ArgumentNullException.ThrowIfNull(diff);
         ArgumentNullException.ThrowIfNull(w);
         var inv = CultureInfo.InvariantCulture;
-        w.WriteLine($"| step | tensor | op | status | NMSE | cosine | max abs | tolerance | note |");
-        w.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        w.WriteLine($"| step | tensor | op | status | differing | max ulp | NMSE | cosine | max abs | rule | note |");
+        w.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var s in diff.Steps)
         {
             foreach (var t in s.Tensors.Where(t => t.Status != TensorStatus.NotCompared))
             {
-                w.WriteLine(string.Create(inv, $"| {s.Step} | `{t.Key}` | {t.Op} | {t.Status} | {t.Metrics?.Nmse:E2} | {t.Metrics?.Cosine:F6} | {t.Metrics?.MaxAbsError:E2} | {t.Rule?.Bound} | {t.Note} |"));
+                w.WriteLine(string.Create(inv, $"| {s.Step} | `{t.Key}` | {t.Op} | {t.Status} | {t.Metrics?.DifferingValues} | {t.Metrics?.MaxUlp} | {t.Metrics?.Nmse:E2} | {t.Metrics?.Cosine:F6} | {t.Metrics?.MaxAbsError:E2} | {t.Rule?.Bound} | {t.Note} |"));
             }
         }
 
         w.WriteLine();
-        w.WriteLine(diff.Passed ? "**PARITY HOLDS**" : "**PARITY BROKEN**");
+        w.WriteLine($"judged by: {diff.Regime}");
+        w.WriteLine();
+        w.WriteLine(diff.Passed ? $"**PARITY HOLDS**: {Holds(diff)}" : $"**PARITY BROKEN**: {FailureDescription.FirstFailure(diff)}");
     }
 
     private static string F(double? v) => v is null ? "-" : v.Value.ToString("F6", CultureInfo.InvariantCulture);

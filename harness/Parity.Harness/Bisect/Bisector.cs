@@ -14,7 +14,7 @@ namespace Parity.Harness.Bisect;
 /// The first failing layer is found by bisecting the residual stream checkpoints, then the tensors of that layer are
 /// scanned in graph order.
 /// </summary>
-public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6)
+public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, PairingOptions? pairing = null)
 {
     public BisectReport Run(DumpRequest request, DumpRun reference, NumericsMode numerics, string workDirectory, IProgress<string>? progress = null)
     {
@@ -37,9 +37,9 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6)
         var layerForced = EngineRun("layer-forced", name => name == "embd" || name.StartsWith("l_out-", StringComparison.Ordinal));
 
         progress?.Report("comparing");
-        var cumulative = new DumpDiffer(policy).Diff(free.RunDirectory, reference.Directory);
-        var local = new DumpDiffer(policy).Diff(opForced.RunDirectory, reference.Directory);
-        var layerLocal = new DumpDiffer(policy).Diff(layerForced.RunDirectory, reference.Directory);
+        var cumulative = new DumpDiffer(policy, pairing: pairing).Diff(free.RunDirectory, reference.Directory);
+        var local = new DumpDiffer(policy, pairing: pairing).Diff(opForced.RunDirectory, reference.Directory);
+        var layerLocal = new DumpDiffer(policy, pairing: pairing).Diff(layerForced.RunDirectory, reference.Directory);
         var nLayer = reference.Manifest.Model.Hyperparameters?.NLayer ?? cumulative.Steps[0].Tensors.Count(t => t.Name.StartsWith("l_out-", StringComparison.Ordinal));
 
         var (firstCumulative, probes) = FirstCumulativeFailure(cumulative);
@@ -60,8 +60,10 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6)
             var inputs = OpInputs.For(tensor.Key, nLayer);
             var inputNmse = inputs.Select(k => Nmse(cumulative.Steps[step.Step], k)).DefaultIfEmpty(0).Max();
             pinpoint = Pinpoint(opForced.RunDirectory, reference, step, tensor);
+            var inputsIdentical = inputs.All(k => cumulative.Steps[step.Step].Tensors.FirstOrDefault(x => x.Key == k)?.Metrics?.Identical == true);
+            var freeInputs = inputs.Count == 0 ? "are token ids" : inputsIdentical ? "identical free-running" : $"agree (NMSE {inputNmse:G2} free-running)";
             summary = string.Create(CultureInfo.InvariantCulture,
-                $"local: {OpInputs.Describe(tensor.Op)} on {tensor.Key} (step {step.Step}, {Positions(step)}) — inputs {(inputs.Count == 0 ? "are token ids" : $"agree (NMSE {inputNmse:G2} free-running)")}, output NMSE {tensor.Metrics?.Nmse:G3} on llama.cpp's inputs");
+                $"local: {OpInputs.Describe(tensor.Op)} on {tensor.Key} (step {step.Step}, {Positions(step)}) — inputs {freeInputs}, output {LocalError(tensor)} on llama.cpp's inputs");
         }
         else if (firstCumulative is { } fc)
         {
@@ -70,14 +72,16 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6)
             var inputs = OpInputs.For(tensor.Key, nLayer);
             var inputNmse = inputs.Select(k => Nmse(step, k)).DefaultIfEmpty(0).Max();
             summary = string.Create(CultureInfo.InvariantCulture,
-                $"propagated: inputs of {tensor.Key} (step {step.Step}) already off by NMSE {inputNmse:G2}, op itself exact (local NMSE {Nmse(local.Steps[step.Step], tensor.Key):G2}); output NMSE {tensor.Metrics?.Nmse:G3} breaks {tensor.Rule?.Bound}");
+                $"propagated: inputs of {tensor.Key} (step {step.Step}) already off by NMSE {inputNmse:G2}, op itself within its local test (local NMSE {Nmse(local.Steps[step.Step], tensor.Key):G2}); output NMSE {tensor.Metrics?.Nmse:G3} breaks {tensor.Rule?.Bound}");
         }
         else
         {
             verdict = BisectVerdict.Clean;
             var worst = local.Steps.SelectMany(s => s.Tensors).Where(t => t.Metrics is not null).MaxBy(t => t.Metrics!.Nmse);
-            summary = string.Create(CultureInfo.InvariantCulture,
-                $"clean: every tensor within tolerance over {cumulative.Steps.Count} step(s), and every op on llama.cpp's inputs within local NMSE {localBound:G2} (worst {worst?.Key}: {worst?.Metrics?.Nmse:G2})");
+            summary = Exact(local)
+                ? $"clean: every tensor bit-identical over {cumulative.Steps.Count} step(s), free-running and with every op on llama.cpp's inputs (regime: {local.Regime})"
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"clean: every tensor within tolerance over {cumulative.Steps.Count} step(s), and every op on llama.cpp's inputs within local NMSE {localBound:G2} (worst {worst?.Key}: {worst?.Metrics?.Nmse:G2}; regime: {local.Regime})");
         }
 
         return new BisectReport
@@ -96,9 +100,22 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6)
         };
     }
 
+    /// <summary>
+    /// The local test of one op on llama.cpp's inputs: in the exact regime, identity (any differing bit is the op's own);
+    /// under tolerance rules, an NMSE above the local bound. A missing, misshapen or non-finite output is off in both.
+    /// </summary>
     private bool LocallyOff(TensorDiff t) =>
-        t.Status is TensorStatus.ShapeMismatch or TensorStatus.OnlyInA
-        || (t.Metrics is { } m && (double.IsNaN(m.Nmse) || m.Nmse > localBound));
+        t.Status is TensorStatus.ShapeMismatch or TensorStatus.OnlyInA or TensorStatus.NonFinite
+        || (t.Rule is { IsIdentity: true } ? t.Status == TensorStatus.Differs : t.Metrics is { } m && (double.IsNaN(m.Nmse) || m.Nmse > localBound));
+
+    private static bool Exact(RunDiff diff) => diff.Steps.SelectMany(s => s.Tensors).Where(t => t.Rule is not null).All(t => t.Rule!.IsIdentity);
+
+    private static string LocalError(TensorDiff t) => t.Metrics switch
+    {
+        { } m when t.Status == TensorStatus.Differs => string.Create(CultureInfo.InvariantCulture, $"{m.DifferingValues} of {m.Elements} values differ (at most {m.MaxUlp} ulp, NMSE {m.Nmse:G3})"),
+        { } m => string.Create(CultureInfo.InvariantCulture, $"NMSE {m.Nmse:G3}"),
+        null => t.Status.ToString(),
+    };
 
     /// <summary>
     /// Bisects the residual checkpoints (embd, l_out of each layer, result_output; step by step) for the first that
@@ -107,7 +124,7 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6)
     /// </summary>
     private static ((StepDiff, TensorDiff)? First, int Probes) FirstCumulativeFailure(RunDiff diff)
     {
-        static bool Fails(TensorDiff t) => t.Status is TensorStatus.Failed or TensorStatus.ShapeMismatch or TensorStatus.OnlyInA or TensorStatus.OnlyInB;
+        static bool Fails(TensorDiff t) => t.IsFailure;
         var flat = diff.Steps.SelectMany(s => s.Tensors.Select(t => (Step: s, Tensor: t))).ToList();
         var checkpoints = flat.Select((x, i) => (x, i))
             .Where(p => p.x.Tensor.Name is "embd" or "result_output" || p.x.Tensor.Name.StartsWith("l_out-", StringComparison.Ordinal))

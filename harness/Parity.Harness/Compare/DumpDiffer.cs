@@ -7,7 +7,7 @@ namespace Parity.Harness.Compare;
 /// tensor in B's graph order. Tensors are read one pair at a time from the memory-mapped files, so memory stays
 /// bounded whatever the dumps' size.
 /// </summary>
-public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
+public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null, PairingOptions? pairing = null)
 {
     public TolerancePolicy Policy { get; } = policy;
 
@@ -20,22 +20,19 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        if (a.StepCount != b.StepCount)
-        {
-            progress?.Report($"A has {a.StepCount} steps, B has {b.StepCount}; comparing the first {Math.Min(a.StepCount, b.StepCount)}");
-        }
-
+        var allowed = DumpPairing.Check(a, b, pairing ?? PairingOptions.Strict, sameStepCount: maxSteps is null);
         var map = nameMap ?? NameMap.ForArchitecture(b.Manifest.Model.Architecture);
         var weightType = WeightType(b.Manifest.Model.FileType);
         var kv = b.Manifest.Options.TypeK;
         var numerics = a.Manifest.Notes is { } notes && notes.TryGetValue("numerics", out var mode) ? mode : "f32";
+        var context = new ComparisonContext(weightType, kv, numerics, DumpPairing.CandidateExact(a.Manifest, b.Manifest));
         var steps = new List<StepDiff>();
         for (var i = 0; i < Math.Min(Math.Min(a.StepCount, b.StepCount), maxSteps ?? int.MaxValue); i++)
         {
             progress?.Report($"step {i}");
             using var stepA = a.OpenStep(i);
             using var stepB = b.OpenStep(i);
-            steps.Add(DiffStep(stepA, stepB, map, weightType, kv, numerics));
+            steps.Add(DiffStep(stepA, stepB, map, context));
         }
 
         return new RunDiff
@@ -47,6 +44,8 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
             WeightType = weightType,
             KvCache = kv,
             Numerics = numerics,
+            CandidateExact = context.CandidateExact,
+            AllowedDifferences = allowed,
             Steps = steps,
         };
     }
@@ -60,7 +59,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
         _ => fileType,
     };
 
-    private StepDiff DiffStep(DumpStep a, DumpStep b, NameMap map, string weightType, string kv, string numerics)
+    private StepDiff DiffStep(DumpStep a, DumpStep b, NameMap map, ComparisonContext context)
     {
         var manifest = b.Manifest;
         if (!a.Manifest.Tokens.SequenceEqual(manifest.Tokens))
@@ -87,7 +86,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
         }
 
         // Pairs are independent reads of two memory maps: compare them on every core, keep graph order in the slots.
-        Parallel.ForEach(pairs, p => slots[p.Slot] = Compare(p.A, p.B, a, b, manifest, weightType, kv, numerics));
+        Parallel.ForEach(pairs, p => slots[p.Slot] = Compare(p.A, p.B, a, b, manifest, context));
         var diffs = new List<TensorDiff>(slots.Select(d => d!));
 
         diffs.AddRange(a.Tensors.Where(e => !usedA.Contains(e.Key)).Select(ea => OneSided(ea, map, TensorStatus.OnlyInA) with { NeA = ea.Ne }));
@@ -106,9 +105,9 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
         return new StepDiff { Step = manifest.Step, Tokens = manifest.Tokens, Positions = manifest.Positions, Tensors = diffs, Logits = logits };
     }
 
-    private TensorDiff Compare(DumpTensorEntry ea, DumpTensorEntry eb, DumpStep a, DumpStep b, StepManifest manifest, string weightType, string kv, string numerics)
+    private TensorDiff Compare(DumpTensorEntry ea, DumpTensorEntry eb, DumpStep a, DumpStep b, StepManifest manifest, ComparisonContext context)
     {
-        var rule = Policy.RuleFor(eb.Name, weightType, kv, numerics);
+        var rule = Policy.RuleFor(eb.Name, context);
         var labels = DimensionLabels.For(eb.Name, eb.Op, eb.Ne);
         var diff = new TensorDiff { Key = eb.Key, Name = eb.Name, Op = eb.Op, Layer = eb.Layer, NeA = ea.Ne, NeB = eb.Ne, Rule = rule, Status = TensorStatus.Failed, DimensionLabels = labels };
         if (ea.DType is not (DumpDType.F32 or DumpDType.F16 or DumpDType.BF16) || eb.DType is not (DumpDType.F32 or DumpDType.F16 or DumpDType.BF16))
@@ -180,7 +179,13 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
 
         var metrics = TensorComparer.Compare(fa, fb, view);
         var passed = rule.Passes(metrics);
-        diff = diff with { Metrics = metrics, Status = passed ? TensorStatus.Passed : TensorStatus.Failed };
+        var status = metrics.HasNonFinite ? TensorStatus.NonFinite : passed ? TensorStatus.Passed : rule.IsIdentity ? TensorStatus.Differs : TensorStatus.Failed;
+        diff = diff with { Metrics = metrics, Status = status };
+        if (status == TensorStatus.NonFinite)
+        {
+            return diff with { Note = NonFiniteNote(metrics, diff.DimensionLabels) };
+        }
+
         if (!passed)
         {
             var (ta, tb) = Dense(fa, fb, view);
@@ -188,6 +193,17 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null)
         }
 
         return diff;
+    }
+
+    /// <summary>"non-finite: A 0 NaN 0 Inf, B 4 NaN 0 Inf; first at token 3, channel 7" (and whether the places agree).</summary>
+    public static string NonFiniteNote(TensorMetrics m, IReadOnlyList<string>? labels)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        var where = m.FirstNonFiniteAt is { } at ? "; first at " + (labels is null ? string.Join(", ", at) : DimensionLabels.Describe(labels, at)) : string.Empty;
+        var kind = m.NonFiniteMismatch == 0
+            ? $"both non-finite at the same {m.BothNonFinite} place(s)"
+            : $"{m.NonFiniteMismatch} place(s) non-finite on one side only";
+        return $"non-finite: A {m.A.NaN} NaN {m.A.Inf} Inf, B {m.B.NaN} NaN {m.B.Inf} Inf; {kind}{where}";
     }
 
     /// <summary>Both sides copied to the compared shape, masked cells zero, for the layout-transform search.</summary>

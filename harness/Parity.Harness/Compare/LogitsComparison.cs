@@ -18,7 +18,13 @@ public sealed record LogitsComparison(
     double KlDivergence,
     float MarginB)
 {
-    public bool Top1Agrees => TopA == TopB;
+    /// <summary>NaN or infinite logits of A at this position (argmax, ranks and KL mean nothing then).</summary>
+    public int NonFiniteA { get; init; }
+
+    public int NonFiniteB { get; init; }
+
+    /// <summary>Both sides pick the same token from finite logits: a NaN anywhere is never agreement.</summary>
+    public bool Top1Agrees => TopA == TopB && NonFiniteA == 0 && NonFiniteB == 0;
 
     public static LogitsComparison Compute(int position, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
@@ -27,7 +33,22 @@ public sealed record LogitsComparison(
         var top5A = TopK(a, 5);
         var top5B = TopK(b, 5);
         var second = top5B.Length > 1 ? b[top5B[1]] : b[topB];
-        return new LogitsComparison(position, topA, a[topA], topB, b[topB], Rank(b, topA), Rank(a, topB), top5A.Intersect(top5B).Count(), Kl(b, a), b[topB] - second);
+        return new LogitsComparison(position, topA, a[topA], topB, b[topB], Rank(b, topA), Rank(a, topB), top5A.Intersect(top5B).Count(), Kl(b, a), b[topB] - second)
+        {
+            NonFiniteA = NonFinite(a),
+            NonFiniteB = NonFinite(b),
+        };
+    }
+
+    private static int NonFinite(ReadOnlySpan<float> x)
+    {
+        var n = 0;
+        foreach (var v in x)
+        {
+            n += float.IsFinite(v) ? 0 : 1;
+        }
+
+        return n;
     }
 
     /// <summary>1-based rank of <paramref name="token"/> in <paramref name="logits"/> (1 = the largest).</summary>

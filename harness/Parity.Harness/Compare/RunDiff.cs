@@ -20,7 +20,20 @@ public sealed record RunDiff
     /// <summary>The candidate's numerics mode, from its manifest (f32 when not recorded).</summary>
     public string Numerics { get; init; } = "f32";
 
+    /// <summary>Whether the candidate declared that it reproduces this reference bit for bit (rules with <c>exact</c> match on it).</summary>
+    public bool CandidateExact { get; init; }
+
+    /// <summary>Differences between the two runs the caller allowed (a different model with --allow-different-model, ...).</summary>
+    public IReadOnlyList<string> AllowedDifferences { get; init; } = [];
+
     public required IReadOnlyList<StepDiff> Steps { get; init; }
+
+    /// <summary>
+    /// Which regime judged the compared tensors: "exact, rule exact-ggml", "tolerance, rule kquants-ggml", or the
+    /// distinct regimes joined when rules of both kinds applied.
+    /// </summary>
+    public string Regime =>
+        string.Join(" + ", Steps.SelectMany(s => s.Tensors).Select(t => t.Rule).OfType<ToleranceRule>().Select(r => r.Regime).Distinct().DefaultIfEmpty("none (nothing compared)"));
 
     public bool Passed => Steps.All(s => s.Passed);
 

@@ -14,7 +14,7 @@ public sealed record StepDiff
     /// <summary>The logits of each position of the step (from <c>result_output</c>), if both sides have it.</summary>
     public IReadOnlyList<LogitsComparison> Logits { get; init; } = [];
 
-    public bool Passed => Tensors.All(t => t.Status is TensorStatus.Passed or TensorStatus.NotCompared);
+    public bool Passed => !Tensors.Any(t => t.IsFailure);
 
-    public TensorDiff? FirstFailure => Tensors.FirstOrDefault(t => t.Status is TensorStatus.Failed or TensorStatus.ShapeMismatch or TensorStatus.OnlyInA or TensorStatus.OnlyInB);
+    public TensorDiff? FirstFailure => Tensors.FirstOrDefault(t => t.IsFailure);
 }

@@ -65,6 +65,18 @@ public static class TensorComparer
         return acc.Result();
     }
 
+    /// <summary>
+    /// Units in the last place between two finite floats: their bit patterns as integers ordered like the floats
+    /// (negative values' magnitude bits flipped), subtracted; 0 exactly when the bits are equal, 1 between -0 and +0.
+    /// </summary>
+    public static long UlpDistance(float a, float b) => Math.Abs(Ordered(a) - Ordered(b));
+
+    private static long Ordered(float x)
+    {
+        var bits = BitConverter.SingleToInt32Bits(x);
+        return bits ^ ((bits >> 31) & 0x7FFFFFFF);
+    }
+
     private sealed class Accumulator
     {
         private long _n;
@@ -87,6 +99,12 @@ public static class TensorComparer
         private long _nanB;
         private long _infA;
         private long _infB;
+        private long _differing;
+        private long _maxUlp;
+        private long[] _maxUlpAt = [0, 0, 0];
+        private long _bothNonFinite;
+        private long _nonFiniteMismatch;
+        private long[]? _firstNonFiniteAt;
 
         /// <summary>One row: the vector path where the hardware has 256-bit vectors, else the scalar reference.</summary>
         // A diff is a short-lived process: compile the hot loops fully at once rather than tiering up mid-run.
@@ -178,6 +196,8 @@ public static class TensorComparer
             var minB = minA;
             var maxB = maxA;
             var outside = Vector256<long>.Zero;
+            var differing = Vector256<int>.Zero;
+            var maxUlp = Vector256<long>.Zero;
             var vAtol = Vector256.Create(atol);
             var vRtol = Vector256.Create(rtol);
             var tiny = Vector256.Create(1e-30);
@@ -192,6 +212,12 @@ public static class TensorComparer
                 maxA = Vector256.Max(maxA, fa);
                 minB = Vector256.Min(minB, fb);
                 maxB = Vector256.Max(maxB, fb);
+                var ia = fa.AsInt32();
+                var ib = fb.AsInt32();
+                differing -= ~Vector256.Equals(ia, ib);
+                var (oalo, oahi) = Vector256.Widen(Ordered(ia));
+                var (oblo, obhi) = Vector256.Widen(Ordered(ib));
+                maxUlp = Vector256.Max(maxUlp, Vector256.Max(Vector256.Abs(oalo - oblo), Vector256.Abs(oahi - obhi)));
                 var (alo, ahi) = Vector256.Widen(fa);
                 var (blo, bhi) = Vector256.Widen(fb);
 
@@ -221,10 +247,17 @@ public static class TensorComparer
             }
 
             // A float squared cannot overflow a double (nor can 2^31 such squares summed), so the squares' sums are
-            // finite exactly when every input is: no per-element NaN/Inf test is needed on the fast path.
+            // finite exactly when every input is: no per-element NaN/Inf test is needed on the fast path. A row with a
+            // NaN or an Inf is rare and goes to the scalar reference whole, which keeps non-finite values out of the ulp
+            // statistics.
             var rowSqA = Vector256.Sum(sumSqA);
             var rowSqB = Vector256.Sum(sumSqB);
-            var nonFinite = !double.IsFinite(rowSqA) || !double.IsFinite(rowSqB);
+            if (!double.IsFinite(rowSqA) || !double.IsFinite(rowSqB))
+            {
+                AddRowScalar(a, b, i1, i2, atol, rtol);
+                return;
+            }
+
             Fold(Vector256.Sum(sumSqErr), rowSqA, rowSqB, Vector256.Sum(dot), Vector256.Sum(sumAbs), Vector256.Sum(sumA), Vector256.Sum(sumB));
             _minA = Math.Min(_minA, HorizontalMin(minA));
             _maxA = Math.Max(_maxA, HorizontalMax(maxA));
@@ -232,6 +265,7 @@ public static class TensorComparer
             _maxB = Math.Max(_maxB, HorizontalMax(maxB));
             _maxRel = Math.Max(_maxRel, HorizontalMax(maxRel));
             _outside += Vector256.Sum(outside);
+            _differing += Vector256.Sum(differing);
             _n += n;
             var rowMax = HorizontalMax(maxAbs);
             if (rowMax > _maxAbsErr)
@@ -248,9 +282,18 @@ public static class TensorComparer
                 }
             }
 
-            if (nonFinite)
+            var rowUlp = Math.Max(Math.Max(maxUlp[0], maxUlp[1]), Math.Max(maxUlp[2], maxUlp[3]));
+            if (rowUlp > _maxUlp)
             {
-                CountNonFinite(a[..n], b[..n], i1, i2);
+                for (var i = 0; i < n; i++)
+                {
+                    if (UlpDistance(a[i], b[i]) == rowUlp)
+                    {
+                        _maxUlp = rowUlp;
+                        _maxUlpAt = [i, i1, i2];
+                        break;
+                    }
+                }
             }
 
             if (n < a.Length)
@@ -258,6 +301,15 @@ public static class TensorComparer
                 AddRowScalar(a[n..], b[n..], i1, i2, atol, rtol, n);
             }
         }
+
+        /// <summary>
+        /// Float bits as integers ordered like the floats (negative values' magnitude bits flipped), so the distance of
+        /// two finite floats in units in the last place is the difference of their images; -0 and +0 are one apart.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static Vector256<int> Ordered(Vector256<int> bits) => bits ^ ((bits >> 31) & Vector256.Create(0x7FFFFFFF));
+
+        private static long[] Split(long flat, long ne0, long ne1) => [flat % ne0, flat / ne0 % ne1, flat / (ne0 * ne1)];
 
         private void Fold(double sumSqErr, double sumSqA, double sumSqB, double dot, double sumAbs, double sumA, double sumB)
         {
@@ -304,7 +356,7 @@ public static class TensorComparer
         {
             double sumSqErr = 0, sumSqA = 0, sumSqB = 0, dot = 0, sumAbsErr = 0, sumA = 0, sumB = 0;
             double minA = _minA, maxA = _maxA, minB = _minB, maxB = _maxB, maxRel = _maxRel, maxAbs = _maxAbsErr;
-            long outside = 0, maxAt = -1;
+            long outside = 0, maxAt = -1, differing = 0, maxUlp = _maxUlp, maxUlpAt = -1;
             var nonFinite = false;
             for (var i = 0; i < a.Length; i++)
             {
@@ -340,6 +392,17 @@ public static class TensorComparer
                     outside++;
                     nonFinite |= !double.IsFinite(d);
                 }
+
+                if (BitConverter.SingleToInt32Bits(a[i]) != BitConverter.SingleToInt32Bits(b[i]))
+                {
+                    differing++;
+                    var ulp = float.IsFinite(a[i]) && float.IsFinite(b[i]) ? UlpDistance(a[i], b[i]) : 0;
+                    if (ulp > maxUlp)
+                    {
+                        maxUlp = ulp;
+                        maxUlpAt = i + offset;
+                    }
+                }
             }
 
             _n += a.Length;
@@ -352,10 +415,17 @@ public static class TensorComparer
             _sumB += sumB;
             (_minA, _maxA, _minB, _maxB, _maxRel) = (minA, maxA, minB, maxB, maxRel);
             _outside += outside;
+            _differing += differing;
             if (maxAt >= 0)
             {
                 _maxAbsErr = maxAbs;
                 _maxAt = [maxAt, i1, i2];
+            }
+
+            if (maxUlpAt >= 0)
+            {
+                _maxUlp = maxUlp;
+                _maxUlpAt = [maxUlpAt, i1, i2];
             }
 
             if (nonFinite)
@@ -364,7 +434,10 @@ public static class TensorComparer
             }
         }
 
-        /// <summary>Rare path: NaN and Inf counts, and a NaN error location (NaN never compares greater).</summary>
+        /// <summary>
+        /// Rare path: NaN and Inf counts, the first non-finite place, whether the two sides are non-finite at the same
+        /// places with the same kind (NaN, +Inf, -Inf), and a NaN error location (NaN never compares greater).
+        /// </summary>
         // A diff is a short-lived process: compile the hot loops fully at once rather than tiering up mid-run.
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void CountNonFinite(ReadOnlySpan<float> a, ReadOnlySpan<float> b, long i1, long i2, int offset = 0)
@@ -375,6 +448,14 @@ public static class TensorComparer
                 _infA += float.IsInfinity(a[i]) ? 1 : 0;
                 _nanB += float.IsNaN(b[i]) ? 1 : 0;
                 _infB += float.IsInfinity(b[i]) ? 1 : 0;
+                if (!float.IsFinite(a[i]) || !float.IsFinite(b[i]))
+                {
+                    _firstNonFiniteAt ??= [i + offset, i1, i2];
+                    var sameKind = (float.IsNaN(a[i]) && float.IsNaN(b[i])) || a[i] == b[i];
+                    _bothNonFinite += sameKind ? 1 : 0;
+                    _nonFiniteMismatch += sameKind ? 0 : 1;
+                }
+
                 if (float.IsNaN(a[i] - b[i]) && !double.IsNaN(_maxAbsErr))
                 {
                     _maxAbsErr = double.NaN;
@@ -388,13 +469,18 @@ public static class TensorComparer
         {
             if (ne0 > 0)
             {
-                var flat = _maxAt[0];
-                _maxAt = [flat % ne0, flat / ne0 % ne1, flat / (ne0 * ne1)];
+                _maxAt = Split(_maxAt[0], ne0, ne1);
+                _maxUlpAt = Split(_maxUlpAt[0], ne0, ne1);
+                _firstNonFiniteAt = _firstNonFiniteAt is null ? null : Split(_firstNonFiniteAt[0], ne0, ne1);
             }
 
             var n = Math.Max(1, _n);
-            var nmse = _sumSqB > 0 ? _sumSqErr / _sumSqB : (_sumSqErr > 0 ? double.PositiveInfinity : 0);
-            var cos = _sumSqA > 0 && _sumSqB > 0 ? _dot / Math.Sqrt(_sumSqA * _sumSqB) : (_sumSqA == _sumSqB ? 1 : 0);
+
+            // Non-finite values poison the sums (NaN > 0 is false, which once read as "no error"): they are reported by
+            // their own counts, and the statistics say NaN rather than anything that could pass a bound.
+            var nonFinite = _nanA + _nanB + _infA + _infB > 0;
+            var nmse = nonFinite ? double.NaN : _sumSqB > 0 ? _sumSqErr / _sumSqB : (_sumSqErr > 0 ? double.PositiveInfinity : 0);
+            var cos = nonFinite ? double.NaN : _sumSqA > 0 && _sumSqB > 0 ? _dot / Math.Sqrt(_sumSqA * _sumSqB) : (_sumSqA == _sumSqB ? 1 : 0);
             return new TensorMetrics
             {
                 Elements = _n,
@@ -405,6 +491,12 @@ public static class TensorComparer
                 MeanAbsError = _sumAbsErr / n,
                 MaxRelError = _maxRel,
                 OutsideAtolRtol = _outside,
+                DifferingValues = _differing,
+                MaxUlp = _maxUlp,
+                MaxUlpAt = _maxUlpAt,
+                BothNonFinite = _bothNonFinite,
+                NonFiniteMismatch = _nonFiniteMismatch,
+                FirstNonFiniteAt = _firstNonFiniteAt,
                 A = new SideStats(Math.Sqrt(_sumSqA / n), _sumA / n, _minA, _maxA, _nanA, _infA),
                 B = new SideStats(Math.Sqrt(_sumSqB / n), _sumB / n, _minB, _maxB, _nanB, _infB),
             };

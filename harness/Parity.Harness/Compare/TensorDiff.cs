@@ -24,6 +24,9 @@ public sealed record TensorDiff
     /// <summary>A known layout mistake that explains the difference ("matches under RoPE NEOX pairing"), or why not compared.</summary>
     public string? Note { get; init; }
 
+    /// <summary>True for every outcome that breaks parity (everything but passed and not compared).</summary>
+    public bool IsFailure => Status is not (TensorStatus.Passed or TensorStatus.NotCompared);
+
     /// <summary>Labels of the ggml dimensions, for reading <see cref="TensorMetrics.MaxAbsErrorAt"/>.</summary>
     public IReadOnlyList<string>? DimensionLabels { get; init; }
 }

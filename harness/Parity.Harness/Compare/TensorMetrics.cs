@@ -26,6 +26,28 @@ public sealed record TensorMetrics
     /// <summary>Elements with <c>|a-b| &gt; atol + rtol*|b|</c> (atol 1e-5, rtol 1e-3 unless set otherwise).</summary>
     public required long OutsideAtolRtol { get; init; }
 
+    /// <summary>Elements whose two sides differ in any bit (what exactness counts).</summary>
+    public long DifferingValues { get; init; }
+
+    /// <summary>The largest distance in units in the last place between two finite values (0 when bit-identical).</summary>
+    public long MaxUlp { get; init; }
+
+    /// <summary>Where <see cref="MaxUlp"/> sits, as ggml indices (i0, i1, i2).</summary>
+    public long[] MaxUlpAt { get; init; } = [0, 0, 0];
+
+    /// <summary>Places where both sides hold the same non-finite value (both NaN, or the same infinity).</summary>
+    public long BothNonFinite { get; init; }
+
+    /// <summary>Places where one side is non-finite and the other holds something else.</summary>
+    public long NonFiniteMismatch { get; init; }
+
+    /// <summary>The first place where either side is NaN or infinite, as ggml indices; null when every value is finite.</summary>
+    public long[]? FirstNonFiniteAt { get; init; }
+
+    public bool HasNonFinite => BothNonFinite + NonFiniteMismatch > 0;
+
+    public bool Identical => DifferingValues == 0 && !HasNonFinite;
+
     public required SideStats A { get; init; }
 
     public required SideStats B { get; init; }

@@ -38,16 +38,20 @@ public sealed record TolerancePolicy
 
         foreach (var (rule, i) in policy.Rules.Select((r, i) => (r, i)))
         {
-            if (string.IsNullOrWhiteSpace(rule.Reason) || (rule.Max is null && rule.Min is null) || rule.Statistic is not ("nmse" or "maxAbs" or "cosine"))
+            var bounded = rule.IsIdentity ? rule.Max is null && rule.Min is null : (rule.Max is not null || rule.Min is not null) && rule.Statistic is "nmse" or "maxAbs" or "cosine";
+            if (string.IsNullOrWhiteSpace(rule.Reason) || !bounded)
             {
-                throw new InvalidDataException($"{path}: rule {i} ('{rule.Pattern}') needs a statistic (nmse, maxAbs, cosine), a max or min, and a reason");
+                throw new InvalidDataException($"{path}: rule {i} ('{rule.Name ?? rule.Pattern}') needs a statistic (identical with no bound; nmse, maxAbs or cosine with a max or min) and a reason");
             }
         }
 
         return policy;
     }
 
-    public ToleranceRule RuleFor(string name, string weightType, string kvCache, string numerics = "f32") =>
-        Rules.FirstOrDefault(r => r.Matches(name, weightType, kvCache, numerics))
-        ?? throw new InvalidDataException($"no tolerance rule matches tensor '{name}' (weights {weightType}, KV cache {kvCache}); end the policy with a '*' rule");
+    public ToleranceRule RuleFor(string name, ComparisonContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Rules.FirstOrDefault(r => r.Matches(name, context))
+            ?? throw new InvalidDataException($"no tolerance rule matches tensor '{name}' (weights {context.WeightType}, KV cache {context.KvCache}, numerics {context.Numerics}); end the policy with a '*' rule");
+    }
 }

@@ -3,13 +3,20 @@ using System.Text.RegularExpressions;
 namespace Parity.Harness.Compare;
 
 /// <summary>
-/// One tolerance: tensors whose name matches <see cref="Pattern"/> (a glob: <c>*</c> any run, <c>?</c> one
-/// character), for the listed weight types and KV cache types (null: any), must keep <see cref="Statistic"/> within
-/// <see cref="Max"/> (for cosine: at least <see cref="Min"/>). Every rule says why its bound is what it is.
+/// One rule: tensors whose name matches <see cref="Pattern"/> (a glob: <c>*</c> any run, <c>?</c> one character),
+/// for the listed weight types, KV cache types and numerics (null: any), and when <see cref="Exact"/> is set only where
+/// the candidate does (or does not) declare that it reproduces the reference exactly. Statistic <c>identical</c> is the
+/// exact regime: every value bit-identical. The others are tolerances: <see cref="Statistic"/> within <see cref="Max"/>
+/// (for cosine: at least <see cref="Min"/>). Every rule says why its bound is what it is.
 /// </summary>
 public sealed record ToleranceRule
 {
+    public const string IdenticalStatistic = "identical";
+
     private Regex? _glob;
+
+    /// <summary>A short name the report cites when it says which rule judged ("exact-ggml", "kquants-ggml").</summary>
+    public string? Name { get; init; }
 
     public required string Pattern { get; init; }
 
@@ -20,7 +27,13 @@ public sealed record ToleranceRule
     /// <summary>The candidate's numerics mode (<c>ggml</c> or <c>f32</c>, from its manifest notes); null: any.</summary>
     public IReadOnlyList<string>? Numerics { get; init; }
 
-    /// <summary>nmse (default), maxAbs, or cosine.</summary>
+    /// <summary>
+    /// True: the rule applies only where the candidate declares that it reproduces the reference bit for bit (its
+    /// manifest's <c>exactFor</c> names the reference's build and library variant); false: only where it does not; null: either.
+    /// </summary>
+    public bool? Exact { get; init; }
+
+    /// <summary>identical (the exact regime), nmse (default), maxAbs, or cosine.</summary>
     public string Statistic { get; init; } = "nmse";
 
     public double? Max { get; init; }
@@ -29,31 +42,53 @@ public sealed record ToleranceRule
 
     public required string Reason { get; init; }
 
-    public bool Matches(string name, string weightType, string kvCache, string numerics = "f32") =>
-        (_glob ??= Glob(Pattern)).IsMatch(name)
-        && (WeightTypes is null || WeightTypes.Contains(weightType, StringComparer.OrdinalIgnoreCase))
-        && (KvCache is null || KvCache.Contains(kvCache, StringComparer.OrdinalIgnoreCase))
-        && (Numerics is null || Numerics.Contains(numerics, StringComparer.OrdinalIgnoreCase));
+    public bool IsIdentity => Statistic == IdenticalStatistic;
+
+    /// <summary>"exact" or "tolerance", with the rule's name: what a report says judged it.</summary>
+    public string Regime => (IsIdentity ? "exact" : "tolerance") + (Name is null ? string.Empty : $", rule {Name}");
+
+    public bool Matches(string name, ComparisonContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return (_glob ??= Glob(Pattern)).IsMatch(name)
+            && (WeightTypes is null || WeightTypes.Contains(context.WeightType, StringComparer.OrdinalIgnoreCase))
+            && (KvCache is null || KvCache.Contains(context.KvCache, StringComparer.OrdinalIgnoreCase))
+            && (Numerics is null || Numerics.Contains(context.Numerics, StringComparer.OrdinalIgnoreCase))
+            && (Exact is null || Exact == context.CandidateExact);
+    }
 
     public double Value(TensorMetrics m)
     {
         ArgumentNullException.ThrowIfNull(m);
         return Statistic switch
         {
+            IdenticalStatistic => m.DifferingValues,
             "nmse" => m.Nmse,
             "maxAbs" => m.MaxAbsError,
             "cosine" => m.Cosine,
-            _ => throw new InvalidDataException($"tolerance statistic '{Statistic}' is not nmse, maxAbs or cosine"),
+            _ => throw new InvalidDataException($"tolerance statistic '{Statistic}' is not identical, nmse, maxAbs or cosine"),
         };
     }
 
+    /// <summary>Whether <paramref name="m"/> meets the rule. A non-finite value never does, on either side.</summary>
     public bool Passes(TensorMetrics m)
     {
+        ArgumentNullException.ThrowIfNull(m);
+        if (m.HasNonFinite)
+        {
+            return false;
+        }
+
+        if (IsIdentity)
+        {
+            return m.Identical;
+        }
+
         var v = Value(m);
         return !double.IsNaN(v) && (Max is null || v <= Max) && (Min is null || v >= Min);
     }
 
-    public string Bound => Max is { } max ? $"{Statistic} ≤ {max:G3}" : $"{Statistic} ≥ {Min:G6}";
+    public string Bound => IsIdentity ? "bit-identical" : Max is { } max ? $"{Statistic} ≤ {max:G3}" : $"{Statistic} ≥ {Min:G6}";
 
     private static Regex Glob(string pattern) =>
         new("^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant);

@@ -4,6 +4,7 @@ using Parity.Engine.Generation;
 using Parity.Engine.Model;
 using Parity.Engine.Tracing;
 using Parity.Harness.Bisect;
+using Parity.Harness.Compare;
 using Parity.Harness.Runner;
 
 namespace Parity.Harness.Engine;
@@ -41,6 +42,21 @@ public static class EngineDumper
         _ => throw new ArgumentException($"KV cache K {typeK} with V {typeV}: the engine supports f32/f32, f16/f16 and q8_0/f16 (--cache-type-k/--cache-type-v)"),
     };
 
+    /// <summary>
+    /// The manifest notes: the numerics mode, and in ggml numerics the exactness claim (every configuration the engine
+    /// accepts is one it reproduces bit for bit against <see cref="GgmlTarget"/>).
+    /// </summary>
+    public static Dictionary<string, string> Notes(NumericsMode numerics)
+    {
+        var notes = new Dictionary<string, string> { ["numerics"] = numerics.ToString().ToLowerInvariant() };
+        if (numerics == NumericsMode.Ggml)
+        {
+            notes[DumpPairing.ExactForNote] = DumpPairing.Identity(new DumpProducer { Name = DumpProducer.LlamaCppName, Version = GgmlTarget.Commit, LibraryVariant = GgmlTarget.Variant });
+        }
+
+        return notes;
+    }
+
     /// <param name="teacherTokens">
     /// When given, decode step s feeds <c>teacherTokens[s-1]</c> (the reference's greedy choice) instead of the engine's
     /// own, so both sides run the same tokens at every step and one near-tie cannot derail the comparison.
@@ -75,7 +91,7 @@ public static class EngineDumper
         var info = new DumpRunInfo
         {
             Producer = new DumpProducer { Name = DumpProducer.EngineName, Version = typeof(LlamaModel).Assembly.GetName().Version?.ToString() ?? "0" },
-            Notes = new Dictionary<string, string> { ["numerics"] = options.Numerics.ToString().ToLowerInvariant() },
+            Notes = Notes(options.Numerics),
             Model = DumpModelInfoReader.Read(request.ModelPath),
             Prompt = new DumpPrompt { Text = request.Prompt, Tokens = [.. tokens] },
             Options = new DumpOptions

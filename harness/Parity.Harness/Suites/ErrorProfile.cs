@@ -68,6 +68,8 @@ public static class ErrorProfile
     {
         TensorStatus.Passed => Metrics(t),
         TensorStatus.Failed => "FAILED " + Metrics(t) + $" (bound {t.Rule?.Bound})",
+        TensorStatus.Differs => "DIFFERS " + Metrics(t) + (t.Metrics is { } m ? $", {m.DifferingValues} value(s), max {m.MaxUlp} ulp" : string.Empty),
+        TensorStatus.NonFinite => "NON-FINITE " + t.Note,
         TensorStatus.ShapeMismatch => "SHAPE MISMATCH " + t.Note,
         TensorStatus.OnlyInA => "only in the engine's dump",
         TensorStatus.OnlyInB => "only in the golden",

@@ -7,6 +7,6 @@ public static class ExactPolicy
 {
     public static TolerancePolicy Instance { get; } = new()
     {
-        Rules = [new ToleranceRule { Pattern = "*", Statistic = "maxAbs", Max = 0, Reason = "the reference against itself: the same library, model and tokens must give the same bits" }],
+        Rules = [new ToleranceRule { Pattern = "*", Name = "reference-self", Statistic = ToleranceRule.IdenticalStatistic, Reason = "the reference against itself: the same library, model and tokens must give the same bits" }],
     };
 }

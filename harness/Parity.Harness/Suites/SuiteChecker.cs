@@ -75,10 +75,10 @@ public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy poli
 
             if (diff.FirstFailure is { } first)
             {
-                var count = diff.Steps.Sum(s => s.Tensors.Count(t => t.Status is not (TensorStatus.Passed or TensorStatus.NotCompared)));
-                var m = first.Tensor.Metrics;
+                var count = diff.Steps.Sum(s => s.Tensors.Count(t => t.IsFailure));
+                var note = first.Tensor.Status is TensorStatus.Differs or TensorStatus.Failed && first.Tensor.Note is { } n ? " — " + n : string.Empty;
                 details.Insert(0, string.Create(CultureInfo.InvariantCulture,
-                    $"{count} tensor(s) outside tolerance; first: step {first.Step.Step} {first.Tensor.Key} {first.Tensor.Status}{(m is null ? string.Empty : $" nmse {m.Nmse:G3} (bound {first.Tensor.Rule?.Bound})")}{(first.Tensor.Note is null ? string.Empty : " — " + first.Tensor.Note)}"));
+                    $"{count} tensor(s) break parity, judged by {diff.Regime}; {FailureDescription.Describe(diff, first.Step, first.Tensor)}{note}"));
             }
 
             switch (outcome)
@@ -94,7 +94,7 @@ public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy poli
             var worst = diff.Steps.SelectMany(s => s.Tensors).Where(t => t.Metrics is not null).MaxBy(t => t.Metrics!.Nmse);
             var compared = diff.Steps.Sum(s => s.Tensors.Count(t => t.Metrics is not null));
             var summary = details.Count == 0
-                ? string.Create(CultureInfo.InvariantCulture, $"{compared} tensors over {diff.Steps.Count} step(s) within tolerance, worst nmse {worst?.Metrics!.Nmse:G2} ({worst?.Key}){(compareSnapshots ? "; snapshot matches" : string.Empty)}")
+                ? string.Create(CultureInfo.InvariantCulture, $"{compared} tensors over {diff.Steps.Count} step(s) hold, judged by {diff.Regime}, worst nmse {worst?.Metrics!.Nmse:G2} ({worst?.Key}){(compareSnapshots ? "; snapshot matches" : string.Empty)}")
                 : details[0].Split('\n')[0];
             return new CaseResult
             {

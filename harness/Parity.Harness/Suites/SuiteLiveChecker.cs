@@ -61,7 +61,7 @@ public sealed class SuiteLiveChecker(SuiteModelResolver models, LlamaCppRunner r
                 await runner.DumpAsync(request, cancellationToken).ConfigureAwait(false);
                 GoldenWriter.Write(raw, compact, NameMap.ForArchitecture(goldenRun.Manifest.Model.Architecture), new Dictionary<string, string>());
                 var diff = new DumpDiffer(ExactPolicy.Instance).Diff(compact, goldenRun.Directory);
-                var moved = diff.Steps.SelectMany(s => s.Tensors.Where(t => t.Status is not (TensorStatus.Passed or TensorStatus.NotCompared)).Select(t => (s.Step, t))).ToList();
+                var moved = diff.Steps.SelectMany(s => s.Tensors.Where(t => t.IsFailure).Select(t => (s.Step, t))).ToList();
                 var generated = DumpRun.Open(compact).GeneratedTokens;
                 if (!generated.SequenceEqual(goldenRun.GeneratedTokens))
                 {

@@ -168,11 +168,11 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
 
             // Step k runs the token step k-1 chose: once the greedy tokens part, later steps are not comparable.
             var sameTokens = 1 + oldRun.GeneratedTokens.Zip(newRun.GeneratedTokens).TakeWhile(p => p.First == p.Second).Count();
-            var diff = new DumpDiffer(ExactPolicy.Instance).Diff(newRun.Directory, oldRun.Directory, maxSteps: sameTokens);
+            var diff = new DumpDiffer(ExactPolicy.Instance, pairing: new PairingOptions(AllowDifferentModel: true)).Diff(newRun.Directory, oldRun.Directory, maxSteps: sameTokens);
             compared[name] = diff.Steps.Sum(s => s.Tensors.Count);
             foreach (var step in diff.Steps)
             {
-                foreach (var t in step.Tensors.Where(t => t.Status is not (TensorStatus.Passed or TensorStatus.NotCompared)))
+                foreach (var t in step.Tensors.Where(t => t.IsFailure))
                 {
                     drift.Add(new DriftEntry(name, step.Step, t.Key, t.Status.ToString(), t.Metrics?.Nmse ?? double.NaN, t.Metrics?.MaxAbsError ?? double.NaN));
                 }

@@ -13,8 +13,8 @@ public sealed class BisectCommandTests
         using var temp = new TempDirectory();
         var (code, stdout, stderr) = ParityCli.Run("bisect", "--preset", "micro", "--quant", "F32", "--cache-type-k", "f32", "--cache-type-v", "f32", "--prompt", "Once upon a time", "--steps", "1", "--out", temp.Path);
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), stdout + stderr);
-        Assert.That(stdout, Does.StartWith("clean: every tensor within tolerance over 2 step(s)"));
-        Assert.That(stdout, Does.Contain("first tensor out of tolerance (free-running): none").And.Contain("amplification").And.Contain("l_out-1"));
+        Assert.That(stdout, Does.StartWith("clean: every tensor bit-identical over 2 step(s)"));
+        Assert.That(stdout, Does.Contain("free-running, judged by exact, rule exact-ggml: every tensor holds").And.Contain("amplification").And.Contain("l_out-1"));
     }
 
     [Test]

@@ -164,10 +164,86 @@ public sealed class MetricsTests
     public void The_first_matching_rule_decides_by_name_weight_type_and_cache()
     {
         var policy = TolerancePolicy.Load(TolerancePolicy.DefaultPath);
-        Assert.That(policy.RuleFor("kq-0", "F32", "f32").Max, Is.EqualTo(1e-10));
-        Assert.That(policy.RuleFor("kq-0", "F32", "f16").Max, Is.EqualTo(2e-6));
-        Assert.That(policy.RuleFor("ffn_out-3", "Q4_K_M", "f16").Reason, Does.Contain("Q8_K"));
+        Assert.That(policy.RuleFor("kq-0", new("F32", "f32")).Max, Is.EqualTo(1e-10));
+        Assert.That(policy.RuleFor("kq-0", new("F32", "f16")).Max, Is.EqualTo(2e-6));
+        Assert.That(policy.RuleFor("ffn_out-3", new("Q4_K_M", "f16")).Reason, Does.Contain("Q8_K"));
+        Assert.That(policy.RuleFor("ffn_out-3", new("Q4_K_M", "f16", "ggml")).Name, Is.EqualTo("kquants-ggml"), "ggml numerics without an exactness claim: the tolerance");
+        Assert.That(policy.RuleFor("ffn_out-3", new("Q4_K_M", "f16", "ggml", CandidateExact: true)).IsIdentity, Is.True, "a candidate that claims this reference: identity");
+        Assert.That(policy.Rules.All(r => r.Name is not null), Is.True, "every rule has a name the report can cite");
         Assert.That(policy.Rules.All(r => r.Reason.Length > 20), Is.True, "every bound says why");
+    }
+
+    [Test]
+    public void Differing_values_and_the_largest_ulp_distance_are_counted_and_located()
+    {
+        var b = Enumerable.Range(0, 40).Select(i => (float)Math.Sin(i) * 3).ToArray();
+        var a = (float[])b.Clone();
+        a[3] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(b[3]) + 1);
+        a[22] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(b[22]) - 5);
+        var view = ElementView.Identity([20, 2, 1, 1]);
+        var vector = TensorComparer.Compare(a, b, view);
+        var scalar = ScalarReference(a, b, view);
+        Assert.Multiple(() =>
+        {
+            Assert.That((vector.DifferingValues, vector.MaxUlp, vector.MaxUlpAt), Is.EqualTo((2L, 5L, new long[] { 2, 1, 0 })));
+            Assert.That((scalar.DifferingValues, scalar.MaxUlp, scalar.MaxUlpAt), Is.EqualTo((vector.DifferingValues, vector.MaxUlp, vector.MaxUlpAt)));
+            Assert.That(vector.Identical, Is.False);
+            Assert.That(TensorComparer.Compare(b, b, view).Identical, Is.True);
+        });
+    }
+
+    [Test]
+    public void Ulp_distance_counts_across_zero_and_between_signs()
+    {
+        Assert.That(TensorComparer.UlpDistance(0f, -0f), Is.EqualTo(1), "-0 and +0 differ in a bit");
+        Assert.That(TensorComparer.UlpDistance(float.Epsilon, -float.Epsilon), Is.EqualTo(3));
+        Assert.That(TensorComparer.UlpDistance(1f, BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(1f) + 7)), Is.EqualTo(7));
+        Assert.That(TensorComparer.UlpDistance(-2f, -2f), Is.Zero);
+    }
+
+    /// <summary>The vector path's differing count and ulp maximum against the scalar reference at every row length.</summary>
+    [Test]
+    public void The_vector_ulp_statistics_match_the_scalar_reference_for_every_row_length()
+    {
+        var rng = new Random(3);
+        for (var length = 1; length <= 70; length++)
+        {
+            var b = Enumerable.Range(0, length * 2).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+            var a = b.Select(x => rng.Next(4) == 0 ? BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(x) + rng.Next(-9, 10)) : x).ToArray();
+            var view = ElementView.Identity([length, 2, 1, 1]);
+            var vector = TensorComparer.Compare(a, b, view);
+            var scalar = ScalarReference(a, b, view);
+            Assert.That((vector.DifferingValues, vector.MaxUlp, vector.MaxUlpAt), Is.EqualTo((scalar.DifferingValues, scalar.MaxUlp, scalar.MaxUlpAt)), $"length {length}");
+        }
+    }
+
+    [TestCase(5)]
+    [TestCase(40)]
+    public void A_NaN_on_the_reference_side_alone_is_a_non_finite_finding_not_agreement(int length)
+    {
+        var b = Enumerable.Range(1, length).Select(i => (float)i).ToArray();
+        var a = (float[])b.Clone();
+        b[length - 2] = float.NaN;
+        var m = TensorComparer.Compare(a, b, ElementView.Identity([length, 1, 1, 1]));
+        Assert.Multiple(() =>
+        {
+            Assert.That((m.B.NaN, m.NonFiniteMismatch, m.BothNonFinite), Is.EqualTo((1L, 1L, 0L)));
+            Assert.That(m.FirstNonFiniteAt, Is.EqualTo(new long[] { length - 2, 0, 0 }));
+            Assert.That(double.IsNaN(m.Nmse), Is.True, "no statistic over a NaN reads as agreement");
+            Assert.That(new ToleranceRule { Pattern = "*", Max = 1e3, Reason = "test" }.Passes(m), Is.False);
+            Assert.That(new ToleranceRule { Pattern = "*", Statistic = ToleranceRule.IdenticalStatistic, Reason = "test" }.Passes(m), Is.False);
+        });
+    }
+
+    [Test]
+    public void NaN_at_the_same_place_on_both_sides_is_both_non_finite_and_still_fails()
+    {
+        float[] b = [1, 2, float.NaN, float.PositiveInfinity, 5];
+        var a = (float[])b.Clone();
+        var m = TensorComparer.Compare(a, b, ElementView.Identity([5, 1, 1, 1]));
+        Assert.That((m.BothNonFinite, m.NonFiniteMismatch, m.DifferingValues), Is.EqualTo((2L, 0L, 0L)));
+        Assert.That(m.Identical, Is.False);
+        Assert.That(DumpDiffer.NonFiniteNote(m, null), Does.Contain("both non-finite at the same 2 place(s)"));
     }
 
     private static TensorMetrics ScalarReference(float[] a, float[] b, ElementView view)

@@ -41,7 +41,7 @@ public sealed class QuantizedKeyCacheTests
         var b = Path.Combine(temp.Path, "f16");
         Assert.That(ParityCli.Run("dump", "--side", "engine", "--preset", "tinyllama-mini", "--quant", "F32", "--cache-type-k", "q8_0", "--prompt", "Hello world", "--out", a).Code, Is.Zero);
         Assert.That(ParityCli.Run("dump", "--side", "engine", "--preset", "tinyllama-mini", "--quant", "F32", "--prompt", "Hello world", "--out", b).Code, Is.Zero);
-        var (code, stdout, stderr) = ParityCli.Run("diff", a, b, "--format", "json");
+        var (code, stdout, stderr) = ParityCli.Run("diff", a, b, "--format", "json", "--allow-different-config");
         Assert.That(stderr, Does.Not.Contain("Unhandled"));
         using var report = JsonDocument.Parse(stdout);
         var kq = report.RootElement.GetProperty("tensors").EnumerateArray().First(t => t.GetProperty("key").GetString() == "kq-0");

@@ -56,7 +56,7 @@ public sealed class RunCommandTests
         });
         var (code, stdout, _) = ParityCli.Run("run", "--preset", "micro", "--quant", "F32", "--cache-type-k", "f32", "--cache-type-v", "f32", "--prompt", "Hello, how are you?", "--out", temp.Path);
         Assert.That(code, Is.EqualTo(1));
-        Assert.That(stdout, Does.Contain("first failure: step 0, ffn_up-1 (MUL_MAT)"));
+        Assert.That(stdout, Does.Contain("first non-identical tensor: step 0 ffn_up-1 (MUL_MAT), 1 of"));
         Assert.That(stdout, Does.Contain("PARITY BROKEN"));
     }
 
@@ -99,7 +99,7 @@ public sealed class RunCommandTests
         Assert.That(same, Is.Zero);
         var (broken, stdout, _) = ParityCli.Run("diff", temp.File("b"), temp.File("a"), "--out", temp.File("r2"));
         Assert.That(broken, Is.EqualTo(1));
-        Assert.That(stdout, Does.Contain("first failure: step 0, attn_out-1 (MUL_MAT)"));
+        Assert.That(stdout, Does.Contain("first tensor out of tolerance: step 0 attn_out-1 (MUL_MAT)"));
         Assert.That(File.ReadAllText(temp.File("r2/report.csv")), Does.Contain("attn_out-1"));
     }
 

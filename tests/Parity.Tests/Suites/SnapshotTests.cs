@@ -20,11 +20,15 @@ public sealed class SnapshotTests
         var received = suite.ReceivedPath(suiteCase);
         var verifiedBefore = await File.ReadAllTextAsync(suite.VerifiedPath(suiteCase));
 
-        // A relative change of 1e-5 in one layer's attention output: far inside the Q4_K_M tolerance, but a real
-        // change of exactness, which review must see.
+        // A relative change of 1e-5 in one layer's attention output. Judged exactly (the default), the verdict itself
+        // names it; under tolerance rules alone it is far inside the Q4_K_M bound, and only the snapshot catches it.
         CaseResult changed;
         using (EngineTestHooks.Install(Nudge))
         {
+            var exact = await Check(workspace, TolerancePolicy.Load(TolerancePolicy.DefaultPath));
+            Assert.That(exact.Diff!.FirstFailure?.Tensor.Key, Is.EqualTo("attn_out-1"), exact.Summary);
+            Assert.That(exact.Diff.FirstFailure?.Tensor.Status, Is.EqualTo(TensorStatus.Differs));
+            Assert.That(exact.Summary, Does.Contain("first non-identical tensor: step 0 attn_out-1"));
             changed = await Check(workspace);
         }
 
@@ -95,10 +99,13 @@ public sealed class SnapshotTests
         }
     }
 
-    private static Task<CaseResult> Check(SuiteWorkspace workspace)
+    /// <summary>The case checked with <paramref name="policy"/>; by default the tolerance rules alone (no exact rule).</summary>
+    private static Task<CaseResult> Check(SuiteWorkspace workspace, TolerancePolicy? policy = null)
     {
         var suite = workspace.Suite;
-        return new SuiteChecker(new SuiteModelResolver(Models.Cache), TolerancePolicy.Load(TolerancePolicy.DefaultPath), workspace.Directory)
+        var defaults = TolerancePolicy.Load(TolerancePolicy.DefaultPath);
+        policy ??= defaults with { Rules = [.. defaults.Rules.Where(r => r.Exact != true)] };
+        return new SuiteChecker(new SuiteModelResolver(Models.Cache), policy, workspace.Directory)
             .CheckAsync(suite, suite.Cases.Single());
     }
 }

@@ -6,11 +6,13 @@ namespace Parity.Tests.Support;
 internal static class DumpEditor
 {
     /// <param name="edit">(step, entry, values) → new values, or null to copy the tensor unchanged.</param>
-    public static string Rewrite(string source, string destination, Func<int, DumpTensorEntry, float[], DumpStep, float[]?> edit)
+    /// <param name="editRun">Changes the run's manifest (model identity, options, notes); null keeps it.</param>
+    public static string Rewrite(string source, string destination, Func<int, DumpTensorEntry, float[], DumpStep, float[]?> edit, Func<DumpRunInfo, DumpRunInfo>? editRun = null)
     {
         var run = DumpRun.Open(source);
         var m = run.Manifest;
-        using var writer = DumpRunWriter.Create(destination, new DumpRunInfo { Producer = m.Producer, Model = m.Model, Prompt = m.Prompt, Options = m.Options });
+        var info = new DumpRunInfo { Producer = m.Producer, Model = m.Model, Prompt = m.Prompt, Options = m.Options, Notes = m.Notes };
+        using var writer = DumpRunWriter.Create(destination, editRun is null ? info : editRun(info));
         for (var i = 0; i < run.StepCount; i++)
         {
             using var step = run.OpenStep(i);
