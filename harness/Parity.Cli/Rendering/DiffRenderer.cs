@@ -146,8 +146,7 @@ public static class DiffRenderer
     public static string Holds(RunDiff diff)
     {
         ArgumentNullException.ThrowIfNull(diff);
-        var exact = diff.Steps.SelectMany(s => s.Tensors).Where(t => t.Rule is not null).All(t => t.Rule!.IsIdentity);
-        return exact ? $"every compared tensor is bit-identical (regime: {diff.Regime})" : $"every compared tensor is within its tolerance (regime: {diff.Regime})";
+        return diff.Exact ? $"every compared tensor is bit-identical (regime: {diff.Regime})" : $"every compared tensor is within its tolerance (regime: {diff.Regime})";
     }
 
     /// <summary>The tensor that decides a row: the first failure, else the one with the largest error.</summary>

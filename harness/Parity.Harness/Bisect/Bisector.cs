@@ -78,7 +78,7 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
         {
             verdict = BisectVerdict.Clean;
             var worst = local.Steps.SelectMany(s => s.Tensors).Where(t => t.Metrics is not null).MaxBy(t => t.Metrics!.Nmse);
-            summary = Exact(local)
+            summary = local.Exact
                 ? $"clean: every tensor bit-identical over {cumulative.Steps.Count} step(s), free-running and with every op on llama.cpp's inputs (regime: {local.Regime})"
                 : string.Create(CultureInfo.InvariantCulture,
                     $"clean: every tensor within tolerance over {cumulative.Steps.Count} step(s), and every op on llama.cpp's inputs within local NMSE {localBound:G2} (worst {worst?.Key}: {worst?.Metrics?.Nmse:G2}; regime: {local.Regime})");
@@ -107,8 +107,6 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
     private bool LocallyOff(TensorDiff t) =>
         t.Status is TensorStatus.ShapeMismatch or TensorStatus.OnlyInA or TensorStatus.NonFinite
         || (t.Rule is { IsIdentity: true } ? t.Status == TensorStatus.Differs : t.Metrics is { } m && (double.IsNaN(m.Nmse) || m.Nmse > localBound));
-
-    private static bool Exact(RunDiff diff) => diff.Steps.SelectMany(s => s.Tensors).Where(t => t.Rule is not null).All(t => t.Rule!.IsIdentity);
 
     private static string LocalError(TensorDiff t) => t.Metrics switch
     {

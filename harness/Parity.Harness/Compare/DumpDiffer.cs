@@ -32,6 +32,8 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null, 
             progress?.Report($"step {i}");
             using var stepA = a.OpenStep(i);
             using var stepB = b.OpenStep(i);
+            DumpPairing.CheckStep(a, stepA);
+            DumpPairing.CheckStep(b, stepB);
             steps.Add(DiffStep(stepA, stepB, map, context));
         }
 

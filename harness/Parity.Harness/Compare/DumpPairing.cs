@@ -80,6 +80,18 @@ public static class DumpPairing
         return allowed;
     }
 
+    /// <summary>A step manifest that contradicts its run.json (the prompt step's tokens are the run's prompt) is bad input.</summary>
+    public static void CheckStep(DumpRun run, DumpStep step)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(step);
+        if (step.Manifest.Step == 0 && !step.Manifest.Tokens.SequenceEqual(run.Manifest.Prompt.Tokens))
+        {
+            throw new InvalidDataException(
+                $"{Path.Combine(run.Directory, run.Manifest.Steps[0])}: the prompt step ran tokens [{string.Join(' ', step.Manifest.Tokens)}], but {Path.Combine(run.Directory, "run.json")} says the prompt is [{string.Join(' ', run.Manifest.Prompt.Tokens)}]");
+        }
+    }
+
     private static string? ExactFor(RunManifest m) => m.Notes is { } notes && notes.TryGetValue(ExactForNote, out var claim) ? claim : null;
 
     private static string Describe(DumpOptions o) =>

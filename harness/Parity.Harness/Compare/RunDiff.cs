@@ -32,6 +32,9 @@ public sealed record RunDiff
     /// Which regime judged the compared tensors: "exact, rule exact-ggml", "tolerance, rule kquants-ggml", or the
     /// distinct regimes joined when rules of both kinds applied.
     /// </summary>
+    /// <summary>Whether every compared tensor was judged by identity (the exact regime).</summary>
+    public bool Exact => Steps.SelectMany(s => s.Tensors).Where(t => t.Rule is not null).All(t => t.Rule!.IsIdentity);
+
     public string Regime =>
         string.Join(" + ", Steps.SelectMany(s => s.Tensors).Select(t => t.Rule).OfType<ToleranceRule>().Select(r => r.Regime).Distinct().DefaultIfEmpty("none (nothing compared)"));
 

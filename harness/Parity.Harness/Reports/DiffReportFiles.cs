@@ -36,6 +36,9 @@ public static class DiffReportFiles
                     NeA = t.NeA is null ? string.Empty : string.Join('x', t.NeA),
                     NeB = t.NeB is null ? string.Empty : string.Join('x', t.NeB),
                     Elements = m?.Elements,
+                    DifferingValues = m?.DifferingValues,
+                    MaxUlp = m?.MaxUlp,
+                    MaxUlpAt = m is null || t.DimensionLabels is null ? string.Empty : DimensionLabels.Describe(t.DimensionLabels, m.MaxUlpAt),
                     Nmse = m?.Nmse,
                     SqnrDb = m?.SqnrDb,
                     Cosine = m?.Cosine,
@@ -57,6 +60,7 @@ public static class DiffReportFiles
                     InfA = m?.A.Inf,
                     InfB = m?.B.Inf,
                     Tolerance = t.Rule?.Bound ?? string.Empty,
+                    Rule = t.Rule?.Regime ?? string.Empty,
                     Note = t.Note ?? string.Empty,
                 };
             }
@@ -84,7 +88,22 @@ public static class DiffReportFiles
             model = diff.ManifestB.Model,
             weightType = diff.WeightType,
             kvCache = diff.KvCache,
-            firstFailure = first is null ? null : new { step = first.Value.Step.Step, key = first.Value.Tensor.Key, status = first.Value.Tensor.Status, nmse = first.Value.Tensor.Metrics?.Nmse, tolerance = first.Value.Tensor.Rule?.Bound, note = first.Value.Tensor.Note },
+            numerics = diff.Numerics,
+            regime = diff.Regime,
+            candidateExact = diff.CandidateExact,
+            allowedDifferences = diff.AllowedDifferences,
+            verdict = first is null ? null : FailureDescription.Describe(diff, first.Value.Step, first.Value.Tensor),
+            firstFailure = first is null ? null : new
+            {
+                step = first.Value.Step.Step,
+                key = first.Value.Tensor.Key,
+                status = first.Value.Tensor.Status,
+                differingValues = first.Value.Tensor.Metrics?.DifferingValues,
+                maxUlp = first.Value.Tensor.Metrics?.MaxUlp,
+                nmse = first.Value.Tensor.Metrics?.Nmse,
+                tolerance = first.Value.Tensor.Rule?.Bound,
+                note = first.Value.Tensor.Note,
+            },
             steps = diff.Steps.Select(s => new { step = s.Step, tokens = s.Tokens, positions = s.Positions, passed = s.Passed, logits = s.Logits }),
             tensors = Rows(diff),
         }, Json);

@@ -21,6 +21,14 @@ public sealed record TensorRow
 
     public long? Elements { get; init; }
 
+    /// <summary>Values whose bits differ between the sides.</summary>
+    public long? DifferingValues { get; init; }
+
+    /// <summary>The largest distance in units in the last place between finite values.</summary>
+    public long? MaxUlp { get; init; }
+
+    public string MaxUlpAt { get; init; } = string.Empty;
+
     public double? Nmse { get; init; }
 
     public double? SqnrDb { get; init; }
@@ -62,6 +70,9 @@ public sealed record TensorRow
     public long? InfB { get; init; }
 
     public string Tolerance { get; init; } = string.Empty;
+
+    /// <summary>The rule that judged the tensor, and its regime: "exact, rule exact-ggml".</summary>
+    public string Rule { get; init; } = string.Empty;
 
     public string Note { get; init; } = string.Empty;
 }

@@ -43,6 +43,7 @@ public sealed class SuiteLiveChecker(SuiteModelResolver models, LlamaCppRunner r
         var options = goldenRun.Manifest.Options;
         var threadCounts = new[] { options.Threads, options.Threads == 1 ? 2 : 1 };
         var reproduced = new List<string>();
+        string? loaded = null;
         foreach (var threads in threadCounts)
         {
             var raw = Path.Combine(workDirectory, $"{name}-live-t{threads}-{Environment.ProcessId}");
@@ -62,7 +63,9 @@ public sealed class SuiteLiveChecker(SuiteModelResolver models, LlamaCppRunner r
                 GoldenWriter.Write(raw, compact, NameMap.ForArchitecture(goldenRun.Manifest.Model.Architecture), new Dictionary<string, string>());
                 var diff = new DumpDiffer(ExactPolicy.Instance).Diff(compact, goldenRun.Directory);
                 var moved = diff.Steps.SelectMany(s => s.Tensors.Where(t => t.IsFailure).Select(t => (s.Step, t))).ToList();
-                var generated = DumpRun.Open(compact).GeneratedTokens;
+                var live = DumpRun.Open(compact);
+                loaded = live.Manifest.Producer.LibraryVariant;
+                var generated = live.GeneratedTokens;
                 if (!generated.SequenceEqual(goldenRun.GeneratedTokens))
                 {
                     problems.Add($"{threads} thread(s): greedy tokens [{string.Join(' ', generated)}], the golden has [{string.Join(' ', goldenRun.GeneratedTokens)}]");
@@ -71,8 +74,11 @@ public sealed class SuiteLiveChecker(SuiteModelResolver models, LlamaCppRunner r
                 if (moved.Count > 0)
                 {
                     var (step, first) = moved[0];
+                    var variants = loaded == goldenRun.Manifest.Producer.LibraryVariant
+                        ? string.Empty
+                        : $" (this machine loads the {loaded} library, the golden was made with {goldenRun.Manifest.Producer.LibraryVariant}: their kernels round differently)";
                     problems.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"{threads} thread(s): {moved.Count} tensor(s) differ from the golden; first step {step} {first.Key} ({first.Status}{(first.Metrics is { } m ? $", max abs {m.MaxAbsError:G3}, nmse {m.Nmse:G3}" : string.Empty)})"));
+                        $"{threads} thread(s): {moved.Count} tensor(s) differ from the golden{variants}; first step {step} {first.Key} ({first.Status}{(first.Metrics is { } m ? $", {m.DifferingValues} values, max {m.MaxUlp} ulp, nmse {m.Nmse:G3}" : string.Empty)})"));
                 }
                 else
                 {
@@ -96,7 +102,7 @@ public sealed class SuiteLiveChecker(SuiteModelResolver models, LlamaCppRunner r
             Case = name,
             Verdict = problems.Count == 0 ? CaseVerdict.Passed : CaseVerdict.Failed,
             Summary = problems.Count == 0
-                ? $"llama.cpp {goldenRun.Manifest.Producer.Version[..Math.Min(12, goldenRun.Manifest.Producer.Version.Length)]} ({goldenRun.Manifest.Producer.LibraryVariant}) reproduces the golden bit for bit with {string.Join(" and ", reproduced)} thread(s)"
+                ? $"llama.cpp {goldenRun.Manifest.Producer.Version[..Math.Min(12, goldenRun.Manifest.Producer.Version.Length)]} ({loaded} library, loaded here) reproduces the golden bit for bit with {string.Join(" and ", reproduced)} thread(s)"
                 : problems[0],
             Details = problems,
             Elapsed = clock.Elapsed,

@@ -106,6 +106,15 @@ public sealed class NonFiniteAndIdentityTests
         Assert.That(stderr, Does.Contain("the step counts differ: A 2").And.Contain("B 3"));
     }
 
+    [Test]
+    public void A_step_manifest_that_contradicts_its_run_json_is_bad_input_naming_both_files()
+    {
+        var edited = Edit("contradiction", (_, _, _) => null, editRun: i => i with { Prompt = i.Prompt with { Tokens = [1, 2, 3, 4] } });
+        var (code, _, stderr) = ParityCli.Run("diff", edited, edited, "--out", _temp.File("r-contradiction"));
+        Assert.That(code, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain("step-0000").And.Contain("run.json").And.Contain("[1 2 3 4]"));
+    }
+
     private string Edit(string name, Func<int, DumpTensorEntry, float[], float[]?> edit, string? source = null, Func<DumpRunInfo, DumpRunInfo>? editRun = null) =>
         DumpEditor.Rewrite(source ?? _reference, _temp.File(name), (step, e, values, _) => edit(step, e, values), editRun);
 
