@@ -56,6 +56,7 @@ public static class BisectCommand
                 var runner = CommonOptions.Runner(parse);
                 await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct).ConfigureAwait(false);
                 var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, stderr, ct).ConfigureAwait(false);
+                RunLimits.Check(model, ids.Length, parse.GetValue(steps));
                 Progress($"llama.cpp: dumping {ids.Length} prompt token(s) and {parse.GetValue(steps)} step(s)");
                 var result = await runner.DumpAsync(new DumpRequest { ModelPath = model, OutputDirectory = Path.Combine(outDir, "llama.cpp"), Prompt = text, Tokens = ids, Steps = parse.GetValue(steps), Decode = decode.Read(parse) }, ct).ConfigureAwait(false);
                 referenceRun = DumpRun.Open(result.RunDirectory);

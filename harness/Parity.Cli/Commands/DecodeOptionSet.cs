@@ -22,6 +22,13 @@ public sealed class DecodeOptionSet
     {
         ArgumentNullException.ThrowIfNull(command);
         FlashAttn.AcceptOnlyFromAmong("on", "off");
+        Threads.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError($"--threads {result.GetValueOrDefault<int>()}: expected 1 or more");
+            }
+        });
         command.Options.Add(Threads);
         command.Options.Add(FlashAttn);
         command.Options.Add(CacheTypeK);

@@ -45,6 +45,7 @@ public static class RunCommand
             Directory.CreateDirectory(outDir);
 
             var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, stderr, ct).ConfigureAwait(false);
+            RunLimits.Check(model, ids.Length, parse.GetValue(steps));
 
             var request = new DumpRequest
             {
