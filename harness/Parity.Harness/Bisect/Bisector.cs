@@ -60,8 +60,9 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
             var inputs = OpInputs.For(tensor.Key, nLayer);
             var inputNmse = inputs.Select(k => Nmse(cumulative.Steps[step.Step], k)).DefaultIfEmpty(0).Max();
             pinpoint = Pinpoint(opForced.RunDirectory, reference, step, tensor);
-            var inputsIdentical = inputs.All(k => cumulative.Steps[step.Step].Tensors.FirstOrDefault(x => x.Key == k)?.Metrics?.Identical == true);
-            var freeInputs = inputs.Count == 0 ? "are token ids" : inputsIdentical ? "identical free-running" : $"agree (NMSE {inputNmse:G2} free-running)";
+            var freeInputs = inputs.Count == 0 ? "are token ids"
+                : FailureDescription.AllIdentical(cumulative.Steps[step.Step], inputs) ? "identical free-running"
+                : $"agree (NMSE {inputNmse:G2} free-running)";
             summary = string.Create(CultureInfo.InvariantCulture,
                 $"local: {OpInputs.Describe(tensor.Op)} on {tensor.Key} (step {step.Step}, {Positions(step)}) — inputs {freeInputs}, output {LocalError(tensor)} on llama.cpp's inputs");
         }
@@ -110,7 +111,7 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
 
     private static string LocalError(TensorDiff t) => t.Metrics switch
     {
-        { } m when t.Status == TensorStatus.Differs => string.Create(CultureInfo.InvariantCulture, $"{m.DifferingValues} of {m.Elements} values differ (at most {m.MaxUlp} ulp, NMSE {m.Nmse:G3})"),
+        { } m when t.Status == TensorStatus.Differs => string.Create(CultureInfo.InvariantCulture, $"{FailureDescription.Differing(m)} (NMSE {m.Nmse:G3})"),
         { } m => string.Create(CultureInfo.InvariantCulture, $"NMSE {m.Nmse:G3}"),
         null => t.Status.ToString(),
     };
@@ -122,23 +123,22 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
     /// </summary>
     private static ((StepDiff, TensorDiff)? First, int Probes) FirstCumulativeFailure(RunDiff diff)
     {
-        static bool Fails(TensorDiff t) => t.IsFailure;
         var flat = diff.Steps.SelectMany(s => s.Tensors.Select(t => (Step: s, Tensor: t))).ToList();
         var checkpoints = flat.Select((x, i) => (x, i))
             .Where(p => p.x.Tensor.Name is "embd" or "result_output" || p.x.Tensor.Name.StartsWith("l_out-", StringComparison.Ordinal))
             .Select(p => p.i).ToList();
-        var (found, probes) = FirstFailureSearch.Find(checkpoints.Count, i => Fails(flat[checkpoints[i]].Tensor));
+        var (found, probes) = FirstFailureSearch.Find(checkpoints.Count, i => flat[checkpoints[i]].Tensor.IsFailure);
         var start = found is > 0 ? checkpoints[found.Value - 1] + 1 : 0;
         var end = found is { } f ? checkpoints[f] : flat.Count - 1;
         for (var i = start; i <= end; i++)
         {
-            if (Fails(flat[i].Tensor))
+            if (flat[i].Tensor.IsFailure)
             {
                 return ((flat[i].Step, flat[i].Tensor), probes);
             }
         }
 
-        var any = flat.FirstOrDefault(x => Fails(x.Tensor));
+        var any = flat.FirstOrDefault(x => x.Tensor.IsFailure);
         return (any.Tensor is null ? null : (any.Step, any.Tensor), probes);
     }
 

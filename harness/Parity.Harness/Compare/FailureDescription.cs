@@ -26,8 +26,8 @@ public static class FailureDescription
         var m = t.Metrics;
         return t.Status switch
         {
-            TensorStatus.Differs when m is not null => string.Create(inv,
-                $"first non-identical tensor: {head}, {m.DifferingValues} of {m.Elements} values differ, at most {m.MaxUlp} ulp at {Where(t, m.MaxUlpAt)}; {Inputs(diff, step, t)}"),
+            TensorStatus.Differs when m is not null =>
+                $"first non-identical tensor: {head}, {Differing(m)} at {Where(t, m.MaxUlpAt)}; {Inputs(diff, step, t)}",
             TensorStatus.Failed when m is not null && t.Rule is { } r => string.Create(inv,
                 $"first tensor out of tolerance: {head}, {r.Statistic} {r.Value(m):E2} outside {r.Bound}, max abs error {m.MaxAbsError:E2} at {Where(t, m.MaxAbsErrorAt)}; {Inputs(diff, step, t)}"),
             TensorStatus.NonFinite => $"first non-finite tensor: {head}, {t.Note}",
@@ -56,6 +56,21 @@ public static class FailureDescription
 
         var off = found.Where(x => !x!.Metrics!.Identical).Select(x => x!.Key).ToList();
         return off.Count == 0 ? "inputs identical" : $"inputs already differ ({string.Join(", ", off)})";
+    }
+
+    /// <summary>Whether every one of <paramref name="keys"/> was compared in <paramref name="step"/> and is bit-identical.</summary>
+    public static bool AllIdentical(StepDiff step, IEnumerable<string> keys)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(keys);
+        return keys.All(k => step.Tensors.FirstOrDefault(x => x.Key == k)?.Metrics?.Identical == true);
+    }
+
+    /// <summary>"1792 of 7168 values differ, at most 3 ulp": how far a non-identical tensor is from identity.</summary>
+    public static string Differing(TensorMetrics m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        return string.Create(CultureInfo.InvariantCulture, $"{m.DifferingValues} of {m.Elements} values differ, at most {m.MaxUlp} ulp");
     }
 
     private static string Where(TensorDiff t, long[] at) =>
