@@ -8,7 +8,7 @@ namespace Parity.Engine.Tokenizer;
 /// the <see cref="string"/> overloads encode with <see cref="Encoding.UTF8"/> (lone surrogates become U+FFFD), which is
 /// what a .NET caller of llama.cpp passes too.
 /// </summary>
-public sealed class SpmTokenizer
+public sealed class SpmTokenizer : ITokenizer
 {
     private static readonly byte[] SpaceMarkerUtf8 = [0xE2, 0x96, 0x81];
 

@@ -71,13 +71,13 @@ public static class BisectCommand
                 Decode = new LlamaCppDecodeOptions { Threads = parse.GetValue(decode.Threads), FlashAttention = options.FlashAttention, CacheTypeK = options.TypeK, CacheTypeV = options.TypeV },
             };
             var bisect = new Bisector(policy, parse.GetValue(localNmse), report.Pairing(parse)).Run(request, referenceRun, decode.EngineNumerics(parse), outDir, new ImmediateProgress<string>(Progress));
-            Print(stdout, bisect, SpmTokenizer.Load(model));
+            Print(stdout, bisect, Tokenizers.Load(model));
             return bisect.Verdict == BisectVerdict.Clean ? ExitCodes.Ok : ExitCodes.ParityBroken;
         });
         return command;
     }
 
-    public static void Print(TextWriter stdout, BisectReport report, SpmTokenizer? tokenizer)
+    public static void Print(TextWriter stdout, BisectReport report, ITokenizer? tokenizer)
     {
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(report);

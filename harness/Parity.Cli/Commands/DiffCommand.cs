@@ -39,7 +39,7 @@ public static class DiffCommand
             var diff = differ.Diff(Parity.Dump.DumpRun.Open(a), runB, new ImmediateProgress<string>(m => stderr.WriteLine($"[parity] {m}")));
             stderr.WriteLine($"[parity] {DiffThroughput.Describe(a, b, started.Elapsed)}");
             var model = diff.ManifestB.Model.Path;
-            return report.Report(parse, diff, parse.GetValue(output) ?? a, stdout, File.Exists(model) ? SpmTokenizer.Load(model) : null);
+            return report.Report(parse, diff, parse.GetValue(output) ?? a, stdout, File.Exists(model) ? Tokenizers.Load(model) : null);
         });
         return command;
     }

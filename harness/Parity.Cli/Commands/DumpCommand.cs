@@ -68,7 +68,7 @@ public static class DumpCommand
             }
             else
             {
-                var promptTokens = ids ?? SpmTokenizer.Load(model).Tokenize(text!, request.AddSpecial, request.ParseSpecial);
+                var promptTokens = ids ?? Tokenizers.Load(model).Tokenize(text!, request.AddSpecial, request.ParseSpecial);
                 result = EngineDumper.Dump(request, promptTokens, numerics: decode.EngineNumerics(parse));
             }
 

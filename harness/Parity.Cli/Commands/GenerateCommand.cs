@@ -24,7 +24,7 @@ public static class GenerateCommand
         command.SetAction(async (parse, ct) =>
         {
             var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
-            var tokenizer = SpmTokenizer.Load(model);
+            var tokenizer = Tokenizers.Load(model);
             var promptIds = tokenizer.Tokenize(parse.GetValue(prompt)!, true, true);
             var n = parse.GetValue(count);
             using var engine = LlamaModel.Load(model, new EngineOptions { Threads = parse.GetValue(threads), MaxBatch = Math.Max(1, promptIds.Length), ContextSize = (promptIds.Length + n + 255) / 256 * 256 });

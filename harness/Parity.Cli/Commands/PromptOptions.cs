@@ -47,7 +47,7 @@ public sealed class PromptOptions
         }
 
         var ids = await runner.TokenizeAsync(model, text, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var engineIds = SpmTokenizer.Load(model).Tokenize(text, true, true);
+        var engineIds = Tokenizers.Load(model).Tokenize(text, true, true);
         if (!engineIds.SequenceEqual(ids))
         {
             await stderr.WriteLineAsync($"[parity] warning: the engine's tokenizer gives [{string.Join(' ', engineIds)}], llama.cpp gives [{string.Join(' ', ids)}]; both sides run llama.cpp's ids").ConfigureAwait(false);

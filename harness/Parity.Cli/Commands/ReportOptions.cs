@@ -66,7 +66,7 @@ public sealed class ReportOptions
     }
 
     /// <summary>Writes report.csv and report.json into <paramref name="directory"/>, renders, and returns the exit code.</summary>
-    public int Report(ParseResult parse, RunDiff diff, string directory, TextWriter stdout, SpmTokenizer? tokenizer)
+    public int Report(ParseResult parse, RunDiff diff, string directory, TextWriter stdout, ITokenizer? tokenizer)
     {
         ArgumentNullException.ThrowIfNull(diff);
         var csv = Path.Combine(directory, "report.csv");

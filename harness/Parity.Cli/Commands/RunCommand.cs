@@ -63,7 +63,7 @@ public static class RunCommand
             var engine = EngineDumper.Dump(request with { OutputDirectory = Path.Combine(outDir, "engine") }, ids, teacherTokens: reference.Generated, numerics: decode.EngineNumerics(parse));
             Progress("comparing");
             var diff = new DumpDiffer(policy, pairing: report.Pairing(parse)).Diff(engine.RunDirectory, reference.RunDirectory, new ImmediateProgress<string>(m => Progress($"diff {m}")));
-            return report.Report(parse, diff, outDir, stdout, SpmTokenizer.Load(model));
+            return report.Report(parse, diff, outDir, stdout, Tokenizers.Load(model));
         });
         return command;
     }

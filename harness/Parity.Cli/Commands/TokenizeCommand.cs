@@ -25,7 +25,7 @@ public static class TokenizeCommand
                 ?? throw new ArgumentException("give the text as an argument or use --stdin");
             var path = parse.GetValue(model)!.FullName;
             var tokens = parse.GetValue(side) == "engine"
-                ? SpmTokenizer.Load(path).Tokenize(input, !parse.GetValue(noBos), !parse.GetValue(noParseSpecial))
+                ? Tokenizers.Load(path).Tokenize(input, !parse.GetValue(noBos), !parse.GetValue(noParseSpecial))
                 : await CommonOptions.Runner(parse).TokenizeAsync(path, input, !parse.GetValue(noBos), !parse.GetValue(noParseSpecial), ct).ConfigureAwait(false);
             await stdout.WriteLineAsync(string.Join(' ', tokens)).ConfigureAwait(false);
             return ExitCodes.Ok;

@@ -13,7 +13,7 @@ namespace Parity.Cli.Rendering;
 /// </summary>
 public static class DiffRenderer
 {
-    public static void Table(RunDiff diff, IAnsiConsole console, SpmTokenizer? tokenizer = null, IReadOnlyList<string>? files = null)
+    public static void Table(RunDiff diff, IAnsiConsole console, ITokenizer? tokenizer = null, IReadOnlyList<string>? files = null)
     {
         ArgumentNullException.ThrowIfNull(diff);
         ArgumentNullException.ThrowIfNull(console);

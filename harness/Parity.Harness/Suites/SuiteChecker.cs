@@ -44,7 +44,7 @@ public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy poli
         if (suiteCase.Prompt is { } prompt)
         {
             var text = suiteCase.Chat ? ChatTemplate.Apply(model, prompt) : prompt;
-            var engineIds = SpmTokenizer.Load(model).Tokenize(text, true, true);
+            var engineIds = Tokenizers.Load(model).Tokenize(text, true, true);
             if (!engineIds.SequenceEqual(tokens))
             {
                 details.Add($"tokenizer: the engine gives [{string.Join(' ', engineIds)}], the golden (llama.cpp) [{string.Join(' ', tokens)}]");
