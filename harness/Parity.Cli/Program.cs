@@ -58,7 +58,7 @@ public static class Program
             stderr.WriteLine($"parity: {e.Message}");
             return ExitCodes.BadInput;
         }
-        catch (Exception e) when (e is GgufFormatException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or KeyNotFoundException or InvalidDataException or FormatException or OverflowException or Parity.Engine.Tokenizer.VocabularyException)
+        catch (Exception e) when (e is GgufFormatException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or KeyNotFoundException or InvalidDataException or FormatException or OverflowException or NotSupportedException or Parity.Engine.Tokenizer.VocabularyException)
         {
             // ArgumentException appends "(Parameter 'x')", which tells a CLI user nothing.
             var message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : e.Message;

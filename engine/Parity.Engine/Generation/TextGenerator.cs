@@ -6,7 +6,7 @@ namespace Parity.Engine.Generation;
 public static class TextGenerator
 {
     /// <summary>Yields up to <paramref name="maxTokens"/> tokens, stopping after an end-of-generation token.</summary>
-    public static IEnumerable<int> Generate(LlamaModel model, IReadOnlyList<int> prompt, int maxTokens, SamplingOptions options, IReadOnlySet<int> stopTokens)
+    public static IEnumerable<int> Generate(Transformer model, IReadOnlyList<int> prompt, int maxTokens, SamplingOptions options, IReadOnlySet<int> stopTokens)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(prompt);

@@ -6,13 +6,14 @@ namespace Parity.Engine.Kernels;
 /// Rotary position embedding as ggml's CPU <c>rope</c> evaluates it (no YaRN: ext_factor 0, attn_factor 1): the
 /// angle of pair i is <c>pos * freq_scale * theta_scale^i</c> with <c>theta_scale = powf(freq_base, -2/n_dims)</c>,
 /// built by repeated float multiplication as ggml does, then <c>cosf</c>/<c>sinf</c>. NORM mode rotates adjacent pairs
-/// (2i, 2i+1); NEOX rotates (i, i + n_dims/2). Dimensions past <c>n_dims</c> pass through. The rotation uses the
+/// (2i, 2i+1); NEOX rotates (i, i + n_dims/2). Dimensions past <c>n_dims</c> pass through. With frequency factors
+/// (<c>rope_freqs.weight</c>), pair i's angle is <c>freq_scale * (theta / factor[i])</c>, as ggml's rope cache. The rotation uses the
 /// fused multiply-adds the pinned llama.cpp build emits for <c>rotate_pairs</c> (read from its disassembly).
 /// </summary>
 public static class Rope
 {
     /// <summary>Rotates every head of one token in place: <paramref name="x"/> is [nHead][headDim].</summary>
-    public static void Apply(Span<float> x, int nHead, int headDim, int nDims, int position, float freqBase, float freqScale, RopeMode mode, Span<float> cosSinScratch)
+    public static void Apply(Span<float> x, int nHead, int headDim, int nDims, int position, float freqBase, float freqScale, RopeMode mode, ReadOnlySpan<float> freqFactors, Span<float> cosSinScratch)
     {
         var half = nDims / 2;
         var cos = cosSinScratch[..half];
@@ -21,7 +22,7 @@ public static class Rope
         var theta = (float)position;
         for (var i = 0; i < half; i++)
         {
-            var angle = freqScale * theta;
+            var angle = freqFactors.IsEmpty ? freqScale * theta : freqScale * (theta / freqFactors[i]);
             cos[i] = MathF.Cos(angle);
             sin[i] = MathF.Sin(angle);
             theta *= thetaScale;

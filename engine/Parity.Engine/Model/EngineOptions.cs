@@ -1,3 +1,5 @@
+using Parity.Engine.Architectures;
+
 namespace Parity.Engine.Model;
 
 /// <summary>How the engine runs: threads, the largest batch and context it allocates for, the KV cache type.</summary>
@@ -7,7 +9,7 @@ public sealed record EngineOptions
 
     public int Threads { get; init; } = 2;
 
-    /// <summary>Most tokens one <see cref="LlamaModel.Forward"/> call takes (buffers are allocated for this once).</summary>
+    /// <summary>Most tokens one <see cref="Transformer.Forward"/> call takes (buffers are allocated for this once).</summary>
     public int MaxBatch { get; init; } = 512;
 
     /// <summary>KV cache cells (positions); 0 means the model's training context.</summary>
@@ -22,4 +24,7 @@ public sealed record EngineOptions
 
     /// <summary>How products round: <see cref="NumericsMode.F32"/> (default) or ggml's activation rounding.</summary>
     public NumericsMode Numerics { get; init; } = NumericsMode.F32;
+
+    /// <summary>The architecture units the engine picks from by <c>general.architecture</c>.</summary>
+    public ArchitectureRegistry Architectures { get; init; } = ArchitectureRegistry.BuiltIn;
 }

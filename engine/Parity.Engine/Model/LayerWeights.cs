@@ -5,13 +5,13 @@ public sealed record LayerWeights
 {
     public required float[] AttnNorm { get; init; }       // [n_embd]
 
-    public required WeightMatrix Wq { get; init; }        // [n_embd, n_embd]
+    public required WeightMatrix Wq { get; init; }        // [n_embd, n_head * head_dim]
 
     public required WeightMatrix Wk { get; init; }        // [n_embd, n_embd_kv]
 
     public required WeightMatrix Wv { get; init; }        // [n_embd, n_embd_kv]
 
-    public required WeightMatrix Wo { get; init; }        // [n_embd, n_embd]
+    public required WeightMatrix Wo { get; init; }        // [n_head * head_dim, n_embd]
 
     public required float[] FfnNorm { get; init; }        // [n_embd]
 

@@ -1,7 +1,7 @@
 namespace Parity.Engine.Model;
 
 /// <summary>llama.cpp's per-layer tensor names, formatted once (tracing then allocates no strings).</summary>
-internal sealed class TraceNames
+public sealed class TraceNames
 {
     public TraceNames(int nLayer)
     {

@@ -40,6 +40,7 @@ public static class BisectCommand
             var outDir = Path.GetFullPath(parse.GetValue(output)!);
             Directory.CreateDirectory(outDir);
             var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
+            EngineDumper.CheckSupported(model);
             DumpRun referenceRun;
             if (parse.GetValue(reference) is { } dump)
             {

@@ -34,6 +34,11 @@ public static class DumpCommand
         command.SetAction(async (parse, ct) =>
         {
             var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
+            if (parse.GetValue(side) != "llama.cpp")
+            {
+                EngineDumper.CheckSupported(model);
+            }
+
             var text = parse.GetValue(prompt);
             var ids = parse.GetValue(tokens) is { } list
                 ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray()

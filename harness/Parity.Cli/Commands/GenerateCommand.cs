@@ -27,7 +27,7 @@ public static class GenerateCommand
             var tokenizer = Tokenizers.Load(model);
             var promptIds = tokenizer.Tokenize(parse.GetValue(prompt)!, true, true);
             var n = parse.GetValue(count);
-            using var engine = LlamaModel.Load(model, new EngineOptions { Threads = parse.GetValue(threads), MaxBatch = Math.Max(1, promptIds.Length), ContextSize = (promptIds.Length + n + 255) / 256 * 256 });
+            using var engine = Transformer.Load(model, new EngineOptions { Threads = parse.GetValue(threads), MaxBatch = Math.Max(1, promptIds.Length), ContextSize = (promptIds.Length + n + 255) / 256 * 256 });
             var options = new SamplingOptions { Temperature = parse.GetValue(temperature), TopK = parse.GetValue(topK), TopP = parse.GetValue(topP), Seed = parse.GetValue(seed) };
             var generated = TextGenerator.Generate(engine, promptIds, n, options, tokenizer.Vocabulary.EndOfGenerationIds).ToList();
             await stdout.WriteLineAsync(parse.GetValue(ids) ? string.Join(' ', generated) : tokenizer.Detokenize(generated, false, false)).ConfigureAwait(false);

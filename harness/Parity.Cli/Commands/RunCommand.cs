@@ -39,6 +39,7 @@ public static class RunCommand
             var policy = report.Policy(parse);
             Progress("preparing the model (generated and quantized on first use)");
             var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
+            EngineDumper.CheckSupported(model);
             var runner = CommonOptions.Runner(parse);
             await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct).ConfigureAwait(false);
             var outDir = Path.GetFullPath(parse.GetValue(output)!);

@@ -22,7 +22,7 @@ public static class Benchmark
         {
             var engine = (pp: new List<double>(), tg: new List<double>());
             var llama = (pp: new List<double>(), tg: new List<double>());
-            using var model = LlamaModel.Load(options.ModelPath, new EngineOptions
+            using var model = Transformer.Load(options.ModelPath, new EngineOptions
             {
                 Threads = threads,
                 MaxBatch = options.PromptTokens,
@@ -70,7 +70,7 @@ public static class Benchmark
         return results;
     }
 
-    private static (double Prompt, double Gen) Engine(LlamaModel model, int[] prompt, int genTokens)
+    private static (double Prompt, double Gen) Engine(Transformer model, int[] prompt, int genTokens)
     {
         model.Reset();
         var sw = Stopwatch.StartNew();

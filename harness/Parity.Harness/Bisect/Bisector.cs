@@ -1,5 +1,6 @@
 using System.Globalization;
 using Parity.Dump;
+using Parity.Engine.Architectures;
 using Parity.Engine.Model;
 using Parity.Harness.Compare;
 using Parity.Harness.Engine;
@@ -14,7 +15,7 @@ namespace Parity.Harness.Bisect;
 /// The first failing layer is found by bisecting the residual stream checkpoints, then the tensors of that layer are
 /// scanned in graph order.
 /// </summary>
-public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, PairingOptions? pairing = null)
+public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, PairingOptions? pairing = null, ArchitectureRegistry? architectures = null)
 {
     public BisectReport Run(DumpRequest request, DumpRun reference, NumericsMode numerics, string workDirectory, IProgress<string>? progress = null)
     {
@@ -28,8 +29,8 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
             // A filtered reference (a golden keeping some tensors) is matched by the same filter on the engine side.
             var r = request with { OutputDirectory = Path.Combine(workDirectory, name), Steps = steps, Filter = reference.Manifest.Options.Filter };
             return force is null
-                ? EngineDumper.Dump(r, tokens, teacherTokens: reference.GeneratedTokens, numerics: numerics)
-                : EngineDumper.Dump(r, tokens, numerics: numerics, forceFrom: reference, force: force);
+                ? EngineDumper.Dump(r, tokens, teacherTokens: reference.GeneratedTokens, numerics: numerics, architectures: architectures)
+                : EngineDumper.Dump(r, tokens, numerics: numerics, forceFrom: reference, force: force, architectures: architectures);
         }
 
         var free = EngineRun("free-running", null);

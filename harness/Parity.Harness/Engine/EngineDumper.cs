@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Parity.Dump;
+using Parity.Engine.Architectures;
 using Parity.Engine.Generation;
 using Parity.Engine.Model;
 using Parity.Engine.Tracing;
@@ -10,7 +11,7 @@ using Parity.Harness.Runner;
 namespace Parity.Harness.Engine;
 
 /// <summary>
-/// The engine's side of <c>parity dump</c>: runs the prompt and greedy steps through <see cref="LlamaModel"/> with a
+/// The engine's side of <c>parity dump</c>: runs the prompt and greedy steps through <see cref="Transformer"/> with a
 /// <see cref="DumpTensorSink"/>, writing the same run layout as the llama.cpp runner.
 /// </summary>
 public static class EngineDumper
@@ -29,6 +30,12 @@ public static class EngineDumper
 
         _ = KvCacheFor(decode.CacheTypeK, decode.CacheTypeV);
     }
+
+    /// <summary>
+    /// Throws, naming it, when the model has an architecture, hyperparameter or tensor the engine does not implement
+    /// (<see cref="UnsupportedModelException"/>), or a tensor of the wrong shape; called before llama.cpp runs.
+    /// </summary>
+    public static void CheckSupported(string modelPath) => _ = Transformer.Check(modelPath);
 
     /// <summary>
     /// The engine's cache for llama.cpp's <c>--cache-type-k</c>/<c>--cache-type-v</c> pair. The engine keeps the
@@ -66,7 +73,8 @@ public static class EngineDumper
     /// tensor <paramref name="force"/> selects (all when null), so each recorded tensor is one engine op on the
     /// reference's inputs. Decode steps then also feed the reference's greedy tokens.
     /// </param>
-    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null, NumericsMode numerics = NumericsMode.F32, DumpRun? forceFrom = null, Func<string, bool>? force = null)
+    /// <param name="architectures">The architecture units the engine picks from (the built-in ones when null).</param>
+    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null, NumericsMode numerics = NumericsMode.F32, DumpRun? forceFrom = null, Func<string, bool>? force = null, ArchitectureRegistry? architectures = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -84,13 +92,14 @@ public static class EngineDumper
             ContextSize = contextSize,
             KvCache = KvCacheFor(request.Decode.CacheTypeK, request.Decode.CacheTypeV),
             Numerics = numerics,
+            Architectures = architectures ?? ArchitectureRegistry.BuiltIn,
         };
-        using var model = LlamaModel.Load(request.ModelPath, options);
+        using var model = Transformer.Load(request.ModelPath, options);
         teacherTokens ??= forceFrom?.GeneratedTokens;
         var filter = request.Filter is null ? null : new Regex(request.Filter, RegexOptions.CultureInvariant);
         var info = new DumpRunInfo
         {
-            Producer = new DumpProducer { Name = DumpProducer.EngineName, Version = typeof(LlamaModel).Assembly.GetName().Version?.ToString() ?? "0" },
+            Producer = new DumpProducer { Name = DumpProducer.EngineName, Version = typeof(Transformer).Assembly.GetName().Version?.ToString() ?? "0" },
             Notes = Notes(options.Numerics),
             Model = DumpModelInfoReader.Read(request.ModelPath),
             Prompt = new DumpPrompt { Text = request.Prompt, Tokens = [.. tokens] },

@@ -8,6 +8,9 @@ namespace Parity.Harness.Models;
 /// </summary>
 public static class ChatTemplate
 {
+    // What llama.cpp's trim removes (C isspace).
+    private static readonly char[] AsciiSpace = [' ', '\t', '\n', '\v', '\f', '\r'];
+
     public static string Apply(string modelPath, string userMessage)
     {
         using var file = GgufFile.Open(modelPath);
@@ -18,11 +21,17 @@ public static class ChatTemplate
             return $"<|user|>\n{userMessage}</s>\n<|assistant|>\n";
         }
 
+        if (template.Contains("<|start_header_id|>", StringComparison.Ordinal) && template.Contains("<|end_header_id|>", StringComparison.Ordinal))
+        {
+            // Llama 3, as llama.cpp's built-in form: the content trimmed, no BOS (the tokenizer adds it).
+            return $"<|start_header_id|>user<|end_header_id|>\n\n{userMessage.Trim(AsciiSpace)}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n";
+        }
+
         if (template.Contains("[INST]", StringComparison.Ordinal))
         {
             return $"[INST] {userMessage} [/INST]";
         }
 
-        throw new ArgumentException($"{modelPath}: the chat template is not one Parity recognizes (TinyLlama/Zephyr <|user|> or Llama 2 [INST])");
+        throw new ArgumentException($"{modelPath}: the chat template is not one Parity recognizes (TinyLlama/Zephyr <|user|>, Llama 3 <|start_header_id|> or Llama 2 [INST])");
     }
 }

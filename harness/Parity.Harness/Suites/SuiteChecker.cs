@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Parity.Dump;
+using Parity.Engine.Architectures;
 using Parity.Engine.Model;
 using Parity.Engine.Tokenizer;
 using Parity.Harness.Compare;
@@ -16,7 +17,7 @@ namespace Parity.Harness.Suites;
 /// compared; the engine runs the golden's token ids (decode steps teacher-forced with the golden's greedy tokens);
 /// every tensor is held to the tolerance policy, and the error profile to the case's verified snapshot.
 /// </summary>
-public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy policy, string workDirectory, bool compareSnapshots = true)
+public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy policy, string workDirectory, bool compareSnapshots = true, ArchitectureRegistry? architectures = null)
 {
     public async Task<CaseResult> CheckAsync(Suite suite, SuiteCase suiteCase, CancellationToken cancellationToken = default)
     {
@@ -66,7 +67,7 @@ public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy poli
                 Decode = LlamaCppDecodeOptions.Default with { Threads = suite.ThreadsOf(suiteCase), CacheTypeK = cacheK, CacheTypeV = cacheV },
             };
             var numerics = suite.NumericsOf(suiteCase) == "f32" ? NumericsMode.F32 : NumericsMode.Ggml;
-            EngineDumper.Dump(request, tokens, teacherTokens: goldenRun.GeneratedTokens, numerics: numerics);
+            EngineDumper.Dump(request, tokens, teacherTokens: goldenRun.GeneratedTokens, numerics: numerics, architectures: architectures);
             var diff = new DumpDiffer(policy).Diff(engineDir, golden);
             // Tolerance-only checks (git bisect across commits whose accepted profiles differ) leave snapshots alone.
             var (outcome, snapshotDiff) = compareSnapshots

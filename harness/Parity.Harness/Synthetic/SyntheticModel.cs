@@ -33,6 +33,13 @@ public static class SyntheticModel
         "{% if loop.last and add_generation_prompt %}{{ '<|assistant|>\n' }}{% endif %}" +
         "{% endfor %}";
 
+    /// <summary>Llama 3's instruct chat template: role headers, the trimmed content, <c>&lt;|eot_id|&gt;</c> after each turn.</summary>
+    public const string Llama3ChatTemplate =
+        "{% set loop_messages = messages %}{% for message in loop_messages %}" +
+        "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' + message['content'] | trim + '<|eot_id|>' %}" +
+        "{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}" +
+        "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}";
+
     /// <summary>Writes the model to <paramref name="path"/> atomically.</summary>
     public static void Write(SyntheticPreset preset, string path, ulong seed = 0, GgmlType weightType = GgmlType.F32) =>
         CreateWriter(preset, seed, weightType).WriteTo(path);
@@ -45,7 +52,6 @@ public static class SyntheticModel
             throw new ArgumentException($"synthetic models are written in F32 or F16 (quantize them with llama.cpp); got {weightType}", nameof(weightType));
         }
 
-        var vocab = SyntheticVocabulary.Build(preset.VocabSize);
         var writer = new GgufWriter();
         const string arch = "llama";
         writer.Add(GgufKeys.Architecture, GgufValue.Of(arch))
@@ -60,18 +66,17 @@ public static class SyntheticModel
             .Add(GgufKeys.Arch(arch, GgufKeys.HeadCount), GgufValue.Of((uint)preset.NHead))
             .Add(GgufKeys.Arch(arch, GgufKeys.HeadCountKv), GgufValue.Of((uint)preset.NHeadKv))
             .Add(GgufKeys.Arch(arch, GgufKeys.RmsEpsilon), GgufValue.Of(preset.RmsEpsilon))
-            .Add(GgufKeys.Arch(arch, GgufKeys.RopeFreqBase), GgufValue.Of(preset.RopeFreqBase))
-            .Add(GgufKeys.TokenizerModel, GgufValue.Of("llama"))
-            .Add(GgufKeys.Tokens, GgufValue.Array([.. vocab.Tokens]))
-            .Add(GgufKeys.Scores, GgufValue.Array([.. vocab.Scores]))
-            .Add(GgufKeys.TokenTypes, GgufValue.Array([.. vocab.TokenTypes]))
-            .Add(GgufKeys.BosTokenId, GgufValue.Of((uint)SyntheticVocabulary.BosId))
-            .Add(GgufKeys.EosTokenId, GgufValue.Of((uint)SyntheticVocabulary.EosId))
-            .Add(GgufKeys.UnknownTokenId, GgufValue.Of((uint)SyntheticVocabulary.UnknownId))
-            .Add(GgufKeys.AddBosToken, GgufValue.Of(true))
-            .Add(GgufKeys.AddEosToken, GgufValue.Of(false))
-            .Add(GgufKeys.ChatTemplate, GgufValue.Of(ChatTemplate))
-            .Add(PresetKey, GgufValue.Of(preset.Name))
+            .Add(GgufKeys.Arch(arch, GgufKeys.RopeFreqBase), GgufValue.Of(preset.RopeFreqBase));
+        if (preset.Tokenizer == SyntheticTokenizer.Llama3Bpe)
+        {
+            AddBpeVocabulary(writer, preset);
+        }
+        else
+        {
+            AddSentencePieceVocabulary(writer, preset);
+        }
+
+        writer.Add(PresetKey, GgufValue.Of(preset.Name))
             .Add(SeedKey, GgufValue.Of(seed))
             .Add(GeneratorVersionKey, GgufValue.Of(GeneratorVersion));
 
@@ -84,6 +89,12 @@ public static class SyntheticModel
         }
 
         Tensor("token_embd.weight", WeightKind.Embedding, preset.NEmbd, preset.VocabSize, matrixType);
+        if (preset.RopeScaling is { } scaling)
+        {
+            var factors = scaling.Factors(preset.HeadDim, preset.RopeFreqBase);
+            writer.AddTensor("rope_freqs.weight", GgmlType.F32, [factors.Length], MemoryMarshal.AsBytes(factors.AsSpan()).ToArray());
+        }
+
         for (var il = 0; il < preset.NLayer; il++)
         {
             var p = $"blk.{il}.";
@@ -105,6 +116,36 @@ public static class SyntheticModel
         }
 
         return writer;
+    }
+
+    private static void AddSentencePieceVocabulary(GgufWriter writer, SyntheticPreset preset)
+    {
+        var vocab = SyntheticVocabulary.Build(preset.VocabSize);
+        writer.Add(GgufKeys.TokenizerModel, GgufValue.Of("llama"))
+            .Add(GgufKeys.Tokens, GgufValue.Array([.. vocab.Tokens]))
+            .Add(GgufKeys.Scores, GgufValue.Array([.. vocab.Scores]))
+            .Add(GgufKeys.TokenTypes, GgufValue.Array([.. vocab.TokenTypes]))
+            .Add(GgufKeys.BosTokenId, GgufValue.Of((uint)SyntheticVocabulary.BosId))
+            .Add(GgufKeys.EosTokenId, GgufValue.Of((uint)SyntheticVocabulary.EosId))
+            .Add(GgufKeys.UnknownTokenId, GgufValue.Of((uint)SyntheticVocabulary.UnknownId))
+            .Add(GgufKeys.AddBosToken, GgufValue.Of(true))
+            .Add(GgufKeys.AddEosToken, GgufValue.Of(false))
+            .Add(GgufKeys.ChatTemplate, GgufValue.Of(ChatTemplate));
+    }
+
+    private static void AddBpeVocabulary(GgufWriter writer, SyntheticPreset preset)
+    {
+        var vocab = SyntheticBpeVocabulary.Build(preset.VocabSize, preset.SpecialTokens);
+        writer.Add(GgufKeys.TokenizerModel, GgufValue.Of("gpt2"))
+            .Add(GgufKeys.TokenizerPre, GgufValue.Of(SyntheticBpeVocabulary.PreTokenizer))
+            .Add(GgufKeys.Tokens, GgufValue.Array([.. vocab.Tokens]))
+            .Add(GgufKeys.TokenTypes, GgufValue.Array([.. vocab.TokenTypes]))
+            .Add(GgufKeys.Merges, GgufValue.Array([.. vocab.Merges]))
+            .Add(GgufKeys.BosTokenId, GgufValue.Of((uint)vocab.BosId))
+            .Add(GgufKeys.EosTokenId, GgufValue.Of((uint)vocab.EosId))
+            .Add(GgufKeys.AddBosToken, GgufValue.Of(true))
+            .Add(GgufKeys.AddEosToken, GgufValue.Of(false))
+            .Add(GgufKeys.ChatTemplate, GgufValue.Of(Llama3ChatTemplate));
     }
 
     internal enum WeightKind

@@ -1,5 +1,39 @@
 namespace Parity.Harness.Synthetic;
 
+/// <summary>The vocabulary a synthetic model carries.</summary>
+public enum SyntheticTokenizer
+{
+    /// <summary>SentencePiece (<c>llama</c>) as Llama 2 and TinyLlama, with the Zephyr chat template.</summary>
+    SentencePiece,
+
+    /// <summary>Byte-level BPE (<c>gpt2</c>, <c>pre = llama-bpe</c>) as Llama 3, with Llama 3's chat template.</summary>
+    Llama3Bpe,
+}
+
+/// <summary>
+/// Llama 3.1's RoPE scaling, which conversion turns into per-pair frequency factors (<c>rope_freqs.weight</c>):
+/// wavelengths shorter than original_context / high_freq_factor keep their frequency, longer than
+/// original_context / low_freq_factor are divided by factor, and those between are blended.
+/// </summary>
+public sealed record Llama3RopeScaling(double Factor, double LowFreqFactor, double HighFreqFactor, int OriginalContext)
+{
+    /// <summary>The factors for <paramref name="headDim"/> rotated dimensions at base <paramref name="freqBase"/>.</summary>
+    public float[] Factors(int headDim, double freqBase)
+    {
+        var lowWavelength = OriginalContext / LowFreqFactor;
+        var highWavelength = OriginalContext / HighFreqFactor;
+        var factors = new float[headDim / 2];
+        for (var i = 0; i < factors.Length; i++)
+        {
+            var wavelength = 2 * Math.PI * Math.Pow(freqBase, 2.0 * i / headDim);
+            var smooth = ((OriginalContext / wavelength) - LowFreqFactor) / (HighFreqFactor - LowFreqFactor);
+            factors[i] = (float)(wavelength < highWavelength ? 1 : wavelength > lowWavelength ? Factor : 1 / (((1 - smooth) / Factor) + smooth));
+        }
+
+        return factors;
+    }
+}
+
 /// <summary>
 /// The shape of a synthetic LLaMA model. Dimensions follow llama.cpp's names: <c>n_embd</c>, <c>n_ff</c>, ...
 /// </summary>
@@ -29,6 +63,14 @@ public sealed record SyntheticPreset
 
     /// <summary>When true the file has no <c>output.weight</c> and the LM head is the token embedding matrix.</summary>
     public bool TiedEmbeddings { get; init; }
+
+    public SyntheticTokenizer Tokenizer { get; init; } = SyntheticTokenizer.SentencePiece;
+
+    /// <summary>Special tokens at the end of a BPE vocabulary (part of <see cref="VocabSize"/>).</summary>
+    public int SpecialTokens { get; init; } = 256;
+
+    /// <summary>When set, the file carries <c>rope_freqs.weight</c> computed from it.</summary>
+    public Llama3RopeScaling? RopeScaling { get; init; }
 
     public int HeadDim => NEmbd / NHead;
 

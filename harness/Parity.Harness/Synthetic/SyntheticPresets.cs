@@ -59,7 +59,49 @@ public static class SyntheticPresets
         VocabSize = 512,
     };
 
-    public static IReadOnlyList<SyntheticPreset> All { get; } = [TinyLlamaMini, TinyLlama11BShape, Llama27BShape, Micro];
+    /// <summary>Llama 3.1/3.2's RoPE scaling (rope_type llama3) as their configs give it.</summary>
+    public static Llama3RopeScaling Llama3Scaling { get; } = new(Factor: 32, LowFreqFactor: 1, HighFreqFactor: 4, OriginalContext: 8192);
+
+    /// <summary>
+    /// Llama 3.2's structure scaled down for tests: head_dim 64, 4 query heads per KV head, n_ff 4 x n_embd, tied
+    /// embeddings, rope_freqs factors, freq_base 500000 and a byte-level BPE vocabulary with Llama 3's special tokens.
+    /// </summary>
+    public static SyntheticPreset Llama3Mini { get; } = new()
+    {
+        Name = "llama3-mini",
+        Description = "Llama 3.2 scaled down for tests: 4 layers, n_embd 1024, 16 heads / 4 KV heads (GQA 4), head_dim 64, n_ff 4096, BPE vocab 2304 (256 special), tied embeddings, rope_freqs",
+        NEmbd = 1024,
+        NFf = 4096,
+        NLayer = 4,
+        NHead = 16,
+        NHeadKv = 4,
+        VocabSize = 2304,
+        ContextLength = 8192,
+        RopeFreqBase = 500000f,
+        TiedEmbeddings = true,
+        Tokenizer = SyntheticTokenizer.Llama3Bpe,
+        RopeScaling = Llama3Scaling,
+    };
+
+    /// <summary>Llama 3.2 1B's exact shapes, for benchmarks. About 4.9 GB in F32: generated on demand, never committed.</summary>
+    public static SyntheticPreset Llama32OneBShape { get; } = new()
+    {
+        Name = "llama3.2-1b-shape",
+        Description = "Llama 3.2 1B's shapes: 16 layers, n_embd 2048, 32 heads / 8 KV heads, head_dim 64, n_ff 8192, BPE vocab 128256, tied embeddings, rope_freqs",
+        NEmbd = 2048,
+        NFf = 8192,
+        NLayer = 16,
+        NHead = 32,
+        NHeadKv = 8,
+        VocabSize = 128256,
+        ContextLength = 131072,
+        RopeFreqBase = 500000f,
+        TiedEmbeddings = true,
+        Tokenizer = SyntheticTokenizer.Llama3Bpe,
+        RopeScaling = Llama3Scaling,
+    };
+
+    public static IReadOnlyList<SyntheticPreset> All { get; } = [TinyLlamaMini, TinyLlama11BShape, Llama27BShape, Micro, Llama3Mini, Llama32OneBShape];
 
     public static SyntheticPreset Get(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))

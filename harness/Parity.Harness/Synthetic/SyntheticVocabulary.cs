@@ -50,6 +50,9 @@ public sealed class SyntheticVocabulary
         "everyone", "everything", "inside", "outside", "around", "away", "lived", "small", "tiny", "huge", "strong",
     ];
 
+    /// <summary>The word list, most frequent first (also the corpus the BPE vocabulary learns its merges from).</summary>
+    public static IReadOnlyList<string> CorpusWords => Words;
+
     private SyntheticVocabulary(string[] tokens, float[] scores, int[] types)
     {
         Tokens = tokens;

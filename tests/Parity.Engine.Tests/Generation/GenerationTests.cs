@@ -17,7 +17,7 @@ public sealed class GenerationTests
         var tokenizer = SpmTokenizer.Load(path);
         var prompt = tokenizer.Tokenize("Once upon a time", true, true);
         var reference = await EngineTestModels.Runner.LogitsAsync(path, prompt, 60, Path.GetTempFileName(), new LlamaCppDecodeOptions { CacheTypeK = "f32", CacheTypeV = "f32" });
-        using var model = LlamaModel.Load(path, new EngineOptions { ContextSize = 256, MaxBatch = 8 });
+        using var model = Transformer.Load(path, new EngineOptions { ContextSize = 256, MaxBatch = 8 });
         var generated = TextGenerator.Generate(model, prompt, 60, SamplingOptions.Greedy, tokenizer.Vocabulary.EndOfGenerationIds).ToList();
         var expected = reference.Generated.ToList();
         var eos = expected.FindIndex(tokenizer.Vocabulary.EndOfGenerationIds.Contains);

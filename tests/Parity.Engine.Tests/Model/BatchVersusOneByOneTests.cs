@@ -32,7 +32,7 @@ public sealed class BatchVersusOneByOneTests
         var batchRef = await EngineTestModels.Runner.LogitsAsync(path, prompt, 0, Path.GetTempFileName());
         var singleRef = await EngineTestModels.Runner.LogitsAsync(path, prompt, 0, Path.GetTempFileName(), oneByOne: true);
 
-        using var model = LlamaModel.Load(path, new EngineOptions { ContextSize = 256, MaxBatch = 16, Numerics = NumericsMode.Ggml, KvCache = KvCacheType.F16 });
+        using var model = Transformer.Load(path, new EngineOptions { ContextSize = 256, MaxBatch = 16, Numerics = NumericsMode.Ggml, KvCache = KvCacheType.F16 });
         var vocab = model.Config.NVocab;
         var batch = model.Forward(prompt).ToArray();
         model.Reset();

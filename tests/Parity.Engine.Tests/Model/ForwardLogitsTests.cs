@@ -22,7 +22,7 @@ public sealed class ForwardLogitsTests
         const int steps = 8;
         var reference = await EngineTestModels.Runner.LogitsAsync(path, prompt, steps, Path.GetTempFileName(), F32Cache);
 
-        using var model = LlamaModel.Load(path, new EngineOptions { ContextSize = 256, MaxBatch = 16 });
+        using var model = Transformer.Load(path, new EngineOptions { ContextSize = 256, MaxBatch = 16 });
         var logits = model.Forward(prompt).ToArray();
         var rows = new List<float[]>();
         for (var t = 0; t < prompt.Length; t++)
@@ -55,7 +55,7 @@ public sealed class ForwardLogitsTests
         const int steps = 200;
         var reference = await EngineTestModels.Runner.LogitsAsync(path, [1], steps, Path.GetTempFileName(), F32Cache);
 
-        using var model = LlamaModel.Load(path, new EngineOptions { ContextSize = 256, MaxBatch = 4 });
+        using var model = Transformer.Load(path, new EngineOptions { ContextSize = 256, MaxBatch = 4 });
         var last = model.Forward([1]).ToArray();
         var generated = new List<int>();
         var worst = 0.0;

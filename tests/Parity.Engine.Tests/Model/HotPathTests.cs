@@ -16,7 +16,7 @@ public sealed class HotPathTests
     public async Task Decoding_a_token_allocates_nothing_after_warm_up(int threads, KvCacheType kv, NumericsMode numerics)
     {
         var path = await EngineTestModels.Cache.GetAsync(SyntheticPresets.Micro, "Q4_K_M");
-        using var model = LlamaModel.Load(path, new EngineOptions { Threads = threads, ContextSize = 512, MaxBatch = 8, KvCache = kv, Numerics = numerics });
+        using var model = Transformer.Load(path, new EngineOptions { Threads = threads, ContextSize = 512, MaxBatch = 8, KvCache = kv, Numerics = numerics });
         model.Forward([1, 300, 301]);
         int[] token = [302];
         // Enough calls for tiered compilation to settle: its re-JIT of hot methods may allocate once.

@@ -42,7 +42,7 @@ public sealed class TokenAgreementTests
 
     private static async Task AssertAgreement(string path, string quant, int promptLength)
     {
-        using var model = LlamaModel.Load(path, new EngineOptions { ContextSize = 256, MaxBatch = 64, Numerics = NumericsMode.Ggml, KvCache = KvCacheType.F16 });
+        using var model = Transformer.Load(path, new EngineOptions { ContextSize = 256, MaxBatch = 64, Numerics = NumericsMode.Ggml, KvCache = KvCacheType.F16 });
         var vocab = model.Config.NVocab;
         var prompt = Prompt(promptLength, vocab);
         var reference = await EngineTestModels.Runner.LogitsAsync(path, prompt, Steps, Path.GetTempFileName());

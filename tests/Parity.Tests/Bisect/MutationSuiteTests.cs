@@ -11,8 +11,8 @@ using Parity.Tests.Support;
 namespace Parity.Tests.Bisect;
 
 /// <summary>
-/// The mutation suite: classic porting bugs planted through test-only hooks (<see cref="EngineTestHooks"/>, never a
-/// product option). For each, bisect must name the first tensor and the op, and call it local; the clean engine must
+/// The mutation suite: classic porting bugs planted from here, in a test-defined llama unit (<see cref="PlantedBug"/>)
+/// or a test dequantizer, never through a product option. For each, bisect must name the first tensor and the op, and call it local; the clean engine must
 /// come out clean. One llama.cpp dump per model serves every mutation.
 /// </summary>
 [TestFixture]
@@ -58,15 +58,9 @@ public sealed class MutationSuiteTests
     [TestCase("CausalMaskOffByOne", 0, "kq_soft_max-0", "SOFT_MAX", "tokens: only position 0..")]
     public void Bisect_names_the_planted_bug_as_local(string faultName, int step, string key, string op, string where)
     {
-        var fault = Enum.Parse<EngineFault>(faultName);
-        BisectReport report;
-        using (EngineTestHooks.Install(fault))
-        {
-            report = Bisect(_f32Model, _f32Reference, fault.ToString());
-        }
-
+        var report = Bisect(_f32Model, _f32Reference, faultName, PlantedBug.Fault(faultName));
         AssertLocal(report, step, key, op, where);
-        if (fault == EngineFault.DecodePositionOffByOne)
+        if (faultName == "DecodePositionOffByOne")
         {
             Assert.That(report.Cumulative.Steps[0].Passed, Is.True, "the prompt step holds: a decode-only bug");
         }
@@ -92,17 +86,13 @@ public sealed class MutationSuiteTests
     {
         var model = Models.Synthetic(SyntheticPresets.TinyLlamaMini);
         var reference = await Reference(model, "f32", "ref-mini", "Once upon a time", steps: 0);
-        BisectReport report;
-        using (EngineTestHooks.Install((name, _, data, _) =>
+        var report = Bisect(model, reference, "layer2", PlantedBug.Rewriting((name, _, data, _) =>
         {
             if (name == "l_out-2")
             {
                 data[7] += 0.5f;
             }
-        }))
-        {
-            report = Bisect(model, reference, "layer2");
-        }
+        }));
 
         AssertLocal(report, 0, "l_out-2", "ADD", "channels: only 7");
         Assert.That(report.Layers[2].LayerLocal, Is.GreaterThan(report.LocalBound), "layer 2 is wrong on llama.cpp's input");
@@ -122,7 +112,7 @@ public sealed class MutationSuiteTests
         Assert.That(report.FirstCumulative, Is.Not.Null, "the bug also breaks the free-running tolerance");
     }
 
-    private BisectReport Bisect(string model, DumpRun reference, string name)
+    private BisectReport Bisect(string model, DumpRun reference, string name, PlantedBug? bug = null)
     {
         var work = Path.Combine(_temp.Path, name);
         var request = new DumpRequest
@@ -132,7 +122,7 @@ public sealed class MutationSuiteTests
             Tokens = reference.Manifest.Prompt.Tokens,
             Decode = new LlamaCppDecodeOptions { CacheTypeK = reference.Manifest.Options.TypeK, CacheTypeV = reference.Manifest.Options.TypeV },
         };
-        return new Bisector(TolerancePolicy.Load(TolerancePolicy.DefaultPath)).Run(request, reference, NumericsMode.Ggml, work);
+        return new Bisector(TolerancePolicy.Load(TolerancePolicy.DefaultPath), architectures: bug?.Registry).Run(request, reference, NumericsMode.Ggml, work);
     }
 
     private async Task<DumpRun> Reference(string model, string kv, string name, string prompt = "Once upon a time there was a dog", int steps = 2)

@@ -1,5 +1,4 @@
 using Parity.Engine.Kernels;
-using Parity.Engine.Model;
 using Parity.Tests.Support;
 
 namespace Parity.Tests.Compare;
@@ -7,8 +6,9 @@ namespace Parity.Tests.Compare;
 /// <summary>
 /// The exact regime: in ggml numerics against the llama.cpp build the engine reproduces, the verdict is bit-identity,
 /// so bugs that only move the last bits (the RMSNorm epsilon outside the square root, SwiGLU's multiplications in
-/// another order) break parity and bisect calls them local. The bugs are planted from here through the engine's
-/// mutation hook: each rewrites one op's output from the inputs the hook saw, as the buggy code would have computed it.
+/// another order) break parity and bisect calls them local. The bugs are planted from here in a test-defined llama unit
+/// (<see cref="PlantedBug"/>): each rewrites one op's output from the inputs it saw, as the buggy code would have
+/// computed it; the verdict is <c>parity diff</c>'s on the two dumps.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -19,21 +19,22 @@ public sealed class ExactVerdictTests
     [TestCase("rms-eps-outside-sqrt", "norm-0", "RMS_NORM", "RMSNorm")]
     [TestCase("swiglu-rounding", "ffn_swiglu-1", "SWIGLU", "SwiGLU")]
     [TestCase("residual-dropped", "l_out-1", "ADD", "residual add")]
-    public void A_planted_bug_breaks_parity_run_naming_its_tensor_and_bisect_calls_it_local(string bug, string tensor, string op, string described)
+    public async Task A_planted_bug_breaks_parity_naming_its_tensor_and_bisect_calls_it_local(string bug, string tensor, string op, string described)
     {
         using var temp = new TempDirectory();
-        using (EngineTestHooks.Install(Plant(bug)))
-        {
-            var (code, stdout, stderr) = ParityCli.Run(["run", .. Case, "--out", temp.File("run")]);
-            Assert.That(code, Is.EqualTo(1), stdout + stderr);
-            Assert.That(stdout, Does.Contain($"first non-identical tensor: step 0 {tensor} ({op})").And.Contain("values differ, at most").And.Contain("inputs identical"), stdout);
-            Assert.That(stdout, Does.Contain("judged by: exact, rule exact-ggml"));
+        var runs = new PlantedRuns(await Models.Quantized(Parity.Harness.Synthetic.SyntheticPresets.TinyLlamaMini, "Q4_K_M"), temp.Path);
+        var reference = await runs.ReferenceAsync("Once upon a time there was", steps: 2);
+        var planted = PlantedBug.Rewriting(Plant(bug));
+        var engine = runs.Engine(reference, planted);
 
-            var (bisectCode, bisectOut, bisectErr) = ParityCli.Run(["bisect", .. Case, "--out", temp.File("bisect")]);
-            Assert.That(bisectCode, Is.EqualTo(1), bisectOut + bisectErr);
-            Assert.That(bisectOut, Does.StartWith($"local: {described} on {tensor} (step 0"), bisectOut);
-            Assert.That(bisectOut, Does.Contain("values differ"), "the local test in the exact regime is identity on llama.cpp's inputs");
-        }
+        var (code, stdout, stderr) = ParityCli.Run("diff", engine, reference.Directory, "--out", temp.File("diff"));
+        Assert.That(code, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stdout, Does.Contain($"first non-identical tensor: step 0 {tensor} ({op})").And.Contain("values differ, at most").And.Contain("inputs identical"), stdout);
+        Assert.That(stdout, Does.Contain("judged by: exact, rule exact-ggml"));
+
+        var bisect = runs.Bisect(reference, planted);
+        Assert.That(bisect.Summary, Does.StartWith($"local: {described} on {tensor} (step 0"), bisect.Summary);
+        Assert.That(bisect.Summary, Does.Contain("values differ"), "the local test in the exact regime is identity on llama.cpp's inputs");
     }
 
     [Test]
@@ -84,7 +85,7 @@ public sealed class ExactVerdictTests
     }
 
     /// <summary>One planted bug as a mutation: (name, op, data, ne) in the engine's graph order.</summary>
-    private static EngineTestHooks.Mutation Plant(string bug)
+    private static PlantedBug.Mutation Plant(string bug)
     {
         float[]? residual = null, gate = null, up = null, ffnOut = null;
         return (name, op, data, ne) =>

@@ -1,5 +1,6 @@
 using Parity.Cli;
 using Parity.Engine.Model;
+using Parity.Harness.Synthetic;
 using Parity.Tests.Support;
 
 namespace Parity.Tests.Compare;
@@ -44,17 +45,19 @@ public sealed class RunCommandTests
     }
 
     [Test]
-    public void A_perturbed_engine_tensor_breaks_parity_with_exit_1_and_is_named_as_the_first_failure()
+    public async Task A_perturbed_engine_tensor_breaks_parity_with_exit_1_and_is_named_as_the_first_failure()
     {
         using var temp = new TempDirectory();
-        using var hook = EngineTestHooks.Install((name, op, data, ne) =>
+        var runs = new PlantedRuns(Models.Synthetic(SyntheticPresets.Micro), temp.Path);
+        var reference = await runs.ReferenceAsync("Hello, how are you?", steps: 8);
+        var engine = runs.Engine(reference, PlantedBug.Rewriting((name, _, data, _) =>
         {
             if (name == "ffn_up-1")
             {
                 data[5] += 0.5f;
             }
-        });
-        var (code, stdout, _) = ParityCli.Run("run", "--preset", "micro", "--quant", "F32", "--cache-type-k", "f32", "--cache-type-v", "f32", "--prompt", "Hello, how are you?", "--out", temp.Path);
+        }));
+        var (code, stdout, _) = ParityCli.Run("diff", engine, reference.Directory, "--out", temp.File("diff"));
         Assert.That(code, Is.EqualTo(1));
         Assert.That(stdout, Does.Contain("first non-identical tensor: step 0 ffn_up-1 (MUL_MAT), 1 of"));
         Assert.That(stdout, Does.Contain("PARITY BROKEN"));

@@ -1,4 +1,3 @@
-using Parity.Engine.Model;
 using Parity.Harness.Compare;
 using Parity.Harness.Suites;
 using Parity.Tests.Support;
@@ -22,15 +21,11 @@ public sealed class SnapshotTests
 
         // A relative change of 1e-5 in one layer's attention output. Judged exactly (the default), the verdict itself
         // names it; under tolerance rules alone it is far inside the Q4_K_M bound, and only the snapshot catches it.
-        CaseResult changed;
-        using (EngineTestHooks.Install(Nudge))
-        {
-            var exact = await Check(workspace, TolerancePolicy.Load(TolerancePolicy.DefaultPath));
-            Assert.That(exact.Diff!.FirstFailure?.Tensor.Key, Is.EqualTo("attn_out-1"), exact.Summary);
-            Assert.That(exact.Diff.FirstFailure?.Tensor.Status, Is.EqualTo(TensorStatus.Differs));
-            Assert.That(exact.Summary, Does.Contain("first non-identical tensor: step 0 attn_out-1"));
-            changed = await Check(workspace);
-        }
+        var exact = await Check(workspace, TolerancePolicy.Load(TolerancePolicy.DefaultPath), Nudged);
+        Assert.That(exact.Diff!.FirstFailure?.Tensor.Key, Is.EqualTo("attn_out-1"), exact.Summary);
+        Assert.That(exact.Diff.FirstFailure?.Tensor.Status, Is.EqualTo(TensorStatus.Differs));
+        Assert.That(exact.Summary, Does.Contain("first non-identical tensor: step 0 attn_out-1"));
+        var changed = await Check(workspace, bug: Nudged);
 
         Assert.That(changed.Verdict, Is.EqualTo(CaseVerdict.Failed), changed.Summary);
         Assert.That(changed.Diff!.Passed, Is.True, "still within tolerance: only the snapshot catches it");
@@ -45,11 +40,8 @@ public sealed class SnapshotTests
         Assert.That(File.Exists(received), Is.False);
         Assert.That(await File.ReadAllTextAsync(suite.VerifiedPath(suiteCase)), Is.Not.EqualTo(verifiedBefore));
 
-        using (EngineTestHooks.Install(Nudge))
-        {
-            var accepted = await Check(workspace);
-            Assert.That(accepted.Verdict, Is.EqualTo(CaseVerdict.Passed), accepted.Summary + string.Join("\n", accepted.Details));
-        }
+        var accepted = await Check(workspace, bug: Nudged);
+        Assert.That(accepted.Verdict, Is.EqualTo(CaseVerdict.Passed), accepted.Summary + string.Join("\n", accepted.Details));
 
         // The engine as it is differs from the accepted (nudged) profile: better is a change too.
         var restored = await Check(workspace);
@@ -88,7 +80,7 @@ public sealed class SnapshotTests
         Assert.That(File.ReadAllText(verified), Is.EqualTo(before));
     }
 
-    private static void Nudge(string name, string op, Span<float> data, ReadOnlySpan<long> ne)
+    private static PlantedBug Nudged { get; } = PlantedBug.Rewriting((name, _, data, _) =>
     {
         if (name == "attn_out-1")
         {
@@ -97,15 +89,15 @@ public sealed class SnapshotTests
                 x *= 1 + 1e-5f;
             }
         }
-    }
+    });
 
     /// <summary>The case checked with <paramref name="policy"/>; by default the tolerance rules alone (no exact rule).</summary>
-    private static Task<CaseResult> Check(SuiteWorkspace workspace, TolerancePolicy? policy = null)
+    private static Task<CaseResult> Check(SuiteWorkspace workspace, TolerancePolicy? policy = null, PlantedBug? bug = null)
     {
         var suite = workspace.Suite;
         var defaults = TolerancePolicy.Load(TolerancePolicy.DefaultPath);
         policy ??= defaults with { Rules = [.. defaults.Rules.Where(r => r.Exact != true)] };
-        return new SuiteChecker(new SuiteModelResolver(Models.Cache), policy, workspace.Directory)
+        return new SuiteChecker(new SuiteModelResolver(Models.Cache), policy, workspace.Directory, architectures: bug?.Registry)
             .CheckAsync(suite, suite.Cases.Single());
     }
 }

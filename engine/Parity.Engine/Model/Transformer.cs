@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Parity.Engine.Architectures;
 using Parity.Engine.Kernels;
 using Parity.Engine.Tracing;
 using Parity.Gguf;
@@ -6,17 +7,18 @@ using Parity.Gguf;
 namespace Parity.Engine.Model;
 
 /// <summary>
-/// A LLaMA-family model over a memory-mapped GGUF file. <see cref="Forward"/> reads top to bottom in llama.cpp's
-/// graph order (src/models/llama.cpp), names every intermediate as llama.cpp does, and calls kernels that live in
-/// <c>Kernels/</c>. Locals keep llama.cpp's names (<c>inpL</c>, <c>cur</c>, <c>il</c>) so the two read side by side.
+/// A decoder-only transformer over a memory-mapped GGUF file: the state, the worker pool and the pieces every
+/// architecture shares (embedding lookup, RMSNorm, attention over the KV cache, the SwiGLU feed-forward, the LM head),
+/// each traced under llama.cpp's names. An architecture unit (<see cref="IArchitecture"/>) derives from it and writes
+/// <see cref="Forward"/> in its own graph order, as llama.cpp's <c>src/models/&lt;arch&gt;.cpp</c> builds on
+/// <c>llm_graph_context</c>. Locals keep llama.cpp's names (<c>inpL</c>, <c>cur</c>, <c>il</c>) so the two read side
+/// by side. The protected virtual members are the graph's inputs and seams (positions, the mask, the GQA mapping, the
+/// trace point), where an architecture, or a test's unit, differs.
 /// </summary>
-public sealed class LlamaModel : IDisposable
+public abstract class Transformer : IDisposable
 {
     private readonly GgufFile _file;
     private readonly MatMul _matmul;
-    private readonly TraceNames _names;
-    private readonly EngineTestHooks.Mutation? _mutation = EngineTestHooks.Active;
-    private readonly EngineFault _fault = EngineTestHooks.ActiveFault;
 
     // The attention call in flight, read by the per-head parts (set before the pool runs them).
     private readonly Action<int> _kqPart;
@@ -32,15 +34,18 @@ public sealed class LlamaModel : IDisposable
     private readonly Q8_0Activations _queryBlocks = new();
     private readonly float[][] _keyRows;
 
-    private LlamaModel(GgufFile file, LlamaConfig config, LlamaWeights weights, EngineOptions options)
+    protected Transformer(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options)
     {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(options);
         _file = file;
         Config = config;
         Weights = weights;
         Options = options;
-        State = new LlamaState(config, options);
-        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, config.NEmbd), options.Numerics == NumericsMode.Ggml);
-        _names = new TraceNames(config.NLayer);
+        State = new ModelState(config, options);
+        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, Math.Max(config.NEmbd, config.NEmbdQ)), options.Numerics == NumericsMode.Ggml);
+        Names = new TraceNames(config.NLayer);
         _kqPart = KqPart;
         _softmaxPart = SoftmaxPart;
         _kqvPart = KqvPart;
@@ -52,32 +57,57 @@ public sealed class LlamaModel : IDisposable
         }
     }
 
-    public LlamaConfig Config { get; }
+    public ModelConfig Config { get; }
 
-    public LlamaWeights Weights { get; }
+    public ModelWeights Weights { get; }
 
     public EngineOptions Options { get; }
 
-    public LlamaState State { get; }
+    public ModelState State { get; }
 
     public string Path => _file.Path;
 
     /// <summary>Bytes allocated on the engine's worker threads so far (a diagnostic for the no-allocation tests).</summary>
     internal long WorkerAllocatedBytes => _matmul.WorkerAllocatedBytes;
 
-    public static LlamaModel Load(string path, EngineOptions? options = null)
+    /// <summary>llama.cpp's per-layer intermediate names, formatted once.</summary>
+    protected TraceNames Names { get; }
+
+    protected MatMul MatMul => _matmul;
+
+    /// <summary>
+    /// Loads the model at <paramref name="path"/> through the unit <see cref="EngineOptions.Architectures"/> holds for
+    /// its <c>general.architecture</c>; an architecture, tensor or hyperparameter the engine does not implement is
+    /// refused by name (<see cref="UnsupportedModelException"/>), never run some other way.
+    /// </summary>
+    public static Transformer Load(string path, EngineOptions? options = null)
     {
+        options ??= EngineOptions.Default;
         var file = GgufFile.Open(path);
         try
         {
-            var config = LlamaConfig.From(LlamaHyperparameters.Read(file));
-            return new LlamaModel(file, config, LlamaWeights.Load(file, config), options ?? EngineOptions.Default);
+            var unit = options.Architectures.For(file);
+            var config = unit.ReadConfig(file);
+            return unit.Create(file, config, unit.LoadWeights(file, config), options);
         }
         catch
         {
             file.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Checks, without allocating the state, that the engine implements the model at <paramref name="path"/>: its
+    /// architecture, hyperparameters and every tensor (names, shapes, types). Throws what <see cref="Load"/> would.
+    /// </summary>
+    public static ModelConfig Check(string path, ArchitectureRegistry? architectures = null)
+    {
+        using var file = GgufFile.Open(path);
+        var unit = (architectures ?? ArchitectureRegistry.BuiltIn).For(file);
+        var config = unit.ReadConfig(file);
+        _ = unit.LoadWeights(file, config);
+        return config;
     }
 
     /// <summary>Forgets the KV cache: the next <see cref="Forward"/> starts at position 0.</summary>
@@ -89,107 +119,80 @@ public sealed class LlamaModel : IDisposable
     /// <paramref name="allLogits"/> false, of the last token only (the LM head then runs for one row, as llama.cpp's
     /// graph does when only the last output is requested).
     /// </summary>
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<int> tokens, ITensorSink? sink = null, bool allLogits = true)
+    public abstract ReadOnlySpan<float> Forward(ReadOnlySpan<int> tokens, ITensorSink? sink = null, bool allLogits = true);
+
+    /// <summary>Checks the batch against the buffers and the context, fills <see cref="ModelState.Positions"/>, returns pos0.</summary>
+    protected int BeginBatch(ReadOnlySpan<int> tokens)
     {
-        var c = Config;
-        var s = State;
         var n = tokens.Length;
-        var pos0 = s.Past;
+        var pos0 = State.Past;
         if (n == 0 || n > Options.MaxBatch)
         {
             throw new ArgumentException($"a forward pass takes 1..{Options.MaxBatch} tokens, got {n}", nameof(tokens));
         }
 
-        if (pos0 + n > s.ContextSize)
+        if (pos0 + n > State.ContextSize)
         {
-            throw new ArgumentException($"positions up to {pos0 + n} exceed the context of {s.ContextSize}", nameof(tokens));
+            throw new ArgumentException($"positions up to {pos0 + n} exceed the context of {State.ContextSize}", nameof(tokens));
         }
 
-        var E = c.NEmbd;
-        var inpL = s.InpL.AsSpan(0, n * E);
-        var cur = s.Cur.AsSpan(0, n * E);
+        FillPositions(State.Positions.AsSpan(0, n), pos0);
+        return pos0;
+    }
 
-        // token embeddings
+    /// <summary>The batch's positions (llama.cpp's <c>inp_pos</c>): consecutive from the cache's end.</summary>
+    protected virtual void FillPositions(Span<int> positions, int pos0)
+    {
+        for (var t = 0; t < positions.Length; t++)
+        {
+            positions[t] = pos0 + t;
+        }
+    }
+
+    /// <summary>Token embeddings (<c>GET_ROWS</c> of <c>token_embd</c>), traced as <c>embd</c>.</summary>
+    protected void Embed(ReadOnlySpan<int> tokens, Span<float> inpL, ITensorSink? sink)
+    {
         MatMul.GetRows(Weights.TokenEmbd, tokens, inpL);
-        Trace(sink, "embd", "GET_ROWS", inpL, E, n);
+        Trace(sink, "embd", "GET_ROWS", inpL, Config.NEmbd, tokens.Length);
+    }
 
-        for (var il = 0; il < c.NLayer; il++)
-        {
-            var layer = Weights.Layers[il];
-
-            // attention norm
-            Norm(inpL, layer.AttnNorm, cur, n, _names.Norm[il], _names.AttnNorm[il], sink);
-
-            // self-attention
-            Attention(il, layer, cur, n, pos0, sink);
-
-            // residual: ffn_inp = attn_out + inpSA
-            var ffnInp = s.FfnInp.AsSpan(0, n * E);
-            TensorPrimitives.Add(s.AttnOut.AsSpan(0, n * E), inpL, ffnInp);
-            Trace(sink, _names.FfnInp[il], "ADD", ffnInp, E, n);
-
-            // feed-forward norm
-            Norm(ffnInp, layer.FfnNorm, cur, n, _names.Norm[il], _names.FfnNorm[il], sink);
-
-            FeedForward(il, layer, cur, n, sink);
-
-            // residual: l_out = ffn_out + ffn_inp, the next layer's input
-            TensorPrimitives.Add(s.FfnOut.AsSpan(0, n * E), ffnInp, inpL);
-            Trace(sink, _names.LOut[il], "ADD", inpL, E, n);
-        }
-
-        // output norm and LM head (for the last row only when that is all that is asked)
-        var rows = allLogits ? n : 1;
-        var last = inpL[((n - rows) * E)..];
-        Norm(last, Weights.OutputNorm, cur, rows, "norm", "result_norm", sink);
-        var logits = s.Logits.AsSpan(0, rows * c.NVocab);
-        _matmul.Compute(_fault == EngineFault.LmHeadWrongMatrix ? Weights.TokenEmbd : Weights.Output, cur, rows, logits);
-        Trace(sink, "result_output", "MUL_MAT", logits, c.NVocab, rows);
-
-        s.Past = pos0 + n;
+    /// <summary>The output norm and LM head for the last <paramref name="rows"/> rows of <paramref name="inpL"/>.</summary>
+    protected Span<float> Output(ReadOnlySpan<float> inpL, int n, int rows, ITensorSink? sink)
+    {
+        var E = Config.NEmbd;
+        var cur = State.Cur.AsSpan(0, rows * E);
+        Norm(inpL.Slice((n - rows) * E, rows * E), Weights.OutputNorm, cur, rows, "norm", "result_norm", sink);
+        var logits = State.Logits.AsSpan(0, rows * Config.NVocab);
+        MatMul.Compute(Weights.Output, cur, rows, logits);
+        Trace(sink, "result_output", "MUL_MAT", logits, Config.NVocab, rows);
         return logits;
     }
 
     /// <summary>Q, K, V projections, RoPE, the KV cache write, scaled causal attention per head, output projection.</summary>
-    private void Attention(int il, LayerWeights layer, ReadOnlySpan<float> cur, int n, int pos0, ITensorSink? sink)
+    protected void Attention(int il, LayerWeights layer, ReadOnlySpan<float> cur, int n, int pos0, ITensorSink? sink)
     {
         var c = Config;
         var s = State;
-        int E = c.NEmbd, Ekv = c.NEmbdKv, hd = c.HeadDim;
-        var q = s.Q.AsSpan(0, n * E);
+        int E = c.NEmbd, Eq = c.NEmbdQ, Ekv = c.NEmbdKv, hd = c.HeadDim;
+        var q = s.Q.AsSpan(0, n * Eq);
         var k = s.K.AsSpan(0, n * Ekv);
         var v = s.V.AsSpan(0, n * Ekv);
-        var (ropeMode, freqBase, ropePos0) = _fault switch
-        {
-            EngineFault.RopeNeoxPairing => (RopeMode.Neox, c.RopeFreqBase, pos0),
-            EngineFault.RopeWrongFreqBase => (c.RopeMode, 500000f, pos0),
-            EngineFault.DecodePositionOffByOne when n == 1 && pos0 > 0 => (c.RopeMode, c.RopeFreqBase, pos0 + 1),
-            _ => (c.RopeMode, c.RopeFreqBase, pos0),
-        };
 
-        _matmul.Compute(layer.Wq, cur, n, q);
-        Trace(sink, _names.Qcur[il], "MUL_MAT", q, E, n);
-        Trace(sink, _names.Qcur[il], "RESHAPE", q, hd, c.NHead, n);
-        for (var t = 0; t < n; t++)
-        {
-            Rope.Apply(q.Slice(t * E, E), c.NHead, hd, c.NRot, ropePos0 + t, freqBase, c.RopeFreqScale, ropeMode, s.RopeScratch);
-        }
+        MatMul.Compute(layer.Wq, cur, n, q);
+        Trace(sink, Names.Qcur[il], "MUL_MAT", q, Eq, n);
+        Trace(sink, Names.Qcur[il], "RESHAPE", q, hd, c.NHead, n);
+        Rope(q, c.NHead, n);
+        Trace(sink, Names.Qcur[il], "ROPE", q, hd, c.NHead, n);
 
-        Trace(sink, _names.Qcur[il], "ROPE", q, hd, c.NHead, n);
+        MatMul.Compute(layer.Wv, cur, n, v);
+        Trace(sink, Names.Vcur[il], "MUL_MAT", v, Ekv, n);
+        Trace(sink, Names.Vcur[il], "RESHAPE", v, hd, c.NHeadKv, n);
 
-        _matmul.Compute(layer.Wv, cur, n, v);
-        Trace(sink, _names.Vcur[il], "MUL_MAT", v, Ekv, n);
-        Trace(sink, _names.Vcur[il], "RESHAPE", v, hd, c.NHeadKv, n);
-
-        _matmul.Compute(layer.Wk, cur, n, k);
-        Trace(sink, _names.Kcur[il], "MUL_MAT", k, Ekv, n);
-        Trace(sink, _names.Kcur[il], "RESHAPE", k, hd, c.NHeadKv, n);
-        for (var t = 0; t < n; t++)
-        {
-            Rope.Apply(k.Slice(t * Ekv, Ekv), c.NHeadKv, hd, c.NRot, ropePos0 + t, freqBase, c.RopeFreqScale, ropeMode, s.RopeScratch);
-        }
-
-        Trace(sink, _names.Kcur[il], "ROPE", k, hd, c.NHeadKv, n);
+        MatMul.Compute(layer.Wk, cur, n, k);
+        Trace(sink, Names.Kcur[il], "MUL_MAT", k, Ekv, n);
+        Trace(sink, Names.Kcur[il], "RESHAPE", k, hd, c.NHeadKv, n);
+        Rope(k, c.NHeadKv, n);
+        Trace(sink, Names.Kcur[il], "ROPE", k, hd, c.NHeadKv, n);
 
         // A quantized K cache: llama.cpp rotates Q and K (after RoPE, unnamed nodes in its graph) so the 8-bit blocks
         // see no outlier channels; kq is unchanged in exact arithmetic.
@@ -245,25 +248,25 @@ public sealed class LlamaModel : IDisposable
         var kqv = s.Kqv.AsSpan(0, c.NHead * n * hd);
         (_attIl, _attN, _attPos0) = (il, n, pos0);
         _matmul.Pool.Run(_kqPart);
-        Trace(sink, _names.Kq[il], "MUL_MAT", kq, nKv, n, c.NHead);
+        Trace(sink, Names.Kq[il], "MUL_MAT", kq, nKv, n, c.NHead);
         _matmul.Pool.Run(_softmaxPart);
-        Trace(sink, _names.KqSoftMax[il], "SOFT_MAX", kq, nKv, n, c.NHead);
+        Trace(sink, Names.KqSoftMax[il], "SOFT_MAX", kq, nKv, n, c.NHead);
         _matmul.Pool.Run(_kqvPart);
-        Trace(sink, _names.Kqv[il], "MUL_MAT", kqv, hd, n, c.NHead);
+        Trace(sink, Names.Kqv[il], "MUL_MAT", kqv, hd, n, c.NHead);
 
         // heads back side by side: kqv_out[t][h * hd + d]
-        var kqvOut = s.KqvOut.AsSpan(0, n * E);
+        var kqvOut = s.KqvOut.AsSpan(0, n * Eq);
         for (var h = 0; h < c.NHead; h++)
         {
             for (var t = 0; t < n; t++)
             {
-                kqv.Slice(((h * n) + t) * hd, hd).CopyTo(kqvOut.Slice((t * E) + (h * hd), hd));
+                kqv.Slice(((h * n) + t) * hd, hd).CopyTo(kqvOut.Slice((t * Eq) + (h * hd), hd));
             }
         }
 
-        Trace(sink, _names.KqvOut[il], "CONT", kqvOut, E, n);
+        Trace(sink, Names.KqvOut[il], "CONT", kqvOut, Eq, n);
         _matmul.Compute(layer.Wo, kqvOut, n, s.AttnOut.AsSpan(0, n * E));
-        Trace(sink, _names.AttnOut[il], "MUL_MAT", s.AttnOut.AsSpan(0, n * E), E, n);
+        Trace(sink, Names.AttnOut[il], "MUL_MAT", s.AttnOut.AsSpan(0, n * E), E, n);
     }
 
     /// <summary>Heads [h0, h1) of this part: the heads split evenly over the pool's parts.</summary>
@@ -276,7 +279,25 @@ public sealed class LlamaModel : IDisposable
     }
 
     /// <summary>The KV head that query head <paramref name="h"/> reads (grouped-query attention).</summary>
-    private int KvHead(int h) => _fault == EngineFault.GqaModuloMapping ? h % Config.NHeadKv : h / Config.Group;
+    protected virtual int KvHead(int h) => h / Config.Group;
+
+    /// <summary>
+    /// Cache cells query token <paramref name="t"/> of the batch attends (the causal mask, llama.cpp's
+    /// <c>kq_mask</c>): cells 0 .. pos0 + t.
+    /// </summary>
+    protected virtual int VisibleCells(int pos0, int t, int nKv) => pos0 + t + 1;
+
+    /// <summary>RoPE of every token of the batch in place, at <see cref="ModelState.Positions"/>, with the file's frequency factors.</summary>
+    protected void Rope(Span<float> x, int heads, int n)
+    {
+        var c = Config;
+        var width = heads * c.HeadDim;
+        var factors = Weights.RopeFreqs is { } f ? f : ReadOnlySpan<float>.Empty;
+        for (var t = 0; t < n; t++)
+        {
+            Kernels.Rope.Apply(x.Slice(t * width, width), heads, c.HeadDim, c.NRot, State.Positions[t], c.RopeFreqBase, c.RopeFreqScale, c.RopeMode, factors, State.RopeScratch);
+        }
+    }
 
     /// <summary>kq for this part's heads: each row of scores from the (F16-rounded) query and the cached keys.</summary>
     private void KqPart(int part)
@@ -290,10 +311,10 @@ public sealed class LlamaModel : IDisposable
 
         var c = Config;
         var s = State;
-        int E = c.NEmbd, Ekv = c.NEmbdKv, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
+        int Eq = c.NEmbdQ, Ekv = c.NEmbdKv, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
         var halfCache = Options.KvCache == KvCacheType.F16;
         var ggmlAttention = Options.Numerics == NumericsMode.Ggml;
-        var q = s.Q.AsSpan(0, n * E);
+        var q = s.Q.AsSpan(0, n * Eq);
         var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
         var kCache = s.KeyCache[_attIl].AsSpan(0, nKv * Ekv);
         for (var h = h0; h < h1; h++)
@@ -301,7 +322,7 @@ public sealed class LlamaModel : IDisposable
             var kvh = KvHead(h);
             for (var t = 0; t < n; t++)
             {
-                var qh = q.Slice((t * E) + (h * hd), hd);
+                var qh = q.Slice((t * Eq) + (h * hd), hd);
                 var row = kq.Slice(((h * n) + t) * nKv, nKv);
                 for (var j = 0; j < nKv; j++)
                 {
@@ -328,9 +349,9 @@ public sealed class LlamaModel : IDisposable
     private void KqQ8_0(int part, int h0, int h1)
     {
         var c = Config;
-        int E = c.NEmbd, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
+        int Eq = c.NEmbdQ, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
         var kq = State.Kq.AsSpan(0, c.NHead * n * nKv);
-        var q = State.Q.AsSpan(0, n * E);
+        var q = State.Q.AsSpan(0, n * Eq);
         var keys = State.KeyBlocks[_attIl];
         var rowBytes = Q8_0RowQuantizer.RowBytes(c.NEmbdKv);
         var headBytes = Q8_0RowQuantizer.RowBytes(hd);
@@ -353,7 +374,7 @@ public sealed class LlamaModel : IDisposable
                     else
                     {
                         Dequantize.Row(GgmlType.Q8_0, key, keyRow);
-                        row[j] = TensorPrimitives.Dot(keyRow, q.Slice((t * E) + (h * hd), hd));
+                        row[j] = TensorPrimitives.Dot(keyRow, q.Slice((t * Eq) + (h * hd), hd));
                     }
                 }
             }
@@ -366,14 +387,14 @@ public sealed class LlamaModel : IDisposable
         var c = Config;
         int n = _attN, pos0 = _attPos0, nKv = _attPos0 + _attN;
         var kq = State.Kq.AsSpan(0, c.NHead * n * nKv);
-        var scale = _fault == EngineFault.SoftmaxScaleMissing ? 1.0f : 1.0f / MathF.Sqrt(c.HeadDim);
+        var scale = c.AttentionScale;
         var (h0, h1) = Heads(part);
         for (var h = h0; h < h1; h++)
         {
             for (var t = 0; t < n; t++)
             {
                 var row = kq.Slice(((h * n) + t) * nKv, nKv);
-                Softmax.MaskedRow(row, scale, _fault == EngineFault.CausalMaskOffByOne ? Math.Min(nKv, pos0 + t + 2) : pos0 + t + 1, row, Options.Numerics == NumericsMode.Ggml);
+                Softmax.MaskedRow(row, scale, VisibleCells(pos0, t, nKv), row, Options.Numerics == NumericsMode.Ggml);
             }
         }
     }
@@ -422,12 +443,12 @@ public sealed class LlamaModel : IDisposable
     }
 
     /// <summary>RMSNorm of every token, then the weight multiply: two nodes in llama.cpp's graph, traced as such.</summary>
-    private void Norm(ReadOnlySpan<float> x, float[] weight, Span<float> cur, int n, string normName, string mulName, ITensorSink? sink)
+    protected void Norm(ReadOnlySpan<float> x, float[] weight, Span<float> cur, int n, string normName, string mulName, ITensorSink? sink)
     {
         var E = Config.NEmbd;
         for (var t = 0; t < n; t++)
         {
-            RmsNorm.Normalize(x.Slice(t * E, E), _fault == EngineFault.RmsEpsTenTimes ? Config.RmsEps * 10 : Config.RmsEps, cur.Slice(t * E, E));
+            RmsNorm.Normalize(x.Slice(t * E, E), Config.RmsEps, cur.Slice(t * E, E));
         }
 
         Trace(sink, normName, "RMS_NORM", cur, E, n);
@@ -440,48 +461,54 @@ public sealed class LlamaModel : IDisposable
     }
 
     /// <summary>SwiGLU feed-forward: down(silu(gate(x)) * up(x)).</summary>
-    private void FeedForward(int il, LayerWeights layer, ReadOnlySpan<float> cur, int n, ITensorSink? sink)
+    protected void FeedForward(int il, LayerWeights layer, ReadOnlySpan<float> cur, int n, ITensorSink? sink)
     {
         var c = Config;
         var s = State;
         var gate = s.Gate.AsSpan(0, n * c.NFf);
         var up = s.Up.AsSpan(0, n * c.NFf);
         var act = s.SwiGlu.AsSpan(0, n * c.NFf);
-        var swapped = _fault == EngineFault.GateUpSwapped;
-        _matmul.Compute(swapped ? layer.FfnUp : layer.FfnGate, cur, n, gate);
-        Trace(sink, _names.FfnGate[il], "MUL_MAT", gate, c.NFf, n);
-        _matmul.Compute(swapped ? layer.FfnGate : layer.FfnUp, cur, n, up);
-        Trace(sink, _names.FfnUp[il], "MUL_MAT", up, c.NFf, n);
+        MatMul.Compute(layer.FfnGate, cur, n, gate);
+        Trace(sink, Names.FfnGate[il], "MUL_MAT", gate, c.NFf, n);
+        MatMul.Compute(layer.FfnUp, cur, n, up);
+        Trace(sink, Names.FfnUp[il], "MUL_MAT", up, c.NFf, n);
         SwiGlu.Apply(gate, up, act, c.NFf, Options.Numerics == NumericsMode.Ggml);
-        Trace(sink, _names.FfnSwiglu[il], "SWIGLU", act, c.NFf, n);
+        Trace(sink, Names.FfnSwiglu[il], "SWIGLU", act, c.NFf, n);
         _matmul.Compute(layer.FfnDown, act, n, s.FfnOut.AsSpan(0, n * c.NEmbd));
-        Trace(sink, _names.FfnOut[il], "MUL_MAT", s.FfnOut.AsSpan(0, n * c.NEmbd), c.NEmbd, n);
+        Trace(sink, Names.FfnOut[il], "MUL_MAT", s.FfnOut.AsSpan(0, n * c.NEmbd), c.NEmbd, n);
     }
 
     private static void RoundToHalf(Span<float> values) => HalfRounding.Round(values, values);
 
-    private void Trace(ITensorSink? sink, string name, string op, Span<float> data, long ne0, long ne1, long ne2 = 1)
+    /// <summary>
+    /// One named intermediate, as llama.cpp's <c>cb(cur, name, il)</c>: handed to the sink, which may put the
+    /// reference's values in its place (teacher forcing), so every later op runs on them.
+    /// </summary>
+    protected virtual void Trace(ITensorSink? sink, string name, string op, Span<float> data, long ne0, long ne1, long ne2 = 1)
     {
-        if (sink is null && _mutation is null)
+        if (sink is null || !sink.Wants(name))
         {
             return;
         }
 
         Span<long> ne = [ne0, ne1, ne2, 1];
         var values = data[..(int)(ne0 * ne1 * ne2)];
-        _mutation?.Invoke(name, op, values, ne);
-        if (sink is not null && sink.Wants(name))
-        {
-            sink.Tensor(name, op, values, ne);
-
-            // Teacher forcing: the sink may put the reference's values here, so every later op runs on them.
-            sink.Replace(name, op, values, ne);
-        }
+        sink.Tensor(name, op, values, ne);
+        sink.Replace(name, op, values, ne);
     }
 
     public void Dispose()
     {
-        _matmul.Dispose();
-        _file.Dispose();
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _matmul.Dispose();
+            _file.Dispose();
+        }
     }
 }

@@ -1,5 +1,3 @@
-using Parity.Gguf;
-
 namespace Parity.Engine.Model;
 
 /// <summary>How rotary embeddings pair dimensions: NORM rotates (2i, 2i+1), NEOX rotates (i, i + n_rot/2).</summary>
@@ -9,9 +7,15 @@ public enum RopeMode
     Neox = 2,
 }
 
-/// <summary>Hyperparameters of a LLaMA-family model, immutable, with llama.cpp's names.</summary>
-public sealed record LlamaConfig
+/// <summary>
+/// Hyperparameters of a decoder-only transformer, immutable, with llama.cpp's names. An architecture unit
+/// (<see cref="Architectures.IArchitecture"/>) reads them from GGUF metadata with its own defaults.
+/// </summary>
+public sealed record ModelConfig
 {
+    /// <summary><c>general.architecture</c>: the unit that read this config and builds the graph.</summary>
+    public required string Architecture { get; init; }
+
     public required int NEmbd { get; init; }            // residual width
 
     public required int NLayer { get; init; }
@@ -19,6 +23,9 @@ public sealed record LlamaConfig
     public required int NHead { get; init; }            // query heads
 
     public required int NHeadKv { get; init; }          // key/value heads (GQA when < NHead)
+
+    /// <summary><c>attention.key_length</c> (= value_length here): n_embd / n_head unless the file says otherwise.</summary>
+    public required int HeadDim { get; init; }
 
     public required int NFf { get; init; }              // feed-forward width
 
@@ -36,30 +43,13 @@ public sealed record LlamaConfig
 
     public RopeMode RopeMode { get; init; } = RopeMode.Norm;
 
-    public int HeadDim => NEmbd / NHead;
+    /// <summary>The kq scale: <c>attention.scale</c> when the file has one, else 1/sqrt(head_dim) as llama.cpp.</summary>
+    public required float AttentionScale { get; init; }
+
+    /// <summary>Query width: n_head * head_dim (equal to n_embd for most models, not for all).</summary>
+    public int NEmbdQ => HeadDim * NHead;
 
     public int NEmbdKv => HeadDim * NHeadKv;
 
     public int Group => NHead / NHeadKv;
-
-    /// <summary>The llama architecture uses NORM RoPE, which is what GGUF llama weights (permuted at conversion) expect.</summary>
-    public static LlamaConfig From(LlamaHyperparameters h)
-    {
-        ArgumentNullException.ThrowIfNull(h);
-        return new LlamaConfig
-        {
-            NEmbd = h.EmbeddingLength,
-            NLayer = h.BlockCount,
-            NHead = h.HeadCount,
-            NHeadKv = h.HeadCountKv,
-            NFf = h.FeedForwardLength,
-            NVocab = h.VocabSize,
-            NCtxTrain = h.ContextLength,
-            RmsEps = h.RmsEpsilon,
-            RopeFreqBase = h.RopeFreqBase,
-            RopeFreqScale = h.RopeFreqScale,
-            NRot = h.RopeDimensionCount,
-            RopeMode = h.Architecture is "llama" or "mistral" ? RopeMode.Norm : RopeMode.Neox,
-        };
-    }
 }

@@ -7,9 +7,9 @@ namespace Parity.Engine.Model;
 /// <see cref="EngineOptions.ContextSize"/> positions, so a forward pass allocates nothing. Layouts are row-major
 /// per token, which is ggml's layout for <c>[ne0 = width, ne1 = tokens]</c>.
 /// </summary>
-public sealed class LlamaState
+public sealed class ModelState
 {
-    public LlamaState(LlamaConfig c, EngineOptions o)
+    public ModelState(ModelConfig c, EngineOptions o)
     {
         ArgumentNullException.ThrowIfNull(c);
         ArgumentNullException.ThrowIfNull(o);
@@ -17,12 +17,12 @@ public sealed class LlamaState
         ContextSize = o.ContextSize > 0 ? o.ContextSize : c.NCtxTrain;
         InpL = new float[b * c.NEmbd];
         Cur = new float[b * c.NEmbd];
-        Q = new float[b * c.NEmbd];
+        Q = new float[b * c.NEmbdQ];
         K = new float[b * c.NEmbdKv];
         V = new float[b * c.NEmbdKv];
         Kq = new float[(long)c.NHead * b * ContextSize];
-        Kqv = new float[b * c.NEmbd];
-        KqvOut = new float[b * c.NEmbd];
+        Kqv = new float[b * c.NEmbdQ];
+        KqvOut = new float[b * c.NEmbdQ];
         AttnOut = new float[b * c.NEmbd];
         FfnInp = new float[b * c.NEmbd];
         Gate = new float[b * c.NFf];
@@ -31,6 +31,7 @@ public sealed class LlamaState
         FfnOut = new float[b * c.NEmbd];
         Logits = new float[(long)b * c.NVocab];
         RopeScratch = new float[c.NRot];
+        Positions = new int[b];
         var quantizedKeys = o.KvCache == KvCacheType.Q8_0;
         if (quantizedKeys && c.HeadDim % Q8_0RowQuantizer.BlockValues != 0)
         {
@@ -58,7 +59,7 @@ public sealed class LlamaState
 
     public float[] Kqv { get; }         // [n_head][n_tokens][head_dim]
 
-    public float[] KqvOut { get; }      // [n_tokens][n_embd] heads concatenated
+    public float[] KqvOut { get; }      // [n_tokens][n_head * head_dim] heads concatenated
 
     public float[] AttnOut { get; }     // [n_tokens][n_embd]
 
@@ -75,6 +76,8 @@ public sealed class LlamaState
     public float[] Logits { get; }      // [n_tokens][n_vocab]
 
     public float[] RopeScratch { get; } // [n_rot] cos and sin of one position
+
+    public int[] Positions { get; }     // [n_tokens] the batch's positions (llama.cpp's inp_pos)
 
     public float[][] KeyCache { get; }  // [n_layer][n_ctx][n_embd_kv]; empty with a Q8_0 K cache
 

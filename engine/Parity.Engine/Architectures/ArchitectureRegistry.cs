@@ -1,0 +1,44 @@
+using System.Collections.Frozen;
+using Parity.Gguf;
+
+namespace Parity.Engine.Architectures;
+
+/// <summary>
+/// The architectures an engine instance implements, by <c>general.architecture</c>. Immutable: <see cref="With"/>
+/// returns a copy with one more (or one replaced) unit, so an embedding application can add its own.
+/// </summary>
+public sealed class ArchitectureRegistry
+{
+    private readonly FrozenDictionary<string, IArchitecture> _units;
+
+    private ArchitectureRegistry(IEnumerable<IArchitecture> units)
+    {
+        _units = units.ToFrozenDictionary(u => u.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>The units the engine ships.</summary>
+    public static ArchitectureRegistry BuiltIn { get; } = new([new LlamaArchitecture()]);
+
+    public IReadOnlyList<string> Names => [.. _units.Keys.Order(StringComparer.Ordinal)];
+
+    public ArchitectureRegistry With(IArchitecture unit)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        return new ArchitectureRegistry(_units.Values.Where(u => u.Name != unit.Name).Append(unit));
+    }
+
+    /// <summary>The unit for the file's <c>general.architecture</c>; <see cref="UnsupportedModelException"/> naming it when none.</summary>
+    public IArchitecture For(GgufFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (!file.TryGetValue(GgufKeys.Architecture, out var value) || value.Type != GgufValueType.String)
+        {
+            throw new UnsupportedModelException(file.Path, $"metadata key '{GgufKeys.Architecture}' is missing or not a string; the engine picks the architecture by it");
+        }
+
+        var name = value.AsString();
+        return _units.TryGetValue(name, out var unit)
+            ? unit
+            : throw new UnsupportedModelException(file.Path, $"architecture '{name}' is not implemented by the engine (implemented: {string.Join(", ", Names)})");
+    }
+}

@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using Parity.Engine.Model;
+using Parity.Engine.Tracing;
+using Parity.Gguf;
+
+namespace Parity.Engine.Architectures;
+
+/// <summary>
+/// <c>general.architecture = llama</c> (llama.cpp's <c>src/models/llama.cpp</c>): Llama 1/2/3, TinyLlama, Mistral-style
+/// files converted as llama. NORM RoPE with optional frequency factors (<c>rope_freqs.weight</c>, Llama 3.1+) and
+/// linear scaling, RMSNorm, grouped-query attention, SwiGLU, an optional <c>output.weight</c> (tied to the token
+/// embeddings when absent). Biases, experts and other RoPE scalings are refused by name.
+/// </summary>
+public class LlamaArchitecture : IArchitecture
+{
+    public virtual string Name => "llama";
+
+    public virtual ModelConfig ReadConfig(GgufFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var h = LlamaHyperparameters.Read(file);
+        var arch = h.Architecture;
+        Refuse(file, arch, "expert_count", v => v.AsInt64() > 0, v => $"a mixture of experts (expert_count {v.AsInt64()})");
+        Refuse(file, arch, GgufKeys.RopeScalingType, v => v.AsString() is not ("none" or "linear"), v => $"rope.scaling.type '{v.AsString()}' (implemented: none, linear)");
+        var headDim = Count(file, arch, "attention.key_length", h.HeadDim);
+        var valueDim = Count(file, arch, "attention.value_length", h.HeadDim);
+        if (valueDim != headDim || h.RopeDimensionCount != headDim)
+        {
+            // llama.cpp's llama graph asserts n_embd_head_k == n_embd_head_v == n_rot.
+            throw new InvalidDataException($"{file.Path}: {arch}.attention.key_length {headDim}, value_length {valueDim} and rope.dimension_count {h.RopeDimensionCount} must be equal for the llama architecture");
+        }
+
+        return new ModelConfig
+        {
+            Architecture = Name,
+            NEmbd = h.EmbeddingLength,
+            NLayer = h.BlockCount,
+            NHead = h.HeadCount,
+            NHeadKv = h.HeadCountKv,
+            HeadDim = headDim,
+            NFf = h.FeedForwardLength,
+            NVocab = h.VocabSize,
+            NCtxTrain = h.ContextLength,
+            RmsEps = h.RmsEpsilon,
+            RopeFreqBase = h.RopeFreqBase,
+            RopeFreqScale = h.RopeFreqScale,
+            NRot = h.RopeDimensionCount,
+            RopeMode = RopeMode.Norm,
+            AttentionScale = file.TryGetValue(GgufKeys.Arch(arch, "attention.scale"), out var scale) && scale.AsSingle() != 0 ? scale.AsSingle() : 1.0f / MathF.Sqrt(headDim),
+        };
+    }
+
+    public virtual ModelWeights LoadWeights(GgufFile file, ModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(config);
+        var set = new TensorSet(file, Name);
+        int E = config.NEmbd, Eq = config.NEmbdQ, Ekv = config.NEmbdKv, F = config.NFf;
+        var layers = new LayerWeights[config.NLayer];
+        for (var il = 0; il < config.NLayer; il++)
+        {
+            var p = string.Create(CultureInfo.InvariantCulture, $"blk.{il}.");
+            layers[il] = new LayerWeights
+            {
+                AttnNorm = set.Vector(p + "attn_norm.weight", E),
+                Wq = set.Matrix(p + "attn_q.weight", E, Eq),
+                Wk = set.Matrix(p + "attn_k.weight", E, Ekv),
+                Wv = set.Matrix(p + "attn_v.weight", E, Ekv),
+                Wo = set.Matrix(p + "attn_output.weight", Eq, E),
+                FfnNorm = set.Vector(p + "ffn_norm.weight", E),
+                FfnGate = set.Matrix(p + "ffn_gate.weight", E, F),
+                FfnUp = set.Matrix(p + "ffn_up.weight", E, F),
+                FfnDown = set.Matrix(p + "ffn_down.weight", F, E),
+            };
+        }
+
+        var embd = set.Matrix("token_embd.weight", E, config.NVocab);
+        var weights = new ModelWeights
+        {
+            TokenEmbd = embd,
+            Layers = layers,
+            OutputNorm = set.Vector("output_norm.weight", E),
+            Output = set.Has("output.weight") ? set.Matrix("output.weight", E, config.NVocab) : embd,
+            RopeFreqs = set.Has("rope_freqs.weight") ? set.Vector("rope_freqs.weight", config.NRot / 2) : null,
+        };
+        set.RequireAllUsed();
+        return weights;
+    }
+
+    public virtual Transformer Create(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options) =>
+        new LlamaTransformer(file, config, weights, options);
+
+    private static int Count(GgufFile file, string arch, string key, int fallback) =>
+        file.TryGetValue(GgufKeys.Arch(arch, key), out var v) ? checked((int)v.AsInt64()) : fallback;
+
+    private static void Refuse(GgufFile file, string arch, string key, Func<GgufValue, bool> unsupported, Func<GgufValue, string> what)
+    {
+        if (file.TryGetValue(GgufKeys.Arch(arch, key), out var v) && unsupported(v))
+        {
+            throw new UnsupportedModelException(file.Path, $"{what(v)} is not implemented by the engine's {arch} unit");
+        }
+    }
+}
+
+/// <summary>The llama graph, in llama.cpp's order and under its names.</summary>
+public class LlamaTransformer(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options)
+    : Transformer(file, config, weights, options)
+{
+    public override ReadOnlySpan<float> Forward(ReadOnlySpan<int> tokens, ITensorSink? sink = null, bool allLogits = true)
+    {
+        var s = State;
+        var n = tokens.Length;
+        var pos0 = BeginBatch(tokens);
+        var E = Config.NEmbd;
+        var inpL = s.InpL.AsSpan(0, n * E);
+        var cur = s.Cur.AsSpan(0, n * E);
+
+        Embed(tokens, inpL, sink);
+        for (var il = 0; il < Config.NLayer; il++)
+        {
+            var layer = Weights.Layers[il];
+
+            // attention norm, then self-attention
+            Norm(inpL, layer.AttnNorm, cur, n, Names.Norm[il], Names.AttnNorm[il], sink);
+            Attention(il, layer, cur, n, pos0, sink);
+
+            // residual: ffn_inp = attn_out + inpSA
+            var ffnInp = s.FfnInp.AsSpan(0, n * E);
+            TensorPrimitives.Add(s.AttnOut.AsSpan(0, n * E), inpL, ffnInp);
+            Trace(sink, Names.FfnInp[il], "ADD", ffnInp, E, n);
+
+            // feed-forward norm, then SwiGLU
+            Norm(ffnInp, layer.FfnNorm, cur, n, Names.Norm[il], Names.FfnNorm[il], sink);
+            FeedForward(il, layer, cur, n, sink);
+
+            // residual: l_out = ffn_out + ffn_inp, the next layer's input
+            TensorPrimitives.Add(s.FfnOut.AsSpan(0, n * E), ffnInp, inpL);
+            Trace(sink, Names.LOut[il], "ADD", inpL, E, n);
+        }
+
+        // output norm and LM head (for the last row only when that is all that is asked)
+        var logits = Output(inpL, n, allLogits ? n : 1, sink);
+        s.Past = pos0 + n;
+        return logits;
+    }
+}

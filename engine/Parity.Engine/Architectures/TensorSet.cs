@@ -1,0 +1,78 @@
+using Parity.Engine.Kernels;
+using Parity.Engine.Model;
+using Parity.Gguf;
+
+namespace Parity.Engine.Architectures;
+
+/// <summary>
+/// An architecture's tensors as it takes them from a GGUF file, shape-checked, with a record of which it used: as
+/// llama.cpp's loader refuses a file with tensors no architecture creates ("wrong number of tensors"), a tensor the unit
+/// did not take (a bias, an expert) is refused by name instead of being silently ignored.
+/// </summary>
+public sealed class TensorSet
+{
+    private readonly GgufFile _file;
+    private readonly string _architecture;
+    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+
+    public TensorSet(GgufFile file, string architecture)
+    {
+        _file = file ?? throw new ArgumentNullException(nameof(file));
+        _architecture = architecture;
+    }
+
+    public bool Has(string name) => _file.TryGetTensor(name, out _);
+
+    /// <summary>A weight matrix of <paramref name="rows"/> rows of <paramref name="cols"/> values (ggml ne [cols, rows]).</summary>
+    public WeightMatrix Matrix(string name, int cols, int rows)
+    {
+        var t = Take(name);
+        if (t.RowLength != cols || t.RowCount != rows)
+        {
+            throw new InvalidDataException($"{_file.Path}: tensor '{name}' has shape {t.ShapeString}, expected [{cols}, {rows}]");
+        }
+
+        if (!Dequantize.IsSupported(t.Type))
+        {
+            throw new UnsupportedModelException(_file.Path, $"tensor '{name}' has type {t.Type}, which the engine does not implement");
+        }
+
+        return new WeightMatrix(_file, t);
+    }
+
+    /// <summary>A vector (norm weights, frequency factors), dequantized once.</summary>
+    public float[] Vector(string name, int length)
+    {
+        var t = Take(name);
+        if (t.ElementCount != length)
+        {
+            throw new InvalidDataException($"{_file.Path}: tensor '{name}' has shape {t.ShapeString}, expected [{length}]");
+        }
+
+        var values = new float[length];
+        Dequantize.Row(t.Type, _file.GetTensorBytes(t), values);
+        return values;
+    }
+
+    /// <summary>Refuses the file when it has tensors this architecture does not use, naming up to five of them.</summary>
+    public void RequireAllUsed()
+    {
+        var unused = _file.Tensors.Select(t => t.Name).Where(n => !_used.Contains(n)).ToList();
+        if (unused.Count > 0)
+        {
+            var names = string.Join(", ", unused.Take(5).Select(n => $"'{n}'")) + (unused.Count > 5 ? $" and {unused.Count - 5} more" : string.Empty);
+            throw new UnsupportedModelException(_file.Path, $"{unused.Count} tensor(s) the engine's {_architecture} unit does not implement: {names}");
+        }
+    }
+
+    private GgufTensorInfo Take(string name)
+    {
+        if (!_file.TryGetTensor(name, out var t))
+        {
+            throw new InvalidDataException($"{_file.Path}: tensor '{name}' is missing (the {_architecture} architecture requires it)");
+        }
+
+        _used.Add(name);
+        return t;
+    }
+}

@@ -1,0 +1,20 @@
+namespace Parity.Engine.Model;
+
+/// <summary>
+/// All weights of a model: matrices stay in the memory map in their GGUF type; the small norm vectors are
+/// dequantized once into float arrays. An architecture unit fills it from its tensor set.
+/// </summary>
+public sealed record ModelWeights
+{
+    public required WeightMatrix TokenEmbd { get; init; }       // [n_embd, n_vocab]
+
+    public required IReadOnlyList<LayerWeights> Layers { get; init; }
+
+    public required float[] OutputNorm { get; init; }           // [n_embd]
+
+    /// <summary>The LM head: <c>output.weight</c>, or the token embeddings when the file ties them.</summary>
+    public required WeightMatrix Output { get; init; }          // [n_embd, n_vocab]
+
+    /// <summary><c>rope_freqs.weight</c> (Llama 3.1+): each rotated pair's angle is divided by its factor; null without.</summary>
+    public float[]? RopeFreqs { get; init; }                    // [n_rot / 2]
+}

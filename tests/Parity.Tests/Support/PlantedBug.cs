@@ -1,0 +1,80 @@
+using Parity.Engine.Architectures;
+using Parity.Engine.Model;
+using Parity.Engine.Tracing;
+using Parity.Gguf;
+
+namespace Parity.Tests.Support;
+
+/// <summary>
+/// A deliberate bug in a test-defined llama unit, so it flows through the forward pass exactly as a real one would:
+/// a changed hyperparameter, swapped weights, a wrong graph input (positions, mask, GQA mapping), or an intermediate
+/// rewritten where it is made. <see cref="Registry"/> is the built-in architectures with this unit in llama's place;
+/// the product has no switch for any of it.
+/// </summary>
+public sealed record PlantedBug
+{
+    /// <summary>(tensor name, ggml op, data in ggml order, ne) → change data in place.</summary>
+    public delegate void Mutation(string name, string op, Span<float> data, ReadOnlySpan<long> ne);
+
+    public Func<ModelConfig, ModelConfig> Config { get; init; } = c => c;
+
+    public Func<ModelWeights, ModelWeights> Weights { get; init; } = w => w;
+
+    public Mutation? Mutate { get; init; }
+
+    /// <summary>(query head, config) → the KV head it reads.</summary>
+    public Func<int, ModelConfig, int>? KvHead { get; init; }
+
+    /// <summary>(pos0, t, nKv) → the cells token t attends.</summary>
+    public Func<int, int, int, int>? VisibleCells { get; init; }
+
+    /// <summary>(batch size, pos0) → the first position of the batch.</summary>
+    public Func<int, int, int>? FirstPosition { get; init; }
+
+    public ArchitectureRegistry Registry => ArchitectureRegistry.BuiltIn.With(new Unit(this));
+
+    /// <summary>The classic porting bugs of the mutation suite, by name.</summary>
+    public static PlantedBug Fault(string name) => name switch
+    {
+        "RopeNeoxPairing" => new() { Config = c => c with { RopeMode = RopeMode.Neox } },
+        "RopeWrongFreqBase" => new() { Config = c => c with { RopeFreqBase = 500000f } },
+        "RmsEpsTenTimes" => new() { Config = c => c with { RmsEps = c.RmsEps * 10 } },
+        "GqaModuloMapping" => new() { KvHead = (h, c) => h % c.NHeadKv },
+        "GateUpSwapped" => new() { Weights = w => w with { Layers = [.. w.Layers.Select(l => l with { FfnGate = l.FfnUp, FfnUp = l.FfnGate })] } },
+        "SoftmaxScaleMissing" => new() { Config = c => c with { AttentionScale = 1.0f } },
+        "DecodePositionOffByOne" => new() { FirstPosition = (n, pos0) => n == 1 && pos0 > 0 ? pos0 + 1 : pos0 },
+        "LmHeadWrongMatrix" => new() { Weights = w => w with { Output = w.TokenEmbd } },
+        "CausalMaskOffByOne" => new() { VisibleCells = (pos0, t, nKv) => Math.Min(nKv, pos0 + t + 2) },
+        _ => throw new ArgumentException($"no planted bug named '{name}'", nameof(name)),
+    };
+
+    /// <summary>A rewrite of intermediates only.</summary>
+    public static PlantedBug Rewriting(Mutation mutation) => new() { Mutate = mutation };
+
+    private sealed class Unit(PlantedBug bug) : LlamaArchitecture
+    {
+        public override ModelConfig ReadConfig(GgufFile file) => bug.Config(base.ReadConfig(file));
+
+        public override ModelWeights LoadWeights(GgufFile file, ModelConfig config) => bug.Weights(base.LoadWeights(file, config));
+
+        public override Transformer Create(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options) =>
+            new Graph(file, config, weights, options, bug);
+    }
+
+    private sealed class Graph(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options, PlantedBug bug)
+        : LlamaTransformer(file, config, weights, options)
+    {
+        protected override int KvHead(int h) => bug.KvHead?.Invoke(h, Config) ?? base.KvHead(h);
+
+        protected override int VisibleCells(int pos0, int t, int nKv) => bug.VisibleCells?.Invoke(pos0, t, nKv) ?? base.VisibleCells(pos0, t, nKv);
+
+        protected override void FillPositions(Span<int> positions, int pos0) =>
+            base.FillPositions(positions, bug.FirstPosition?.Invoke(positions.Length, pos0) ?? pos0);
+
+        protected override void Trace(ITensorSink? sink, string name, string op, Span<float> data, long ne0, long ne1, long ne2 = 1)
+        {
+            bug.Mutate?.Invoke(name, op, data[..(int)(ne0 * ne1 * ne2)], [ne0, ne1, ne2, 1]);
+            base.Trace(sink, name, op, data, ne0, ne1, ne2);
+        }
+    }
+}
