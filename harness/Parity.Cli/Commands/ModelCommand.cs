@@ -22,14 +22,23 @@ public static class ModelCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed; the same preset and seed give the same bytes on any machine", DefaultValueFactory = _ => 0 };
         var type = new Option<string>("--type") { Description = "Matrix type: f32 or f16 (quantize further with llama.cpp)", DefaultValueFactory = _ => "f32" };
         type.AcceptOnlyFromAmong("f32", "f16");
-        var command = new Command("synth", "Write a deterministic synthetic LLaMA model") { preset, output, seed, type };
+        var vocab = new Option<FileInfo?>("--vocab") { Description = "Copy every tokenizer.* key from this GGUF (e.g. a vocab-only ggml-vocab-*.gguf) instead of generating the preset's vocabulary; n_vocab follows it" };
+        var command = new Command("synth", "Write a deterministic synthetic LLaMA model") { preset, output, seed, type, vocab };
         command.SetAction(parse =>
         {
             var p = SyntheticPresets.Get(parse.GetValue(preset)!);
             var path = parse.GetValue(output)!.FullName;
             var weightType = parse.GetValue(type) == "f16" ? GgmlType.F16 : GgmlType.F32;
             var started = System.Diagnostics.Stopwatch.StartNew();
-            SyntheticModel.Write(p, path, parse.GetValue(seed), weightType);
+            if (parse.GetValue(vocab) is { } vocabulary)
+            {
+                SyntheticModel.Write(p, path, vocabulary.FullName, parse.GetValue(seed), weightType);
+            }
+            else
+            {
+                SyntheticModel.Write(p, path, parse.GetValue(seed), weightType);
+            }
+
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {path} ({new FileInfo(path).Length / 1e6:F1} MB, preset {p.Name}, seed {parse.GetValue(seed)}, {weightType}) in {started.Elapsed.TotalSeconds:F1} s"));
             return ExitCodes.Ok;
         });

@@ -44,7 +44,25 @@ public static class SyntheticModel
     public static void Write(SyntheticPreset preset, string path, ulong seed = 0, GgmlType weightType = GgmlType.F32) =>
         CreateWriter(preset, seed, weightType).WriteTo(path);
 
-    public static GgufWriter CreateWriter(SyntheticPreset preset, ulong seed = 0, GgmlType weightType = GgmlType.F32)
+    /// <summary>
+    /// Writes the model with the vocabulary of <paramref name="vocabularyPath"/> (every <c>tokenizer.*</c> key of a
+    /// vocab-only GGUF such as llama.cpp's <c>ggml-vocab-*.gguf</c>) in place of the generated one; the vocabulary size
+    /// follows the copied token list.
+    /// </summary>
+    public static void Write(SyntheticPreset preset, string path, string vocabularyPath, ulong seed = 0, GgmlType weightType = GgmlType.F32)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        using var vocabulary = GgufFile.Open(vocabularyPath);
+        if (!vocabulary.TryGetValue(GgufKeys.Tokens, out var tokens) || !tokens.IsArray)
+        {
+            throw new InvalidDataException($"{vocabularyPath}: {GgufKeys.Tokens} is missing: the file has no vocabulary to copy");
+        }
+
+        var keys = vocabulary.Metadata.Where(m => m.Key.StartsWith("tokenizer.", StringComparison.Ordinal)).ToList();
+        CreateWriter(preset with { VocabSize = checked((int)tokens.ArrayLength) }, seed, weightType, keys).WriteTo(path);
+    }
+
+    public static GgufWriter CreateWriter(SyntheticPreset preset, ulong seed = 0, GgmlType weightType = GgmlType.F32, IReadOnlyList<KeyValuePair<string, GgufValue>>? tokenizer = null)
     {
         ArgumentNullException.ThrowIfNull(preset);
         if (weightType is not (GgmlType.F32 or GgmlType.F16))
@@ -67,7 +85,14 @@ public static class SyntheticModel
             .Add(GgufKeys.Arch(arch, GgufKeys.HeadCountKv), GgufValue.Of((uint)preset.NHeadKv))
             .Add(GgufKeys.Arch(arch, GgufKeys.RmsEpsilon), GgufValue.Of(preset.RmsEpsilon))
             .Add(GgufKeys.Arch(arch, GgufKeys.RopeFreqBase), GgufValue.Of(preset.RopeFreqBase));
-        if (preset.Tokenizer == SyntheticTokenizer.Llama3Bpe)
+        if (tokenizer is not null)
+        {
+            foreach (var (key, value) in tokenizer)
+            {
+                writer.Add(key, value);
+            }
+        }
+        else if (preset.Tokenizer == SyntheticTokenizer.Llama3Bpe)
         {
             AddBpeVocabulary(writer, preset);
         }

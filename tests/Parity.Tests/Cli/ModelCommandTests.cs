@@ -19,6 +19,32 @@ public sealed class ModelCommandTests
     }
 
     [Test]
+    public async Task Synth_with_a_vocab_file_copies_its_tokenizer_and_llama_cpp_tokenizes_with_it()
+    {
+        var vocab = SharedFixtures.Require("tokenizer/ggml-vocab-gpt-2.gguf");
+        using var temp = new TempDirectory();
+        var (code, stdout, stderr) = Run("model", "synth", "--preset", "micro", "--vocab", vocab, "--out", temp.File("m.gguf"));
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("preset micro"));
+        using (var source = Parity.Gguf.GgufFile.Open(vocab))
+        using (var model = Parity.Gguf.GgufFile.Open(temp.File("m.gguf")))
+        {
+            foreach (var (key, value) in source.Metadata.Where(m => m.Key.StartsWith("tokenizer.", StringComparison.Ordinal)))
+            {
+                Assert.That(model.GetValue(key).Raw, Is.EqualTo(value.Raw), key);
+            }
+
+            Assert.That(model.GetTensor("token_embd.weight").RowCount, Is.EqualTo(50257), "n_vocab follows the copied token list");
+        }
+
+        Assert.That(await Models.Runner.TokenizeAsync(temp.File("m.gguf"), "Hello world"), Is.EqualTo(new[] { 15496, 995 }));
+        var (bad, _, badErr) = Run("model", "synth", "--preset", "micro", "--vocab", temp.File("missing.gguf"), "--out", temp.File("x.gguf"));
+        Assert.That(bad, Is.EqualTo(2));
+        Assert.That(badErr, Does.Contain("missing.gguf"));
+        Assert.That(File.Exists(temp.File("x.gguf")), Is.False);
+    }
+
+    [Test]
     public void Model_info_shows_the_hyperparameters_of_stories260K()
     {
         var path = SharedFixtures.Require("models/stories260K.gguf");
