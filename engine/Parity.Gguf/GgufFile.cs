@@ -12,6 +12,7 @@ public sealed unsafe class GgufFile : IDisposable
     private readonly ReadOnlyMappedFile _mapped;
     private readonly Dictionary<string, GgufValue> _metadataByKey;
     private readonly Dictionary<string, GgufTensorInfo> _tensorsByName;
+    private readonly Dictionary<string, long> _valueOffsets;
 
     private GgufFile(string path, long length, ReadOnlyMappedFile mapped, GgufHeader header, IReadOnlyList<GgufTensorInfo> tensors)
     {
@@ -24,6 +25,7 @@ public sealed unsafe class GgufFile : IDisposable
         DataOffset = AlignUp(header.HeaderEnd, header.Alignment);
         Metadata = header.Metadata;
         _metadataByKey = header.Metadata.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        _valueOffsets = header.ValueOffsets;
         Tensors = tensors;
         _tensorsByName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
     }
@@ -74,6 +76,9 @@ public sealed unsafe class GgufFile : IDisposable
     }
 
     public bool TryGetValue(string key, out GgufValue value) => _metadataByKey.TryGetValue(key, out value!);
+
+    /// <summary>The byte offset of <paramref name="key"/>'s value (its type field), or 0 when the file has no such key.</summary>
+    public long ValueOffset(string key) => _valueOffsets.TryGetValue(key, out var at) ? at : 0;
 
     public GgufValue GetValue(string key) =>
         _metadataByKey.TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"{Path}: metadata key '{key}' is missing");

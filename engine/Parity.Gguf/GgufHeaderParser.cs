@@ -55,6 +55,7 @@ internal sealed unsafe class GgufHeaderParser
         CheckCount(tensorCountAt, "tensor_count", tensorCount, _limits.MaxTensorCount, 24);
 
         var metadata = new List<KeyValuePair<string, GgufValue>>((int)kvCount);
+        var valueOffsets = new Dictionary<string, long>(StringComparer.Ordinal);
         var seenKeys = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0L; i < (long)kvCount; i++)
         {
@@ -74,6 +75,7 @@ internal sealed unsafe class GgufHeaderParser
             var type = ReadU32($"metadata '{key}' type", "a value type");
             var value = ReadValue(typeAt, (GgufValueType)type, $"metadata '{key}'", 0);
             metadata.Add(new(key, value));
+            valueOffsets[key] = typeAt;
         }
 
         var alignment = 32u;
@@ -136,7 +138,7 @@ internal sealed unsafe class GgufHeaderParser
             tensors.Add(new RawTensorInfo(name, info, dims, offset, nameAt, nDimsAt + 4, typeAt, offsetAt));
         }
 
-        return new GgufHeader(version, metadata, tensors, alignment, _pos);
+        return new GgufHeader(version, metadata, valueOffsets, tensors, alignment, _pos);
     }
 
     private GgufValue ReadValue(long typeAt, GgufValueType type, string field, int depth)
@@ -321,4 +323,5 @@ internal sealed unsafe class GgufHeaderParser
 /// <summary>A tensor info as read, before its data offset is checked against the data section.</summary>
 internal sealed record RawTensorInfo(string Name, GgmlTypeInfo Info, long[] Dims, ulong Offset, long NameAt, long DimsAt, long TypeAt, long OffsetAt);
 
-internal sealed record GgufHeader(uint Version, List<KeyValuePair<string, GgufValue>> Metadata, List<RawTensorInfo> Tensors, uint Alignment, long HeaderEnd);
+/// <param name="ValueOffsets">Each key's value (its type field) as a byte offset, for errors that name a key.</param>
+internal sealed record GgufHeader(uint Version, List<KeyValuePair<string, GgufValue>> Metadata, Dictionary<string, long> ValueOffsets, List<RawTensorInfo> Tensors, uint Alignment, long HeaderEnd);

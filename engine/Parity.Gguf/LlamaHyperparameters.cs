@@ -44,57 +44,99 @@ public sealed record LlamaHyperparameters
     public static LlamaHyperparameters Read(GgufFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
-        var arch = file.TryGetValue(GgufKeys.Architecture, out var a) ? a.AsString() : throw Missing(file, GgufKeys.Architecture);
+        var arch = ReadString(file, GgufKeys.Architecture) ?? throw Missing(file, GgufKeys.Architecture);
 
-        int Int(string key, int? fallback = null)
+        int Int(string key, int? fallback = null, int min = 0)
         {
             var full = GgufKeys.Arch(arch, key);
-            if (!file.TryGetValue(full, out var v))
+            var v = ReadTyped(file, full, GgufValueType.UInt32, "a u32 count");
+            if (v is null)
             {
                 return fallback ?? throw Missing(file, full);
             }
 
-            var x = v.AsInt64();
-            return x is >= 0 and <= int.MaxValue ? (int)x : throw new GgufFormatException(file.Path, 0, full, "a non-negative 32-bit count", x.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var x = (uint)v.Raw;
+            return x >= min && x <= int.MaxValue ? (int)x : throw Wrong(file, full, $"a count of at least {min}", x.ToString(Inv));
         }
 
-        float Float(string key, float fallback) =>
-            file.TryGetValue(GgufKeys.Arch(arch, key), out var v) ? v.AsSingle() : fallback;
-
-        var nEmbd = Int(GgufKeys.EmbeddingLength);
-        var nHead = Int(GgufKeys.HeadCount);
-        if (nHead <= 0 || nEmbd % nHead != 0)
+        float Float(string key, float fallback)
         {
-            throw new GgufFormatException(file.Path, 0, GgufKeys.Arch(arch, GgufKeys.HeadCount), $"a positive divisor of embedding_length {nEmbd}", nHead.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var full = GgufKeys.Arch(arch, key);
+            return ReadTyped(file, full, GgufValueType.Float32, "an f32") is { } v ? (float)v.Raw : fallback;
         }
 
-        var nHeadKv = Int(GgufKeys.HeadCountKv, nHead);
-        if (nHeadKv <= 0 || nHead % nHeadKv != 0)
+        var nEmbd = Int(GgufKeys.EmbeddingLength, min: 1);
+        var nHead = Int(GgufKeys.HeadCount, min: 1);
+        if (nEmbd % nHead != 0)
         {
-            throw new GgufFormatException(file.Path, 0, GgufKeys.Arch(arch, GgufKeys.HeadCountKv), $"a positive divisor of head_count {nHead}", nHeadKv.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            throw Wrong(file, GgufKeys.Arch(arch, GgufKeys.HeadCount), $"a positive divisor of embedding_length {nEmbd}", nHead.ToString(Inv));
         }
 
-        var scalingLinear = file.TryGetValue(GgufKeys.Arch(arch, GgufKeys.RopeScalingType), out var st) && st.AsString() == "linear";
+        var nHeadKv = Int(GgufKeys.HeadCountKv, nHead, min: 1);
+        if (nHead % nHeadKv != 0)
+        {
+            throw Wrong(file, GgufKeys.Arch(arch, GgufKeys.HeadCountKv), $"a positive divisor of head_count {nHead}", nHeadKv.ToString(Inv));
+        }
+
+        var ropeDims = Int(GgufKeys.RopeDimensionCount, nEmbd / nHead);
+        if (ropeDims == 0 || ropeDims % 2 != 0 || ropeDims > nEmbd / nHead)
+        {
+            throw Wrong(file, GgufKeys.Arch(arch, GgufKeys.RopeDimensionCount), $"an even count of rotated dimensions, 2..{nEmbd / nHead} (the head size)", ropeDims.ToString(Inv));
+        }
+
+        var eps = Float(GgufKeys.RmsEpsilon, 1e-5f);
+        if (!(eps > 0 && float.IsFinite(eps)))
+        {
+            throw Wrong(file, GgufKeys.Arch(arch, GgufKeys.RmsEpsilon), "a positive, finite epsilon", eps.ToString("R", Inv));
+        }
+
+        var freqBase = Float(GgufKeys.RopeFreqBase, 10000f);
+        if (!(freqBase > 0 && float.IsFinite(freqBase)))
+        {
+            throw Wrong(file, GgufKeys.Arch(arch, GgufKeys.RopeFreqBase), "a positive, finite base", freqBase.ToString("R", Inv));
+        }
+
+        var scalingLinear = ReadString(file, GgufKeys.Arch(arch, GgufKeys.RopeScalingType)) == "linear";
         var factor = Float(GgufKeys.RopeScalingFactor, 0f);
-        var vocab = file.TryGetValue(GgufKeys.Tokens, out var tokens) ? tokens.ArrayLength : Int(GgufKeys.VocabSize);
+        var vocab = ReadTyped(file, GgufKeys.Tokens, GgufValueType.Array, "an array of token strings") is { } tokens ? tokens.ArrayLength
+            : file.TryGetValue(GgufKeys.Arch(arch, GgufKeys.VocabSize), out _) ? Int(GgufKeys.VocabSize, min: 1)
+            : throw new KeyNotFoundException($"{file.Path}: metadata key '{GgufKeys.Tokens}' is missing (and '{GgufKeys.Arch(arch, GgufKeys.VocabSize)}' too): the file has no vocabulary");
 
         return new LlamaHyperparameters
         {
             Architecture = arch,
-            ContextLength = Int(GgufKeys.ContextLength),
+            ContextLength = Int(GgufKeys.ContextLength, min: 1),
             EmbeddingLength = nEmbd,
-            BlockCount = Int(GgufKeys.BlockCount),
-            FeedForwardLength = Int(GgufKeys.FeedForwardLength),
+            BlockCount = Int(GgufKeys.BlockCount, min: 1),
+            FeedForwardLength = Int(GgufKeys.FeedForwardLength, min: 1),
             HeadCount = nHead,
             HeadCountKv = nHeadKv,
-            RmsEpsilon = Float(GgufKeys.RmsEpsilon, 1e-5f),
-            RopeFreqBase = Float(GgufKeys.RopeFreqBase, 10000f),
-            RopeDimensionCount = Int(GgufKeys.RopeDimensionCount, nEmbd / nHead),
+            RmsEpsilon = eps,
+            RopeFreqBase = freqBase,
+            RopeDimensionCount = ropeDims,
             RopeFreqScale = scalingLinear && factor > 0 ? 1f / factor : 1f,
-            VocabSize = vocab,
-            FileType = file.TryGetValue(GgufKeys.FileType, out var ft) ? (LlamaFileType)ft.AsInt64() : null,
+            VocabSize = checked((int)vocab),
+            FileType = ReadTyped(file, GgufKeys.FileType, GgufValueType.UInt32, "a u32 file type") is { } ft ? (LlamaFileType)(uint)ft.Raw : null,
         };
     }
+
+    private static readonly System.Globalization.CultureInfo Inv = System.Globalization.CultureInfo.InvariantCulture;
+
+    /// <summary>The value of <paramref name="key"/> when present; of another type, an error naming the key and its offset (llama.cpp's loader is as strict).</summary>
+    private static GgufValue? ReadTyped(GgufFile file, string key, GgufValueType type, string expected)
+    {
+        if (!file.TryGetValue(key, out var v))
+        {
+            return null;
+        }
+
+        return v.Type == type ? v : throw Wrong(file, key, expected, v.IsArray ? $"an array of {v.ElementType}" : $"a {v.Type} value");
+    }
+
+    private static string? ReadString(GgufFile file, string key) => (string?)ReadTyped(file, key, GgufValueType.String, "a string")?.Raw;
+
+    private static GgufFormatException Wrong(GgufFile file, string key, string expected, string found) =>
+        new(file.Path, file.ValueOffset(key), $"metadata '{key}'", expected, found);
 
     private static KeyNotFoundException Missing(GgufFile file, string key) => new($"{file.Path}: metadata key '{key}' is missing");
 }

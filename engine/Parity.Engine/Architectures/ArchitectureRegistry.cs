@@ -31,9 +31,14 @@ public sealed class ArchitectureRegistry
     public IArchitecture For(GgufFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
-        if (!file.TryGetValue(GgufKeys.Architecture, out var value) || value.Type != GgufValueType.String)
+        if (!file.TryGetValue(GgufKeys.Architecture, out var value))
         {
-            throw new UnsupportedModelException(file.Path, $"metadata key '{GgufKeys.Architecture}' is missing or not a string; the engine picks the architecture by it");
+            throw new KeyNotFoundException($"{file.Path}: metadata key '{GgufKeys.Architecture}' is missing; the engine picks the architecture by it");
+        }
+
+        if (value.Type != GgufValueType.String)
+        {
+            throw new GgufFormatException(file.Path, file.ValueOffset(GgufKeys.Architecture), $"metadata '{GgufKeys.Architecture}'", "a string", $"a {value.Type} value");
         }
 
         var name = value.AsString();

@@ -17,7 +17,7 @@ public sealed class ArchitectureRefusalTests
     public void Run_refuses_an_architecture_the_engine_does_not_implement_naming_it_before_llama_cpp_runs()
     {
         using var temp = new TempDirectory();
-        var model = Rewrite(temp.File("qwen2.gguf"), (key, value) => key == GgufKeys.Architecture ? GgufValue.Of("qwen2") : value, key => key.Replace("llama.", "qwen2.", StringComparison.Ordinal));
+        var model = GgufEdits.Micro(temp.File("qwen2.gguf"), (key, value) => key == GgufKeys.Architecture ? GgufValue.Of("qwen2") : value, key => key.Replace("llama.", "qwen2.", StringComparison.Ordinal));
         var (code, stdout, stderr) = ParityCli.Run("run", "--model", model, "--prompt", "Hello", "--out", temp.File("out"));
         Assert.That(code, Is.EqualTo(2), stdout + stderr);
         Assert.That(stderr, Does.Contain("architecture 'qwen2' is not implemented by the engine (implemented: llama)"));
@@ -35,7 +35,7 @@ public sealed class ArchitectureRefusalTests
     public void A_tensor_the_llama_unit_does_not_take_is_refused_by_name()
     {
         using var temp = new TempDirectory();
-        var model = Rewrite(temp.File("bias.gguf"), extraTensor: ("blk.0.attn_q.bias", 256));
+        var model = GgufEdits.Micro(temp.File("bias.gguf"), extraTensor: ("blk.0.attn_q.bias", 256));
         var e = Assert.Throws<UnsupportedModelException>(() => Transformer.Check(model));
         Assert.That(e!.Message, Does.Contain("'blk.0.attn_q.bias'").And.Contain("llama unit does not implement"));
         var (code, _, stderr) = ParityCli.Run("run", "--model", model, "--prompt", "Hello", "--out", temp.File("out"));
@@ -47,7 +47,7 @@ public sealed class ArchitectureRefusalTests
     public void A_rope_scaling_the_engine_does_not_compute_is_refused_by_name()
     {
         using var temp = new TempDirectory();
-        var model = Rewrite(temp.File("yarn.gguf"), extraKey: ("llama.rope.scaling.type", GgufValue.Of("yarn")));
+        var model = GgufEdits.Micro(temp.File("yarn.gguf"), extraKey: ("llama.rope.scaling.type", GgufValue.Of("yarn")));
         var e = Assert.Throws<UnsupportedModelException>(() => Transformer.Check(model));
         Assert.That(e!.Message, Does.Contain("rope.scaling.type 'yarn'"));
     }
@@ -59,36 +59,6 @@ public sealed class ArchitectureRefusalTests
         var registry = ArchitectureRegistry.BuiltIn.With(new Renamed());
         Assert.That(registry.Names, Is.EquivalentTo(new[] { "llama", "llama-test" }));
         Assert.That(ArchitectureRegistry.BuiltIn.Names, Does.Not.Contain("llama-test"), "With returns a copy");
-    }
-
-    /// <summary>The micro model, copied with its metadata and tensors edited.</summary>
-    private static string Rewrite(string path, Func<string, GgufValue, GgufValue>? value = null, Func<string, string>? key = null, (string Name, int Length)? extraTensor = null, (string Key, GgufValue Value)? extraKey = null)
-    {
-        using var source = GgufFile.Open(Models.Synthetic(SyntheticPresets.Micro));
-        var writer = new GgufWriter(source.Version);
-        foreach (var (k, v) in source.Metadata)
-        {
-            writer.Add(key?.Invoke(k) ?? k, value?.Invoke(k, v) ?? v);
-        }
-
-        if (extraKey is { } extra)
-        {
-            writer.Add(extra.Key, extra.Value);
-        }
-
-        foreach (var t in source.Tensors)
-        {
-            var tensor = t;
-            writer.AddTensor(t.Name, t.Type, t.Dimensions, s => s.Write(source.GetTensorBytes(tensor)));
-        }
-
-        if (extraTensor is { } bias)
-        {
-            writer.AddTensor(bias.Name, GgmlType.F32, [bias.Length], new byte[bias.Length * 4]);
-        }
-
-        writer.WriteTo(path);
-        return path;
     }
 
     private sealed class Renamed : LlamaArchitecture
