@@ -11,6 +11,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        ParentWatch.Start();
         var root = new RootCommand("parity-runner: drives llama.cpp's libraries for the Parity harness")
         {
             RunnerGlobals.LibDir,

@@ -16,4 +16,7 @@ public static class RunnerExitCodes
 
     /// <summary>The libraries load but their ABI (struct layouts, defaults) is not the one this runner was written for.</summary>
     public const int AbiMismatch = 4;
+
+    /// <summary>The process that started the runner died; the runner stopped without finishing.</summary>
+    public const int Orphaned = 5;
 }
