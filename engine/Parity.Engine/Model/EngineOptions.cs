@@ -1,6 +1,8 @@
+using Parity.Engine.Kernels;
+
 namespace Parity.Engine.Model;
 
-/// <summary>How the engine runs: threads, the largest batch and context it allocates for, the KV cache type.</summary>
+/// <summary>How the engine runs: threads, the largest batch and context it allocates for, the KV cache type, its kernels.</summary>
 public sealed record EngineOptions
 {
     public static EngineOptions Default { get; } = new();
@@ -22,4 +24,10 @@ public sealed record EngineOptions
 
     /// <summary>How products round: <see cref="NumericsMode.F32"/> (default) or ggml's activation rounding.</summary>
     public NumericsMode Numerics { get; init; } = NumericsMode.F32;
+
+    /// <summary>
+    /// The ggml types the engine reads and their kernels (<see cref="GgmlTypeTable.Default"/>: the built-in ones). A
+    /// table with a row replaced runs the whole engine on another kernel for that type, e.g. to bisect it.
+    /// </summary>
+    public GgmlTypeTable Types { get; init; } = GgmlTypeTable.Default;
 }

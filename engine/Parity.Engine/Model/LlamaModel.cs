@@ -39,7 +39,7 @@ public sealed class LlamaModel : IDisposable
         Weights = weights;
         Options = options;
         State = new LlamaState(config, options);
-        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, config.NEmbd), options.Numerics == NumericsMode.Ggml);
+        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, config.NEmbd), options.Numerics == NumericsMode.Ggml, options.Types);
         _names = new TraceNames(config.NLayer);
         _kqPart = KqPart;
         _softmaxPart = SoftmaxPart;
@@ -71,7 +71,8 @@ public sealed class LlamaModel : IDisposable
         try
         {
             var config = LlamaConfig.From(LlamaHyperparameters.Read(file));
-            return new LlamaModel(file, config, LlamaWeights.Load(file, config), options ?? EngineOptions.Default);
+            options ??= EngineOptions.Default;
+            return new LlamaModel(file, config, LlamaWeights.Load(file, config, options.Types), options);
         }
         catch
         {
@@ -110,7 +111,7 @@ public sealed class LlamaModel : IDisposable
         var cur = s.Cur.AsSpan(0, n * E);
 
         // token embeddings
-        MatMul.GetRows(Weights.TokenEmbd, tokens, inpL);
+        _matmul.GetRows(Weights.TokenEmbd, tokens, inpL);
         Trace(sink, "embd", "GET_ROWS", inpL, E, n);
 
         for (var il = 0; il < c.NLayer; il++)

@@ -26,10 +26,12 @@ public sealed class LlamaWeights
     /// <summary>The LM head: <c>output.weight</c>, or the token embeddings when the file ties them.</summary>
     public WeightMatrix Output { get; }                   // [n_embd, n_vocab]
 
-    public static LlamaWeights Load(GgufFile file, LlamaConfig config)
+    /// <param name="types">The types the engine reads (default: <see cref="GgmlTypeTable.Default"/>).</param>
+    public static LlamaWeights Load(GgufFile file, LlamaConfig config, GgmlTypeTable? types = null)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(config);
+        types ??= GgmlTypeTable.Default;
 
         WeightMatrix Matrix(string name, int cols, int rows)
         {
@@ -39,7 +41,7 @@ public sealed class LlamaWeights
                 throw new InvalidDataException($"{file.Path}: tensor '{name}' has shape {t.ShapeString}, expected [{cols}, {rows}]");
             }
 
-            if (!Dequantize.IsSupported(t.Type))
+            if (!types.TryGet(t.Type, out var traits) || !traits.IsWeightType)
             {
                 throw new NotSupportedException($"{file.Path}: tensor '{name}' has type {t.Type}, which the engine does not support");
             }
@@ -56,7 +58,12 @@ public sealed class LlamaWeights
             }
 
             var values = new float[length];
-            Dequantize.Row(t.Type, file.GetTensorBytes(t), values);
+            if (!types.TryGet(t.Type, out var traits) || !traits.IsWeightType)
+            {
+                throw new NotSupportedException($"{file.Path}: tensor '{name}' has type {t.Type}, which the engine does not support");
+            }
+
+            traits.Dequantize(file.GetTensorBytes(t), values);
             return values;
         }
 

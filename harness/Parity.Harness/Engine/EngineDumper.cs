@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Parity.Dump;
 using Parity.Engine.Generation;
+using Parity.Engine.Kernels;
 using Parity.Engine.Model;
 using Parity.Engine.Tracing;
 using Parity.Harness.Bisect;
@@ -66,7 +67,8 @@ public static class EngineDumper
     /// tensor <paramref name="force"/> selects (all when null), so each recorded tensor is one engine op on the
     /// reference's inputs. Decode steps then also feed the reference's greedy tokens.
     /// </param>
-    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null, NumericsMode numerics = NumericsMode.F32, DumpRun? forceFrom = null, Func<string, bool>? force = null)
+    /// <param name="types">The engine's type table when <paramref name="options"/> is not given (default: the built-in one).</param>
+    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null, NumericsMode numerics = NumericsMode.F32, DumpRun? forceFrom = null, Func<string, bool>? force = null, GgmlTypeTable? types = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -84,6 +86,7 @@ public static class EngineDumper
             ContextSize = contextSize,
             KvCache = KvCacheFor(request.Decode.CacheTypeK, request.Decode.CacheTypeV),
             Numerics = numerics,
+            Types = types ?? GgmlTypeTable.Default,
         };
         using var model = LlamaModel.Load(request.ModelPath, options);
         teacherTokens ??= forceFrom?.GeneratedTokens;
