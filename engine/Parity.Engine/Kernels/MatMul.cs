@@ -285,7 +285,7 @@ public sealed unsafe partial class MatMul : IDisposable
     /// <summary>
     /// Rows [<paramref name="first"/>, <paramref name="end"/>) through the type's integer block dot: whole tiles first
     /// where the type has a tile kernel, then every (row, token) pair left, in runs of rows per token so a run stays in
-    /// cache across the tokens.
+    /// cache across the tokens. The kernel is called once per run, never per block.
     /// </summary>
     private void BlockDots(in WeightMatrix w, VecDotKernel vecDot, int first, int end, Span<float> outputs)
     {
@@ -297,9 +297,10 @@ public sealed unsafe partial class MatMul : IDisposable
             tiledTokens = _n / TileTokens * TileTokens;
         }
 
-        for (var r0 = first; r0 < end; r0 += BlockDotRun)
+        var run = _n == 1 ? end - first : BlockDotRun;
+        for (var r0 = first; r0 < end; r0 += run)
         {
-            var r1 = Math.Min(end, r0 + BlockDotRun);
+            var r1 = Math.Min(end, r0 + run);
             for (var t = 0; t < _n; t++)
             {
                 var from = t < tiledTokens ? Math.Max(r0, tiledEnd) : r0;
@@ -312,7 +313,7 @@ public sealed unsafe partial class MatMul : IDisposable
         }
     }
 
-    /// <summary>Rows per call of a type's block dot: few enough to stay in cache across a batch's tokens.</summary>
+    /// <summary>Rows per call of a type's block dot in a batch: few enough to stay in cache across the tokens (one token takes the whole chunk in one call).</summary>
     private const int BlockDotRun = 16;
 
     public void Dispose() => _pool.Dispose();
