@@ -110,7 +110,7 @@ public unsafe class KernelBenchmarks
                 switch (Type)
                 {
                     case GgmlType.Q4_0 or GgmlType.Q8_0:
-                        Q8_0Dot.Tile(Type, row0, row1, q, d, cols, tile);
+                        GgmlTypeTable.Default[Type].Tile!(row0, row1, q, d, null, cols, tile);
                         break;
                     case GgmlType.Q4_K:
                         Q4KDot.Tile(row0, row1, q, d, bs, cols, tile);

@@ -1,3 +1,4 @@
+using Parity.Engine.Kernels;
 using Parity.Engine.Model;
 using Parity.Gguf;
 
@@ -15,8 +16,11 @@ public interface IArchitecture
     /// <summary>Hyperparameters from GGUF metadata with this architecture's defaults; refuses values it does not implement.</summary>
     ModelConfig ReadConfig(GgufFile file);
 
-    /// <summary>The tensor set, required and optional, checked against <paramref name="config"/>; every tensor in the file must be used.</summary>
-    ModelWeights LoadWeights(GgufFile file, ModelConfig config);
+    /// <summary>
+    /// The tensor set, required and optional, checked against <paramref name="config"/> and taken through a
+    /// <see cref="TensorSet"/> over <paramref name="types"/>; every tensor in the file must be used.
+    /// </summary>
+    ModelWeights LoadWeights(GgufFile file, ModelConfig config, GgmlTypeTable types);
 
     /// <summary>The forward graph over the loaded weights.</summary>
     Transformer Create(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options);

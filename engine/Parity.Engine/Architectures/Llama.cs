@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using Parity.Engine.Kernels;
 using Parity.Engine.Model;
 using Parity.Engine.Tracing;
 using Parity.Gguf;
@@ -51,11 +52,11 @@ public class LlamaArchitecture : IArchitecture
         };
     }
 
-    public virtual ModelWeights LoadWeights(GgufFile file, ModelConfig config)
+    public virtual ModelWeights LoadWeights(GgufFile file, ModelConfig config, GgmlTypeTable types)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(config);
-        var set = new TensorSet(file, Name);
+        var set = new TensorSet(file, Name, types);
         int E = config.NEmbd, Eq = config.NEmbdQ, Ekv = config.NEmbdKv, F = config.NFf;
         var layers = new LayerWeights[config.NLayer];
         for (var il = 0; il < config.NLayer; il++)

@@ -13,12 +13,15 @@ public sealed class TensorSet
 {
     private readonly GgufFile _file;
     private readonly string _architecture;
+    private readonly GgmlTypeTable _types;
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 
-    public TensorSet(GgufFile file, string architecture)
+    /// <param name="types">The types the engine reads (<see cref="GgmlTypeTable.Default"/> when null).</param>
+    public TensorSet(GgufFile file, string architecture, GgmlTypeTable? types = null)
     {
         _file = file ?? throw new ArgumentNullException(nameof(file));
         _architecture = architecture;
+        _types = types ?? GgmlTypeTable.Default;
     }
 
     public bool Has(string name) => _file.TryGetTensor(name, out _);
@@ -32,11 +35,7 @@ public sealed class TensorSet
             throw new InvalidDataException($"{_file.Path}: tensor '{name}' has shape {t.ShapeString}, expected [{cols}, {rows}]");
         }
 
-        if (!Dequantize.IsSupported(t.Type))
-        {
-            throw new UnsupportedModelException(_file.Path, $"tensor '{name}' has type {t.Type}, which the engine does not implement");
-        }
-
+        _ = Traits(name, t);
         return new WeightMatrix(_file, t);
     }
 
@@ -50,9 +49,14 @@ public sealed class TensorSet
         }
 
         var values = new float[length];
-        Dequantize.Row(t.Type, _file.GetTensorBytes(t), values);
+        Traits(name, t).Dequantize(_file.GetTensorBytes(t), values);
         return values;
     }
+
+    private GgmlTypeTraits Traits(string name, GgufTensorInfo t) =>
+        _types.TryGet(t.Type, out var traits) && traits.IsWeightType
+            ? traits
+            : throw new UnsupportedModelException(_file.Path, $"tensor '{name}' has type {t.Type}, which the engine does not implement");
 
     /// <summary>Refuses the file when it has tensors this architecture does not use, naming up to five of them.</summary>
     public void RequireAllUsed()

@@ -1,9 +1,8 @@
-using Parity.Gguf;
-
 namespace Parity.Engine.Kernels;
 
 /// <summary>
-/// The activation rounding ggml's CPU backend applies before a product with a weight type (its <c>vec_dot_type</c>),
+/// The activation rounding ggml's CPU backend applies before a product with a weight type (its <c>vec_dot_type</c>;
+/// the table's <see cref="GgmlTypeTraits.Round"/> names the kernel per type),
 /// done as quantize-then-dequantize so the engine's float dot product sees exactly the values ggml's integer or half
 /// dot product uses. The quantizers follow ggml's: Q8_0/Q8_1 blocks of 32 with d = amax/127 (stored as F16) and
 /// round-half-to-even of x * 127/amax (the x86 path); Q8_K blocks of 256 with iscale = -127/max taken from the
@@ -11,40 +10,12 @@ namespace Parity.Engine.Kernels;
 /// </summary>
 public static class ActivationRounding
 {
-    /// <summary>What activations become before a product with <paramref name="weight"/>, or null when they stay F32.</summary>
-    public static GgmlType? VecDotType(GgmlType weight) => weight switch
+    /// <summary>BF16 activations: each value rounded to bfloat16 (round half to even), then widened back.</summary>
+    public static void Bf16(ReadOnlySpan<float> x, Span<float> destination)
     {
-        GgmlType.F16 => GgmlType.F16,
-        GgmlType.BF16 => GgmlType.BF16,
-        GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q8_0 => GgmlType.Q8_0,
-        GgmlType.Q4_1 or GgmlType.Q5_1 => GgmlType.Q8_1,
-        GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K => GgmlType.Q8_K,
-        _ => null,
-    };
-
-    /// <summary>Rounds <paramref name="x"/> into <paramref name="destination"/> as ggml would for <paramref name="type"/>.</summary>
-    public static void Apply(GgmlType type, ReadOnlySpan<float> x, Span<float> destination)
-    {
-        switch (type)
+        for (var i = 0; i < x.Length; i++)
         {
-            case GgmlType.F16:
-                HalfRounding.Round(x, destination);
-                break;
-            case GgmlType.BF16:
-                for (var i = 0; i < x.Length; i++)
-                {
-                    destination[i] = ToBf16(x[i]);
-                }
-
-                break;
-            case GgmlType.Q8_0 or GgmlType.Q8_1:
-                Q8Blocks(x, destination);
-                break;
-            case GgmlType.Q8_K:
-                Q8K(x, destination);
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(type), type, "not an activation type");
+            destination[i] = ToBf16(x[i]);
         }
     }
 
@@ -61,7 +32,8 @@ public static class ActivationRounding
         return BitConverter.UInt32BitsToSingle(u);
     }
 
-    private static void Q8Blocks(ReadOnlySpan<float> x, Span<float> destination)
+    /// <summary>Q8_0 and Q8_1 activations: blocks of 32 quantized to int8 with an F16 scale, then widened back.</summary>
+    public static void Q8Blocks(ReadOnlySpan<float> x, Span<float> destination)
     {
         const int qk = 32;
         for (var b = 0; b < x.Length; b += qk)
@@ -83,7 +55,8 @@ public static class ActivationRounding
         }
     }
 
-    private static void Q8K(ReadOnlySpan<float> x, Span<float> destination)
+    /// <summary>Q8_K activations: blocks of 256 quantized to int8 with an F32 scale, then widened back.</summary>
+    public static void Q8K(ReadOnlySpan<float> x, Span<float> destination)
     {
         const int qk = 256;
         for (var b = 0; b < x.Length; b += qk)

@@ -12,9 +12,6 @@ namespace Parity.Engine.Kernels;
 /// </summary>
 public static partial class Dequantize
 {
-    /// <summary>Whether <see cref="Row"/> uses the vector kernels (tests switch it off to reach the scalar ones).</summary>
-    public static bool UseVectorKernels { get; set; } = Vector256.IsHardwareAccelerated;
-
     /// <summary>Q4_K, eight floats at a time: each 32-byte run of nibbles gives 32 low and 32 high values.</summary>
     public static void Q4_KVector256(ReadOnlySpan<byte> source, Span<float> destination)
     {

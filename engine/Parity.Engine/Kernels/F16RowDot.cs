@@ -28,11 +28,11 @@ public static class F16RowDot
     private const int PrefetchAhead = 4096;
     private const int PrefetchAhead4 = 1024;
 
-    /// <summary>Whether a vector kernel runs (tests switch it off to reach the two-pass reference).</summary>
-    public static bool UseVectors { get; set; } = Fma.IsSupported && Avx2.IsSupported;
+    /// <summary>Whether this machine runs a fused kernel (<see cref="Dot256"/>); otherwise <see cref="Dot"/> is the two-pass reference.</summary>
+    public static readonly bool UseVectors = Fma.IsSupported && Avx2.IsSupported;
 
-    /// <summary>Whether the vector kernel is the 512-bit one (tests switch it off to reach the 256-bit one).</summary>
-    public static bool Use512 { get; set; } = Avx512F.IsSupported;
+    /// <summary>Whether this machine runs the 512-bit kernels (<see cref="Dot512"/>, <see cref="Dot4"/>).</summary>
+    public static readonly bool Use512 = UseVectors && Avx512F.IsSupported;
 
     /// <summary>x·2^112 into <paramref name="scaled"/>: the form <see cref="Dot"/> takes x in (exact for any finite half value).</summary>
     public static void ScaleX(ReadOnlySpan<float> x, Span<float> scaled) =>
@@ -46,34 +46,57 @@ public static class F16RowDot
     /// </summary>
     /// <param name="rowsFinite">The caller knows the row holds no infinity or NaN (<see cref="AllFinite"/>), so the
     /// kernel skips looking for them.</param>
-    public static float Dot(ReadOnlySpan<byte> row, ReadOnlySpan<float> x, ReadOnlySpan<float> xScaled, Span<float> scratch, bool rowsFinite = false)
+    public static float Dot(ReadOnlySpan<byte> row, ReadOnlySpan<float> x, ReadOnlySpan<float> xScaled, Span<float> scratch, bool rowsFinite = false) =>
+        !UseVectors ? DotTwoPass(row, x, scratch)
+        : Use512 ? Dot512(row, x, xScaled, scratch, rowsFinite)
+        : Dot256(row, x, xScaled, scratch, rowsFinite);
+
+    /// <summary>The reference <see cref="Dot"/> matches: the row converted into <paramref name="scratch"/>, then <see cref="FloatDot.F16"/>.</summary>
+    public static float DotTwoPass(ReadOnlySpan<byte> row, ReadOnlySpan<float> x, Span<float> scratch)
     {
         var n = x.Length;
-        var np = n & ~63;
-        if (UseVectors && np > 0)
-        {
-            var halves = MemoryMarshal.Cast<byte, ushort>(row);
-            var fused = (Use512, rowsFinite) switch
-            {
-                (true, true) => Fused512<FiniteRows>(halves[..np], xScaled[..np]),
-                (true, false) => Fused512<CheckedRows>(halves[..np], xScaled[..np]),
-                (false, true) => Fused256<FiniteRows>(halves[..np], xScaled[..np]),
-                _ => Fused256<CheckedRows>(halves[..np], xScaled[..np]),
-            };
-            if (fused is { } sum)
-            {
-                double total = sum;
-                for (var i = np; i < n; i++)
-                {
-                    total += (double)((float)BitConverter.UInt16BitsToHalf(halves[i]) * x[i]);
-                }
+        Dequantize.F16Vector(row, scratch[..n]); // exact at any width, like the scalar conversion
+        return FloatDot.F16(scratch[..n], x);
+    }
 
-                return (float)total;
-            }
+    /// <summary><see cref="Dot"/> with 512-bit vectors (needs AVX-512F; see <see cref="Use512"/>).</summary>
+    public static float Dot512(ReadOnlySpan<byte> row, ReadOnlySpan<float> x, ReadOnlySpan<float> xScaled, Span<float> scratch, bool rowsFinite = false)
+    {
+        var np = x.Length & ~63;
+        if (np == 0)
+        {
+            return DotTwoPass(row, x, scratch);
         }
 
-        Dequantize.Row(Parity.Gguf.GgmlType.F16, row, scratch[..n]);
-        return FloatDot.F16(scratch[..n], x);
+        var halves = MemoryMarshal.Cast<byte, ushort>(row);
+        var fused = rowsFinite ? Fused512<FiniteRows>(halves[..np], xScaled[..np]) : Fused512<CheckedRows>(halves[..np], xScaled[..np]);
+        return fused is { } sum ? WithTail(sum, halves, x, np) : DotTwoPass(row, x, scratch);
+    }
+
+    /// <summary><see cref="Dot"/> with 256-bit vectors (needs AVX2 and FMA; see <see cref="UseVectors"/>).</summary>
+    public static float Dot256(ReadOnlySpan<byte> row, ReadOnlySpan<float> x, ReadOnlySpan<float> xScaled, Span<float> scratch, bool rowsFinite = false)
+    {
+        var np = x.Length & ~63;
+        if (np == 0)
+        {
+            return DotTwoPass(row, x, scratch);
+        }
+
+        var halves = MemoryMarshal.Cast<byte, ushort>(row);
+        var fused = rowsFinite ? Fused256<FiniteRows>(halves[..np], xScaled[..np]) : Fused256<CheckedRows>(halves[..np], xScaled[..np]);
+        return fused is { } sum ? WithTail(sum, halves, x, np) : DotTwoPass(row, x, scratch);
+    }
+
+    /// <summary>ggml's tail past the last 64 elements: products summed in double onto the vector sum.</summary>
+    private static float WithTail(float sum, ReadOnlySpan<ushort> halves, ReadOnlySpan<float> x, int np)
+    {
+        double total = sum;
+        for (var i = np; i < x.Length; i++)
+        {
+            total += (double)((float)BitConverter.UInt16BitsToHalf(halves[i]) * x[i]);
+        }
+
+        return (float)total;
     }
 
     /// <summary>

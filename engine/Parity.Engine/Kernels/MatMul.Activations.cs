@@ -1,52 +1,38 @@
-using Parity.Engine.Model;
-using Parity.Gguf;
-
 namespace Parity.Engine.Kernels;
 
 /// <summary>
-/// The activations ggml's integer block dots read (Q8_0, Q8_1 or Q8_K blocks), quantized by every worker, and reused
-/// when the next product has the same input (Q, K and V; gate and up).
+/// The activations ggml's integer block dots read (blocks of the weight type's vec_dot_type), quantized by every
+/// worker, and reused when the next product has the same input (Q, K and V; gate and up).
 /// </summary>
 public sealed unsafe partial class MatMul
 {
-    private enum ActivationKind
-    {
-        None,
-        Q8_0,
-        Q8_1,
-        Q8_K,
-    }
-
     // The input the quantized activations were made from, so the next product on the same input (Q, K and V; gate and
     // up) reuses them: compared by content, which costs a memcmp where quantizing costs a pass of rounding.
     private float[] _quantizedFrom = [];
-    private ActivationKind _quantizedKind;
+    private QuantizedActivations? _quantizedInto;
     private int _quantizedN;
     private int _quantizedCols;
-    private ActivationKind _quantizeKind;
+
+    // The quantization in flight, read by every part.
+    private QuantizedActivations? _quantizeInto;
     private float* _quantizeInput;
     private int _quantizeBlocks;
+    private int _quantizeBlockSize;
 
-    private void QuantizeActivations(ActivationKind kind, ReadOnlySpan<float> x, int n, int cols)
+    private void QuantizeActivations(QuantizedActivations into, int blockSize, ReadOnlySpan<float> x, int n, int cols)
     {
         var length = n * cols;
-        if (kind == _quantizedKind && n == _quantizedN && cols == _quantizedCols && x[..length].SequenceEqual(_quantizedFrom.AsSpan(0, length)))
+        if (into == _quantizedInto && n == _quantizedN && cols == _quantizedCols && x[..length].SequenceEqual(_quantizedFrom.AsSpan(0, length)))
         {
             return;
         }
 
-        var blockSize = kind == ActivationKind.Q8_K ? Q8_KActivations.BlockSize : Q8_0Activations.BlockSize;
-        switch (kind)
-        {
-            case ActivationKind.Q8_0: _q8_0.Prepare(n, cols); break;
-            case ActivationKind.Q8_1: _q8_1.Prepare(n, cols); break;
-            default: _q8_k.Prepare(n, cols); break;
-        }
-
+        into.Prepare(n, cols);
         fixed (float* xp = x)
         {
-            _quantizeKind = kind;
+            _quantizeInto = into;
             _quantizeInput = xp;
+            _quantizeBlockSize = blockSize;
             _quantizeBlocks = length / blockSize;
             try
             {
@@ -72,7 +58,7 @@ public sealed unsafe partial class MatMul
         }
 
         x[..length].CopyTo(_quantizedFrom);
-        (_quantizedKind, _quantizedN, _quantizedCols) = (kind, n, cols);
+        (_quantizedInto, _quantizedN, _quantizedCols) = (into, n, cols);
     }
 
     private void QuantizePart(int worker)
@@ -82,15 +68,6 @@ public sealed unsafe partial class MatMul
         QuantizeBlocks(first, Math.Min(_quantizeBlocks, first + chunk));
     }
 
-    private void QuantizeBlocks(int first, int end)
-    {
-        var blockSize = _quantizeKind == ActivationKind.Q8_K ? Q8_KActivations.BlockSize : Q8_0Activations.BlockSize;
-        var x = new ReadOnlySpan<float>(_quantizeInput, _quantizeBlocks * blockSize);
-        switch (_quantizeKind)
-        {
-            case ActivationKind.Q8_0: _q8_0.QuantizeBlocks(x, first, end); break;
-            case ActivationKind.Q8_1: _q8_1.QuantizeBlocks(x, first, end); break;
-            default: _q8_k.QuantizeBlocks(x, first, end); break;
-        }
-    }
+    private void QuantizeBlocks(int first, int end) =>
+        _quantizeInto!.QuantizeBlocks(new ReadOnlySpan<float>(_quantizeInput, _quantizeBlocks * _quantizeBlockSize), first, end);
 }

@@ -12,58 +12,33 @@ public sealed unsafe partial class MatMul
     private const int TileRows = 2;
     private const int TileTokens = 4;
 
-    /// <summary>Whether a batch of this type goes through a 2-row × 4-token tile kernel (same bits as the row kernel).</summary>
-    private bool Tiled(GgmlType type) =>
-        (_blockDotQ8_0 && Q8_0Dot.TileSupported) || (_blockDotQ8_K && Q4KDot.UseAvx2 && type == GgmlType.Q4_K) || (_blockDotQ8_K && Q6KDot.UseAvx2 && type == GgmlType.Q6_K);
-
     /// <summary>
-    /// Rows <paramref name="first"/>.. in tiles of 2 rows × 4 tokens (tokens left over go through the row kernels);
-    /// returns the first row it did not do (an odd last row).
+    /// Rows <paramref name="first"/>.. in tiles of 2 rows × 4 tokens through the type's tile kernel, for every whole
+    /// group of 4 tokens; returns the first row it did not do (an odd last row). Tokens left over are the caller's.
     /// </summary>
-    private int Tiles(in WeightMatrix w, int first, int end, Span<float> outputs)
+    private int Tiles(in WeightMatrix w, TileKernel tile, int first, int end, Span<float> outputs)
     {
-        Span<float> tile = stackalloc float[TileRows * TileTokens];
+        Span<float> results = stackalloc float[TileRows * TileTokens];
+        var y = _blockActivations!.Row(0, w.Cols);
+        var scalesPerRow = y.Scales.Length;
+        var sumsPerRow = y.BlockSums.Length;
         var r = first;
-        var q8k = w.Type is GgmlType.Q4_K or GgmlType.Q6_K;
-        fixed (sbyte* quants = q8k ? _q8_k.Quants(0, w.Cols) : _q8_0.Quants(0, w.Cols))
-        fixed (float* scales = q8k ? _q8_k.Scales(0, w.Cols) : _q8_0.Scales(0, w.Cols))
-        fixed (short* bsums = q8k ? _q8_k.BlockSums(0, w.Cols) : default)
+        fixed (sbyte* quants = y.Quants)
+        fixed (float* scales = y.Scales)
+        fixed (short* bsums = y.BlockSums)
         {
-            var weights = w.Data;
-            var blockSize = q8k ? Q8_KActivations.BlockSize : Q8_0Activations.BlockSize;
             for (; r + TileRows <= end; r += TileRows)
             {
-                var row0 = weights + ((long)r * w.RowBytes);
+                var row0 = w.Data + ((long)r * w.RowBytes);
                 var row1 = row0 + w.RowBytes;
-                var t = 0;
-                for (; t + TileTokens <= _n; t += TileTokens)
+                for (var t = 0; t + TileTokens <= _n; t += TileTokens)
                 {
-                    var y = quants + ((long)t * w.Cols);
-                    var ys = scales + ((long)t * w.Cols / blockSize);
-                    switch (w.Type)
-                    {
-                        case GgmlType.Q4_K:
-                            Q4KDot.Tile(row0, row1, y, ys, bsums + ((long)t * w.Cols / 16), w.Cols, tile);
-                            break;
-                        case GgmlType.Q6_K:
-                            Q6KDot.Tile(row0, row1, y, ys, bsums + ((long)t * w.Cols / 16), w.Cols, tile);
-                            break;
-                        default:
-                            Q8_0Dot.Tile(w.Type, row0, row1, y, ys, w.Cols, tile);
-                            break;
-                    }
-
+                    tile(row0, row1, quants + ((long)t * w.Cols), scales + ((long)t * scalesPerRow), bsums + ((long)t * sumsPerRow), w.Cols, results);
                     for (var j = 0; j < TileTokens; j++)
                     {
-                        outputs[((t + j) * w.Rows) + r] = tile[2 * j];
-                        outputs[((t + j) * w.Rows) + r + 1] = tile[(2 * j) + 1];
+                        outputs[((t + j) * w.Rows) + r] = results[2 * j];
+                        outputs[((t + j) * w.Rows) + r + 1] = results[(2 * j) + 1];
                     }
-                }
-
-                for (; t < _n; t++)
-                {
-                    outputs[(t * w.Rows) + r] = BlockDot(w, r, t);
-                    outputs[(t * w.Rows) + r + 1] = BlockDot(w, r + 1, t);
                 }
             }
         }
@@ -94,8 +69,8 @@ public sealed unsafe partial class MatMul
                 {
                     row0 = buffer;
                     row1 = buffer + w.Cols;
-                    Dequantize.Row(w.Type, w.Row(r), new Span<float>(row0, w.Cols));
-                    Dequantize.Row(w.Type, w.Row(r + 1), new Span<float>(row1, w.Cols));
+                    _traits.Dequantize(w.Row(r), new Span<float>(row0, w.Cols));
+                    _traits.Dequantize(w.Row(r + 1), new Span<float>(row1, w.Cols));
                 }
 
                 var t = 0;

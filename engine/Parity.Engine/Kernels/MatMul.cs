@@ -9,8 +9,9 @@ namespace Parity.Engine.Kernels;
 /// weight row, rows split over a worker pool. In ggml numerics every product is ggml's own: integer block dots against
 /// quantized activations for the quantized types (<see cref="Q8_0Dot"/>, <see cref="Q8_1Dot"/>, the K-quant dots),
 /// ggml's float dots for F32/F16/BF16, batches through 2-row × 4-token tiles of the same dots (<c>MatMul.Tiles.cs</c>),
-/// activations quantized once per input (<c>MatMul.Activations.cs</c>). In f32 numerics quantized rows are dequantized
-/// into a per-worker buffer and dotted in float: what the quantized weights mean.
+/// activations quantized once per input (<c>MatMul.Activations.cs</c>). Which kernels a matrix uses comes from its
+/// type's row in the <see cref="GgmlTypeTable"/>, once per call. In f32 numerics quantized rows are dequantized into a
+/// per-worker buffer and dotted in float: what the quantized weights mean.
 /// </summary>
 public sealed unsafe partial class MatMul : IDisposable
 {
@@ -32,10 +33,10 @@ public sealed unsafe partial class MatMul : IDisposable
     private int _chunkRows;
 
     private readonly bool _ggmlRounding;
-    private readonly Q8_1Activations _q8_1 = new();
-    private readonly Q8_0Activations _q8_0 = new();
-    private readonly Q8_KActivations _q8_k = new();
-    private readonly Model.EngineTestHooks.RowDequantizer? _dequantizer = Model.EngineTestHooks.ActiveDequantizer;
+    private readonly GgmlTypeTable _types;
+
+    // The buffers of each block vec_dot_type (Q8_0, Q8_1, Q8_K), by type number, made once.
+    private readonly QuantizedActivations?[] _activations;
     private float[] _rounded = [];
     private float[] _xScaled = [];
     private readonly Dictionary<nint, bool> _finiteF16 = [];
@@ -46,17 +47,27 @@ public sealed unsafe partial class MatMul : IDisposable
     /// 2048 halves are exactly 4 KiB and four rows 4 KiB apart alias in the L1 cache.
     /// </summary>
     private const int F16FourRowCols = 4096;
-    private bool _blockDotQ8_1;
-    private bool _blockDotQ8_0;
-    private bool _blockDotQ8_K;
-    private bool _floatDot;
+
+    // How the call in flight computes its products, chosen once per matrix from its type's row.
+    private GgmlTypeTraits _traits = null!;
+    private VecDotKernel? _vecDot;
+    private TileKernel? _tile;
+    private QuantizedActivations? _blockActivations;
+    private FloatDotKernel? _floatDot;
 
     // One token against F16 weights: rows read straight through F16RowDot against x pre-scaled into _xScaled.
     private bool _f16Row;
 
-    public MatMul(int threads, int maxCols, bool ggmlActivationRounding = false)
+    public MatMul(int threads, int maxCols, bool ggmlActivationRounding = false, GgmlTypeTable? types = null)
     {
         _ggmlRounding = ggmlActivationRounding;
+        _types = types ?? GgmlTypeTable.Default;
+        _activations = new QuantizedActivations?[(int)Enum.GetValues<GgmlType>().Max() + 1];
+        foreach (var row in _types.Rows)
+        {
+            _activations[(int)row.Type] = row.FromFloat?.Invoke();
+        }
+
         _pool = new WorkerPool(threads);
         _rowBuffers = [.. Enumerable.Range(0, _pool.Workers).Select(_ => new float[2 * maxCols])];
         _part = Part;
@@ -80,55 +91,11 @@ public sealed unsafe partial class MatMul : IDisposable
             throw new ArgumentException($"matmul {w.Name}: buffers too small for {n} rows");
         }
 
-        // ggml numerics: the activations as ggml's dot product sees them (rounded once per call, shared by all parts).
-        // Q4_1/Q5_1 need ggml's block dot itself: its per-block sum term is not a rounding of the activations.
-        _blockDotQ8_1 = _ggmlRounding && w.Type is GgmlType.Q4_1 or GgmlType.Q5_1;
-        _blockDotQ8_0 = _ggmlRounding && Q8_0Dot.Supports(w.Type) && _dequantizer is null;
-        _floatDot = _ggmlRounding && w.Type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
-        _blockDotQ8_K = _ggmlRounding && w.Type is GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K && _dequantizer is null;
-        // ggml's integer block dots read quantized activations: Q8_1 for Q4_1/Q5_1, Q8_K for the K-quants, Q8_0 for
-        // Q4_0/Q5_0/Q8_0 (each bit-exact with ggml, float accumulation order included).
-        var activations = _blockDotQ8_1 ? ActivationKind.Q8_1 : _blockDotQ8_K ? ActivationKind.Q8_K : _blockDotQ8_0 ? ActivationKind.Q8_0 : ActivationKind.None;
-        if (activations != ActivationKind.None)
-        {
-            QuantizeActivations(activations, x, n, w.Cols);
-        }
-        else if (_ggmlRounding && ActivationRounding.VecDotType(w.Type) is { } activationType)
-        {
-            if (_rounded.Length < n * w.Cols)
-            {
-                _rounded = new float[n * w.Cols];
-            }
-
-            for (var t = 0; t < n; t++)
-            {
-                ActivationRounding.Apply(activationType, x.Slice(t * w.Cols, w.Cols), _rounded.AsSpan(t * w.Cols, w.Cols));
-            }
-
-            x = _rounded.AsSpan(0, n * w.Cols);
-        }
-
-        _f16Row = _floatDot && n == 1 && w.Type == GgmlType.F16 && _dequantizer is null;
+        x = PrepareActivations(w.Type, w.Cols, x, n);
+        _f16Row = _floatDot is not null && n == 1 && w.Type == GgmlType.F16;
         if (_f16Row)
         {
-            if (_xScaled.Length < w.Cols)
-            {
-                _xScaled = new float[w.Cols];
-            }
-
-            F16RowDot.ScaleX(x[..w.Cols], _xScaled);
-
-            // Weights do not change: each F16 matrix is scanned for infinities and NaNs once, on first use.
-            if (!_finiteF16.TryGetValue((nint)w.Data, out _rowsFinite))
-            {
-                _rowsFinite = true;
-                for (var r = 0; r < w.Rows && _rowsFinite; r++)
-                {
-                    _rowsFinite = F16RowDot.AllFinite(w.Row(r));
-                }
-
-                _finiteF16[(nint)w.Data] = _rowsFinite;
-            }
+            PrepareF16Row(w, x);
         }
 
         fixed (float* xp = x)
@@ -149,6 +116,67 @@ public sealed unsafe partial class MatMul : IDisposable
                 _x = null;
                 _y = null;
             }
+        }
+    }
+
+    /// <summary>
+    /// Chooses the products from the weight type's row and readies the activations as they read them. ggml numerics:
+    /// an integer block dot reads x quantized to its vec_dot_type's blocks (once per input, shared by every part); a
+    /// float dot, or a type with only a dequantizer, reads x rounded to its vec_dot_type. f32 numerics: x as it is.
+    /// </summary>
+    private ReadOnlySpan<float> PrepareActivations(GgmlType type, int cols, ReadOnlySpan<float> x, int n)
+    {
+        var traits = _types[type];
+        var activationType = _ggmlRounding && traits.VecDotType is { } vecDotType ? _types[vecDotType] : null;
+        _traits = traits;
+        _blockActivations = traits.VecDot is null || activationType is null ? null : _activations[(int)activationType.Type];
+        _vecDot = _blockActivations is null ? null : traits.VecDot;
+        _tile = _vecDot is null ? null : traits.Tile;
+        _floatDot = _ggmlRounding ? traits.FloatDot : null;
+        if (_blockActivations is not null)
+        {
+            QuantizeActivations(_blockActivations, activationType!.BlockSize, x, n, cols);
+            return x;
+        }
+
+        if (activationType?.Round is not { } round)
+        {
+            return x;
+        }
+
+        if (_rounded.Length < n * cols)
+        {
+            _rounded = new float[n * cols];
+        }
+
+        for (var t = 0; t < n; t++)
+        {
+            round(x.Slice(t * cols, cols), _rounded.AsSpan(t * cols, cols));
+        }
+
+        return _rounded.AsSpan(0, n * cols);
+    }
+
+    /// <summary>One token against F16 weights: x pre-scaled for <see cref="F16RowDot"/>, the matrix scanned once for infinities and NaNs.</summary>
+    private void PrepareF16Row(in WeightMatrix w, ReadOnlySpan<float> x)
+    {
+        if (_xScaled.Length < w.Cols)
+        {
+            _xScaled = new float[w.Cols];
+        }
+
+        F16RowDot.ScaleX(x[..w.Cols], _xScaled);
+
+        // Weights do not change: each F16 matrix is scanned for infinities and NaNs once, on first use.
+        if (!_finiteF16.TryGetValue((nint)w.Data, out _rowsFinite))
+        {
+            _rowsFinite = true;
+            for (var r = 0; r < w.Rows && _rowsFinite; r++)
+            {
+                _rowsFinite = F16RowDot.AllFinite(w.Row(r));
+            }
+
+            _finiteF16[(nint)w.Data] = _rowsFinite;
         }
     }
 
@@ -180,84 +208,47 @@ public sealed unsafe partial class MatMul : IDisposable
     private void Rows(int worker, int first, int end)
     {
         var w = _w;
+        var outputs = new Span<float>(_y, _n * w.Rows);
+        if (_vecDot is { } vecDot)
+        {
+            BlockDots(w, vecDot, first, end, outputs);
+            return;
+        }
+
         var buffer = _rowBuffers[worker].AsSpan(0, w.Cols);
         var inputs = new ReadOnlySpan<float>(_x, _n * w.Cols);
-        var outputs = new Span<float>(_y, _n * w.Rows);
-        if (_n >= TileTokens && Tiled(w.Type))
-        {
-            first = Tiles(w, first, end, outputs);
-        }
-        else if (_n >= TileTokens && _floatDot && TinyBlasAccepts(w) && F16Dot.TileSupported && _dequantizer is null)
+        if (_n >= TileTokens && _floatDot is not null && TinyBlasAccepts(w) && F16Dot.TileSupported)
         {
             first = FloatTiles(w, first, end, _rowBuffers[worker], inputs, outputs);
         }
 
-        if (_blockDotQ8_K && _n == 1 && w.Type == GgmlType.Q6_K)
-        {
-            Q6KDot.Rows(w.Data, w.RowBytes, first, end, _q8_k.Quants(0, w.Cols), _q8_k.Scales(0, w.Cols), _q8_k.BlockSums(0, w.Cols), outputs);
-            return;
-        }
-
         for (var r = first; r < end; r++)
         {
-            if (_blockDotQ8_0 || _blockDotQ8_1 || _blockDotQ8_K)
-            {
-                for (var t = 0; t < _n; t++)
-                {
-                    outputs[(t * w.Rows) + r] = BlockDot(w, r, t);
-                }
-
-                continue;
-            }
-
             if (_f16Row)
             {
-                // One token against F16 weights: convert in registers, read each row once; long rows four at a time
-                // (x read once for four rows: alone, a long x does not stay in L1 beside a streaming row).
-                if (w.Cols >= F16FourRowCols && w.Cols % 64 == 0 && r + 4 <= end && F16RowDot.UseVectors && F16RowDot.Use512)
-                {
-                    fixed (float* xs = _xScaled)
-                    {
-                        if (F16RowDot.Dot4(w.Data + ((long)r * w.RowBytes), w.RowBytes, xs, w.Cols, outputs.Slice(r, 4), _rowsFinite))
-                        {
-                            r += 3;
-                            continue;
-                        }
-                    }
-                }
-
-                outputs[r] = F16RowDot.Dot(w.Row(r), inputs[..w.Cols], _xScaled.AsSpan(0, w.Cols), buffer, _rowsFinite);
+                r = F16Row(w, r, end, inputs, buffer, outputs);
                 continue;
             }
 
-            ReadOnlySpan<float> row;
+            // F32 rows are read in place; every other type is widened into the worker's buffer.
+            ReadOnlySpan<float> row = buffer;
             if (w.Type == GgmlType.F32)
             {
                 row = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(w.Row(r));
             }
             else
             {
-                if (_dequantizer is null || !_dequantizer(w.Type, w.Row(r), buffer))
-                {
-                    Dequantize.Row(w.Type, w.Row(r), buffer);
-                }
-
-                row = buffer;
+                _traits.Dequantize(w.Row(r), buffer);
             }
 
-            if (_floatDot)
+            if (_floatDot is { } floatDot)
             {
                 // ggml's order: tinyBLAS for a batch it accepts (k % 16 == 0, m % 4 == 0), else the type's vec_dot.
                 var tinyBlas = _n > 1 && TinyBlasAccepts(w);
                 for (var t = 0; t < _n; t++)
                 {
                     var x = inputs.Slice(t * w.Cols, w.Cols);
-                    outputs[(t * w.Rows) + r] = tinyBlas ? F16Dot.TinyBlas(row, 1, x, w.Cols) : w.Type switch
-                    {
-                        GgmlType.F32 => FloatDot.F32(row, x),
-                        GgmlType.F16 => FloatDot.F16(row, x),
-                        _ => FloatDot.Bf16(row, x),
-                    };
+                    outputs[(t * w.Rows) + r] = tinyBlas ? F16Dot.TinyBlas(row, 1, x, w.Cols) : floatDot(row, x);
                 }
 
                 continue;
@@ -270,23 +261,67 @@ public sealed unsafe partial class MatMul : IDisposable
         }
     }
 
-    /// <summary>One (row, token) pair through ggml's block dot for the weight type (Q8_0, Q8_1 or Q8_K activations).</summary>
-    private float BlockDot(in WeightMatrix w, int r, int t) => w.Type switch
+    /// <summary>
+    /// One token against F16 weights: converted in registers, each row read once; long rows four at a time (x read
+    /// once for four rows: alone, a long x does not stay in L1 beside a streaming row). Returns the last row done.
+    /// </summary>
+    private int F16Row(in WeightMatrix w, int r, int end, ReadOnlySpan<float> inputs, Span<float> buffer, Span<float> outputs)
     {
-        GgmlType.Q4_1 or GgmlType.Q5_1 => Q8_1Dot.Row(w.Type, w.Row(r), _q8_1.Quants(t, w.Cols), _q8_1.Scales(t, w.Cols), _q8_1.Sums(t, w.Cols)),
-        GgmlType.Q4_K => Q4KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
-        GgmlType.Q5_K => Q5KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
-        GgmlType.Q2_K => Q2KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
-        GgmlType.Q3_K => Q3KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols)),
-        GgmlType.Q6_K => Q6KDot.Row(w.Row(r), _q8_k.Quants(t, w.Cols), _q8_k.Scales(t, w.Cols), _q8_k.BlockSums(t, w.Cols)),
-        _ => Q8_0Dot.Row(w.Type, w.Row(r), _q8_0.Quants(t, w.Cols), _q8_0.Scales(t, w.Cols)),
-    };
+        if (w.Cols >= F16FourRowCols && w.Cols % 64 == 0 && r + 4 <= end && F16RowDot.Use512)
+        {
+            fixed (float* xs = _xScaled)
+            {
+                if (F16RowDot.Dot4(w.Data + ((long)r * w.RowBytes), w.RowBytes, xs, w.Cols, outputs.Slice(r, 4), _rowsFinite))
+                {
+                    return r + 3;
+                }
+            }
+        }
+
+        outputs[r] = F16RowDot.Dot(w.Row(r), inputs[..w.Cols], _xScaled.AsSpan(0, w.Cols), buffer, _rowsFinite);
+        return r;
+    }
+
+    /// <summary>
+    /// Rows [<paramref name="first"/>, <paramref name="end"/>) through the type's integer block dot: whole tiles first
+    /// where the type has a tile kernel, then every (row, token) pair left, in runs of rows per token so a run stays in
+    /// cache across the tokens. The kernel is called once per run, never per block.
+    /// </summary>
+    private void BlockDots(in WeightMatrix w, VecDotKernel vecDot, int first, int end, Span<float> outputs)
+    {
+        var tiledEnd = first;
+        var tiledTokens = 0;
+        if (_tile is { } tile && _n >= TileTokens)
+        {
+            tiledEnd = Tiles(w, tile, first, end, outputs);
+            tiledTokens = _n / TileTokens * TileTokens;
+        }
+
+        var run = _n == 1 ? end - first : BlockDotRun;
+        for (var r0 = first; r0 < end; r0 += run)
+        {
+            var r1 = Math.Min(end, r0 + run);
+            for (var t = 0; t < _n; t++)
+            {
+                var from = t < tiledTokens ? Math.Max(r0, tiledEnd) : r0;
+                if (from < r1)
+                {
+                    var rows = new ReadOnlySpan<byte>(w.Data + ((long)from * w.RowBytes), (r1 - from) * w.RowBytes);
+                    vecDot(rows, w.RowBytes, _blockActivations!.Row(t, w.Cols), outputs.Slice((t * w.Rows) + from, r1 - from));
+                }
+            }
+        }
+    }
+
+    /// <summary>Rows per call of a type's block dot in a batch: few enough to stay in cache across the tokens (one token takes the whole chunk in one call).</summary>
+    private const int BlockDotRun = 16;
 
     public void Dispose() => _pool.Dispose();
 
-    /// <summary>Copies rows of a (possibly quantized) embedding matrix: ggml's GET_ROWS.</summary>
-    public static void GetRows(in WeightMatrix w, ReadOnlySpan<int> ids, Span<float> destination)
+    /// <summary>Copies rows of a (possibly quantized) embedding matrix: ggml's GET_ROWS, through the type's dequantizer.</summary>
+    public void GetRows(in WeightMatrix w, ReadOnlySpan<int> ids, Span<float> destination)
     {
+        var traits = _types[w.Type];
         for (var i = 0; i < ids.Length; i++)
         {
             if ((uint)ids[i] >= (uint)w.Rows)
@@ -294,7 +329,7 @@ public sealed unsafe partial class MatMul : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(ids), ids[i], $"token id outside the vocabulary of {w.Rows}");
             }
 
-            Dequantize.Row(w.Type, w.Row(ids[i]), destination.Slice(i * w.Cols, w.Cols));
+            traits.Dequantize(w.Row(ids[i]), destination.Slice(i * w.Cols, w.Cols));
         }
     }
 }

@@ -14,10 +14,20 @@ public static class Q3KDot
 {
     private const int QKK = 256;
 
-    public static bool UseAvx2 { get; set; } = Avx2.IsSupported && Fma.IsSupported;
+    /// <summary>Whether <see cref="Row"/> runs <see cref="RowAvx2"/> on this machine (else <see cref="RowScalar"/>).</summary>
+    public static readonly bool UseAvx2 = Avx2.IsSupported && Fma.IsSupported;
 
     public static float Row(ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales) =>
         UseAvx2 ? RowAvx2(weights, quants, scales) : RowScalar(weights, quants, scales);
+
+    /// <summary>The table's vec_dot: each of <paramref name="results"/>.Length rows (<paramref name="rowBytes"/> apart) against <paramref name="y"/>.</summary>
+    public static void Rows(ReadOnlySpan<byte> rows, int rowBytes, ActivationRow y, Span<float> results)
+    {
+        for (var r = 0; r < results.Length; r++)
+        {
+            results[r] = Row(rows.Slice(r * rowBytes, rowBytes), y.Quants, y.Scales);
+        }
+    }
 
     public static float RowScalar(ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales)
     {
@@ -61,7 +71,8 @@ public static class Q3KDot
         return Q8_0Dot.HorizontalSum(acc);
     }
 
-    private static unsafe float RowAvx2(ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales)
+    /// <summary>The AVX2 kernel (needs AVX2 and FMA): <see cref="RowScalar"/>'s float operations, eight lanes at a time.</summary>
+    public static unsafe float RowAvx2(ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales)
     {
         var acc = Vector256<float>.Zero;
         var three = Vector256.Create((byte)3);

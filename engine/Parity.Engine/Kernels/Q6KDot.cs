@@ -17,7 +17,8 @@ public static class Q6KDot
 {
     private const int QKK = 256;
 
-    public static bool UseAvx2 { get; set; } = Avx2.IsSupported && Fma.IsSupported;
+    /// <summary>Whether <see cref="Row"/> runs <see cref="RowAvx2"/> on this machine (else <see cref="RowScalar"/>).</summary>
+    public static readonly bool UseAvx2 = Avx2.IsSupported && Fma.IsSupported;
 
     public static float Row(ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales, ReadOnlySpan<short> bsums) =>
         UseAvx2 ? RowAvx2(weights, quants, scales, bsums) : RowScalar(weights, quants, scales, bsums);
@@ -65,7 +66,8 @@ public static class Q6KDot
         return Q8_0Dot.HorizontalSum(acc);
     }
 
-    private static unsafe float RowAvx2(ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales, ReadOnlySpan<short> bsums)
+    /// <summary>The AVX2 kernel (needs AVX2 and FMA): <see cref="RowScalar"/>'s float operations, eight lanes at a time.</summary>
+    public static unsafe float RowAvx2(ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales, ReadOnlySpan<short> bsums)
     {
         fixed (byte* w = weights)
         fixed (sbyte* y = quants)
@@ -77,29 +79,30 @@ public static class Q6KDot
     }
 
     /// <summary>
-    /// Rows [<paramref name="first"/>, <paramref name="end"/>) of a matrix (rows <paramref name="rowBytes"/> apart from
-    /// <paramref name="weights"/>) against one activation row, each with <see cref="Row"/>'s bits: for one token,
-    /// where the per-row call (spans, pinning, dispatch) measured a tenth of a 2048-column row's time.
+    /// The table's vec_dot: each of <paramref name="results"/>.Length rows (<paramref name="rowBytes"/> apart) against
+    /// <paramref name="y"/>, each with <see cref="Row"/>'s bits; the activations are pinned once for all rows, where
+    /// the per-row call (spans, pinning) measured a tenth of a 2048-column row's time.
     /// </summary>
-    public static unsafe void Rows(byte* weights, int rowBytes, int first, int end, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales, ReadOnlySpan<short> bsums, Span<float> outputs)
+    public static unsafe void Rows(ReadOnlySpan<byte> rows, int rowBytes, ActivationRow y, Span<float> results)
     {
         if (!UseAvx2)
         {
-            for (var r = first; r < end; r++)
+            for (var r = 0; r < results.Length; r++)
             {
-                outputs[r] = RowScalar(new ReadOnlySpan<byte>(weights + ((long)r * rowBytes), rowBytes), quants, scales, bsums);
+                results[r] = RowScalar(rows.Slice(r * rowBytes, rowBytes), y.Quants, y.Scales, y.BlockSums);
             }
 
             return;
         }
 
-        fixed (sbyte* y = quants)
-        fixed (float* ys = scales)
-        fixed (short* bsp = bsums)
+        fixed (byte* weights = rows)
+        fixed (sbyte* q = y.Quants)
+        fixed (float* ys = y.Scales)
+        fixed (short* bsp = y.BlockSums)
         {
-            for (var r = first; r < end; r++)
+            for (var r = 0; r < results.Length; r++)
             {
-                outputs[r] = RowCore(weights + ((long)r * rowBytes), y, ys, bsp, scales.Length);
+                results[r] = RowCore(weights + ((long)r * rowBytes), q, ys, bsp, y.Scales.Length);
             }
         }
     }

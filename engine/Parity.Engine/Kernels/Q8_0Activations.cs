@@ -6,7 +6,7 @@ namespace Parity.Engine.Kernels;
 /// Activations quantized to ggml's Q8_0 blocks, as x86 <c>quantize_row_q8_0</c> (the SIMD path) does: per 32 values,
 /// d = amax/127 stored as F16, quants = round-half-even(x · 127/amax). The Q4_0/Q5_0/Q8_0 dot products read these.
 /// </summary>
-internal sealed class Q8_0Activations
+internal sealed class Q8_0Activations : QuantizedActivations
 {
     public const int BlockSize = 32;
 
@@ -17,6 +17,8 @@ internal sealed class Q8_0Activations
 
     public ReadOnlySpan<float> Scales(int row, int cols) => _d.AsSpan(row * cols / BlockSize, cols / BlockSize);
 
+    public override ActivationRow Row(int row, int cols) => new(Quants(row, cols), Scales(row, cols));
+
     /// <summary>Quantizes <paramref name="n"/> rows of <paramref name="cols"/> (a multiple of 32) values.</summary>
     public void Quantize(ReadOnlySpan<float> x, int n, int cols)
     {
@@ -24,8 +26,7 @@ internal sealed class Q8_0Activations
         QuantizeBlocks(x, 0, n * cols / BlockSize);
     }
 
-    /// <summary>Makes room for <paramref name="n"/> rows of <paramref name="cols"/> values.</summary>
-    public void Prepare(int n, int cols)
+    public override void Prepare(int n, int cols)
     {
         if (_q.Length < n * cols)
         {
@@ -34,10 +35,9 @@ internal sealed class Q8_0Activations
         }
     }
 
-    /// <summary>Blocks [<paramref name="first"/>, <paramref name="end"/>) of <paramref name="x"/> (parts may run in parallel).</summary>
-    public void QuantizeBlocks(ReadOnlySpan<float> x, int first, int end)
+    public override void QuantizeBlocks(ReadOnlySpan<float> x, int first, int last)
     {
-        for (var b = first; b < end; b++)
+        for (var b = first; b < last; b++)
         {
             _d[b] = (float)(Half)QuantizeBlock(x.Slice(b * BlockSize, BlockSize), _q.AsSpan(b * BlockSize, BlockSize));
         }

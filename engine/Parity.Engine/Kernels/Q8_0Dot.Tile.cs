@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Parity.Gguf;
 
 namespace Parity.Engine.Kernels;
 
@@ -20,32 +19,20 @@ public static partial class Q8_0Dot
     public static bool TileSupported => UseAvx2;
 
     /// <summary>
-    /// Rows <paramref name="row0"/> and <paramref name="row1"/> against the 4 activation rows starting at
-    /// <paramref name="quants"/> (each <paramref name="cols"/> quants, scales <paramref name="cols"/>/32 apart).
-    /// Writes <c>results[2·token + row]</c>.
+    /// The table's tile kernels: rows <paramref name="row0"/> and <paramref name="row1"/> against the 4 activation rows
+    /// starting at <paramref name="quants"/> (each <paramref name="cols"/> quants, scales <paramref name="cols"/>/32
+    /// apart; Q8_0 has no block sums). Write <c>results[2·token + row]</c>. They need AVX2 (<see cref="TileSupported"/>).
     /// </summary>
-    public static unsafe void Tile(GgmlType type, byte* row0, byte* row1, sbyte* quants, float* scales, int cols, Span<float> results)
-    {
-        if (!UseAvx2)
-        {
-            throw new InvalidOperationException("the Q8_0 tile kernel needs AVX2; use Row");
-        }
+    public static unsafe void TileQ8_0(byte* row0, byte* row1, sbyte* quants, float* scales, short* blockSums, int cols, Span<float> results) =>
+        Tile2x4<Q8_0Block>(row0, row1, quants, scales, cols, results);
 
-        switch (type)
-        {
-            case GgmlType.Q8_0:
-                Tile2x4<Q8_0Block>(row0, row1, quants, scales, cols, results);
-                break;
-            case GgmlType.Q4_0:
-                Tile2x4<Q4_0Block>(row0, row1, quants, scales, cols, results);
-                break;
-            case GgmlType.Q5_0:
-                Tile2x4<Q5_0Block>(row0, row1, quants, scales, cols, results);
-                break;
-            default:
-                throw new NotSupportedException($"{type} has no Q8_0 block dot");
-        }
-    }
+    /// <inheritdoc cref="TileQ8_0"/>
+    public static unsafe void TileQ4_0(byte* row0, byte* row1, sbyte* quants, float* scales, short* blockSums, int cols, Span<float> results) =>
+        Tile2x4<Q4_0Block>(row0, row1, quants, scales, cols, results);
+
+    /// <inheritdoc cref="TileQ8_0"/>
+    public static unsafe void TileQ5_0(byte* row0, byte* row1, sbyte* quants, float* scales, short* blockSums, int cols, Span<float> results) =>
+        Tile2x4<Q5_0Block>(row0, row1, quants, scales, cols, results);
 
     private static unsafe void Tile2x4<TBlock>(byte* row0, byte* row1, sbyte* y, float* ys, int cols, Span<float> results)
         where TBlock : struct, IQ8_0WeightBlock

@@ -20,14 +20,21 @@ public static partial class Q8_0Dot
 {
     private const int QK = 32;
 
-    /// <summary>Whether the AVX2 kernel runs (tests switch it off to reach the scalar reference).</summary>
-    public static bool UseAvx2 { get; set; } = Avx2.IsSupported && Fma.IsSupported;
-
-    public static bool Supports(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q8_0;
+    /// <summary>Whether <see cref="Row"/> runs <see cref="RowAvx2"/> on this machine (else <see cref="RowScalar"/>).</summary>
+    public static readonly bool UseAvx2 = Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>One weight row (blocks of <paramref name="type"/>) against one activation row in Q8_0 blocks.</summary>
     public static float Row(GgmlType type, ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales) =>
         UseAvx2 ? RowAvx2(type, weights, quants, scales) : RowScalar(type, weights, quants, scales);
+
+    /// <summary>The table's vec_dot for <paramref name="type"/>: each of <paramref name="results"/>.Length rows (<paramref name="rowBytes"/> apart) against <paramref name="y"/>.</summary>
+    public static void Rows(GgmlType type, ReadOnlySpan<byte> rows, int rowBytes, ActivationRow y, Span<float> results)
+    {
+        for (var r = 0; r < results.Length; r++)
+        {
+            results[r] = Row(type, rows.Slice(r * rowBytes, rowBytes), y.Quants, y.Scales);
+        }
+    }
 
     /// <summary>The reference: the same integer lane sums and float operations, one lane at a time.</summary>
     public static float RowScalar(GgmlType type, ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales)
@@ -35,7 +42,7 @@ public static partial class Q8_0Dot
         Span<float> acc = stackalloc float[8];
         acc.Clear();
         Span<sbyte> qx = stackalloc sbyte[QK];
-        var blockBytes = BlockBytes(type);
+        var blockBytes = GgmlTypeInfo.Get(type).TypeSize;
         for (var ib = 0; ib < scales.Length; ib++)
         {
             var dx = Unpack(type, weights.Slice(ib * blockBytes, blockBytes), qx);
@@ -66,7 +73,8 @@ public static partial class Q8_0Dot
     public static float HorizontalSum(ReadOnlySpan<float> a) =>
         ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 
-    private static unsafe float RowAvx2(GgmlType type, ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales)
+    /// <summary>The AVX2 kernel (needs AVX2 and FMA): <see cref="RowScalar"/>'s operations, eight lanes at a time.</summary>
+    public static unsafe float RowAvx2(GgmlType type, ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales)
     {
         var acc = Vector256<float>.Zero;
         var blocks = scales.Length;
@@ -161,12 +169,4 @@ public static partial class Q8_0Dot
 
         return HalfTable.Get(block, 0);
     }
-
-    private static int BlockBytes(GgmlType type) => type switch
-    {
-        GgmlType.Q8_0 => 34,
-        GgmlType.Q4_0 => 18,
-        GgmlType.Q5_0 => 22,
-        _ => throw new NotSupportedException($"{type} has no Q8_0 block dot"),
-    };
 }

@@ -7,7 +7,7 @@ namespace Parity.Engine.Kernels;
 /// stored as F16, and s = d·Σq (with the unrounded d) stored as F16. ggml's dot adds m·s per block, so s must be kept
 /// as ggml keeps it; rounding the activations alone cannot reproduce that term.
 /// </summary>
-internal sealed class Q8_1Activations
+internal sealed class Q8_1Activations : QuantizedActivations
 {
     public const int BlockSize = 32;
 
@@ -21,6 +21,8 @@ internal sealed class Q8_1Activations
 
     public ReadOnlySpan<float> Sums(int row, int cols) => _s.AsSpan(row * cols / BlockSize, cols / BlockSize);
 
+    public override ActivationRow Row(int row, int cols) => new(Quants(row, cols), Scales(row, cols), sums: Sums(row, cols));
+
     /// <summary>Quantizes <paramref name="n"/> rows of <paramref name="cols"/> (a multiple of 32) values.</summary>
     public void Quantize(ReadOnlySpan<float> x, int n, int cols)
     {
@@ -28,8 +30,7 @@ internal sealed class Q8_1Activations
         QuantizeBlocks(x, 0, n * cols / BlockSize);
     }
 
-    /// <summary>Makes room for <paramref name="n"/> rows of <paramref name="cols"/> values.</summary>
-    public void Prepare(int n, int cols)
+    public override void Prepare(int n, int cols)
     {
         if (_q.Length < n * cols)
         {
@@ -39,10 +40,9 @@ internal sealed class Q8_1Activations
         }
     }
 
-    /// <summary>Blocks [<paramref name="first"/>, <paramref name="end"/>) of <paramref name="x"/> (parts may run in parallel).</summary>
-    public void QuantizeBlocks(ReadOnlySpan<float> x, int first, int end)
+    public override void QuantizeBlocks(ReadOnlySpan<float> x, int first, int last)
     {
-        for (var b = first; b < end; b++)
+        for (var b = first; b < last; b++)
         {
             var q = _q.AsSpan(b * BlockSize, BlockSize);
             var d = Q8_0Activations.QuantizeBlock(x.Slice(b * BlockSize, BlockSize), q);

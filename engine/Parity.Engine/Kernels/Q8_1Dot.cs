@@ -16,14 +16,24 @@ namespace Parity.Engine.Kernels;
 /// </summary>
 internal static class Q8_1Dot
 {
-    public static bool UseAvx2 { get; set; } = Avx2.IsSupported && Fma.IsSupported;
+    /// <summary>Whether <see cref="Row"/> runs <see cref="RowAvx2"/> on this machine (else <see cref="RowScalar"/>).</summary>
+    public static readonly bool UseAvx2 = Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>The table's vec_dot for <paramref name="type"/>: each of <paramref name="results"/>.Length rows (<paramref name="rowBytes"/> apart) against <paramref name="y"/>.</summary>
+    public static void Rows(GgmlType type, ReadOnlySpan<byte> rows, int rowBytes, ActivationRow y, Span<float> results)
+    {
+        for (var r = 0; r < results.Length; r++)
+        {
+            results[r] = Row(type, rows.Slice(r * rowBytes, rowBytes), y.Quants, y.Scales, y.Sums);
+        }
+    }
 
     public static float Row(GgmlType type, ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> q, ReadOnlySpan<float> d, ReadOnlySpan<float> s) =>
         UseAvx2 ? RowAvx2(type, weights, q, d, s) : RowScalar(type, weights, q, d, s);
 
     public static float RowScalar(GgmlType type, ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> q, ReadOnlySpan<float> d, ReadOnlySpan<float> s)
     {
-        var blockBytes = type == GgmlType.Q4_1 ? 20 : 24;
+        var blockBytes = GgmlTypeInfo.Get(type).TypeSize;
         Span<float> acc = stackalloc float[8];
         acc.Clear();
         Span<int> qx = stackalloc int[32];
@@ -51,9 +61,10 @@ internal static class Q8_1Dot
         return Q8_0Dot.HorizontalSum(acc) + summs;
     }
 
-    private static unsafe float RowAvx2(GgmlType type, ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> q, ReadOnlySpan<float> d, ReadOnlySpan<float> s)
+    /// <summary>The AVX2 kernel (needs AVX2 and FMA): <see cref="RowScalar"/>'s operations, eight lanes at a time.</summary>
+    public static unsafe float RowAvx2(GgmlType type, ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> q, ReadOnlySpan<float> d, ReadOnlySpan<float> s)
     {
-        var blockBytes = type == GgmlType.Q4_1 ? 20 : 24;
+        var blockBytes = GgmlTypeInfo.Get(type).TypeSize;
         var acc = Vector256<float>.Zero;
         var summs = 0f;
         var low = Vector128.Create((byte)0x0F);

@@ -7,7 +7,7 @@ namespace Parity.Engine.Kernels;
 /// iscale = -127/max with max the signed value of the first largest magnitude, quants = min(127, RNE(iscale·x)),
 /// d = 1/iscale kept as float32, and the sixteen 16-element sums the K-quant dots use.
 /// </summary>
-internal sealed class Q8_KActivations
+internal sealed class Q8_KActivations : QuantizedActivations
 {
     public const int BlockSize = 256;
 
@@ -21,6 +21,8 @@ internal sealed class Q8_KActivations
 
     public ReadOnlySpan<short> BlockSums(int row, int cols) => _bsums.AsSpan(row * cols / 16, cols / 16);
 
+    public override ActivationRow Row(int row, int cols) => new(Quants(row, cols), Scales(row, cols), blockSums: BlockSums(row, cols));
+
     /// <summary>Quantizes <paramref name="n"/> rows of <paramref name="cols"/> (a multiple of 256) values.</summary>
     public void Quantize(ReadOnlySpan<float> x, int n, int cols)
     {
@@ -28,8 +30,7 @@ internal sealed class Q8_KActivations
         QuantizeBlocks(x, 0, n * cols / BlockSize);
     }
 
-    /// <summary>Makes room for <paramref name="n"/> rows of <paramref name="cols"/> values.</summary>
-    public void Prepare(int n, int cols)
+    public override void Prepare(int n, int cols)
     {
         if (_q.Length < n * cols)
         {
@@ -39,10 +40,9 @@ internal sealed class Q8_KActivations
         }
     }
 
-    /// <summary>Blocks [<paramref name="first"/>, <paramref name="end"/>) of <paramref name="x"/> (parts may run in parallel).</summary>
-    public void QuantizeBlocks(ReadOnlySpan<float> x, int first, int end)
+    public override void QuantizeBlocks(ReadOnlySpan<float> x, int first, int last)
     {
-        for (var b = first; b < end; b++)
+        for (var b = first; b < last; b++)
         {
             var block = x.Slice(b * BlockSize, BlockSize);
             var q = _q.AsSpan(b * BlockSize, BlockSize);

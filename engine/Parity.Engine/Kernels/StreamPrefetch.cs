@@ -13,7 +13,8 @@ internal static class StreamPrefetch
     /// <summary>How far ahead of the current block the lines are requested.</summary>
     public const int Distance = 8192;
 
-    public static bool Enabled { get; set; } = Sse.IsSupported;
+    /// <summary>Whether this machine has the prefetch instruction (x86 SSE); elsewhere <see cref="Ahead"/> does nothing.</summary>
+    public static readonly bool Enabled = Sse.IsSupported;
 
     /// <summary>Requests into L2 the cache lines of [<paramref name="block"/> + Distance, + <paramref name="bytes"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

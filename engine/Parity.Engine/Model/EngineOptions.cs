@@ -1,8 +1,9 @@
 using Parity.Engine.Architectures;
+using Parity.Engine.Kernels;
 
 namespace Parity.Engine.Model;
 
-/// <summary>How the engine runs: threads, the largest batch and context it allocates for, the KV cache type.</summary>
+/// <summary>How the engine runs: threads, the largest batch and context it allocates for, the KV cache type, its kernels.</summary>
 public sealed record EngineOptions
 {
     public static EngineOptions Default { get; } = new();
@@ -27,4 +28,9 @@ public sealed record EngineOptions
 
     /// <summary>The architecture units the engine picks from by <c>general.architecture</c>.</summary>
     public ArchitectureRegistry Architectures { get; init; } = ArchitectureRegistry.BuiltIn;
+    /// <summary>
+    /// The ggml types the engine reads and their kernels (<see cref="GgmlTypeTable.Default"/>: the built-in ones). A
+    /// table with a row replaced runs the whole engine on another kernel for that type, e.g. to bisect it.
+    /// </summary>
+    public GgmlTypeTable Types { get; init; } = GgmlTypeTable.Default;
 }

@@ -44,7 +44,7 @@ public abstract class Transformer : IDisposable
         Weights = weights;
         Options = options;
         State = new ModelState(config, options);
-        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, Math.Max(config.NEmbd, config.NEmbdQ)), options.Numerics == NumericsMode.Ggml);
+        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, Math.Max(config.NEmbd, config.NEmbdQ)), options.Numerics == NumericsMode.Ggml, options.Types);
         Names = new TraceNames(config.NLayer);
         _kqPart = KqPart;
         _softmaxPart = SoftmaxPart;
@@ -88,7 +88,7 @@ public abstract class Transformer : IDisposable
         {
             var unit = options.Architectures.For(file);
             var config = unit.ReadConfig(file);
-            return unit.Create(file, config, unit.LoadWeights(file, config), options);
+            return unit.Create(file, config, unit.LoadWeights(file, config, options.Types), options);
         }
         catch
         {
@@ -106,7 +106,7 @@ public abstract class Transformer : IDisposable
         using var file = GgufFile.Open(path);
         var unit = (architectures ?? ArchitectureRegistry.BuiltIn).For(file);
         var config = unit.ReadConfig(file);
-        _ = unit.LoadWeights(file, config);
+        _ = unit.LoadWeights(file, config, GgmlTypeTable.Default);
         return config;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Parity.Dump;
 using Parity.Engine.Architectures;
+using Parity.Engine.Kernels;
 using Parity.Engine.Model;
 using Parity.Harness.Compare;
 using Parity.Harness.Engine;
@@ -13,9 +14,10 @@ namespace Parity.Harness.Bisect;
 /// llama.cpp dump: free-running (the cumulative error of every tensor), every op fed llama.cpp's exact inputs (each
 /// tensor's local error, one op at a time), and every layer fed llama.cpp's layer input (each layer's local error).
 /// The first failing layer is found by bisecting the residual stream checkpoints, then the tensors of that layer are
-/// scanned in graph order.
+/// scanned in graph order. The engine runs on <paramref name="types"/> (default: the built-in kernels), so a replacement
+/// kernel for a type can be bisected against llama.cpp like the rest of the engine.
 /// </summary>
-public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, PairingOptions? pairing = null, ArchitectureRegistry? architectures = null)
+public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, PairingOptions? pairing = null, ArchitectureRegistry? architectures = null, GgmlTypeTable? types = null)
 {
     public BisectReport Run(DumpRequest request, DumpRun reference, NumericsMode numerics, string workDirectory, IProgress<string>? progress = null)
     {
@@ -29,8 +31,8 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
             // A filtered reference (a golden keeping some tensors) is matched by the same filter on the engine side.
             var r = request with { OutputDirectory = Path.Combine(workDirectory, name), Steps = steps, Filter = reference.Manifest.Options.Filter };
             return force is null
-                ? EngineDumper.Dump(r, tokens, teacherTokens: reference.GeneratedTokens, numerics: numerics, architectures: architectures)
-                : EngineDumper.Dump(r, tokens, numerics: numerics, forceFrom: reference, force: force, architectures: architectures);
+                ? EngineDumper.Dump(r, tokens, teacherTokens: reference.GeneratedTokens, numerics: numerics, architectures: architectures, types: types)
+                : EngineDumper.Dump(r, tokens, numerics: numerics, forceFrom: reference, force: force, architectures: architectures, types: types);
         }
 
         var free = EngineRun("free-running", null);

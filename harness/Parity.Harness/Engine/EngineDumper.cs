@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Parity.Dump;
 using Parity.Engine.Architectures;
 using Parity.Engine.Generation;
+using Parity.Engine.Kernels;
 using Parity.Engine.Model;
 using Parity.Engine.Tracing;
 using Parity.Harness.Bisect;
@@ -73,8 +74,9 @@ public static class EngineDumper
     /// tensor <paramref name="force"/> selects (all when null), so each recorded tensor is one engine op on the
     /// reference's inputs. Decode steps then also feed the reference's greedy tokens.
     /// </param>
-    /// <param name="architectures">The architecture units the engine picks from (the built-in ones when null).</param>
-    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null, NumericsMode numerics = NumericsMode.F32, DumpRun? forceFrom = null, Func<string, bool>? force = null, ArchitectureRegistry? architectures = null)
+    /// <param name="architectures">The architecture units the engine picks from when <paramref name="options"/> is not given (the built-in ones when null).</param>
+    /// <param name="types">The engine's type table when <paramref name="options"/> is not given (default: the built-in one).</param>
+    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null, NumericsMode numerics = NumericsMode.F32, DumpRun? forceFrom = null, Func<string, bool>? force = null, ArchitectureRegistry? architectures = null, GgmlTypeTable? types = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -93,6 +95,7 @@ public static class EngineDumper
             KvCache = KvCacheFor(request.Decode.CacheTypeK, request.Decode.CacheTypeV),
             Numerics = numerics,
             Architectures = architectures ?? ArchitectureRegistry.BuiltIn,
+            Types = types ?? GgmlTypeTable.Default,
         };
         using var model = Transformer.Load(request.ModelPath, options);
         teacherTokens ??= forceFrom?.GeneratedTokens;

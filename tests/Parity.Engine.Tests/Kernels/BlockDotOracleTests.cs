@@ -35,32 +35,33 @@ public sealed class BlockDotOracleTests
             activations.Quantize(x, 1, k);
             var weights = file.GetTensorBytes(t);
             var rowBytes = (int)t.TypeInfo.RowBytes(k);
-            foreach (var avx2 in new[] { true, false })
+            foreach (var avx2 in Variants)
             {
-                Q6KDot.UseAvx2 = Q5KDot.UseAvx2 = Q4KDot.UseAvx2 = Q3KDot.UseAvx2 = Q2KDot.UseAvx2 = avx2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported;
-                try
+                for (var r = 0; r < rows; r++)
                 {
-                    for (var r = 0; r < rows; r++)
-                    {
-                        var row = weights.Slice(r * rowBytes, rowBytes);
-                        var actual = type switch
-                        {
-                            GgmlType.Q4_K => Q4KDot.Row(row, activations.Quants(0, k), activations.Scales(0, k), activations.BlockSums(0, k)),
-                            GgmlType.Q5_K => Q5KDot.Row(row, activations.Quants(0, k), activations.Scales(0, k), activations.BlockSums(0, k)),
-                            GgmlType.Q2_K => Q2KDot.Row(row, activations.Quants(0, k), activations.Scales(0, k), activations.BlockSums(0, k)),
-                            GgmlType.Q3_K => Q3KDot.Row(row, activations.Quants(0, k), activations.Scales(0, k)),
-                            _ => Q6KDot.Row(row, activations.Quants(0, k), activations.Scales(0, k), activations.BlockSums(0, k)),
-                        };
-                        Assert.That(BitConverter.SingleToInt32Bits(actual), Is.EqualTo(BitConverter.SingleToInt32Bits(expected[r])), $"{name} row {r} ({(avx2 ? "AVX2" : "scalar")}): {actual:R} vs ggml {expected[r]:R}");
-                    }
-                }
-                finally
-                {
-                    Q6KDot.UseAvx2 = Q5KDot.UseAvx2 = Q4KDot.UseAvx2 = Q3KDot.UseAvx2 = Q2KDot.UseAvx2 = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+                    var actual = KQuantDot(type, avx2, weights.Slice(r * rowBytes, rowBytes), activations.Row(0, k));
+                    Assert.That(BitConverter.SingleToInt32Bits(actual), Is.EqualTo(BitConverter.SingleToInt32Bits(expected[r])), $"{name} row {r} ({(avx2 ? "AVX2" : "scalar")}): {actual:R} vs ggml {expected[r]:R}");
                 }
             }
         }
     }
+
+    /// <summary>The scalar reference, and the AVX2 kernel where this machine runs it: each is held to ggml's bits.</summary>
+    private static bool[] Variants => System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported ? [true, false] : [false];
+
+    private static float KQuantDot(GgmlType type, bool avx2, ReadOnlySpan<byte> row, ActivationRow y) => (type, avx2) switch
+    {
+        (GgmlType.Q2_K, true) => Q2KDot.RowAvx2(row, y.Quants, y.Scales, y.BlockSums),
+        (GgmlType.Q2_K, false) => Q2KDot.RowScalar(row, y.Quants, y.Scales, y.BlockSums),
+        (GgmlType.Q3_K, true) => Q3KDot.RowAvx2(row, y.Quants, y.Scales),
+        (GgmlType.Q3_K, false) => Q3KDot.RowScalar(row, y.Quants, y.Scales),
+        (GgmlType.Q4_K, true) => Q4KDot.RowAvx2(row, y.Quants, y.Scales, y.BlockSums),
+        (GgmlType.Q4_K, false) => Q4KDot.RowScalar(row, y.Quants, y.Scales, y.BlockSums),
+        (GgmlType.Q5_K, true) => Q5KDot.RowAvx2(row, y.Quants, y.Scales, y.BlockSums),
+        (GgmlType.Q5_K, false) => Q5KDot.RowScalar(row, y.Quants, y.Scales, y.BlockSums),
+        (_, true) => Q6KDot.RowAvx2(row, y.Quants, y.Scales, y.BlockSums),
+        _ => Q6KDot.RowScalar(row, y.Quants, y.Scales, y.BlockSums),
+    };
 
     private static float[] RandomActivations(Random rng, int k)
     {
@@ -100,14 +101,16 @@ public sealed class BlockDotOracleTests
             var x = RandomActivations(rng, k);
             var rows = (int)Math.Min(48, t.RowCount);
             var expected = await EngineTestModels.Runner.VecDotAsync(model, name, 0, rows, x, Path.GetTempPath());
+            // Through the table, as the engine's matmul goes: x rounded to the vec_dot_type, the row widened, the float dot.
+            var traits = GgmlTypeTable.Default[t.Type];
             var rounded = new float[k];
-            if (t.Type == GgmlType.F32)
+            if (GgmlTypeTable.Default[traits.VecDotType!.Value].Round is { } round)
             {
-                x.CopyTo(rounded, 0);
+                round(x, rounded);
             }
             else
             {
-                ActivationRounding.Apply(t.Type, x, rounded);
+                x.CopyTo(rounded, 0);
             }
 
             var row = new float[k];
@@ -115,13 +118,8 @@ public sealed class BlockDotOracleTests
             var weights = file.GetTensorBytes(t);
             for (var r = 0; r < rows; r++)
             {
-                Dequantize.Row(t.Type, weights.Slice(r * rowBytes, rowBytes), row);
-                var actual = t.Type switch
-                {
-                    GgmlType.F32 => FloatDot.F32(row, rounded),
-                    GgmlType.F16 => FloatDot.F16(row, rounded),
-                    _ => FloatDot.Bf16(row, rounded),
-                };
+                traits.Dequantize(weights.Slice(r * rowBytes, rowBytes), row);
+                var actual = traits.FloatDot!(row, rounded);
                 Assert.That(BitConverter.SingleToInt32Bits(actual), Is.EqualTo(BitConverter.SingleToInt32Bits(expected[r])), $"{name} ({t.Type}) row {r}: {actual:R} vs ggml {expected[r]:R}");
             }
         }
@@ -144,20 +142,15 @@ public sealed class BlockDotOracleTests
             activations.Quantize(x, 1, k);
             var weights = file.GetTensorBytes(t);
             var rowBytes = (int)t.TypeInfo.RowBytes(k);
-            foreach (var avx2 in new[] { true, false })
+            foreach (var avx2 in Variants)
             {
-                Q8_1Dot.UseAvx2 = avx2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported;
-                try
+                for (var r = 0; r < rows; r++)
                 {
-                    for (var r = 0; r < rows; r++)
-                    {
-                        var actual = Q8_1Dot.Row(t.Type, weights.Slice(r * rowBytes, rowBytes), activations.Quants(0, k), activations.Scales(0, k), activations.Sums(0, k));
-                        Assert.That(BitConverter.SingleToInt32Bits(actual), Is.EqualTo(BitConverter.SingleToInt32Bits(expected[r])), $"{t.Name} row {r} ({(avx2 ? "AVX2" : "scalar")}): {actual:R} vs ggml {expected[r]:R}");
-                    }
-                }
-                finally
-                {
-                    Q8_1Dot.UseAvx2 = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+                    var row = weights.Slice(r * rowBytes, rowBytes);
+                    var actual = avx2
+                        ? Q8_1Dot.RowAvx2(t.Type, row, activations.Quants(0, k), activations.Scales(0, k), activations.Sums(0, k))
+                        : Q8_1Dot.RowScalar(t.Type, row, activations.Quants(0, k), activations.Scales(0, k), activations.Sums(0, k));
+                    Assert.That(BitConverter.SingleToInt32Bits(actual), Is.EqualTo(BitConverter.SingleToInt32Bits(expected[r])), $"{t.Name} row {r} ({(avx2 ? "AVX2" : "scalar")}): {actual:R} vs ggml {expected[r]:R}");
                 }
             }
         }
@@ -174,7 +167,7 @@ public sealed class BlockDotOracleTests
         foreach (var name in new[] { "blk.0.attn_q.weight", "blk.1.ffn_down.weight", "blk.3.ffn_gate.weight" })
         {
             var t = file.Tensors.Single(x => x.Name == name);
-            Assert.That(Q8_0Dot.Supports(t.Type), Is.True, $"{name} is {t.Type}");
+            Assert.That(GgmlTypeTable.Default[t.Type].VecDotType, Is.EqualTo(GgmlType.Q8_0), $"{name} is {t.Type}");
             var k = (int)t.RowLength;
 
             // Activations with an RMSNorm-like spread and a few outliers, as the matmuls see them.
@@ -190,20 +183,15 @@ public sealed class BlockDotOracleTests
             activations.Quantize(x, 1, k);
             var weights = file.GetTensorBytes(t);
             var rowBytes = (int)t.TypeInfo.RowBytes(k);
-            foreach (var avx2 in new[] { true, false })
+            foreach (var avx2 in Variants)
             {
-                Q8_0Dot.UseAvx2 = avx2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported;
-                try
+                for (var r = 0; r < rows; r++)
                 {
-                    for (var r = 0; r < rows; r++)
-                    {
-                        var actual = Q8_0Dot.Row(t.Type, weights.Slice(r * rowBytes, rowBytes), activations.Quants(0, k), activations.Scales(0, k));
-                        Assert.That(BitConverter.SingleToInt32Bits(actual), Is.EqualTo(BitConverter.SingleToInt32Bits(expected[r])), $"{name} row {r} ({(Q8_0Dot.UseAvx2 ? "AVX2" : "scalar")}): {actual:R} vs ggml {expected[r]:R}");
-                    }
-                }
-                finally
-                {
-                    Q8_0Dot.UseAvx2 = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+                    var row = weights.Slice(r * rowBytes, rowBytes);
+                    var actual = avx2
+                        ? Q8_0Dot.RowAvx2(t.Type, row, activations.Quants(0, k), activations.Scales(0, k))
+                        : Q8_0Dot.RowScalar(t.Type, row, activations.Quants(0, k), activations.Scales(0, k));
+                    Assert.That(BitConverter.SingleToInt32Bits(actual), Is.EqualTo(BitConverter.SingleToInt32Bits(expected[r])), $"{name} row {r} ({(avx2 ? "AVX2" : "scalar")}): {actual:R} vs ggml {expected[r]:R}");
                 }
             }
         }

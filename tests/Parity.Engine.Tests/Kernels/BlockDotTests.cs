@@ -24,8 +24,7 @@ public sealed class BlockDotTests
         foreach (var blocks in new[] { 1, 2, 3, 8, 32, 88 })
         {
             var (weights, quants, scales) = RandomRow(rng, blocks, blockBytes);
-            Q8_0Dot.UseAvx2 = true;
-            var vector = Q8_0Dot.Row(type, weights, quants, scales);
+            var vector = Q8_0Dot.RowAvx2(type, weights, quants, scales);
             var scalar = Q8_0Dot.RowScalar(type, weights, quants, scales);
             Assert.That(BitConverter.SingleToInt32Bits(vector), Is.EqualTo(BitConverter.SingleToInt32Bits(scalar)), $"{type}, {blocks} blocks");
 
@@ -73,7 +72,7 @@ public sealed class BlockDotTests
             fixed (sbyte* y = quants)
             fixed (float* ys = scales)
             {
-                Q8_0Dot.Tile(type, w0, w1, y, ys, cols, tile);
+                GgmlTypeTable.Default[type].Tile!(w0, w1, y, ys, null, cols, tile);
             }
 
             for (var t = 0; t < 4; t++)
@@ -129,14 +128,7 @@ public sealed class BlockDotTests
             fixed (float* ys = acts.Scales(0, cols))
             fixed (short* bs = acts.BlockSums(0, cols))
             {
-                if (type == GgmlType.Q4_K)
-                {
-                    Q4KDot.Tile(w0, w1, y, ys, bs, cols, tile);
-                }
-                else
-                {
-                    Q6KDot.Tile(w0, w1, y, ys, bs, cols, tile);
-                }
+                GgmlTypeTable.Default[type].Tile!(w0, w1, y, ys, bs, cols, tile);
             }
 
             for (var t = 0; t < 4; t++)
@@ -152,10 +144,9 @@ public sealed class BlockDotTests
         }
     }
 
-    /// <summary>The one-token Q6_K row-range kernel gives every row the scalar reference's bits, vector path or not.</summary>
-    [TestCase(true)]
-    [TestCase(false)]
-    public unsafe void Q6_K_row_ranges_give_each_row_the_scalar_references_bits(bool vectors)
+    /// <summary>The Q6_K row-range kernel (the table's vec_dot, activations pinned once) gives every row the scalar reference's bits.</summary>
+    [Test]
+    public void Q6_K_row_ranges_give_each_row_the_scalar_references_bits()
     {
         var rng = new Random(11);
         const int rows = 9, blocks = 8, cols = blocks * 256, rowBytes = blocks * 210;
@@ -170,19 +161,7 @@ public sealed class BlockDotTests
         var acts = new Q8_KActivations();
         acts.Quantize(x, 1, cols);
         var outputs = new float[rows];
-        var saved = Q6KDot.UseAvx2;
-        Q6KDot.UseAvx2 = vectors && saved;
-        try
-        {
-            fixed (byte* w = matrix)
-            {
-                Q6KDot.Rows(w, rowBytes, 2, rows, acts.Quants(0, cols), acts.Scales(0, cols), acts.BlockSums(0, cols), outputs);
-            }
-        }
-        finally
-        {
-            Q6KDot.UseAvx2 = saved;
-        }
+        Q6KDot.Rows(matrix.AsSpan(2 * rowBytes), rowBytes, acts.Row(0, cols), outputs.AsSpan(2));
 
         for (var r = 0; r < rows; r++)
         {

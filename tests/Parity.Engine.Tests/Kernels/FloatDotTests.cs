@@ -93,28 +93,35 @@ public sealed class FloatDotTests
         Dequantize.F16(row, converted);
         var expected = FloatDot.F16(converted, x);
         var scratch = new float[length];
-        foreach (var (vectors, wide) in new[] { (true, true), (true, false), (false, false) })
+        var scaled = new float[length];
+        F16RowDot.ScaleX(x, scaled);
+        Assert.That(F16RowDot.AllFinite(row), Is.EqualTo(!withInfinity));
+        foreach (var (kernel, dot) in Kernels())
         {
-            F16RowDot.UseVectors = vectors && System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
-            F16RowDot.Use512 = wide && System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
-            try
+            var actual = dot(row, x, scaled, scratch, false);
+            Assert.That(float.IsNaN(actual) ? "NaN" : Bits(actual).ToString(), Is.EqualTo(float.IsNaN(expected) ? "NaN" : Bits(expected).ToString()), kernel);
+            if (!withInfinity)
             {
-                var scaled = new float[length];
-                F16RowDot.ScaleX(x, scaled);
-                var actual = F16RowDot.Dot(row, x, scaled, scratch);
-                Assert.That(float.IsNaN(actual) ? "NaN" : Bits(actual).ToString(), Is.EqualTo(float.IsNaN(expected) ? "NaN" : Bits(expected).ToString()), $"vectors {vectors}, 512-bit {wide}");
-                Assert.That(F16RowDot.AllFinite(row), Is.EqualTo(!withInfinity));
-                if (!withInfinity)
-                {
-                    // Rows known finite skip the search for infinities and NaNs: same bits.
-                    Assert.That(Bits(F16RowDot.Dot(row, x, scaled, scratch, rowsFinite: true)), Is.EqualTo(Bits(expected)), $"finite rows, vectors {vectors}, 512-bit {wide}");
-                }
+                // Rows known finite skip the search for infinities and NaNs: same bits.
+                Assert.That(Bits(dot(row, x, scaled, scratch, true)), Is.EqualTo(Bits(expected)), $"finite rows, {kernel}");
             }
-            finally
-            {
-                F16RowDot.UseVectors = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
-                F16RowDot.Use512 = System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
-            }
+        }
+    }
+
+    private delegate float F16RowKernel(ReadOnlySpan<byte> row, ReadOnlySpan<float> x, ReadOnlySpan<float> xScaled, Span<float> scratch, bool rowsFinite);
+
+    /// <summary>The two-pass reference and each fused kernel this machine runs.</summary>
+    private static IEnumerable<(string Name, F16RowKernel Dot)> Kernels()
+    {
+        yield return ("two-pass", (row, x, _, scratch, _) => F16RowDot.DotTwoPass(row, x, scratch));
+        if (F16RowDot.UseVectors)
+        {
+            yield return ("256-bit", F16RowDot.Dot256);
+        }
+
+        if (F16RowDot.Use512)
+        {
+            yield return ("512-bit", F16RowDot.Dot512);
         }
     }
 
@@ -123,7 +130,7 @@ public sealed class FloatDotTests
     [TestCase(5632, true)]
     public unsafe void Four_long_rows_at_once_give_each_row_the_single_row_bits(int length, bool withNaN)
     {
-        if (!F16RowDot.UseVectors || !F16RowDot.Use512)
+        if (!F16RowDot.Use512)
         {
             Assert.Ignore("the four-row kernel is AVX-512 only");
         }

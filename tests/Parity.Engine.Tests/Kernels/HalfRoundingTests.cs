@@ -35,7 +35,7 @@ public sealed class HalfRoundingTests
     private static void AssertSame(float[] x)
     {
         var vector = new float[x.Length];
-        HalfRounding.Round(x, vector);
+        HalfRounding.RoundVector256(x, vector);
         for (var i = 0; i < x.Length; i++)
         {
             var expected = (float)(Half)x[i];

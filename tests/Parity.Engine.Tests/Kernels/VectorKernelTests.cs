@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using Parity.Engine.Kernels;
+using Parity.Gguf;
 
 namespace Parity.Engine.Tests.Kernels;
 
@@ -11,44 +12,41 @@ namespace Parity.Engine.Tests.Kernels;
 [TestFixture]
 public sealed class VectorKernelTests
 {
-    public delegate void Kernel(ReadOnlySpan<byte> source, Span<float> destination);
-
-    public static IEnumerable<TestCaseData> Kernels()
+    /// <summary>Where each quantized type keeps its F16 scales (random bytes there would be infinities and NaNs).</summary>
+    private static readonly Dictionary<GgmlType, int[]> HalfOffsets = new()
     {
-        yield return Case("Q4_0", 18, 32, [0], Dequantize.Q4_0, Dequantize.Q4_0Vector256);
-        yield return Case("Q4_1", 20, 32, [0, 2], Dequantize.Q4_1, Dequantize.Q4_1Vector256);
-        yield return Case("Q5_0", 22, 32, [0], Dequantize.Q5_0, Dequantize.Q5_0Vector256);
-        yield return Case("Q5_1", 24, 32, [0, 2], Dequantize.Q5_1, Dequantize.Q5_1Vector256);
-        yield return Case("Q8_0", 34, 32, [0], Dequantize.Q8_0, Dequantize.Q8_0Vector256);
-        yield return Case("Q2_K", 84, 256, [80, 82], Dequantize.Q2_K, Dequantize.Q2_KVector256);
-        yield return Case("Q3_K", 110, 256, [108], Dequantize.Q3_K, Dequantize.Q3_KVector256);
-        yield return Case("Q4_K", 144, 256, [0, 2], Dequantize.Q4_K, Dequantize.Q4_KVector256);
-        yield return Case("Q5_K", 176, 256, [0, 2], Dequantize.Q5_K, Dequantize.Q5_KVector256);
-        yield return Case("Q6_K", 210, 256, [208], Dequantize.Q6_K, Dequantize.Q6_KVector256);
-    }
+        [GgmlType.Q4_0] = [0], [GgmlType.Q4_1] = [0, 2], [GgmlType.Q5_0] = [0], [GgmlType.Q5_1] = [0, 2], [GgmlType.Q8_0] = [0],
+        [GgmlType.Q2_K] = [80, 82], [GgmlType.Q3_K] = [108], [GgmlType.Q4_K] = [0, 2], [GgmlType.Q5_K] = [0, 2], [GgmlType.Q6_K] = [208],
+    };
 
-    [TestCaseSource(nameof(Kernels))]
-    public void The_vector_kernel_equals_the_scalar_reference_bit_for_bit(string type, int blockBytes, int blockElements, int[] halfOffsets, Kernel scalarKernel, Kernel vectorKernel)
+    /// <summary>Every quantized row of the table with a vector dequantizer: a new row is tested once it names its scales.</summary>
+    public static IEnumerable<GgmlType> QuantizedWithVectorKernels() =>
+        GgmlTypeTable.Default.Rows.Where(r => r.Layout.IsQuantized && r.ToFloatVector is not null).Select(r => r.Type);
+
+    [TestCaseSource(nameof(QuantizedWithVectorKernels))]
+    public void The_vector_kernel_equals_the_scalar_reference_bit_for_bit(GgmlType type)
     {
         RequireVector256();
+        var row = GgmlTypeTable.Default[type];
+        Assert.That(HalfOffsets.TryGetValue(type, out var halfOffsets), $"{type}: name where its F16 scales lie");
         var rng = new Random(11);
         for (var blocks = 1; blocks <= 8; blocks++)
         {
-            var bytes = new byte[blocks * blockBytes];
+            var bytes = new byte[blocks * row.TypeSize];
             rng.NextBytes(bytes);
             for (var b = 0; b < blocks; b++)
             {
                 // the F16 scales as finite halves of realistic size
-                foreach (var at in halfOffsets)
+                foreach (var at in halfOffsets!)
                 {
-                    BitConverter.TryWriteBytes(bytes.AsSpan((b * blockBytes) + at), (Half)((rng.NextDouble() - 0.3) * 0.01));
+                    BitConverter.TryWriteBytes(bytes.AsSpan((b * row.TypeSize) + at), (Half)((rng.NextDouble() - 0.3) * 0.01));
                 }
             }
 
-            var scalar = new float[blocks * blockElements];
-            var vector = new float[blocks * blockElements];
-            scalarKernel(bytes, scalar);
-            vectorKernel(bytes, vector);
+            var scalar = new float[blocks * row.BlockSize];
+            var vector = new float[blocks * row.BlockSize];
+            row.ToFloat!(bytes, scalar);
+            row.ToFloatVector!(bytes, vector);
             Assert.That(vector.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(scalar.Select(BitConverter.SingleToInt32Bits)), $"{type}, {blocks} blocks");
         }
     }
@@ -118,6 +116,4 @@ public sealed class VectorKernelTests
         }
     }
 
-    private static TestCaseData Case(string type, int blockBytes, int blockElements, int[] halfOffsets, Kernel scalar, Kernel vector) =>
-        new TestCaseData(type, blockBytes, blockElements, halfOffsets, scalar, vector).SetName($"{type}: Vector256 equals the scalar reference");
 }

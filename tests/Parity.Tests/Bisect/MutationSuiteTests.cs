@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Parity.Dump;
+using Parity.Engine.Kernels;
 using Parity.Engine.Model;
 using Parity.Gguf;
 using Parity.Harness.Bisect;
@@ -12,8 +13,9 @@ namespace Parity.Tests.Bisect;
 
 /// <summary>
 /// The mutation suite: classic porting bugs planted from here, in a test-defined llama unit (<see cref="PlantedBug"/>)
-/// or a test dequantizer, never through a product option. For each, bisect must name the first tensor and the op, and call it local; the clean engine must
-/// come out clean. One llama.cpp dump per model serves every mutation.
+/// or a type table with one kernel row replaced, both the product's own extension points, never a fault switch. For
+/// each, bisect must name the first tensor and the op, and call it local; the clean engine must come out clean. One
+/// llama.cpp dump per model serves every mutation.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -69,11 +71,9 @@ public sealed class MutationSuiteTests
     [Test]
     public void A_wrong_scale_nibble_in_Q4_K_dequantization_is_local_to_the_first_Q4_K_matmul()
     {
-        BisectReport report;
-        using (EngineTestHooks.Install(WrongScaleNibbleQ4K))
-        {
-            report = Bisect(_q4kModel, _q4kReference, "q4k-nibble");
-        }
+        // Q4_K products dequantize with the slip (the row's integer dot and tile replaced); GET_ROWS keeps ggml's to_float.
+        var types = GgmlTypeTable.Default.With(GgmlType.Q4_K, row => row with { VecDot = WrongScaleNibbleQ4KDot, Tile = null });
+        var report = Bisect(_q4kModel, _q4kReference, "q4k-nibble", types: types);
 
         using var file = GgufFile.Open(_q4kModel);
         var firstQ4K = new[] { ("attn_q", "Qcur-0"), ("attn_v", "Vcur-0"), ("attn_k", "Kcur-0") }
@@ -112,7 +112,7 @@ public sealed class MutationSuiteTests
         Assert.That(report.FirstCumulative, Is.Not.Null, "the bug also breaks the free-running tolerance");
     }
 
-    private BisectReport Bisect(string model, DumpRun reference, string name, PlantedBug? bug = null)
+    private BisectReport Bisect(string model, DumpRun reference, string name, PlantedBug? bug = null, GgmlTypeTable? types = null)
     {
         var work = Path.Combine(_temp.Path, name);
         var request = new DumpRequest
@@ -122,7 +122,7 @@ public sealed class MutationSuiteTests
             Tokens = reference.Manifest.Prompt.Tokens,
             Decode = new LlamaCppDecodeOptions { CacheTypeK = reference.Manifest.Options.TypeK, CacheTypeV = reference.Manifest.Options.TypeV },
         };
-        return new Bisector(TolerancePolicy.Load(TolerancePolicy.DefaultPath), architectures: bug?.Registry).Run(request, reference, NumericsMode.Ggml, work);
+        return new Bisector(TolerancePolicy.Load(TolerancePolicy.DefaultPath), architectures: bug?.Registry, types: types).Run(request, reference, NumericsMode.Ggml, work);
     }
 
     private async Task<DumpRun> Reference(string model, string kv, string name, string prompt = "Once upon a time there was a dog", int steps = 2)
@@ -139,14 +139,29 @@ public sealed class MutationSuiteTests
         return DumpRun.Open(result.RunDirectory);
     }
 
-    /// <summary>Q4_K dequantization with one classic slip: sub-blocks 4..7 take their scale from the min's nibble.</summary>
-    private static bool WrongScaleNibbleQ4K(GgmlType type, ReadOnlySpan<byte> row, Span<float> destination)
+    /// <summary>
+    /// A Q4_K vec_dot whose dequantization has one classic slip (sub-blocks 4..7 take their scale from the min's
+    /// nibble): each row widened with the slip, then dotted in float with the Q8_K activations widened.
+    /// </summary>
+    private static void WrongScaleNibbleQ4KDot(ReadOnlySpan<byte> rows, int rowBytes, ActivationRow y, Span<float> results)
     {
-        if (type != GgmlType.Q4_K)
+        var cols = rowBytes / 144 * 256;
+        var w = new float[cols];
+        for (var r = 0; r < results.Length; r++)
         {
-            return false;
-        }
+            WrongScaleNibbleQ4K(rows.Slice(r * rowBytes, rowBytes), w);
+            var sum = 0f;
+            for (var i = 0; i < cols; i++)
+            {
+                sum += w[i] * (y.Quants[i] * y.Scales[i / 256]);
+            }
 
+            results[r] = sum;
+        }
+    }
+
+    private static void WrongScaleNibbleQ4K(ReadOnlySpan<byte> row, Span<float> destination)
+    {
         for (var b = 0; b < row.Length / 144; b++)
         {
             var block = row.Slice(b * 144, 144);
@@ -166,7 +181,5 @@ public sealed class MutationSuiteTests
                 }
             }
         }
-
-        return true;
     }
 }

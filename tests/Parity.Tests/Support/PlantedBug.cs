@@ -1,4 +1,5 @@
 using Parity.Engine.Architectures;
+using Parity.Engine.Kernels;
 using Parity.Engine.Model;
 using Parity.Engine.Tracing;
 using Parity.Gguf;
@@ -55,7 +56,7 @@ public sealed record PlantedBug
     {
         public override ModelConfig ReadConfig(GgufFile file) => bug.Config(base.ReadConfig(file));
 
-        public override ModelWeights LoadWeights(GgufFile file, ModelConfig config) => bug.Weights(base.LoadWeights(file, config));
+        public override ModelWeights LoadWeights(GgufFile file, ModelConfig config, GgmlTypeTable types) => bug.Weights(base.LoadWeights(file, config, types));
 
         public override Transformer Create(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options) =>
             new Graph(file, config, weights, options, bug);

@@ -1,0 +1,85 @@
+using Parity.Gguf;
+
+namespace Parity.Engine.Kernels;
+
+#pragma warning disable CA1707 // ggml's type names.
+
+/// <summary>
+/// The rows of <see cref="GgmlTypeTable.Default"/>: ggml's <c>type_traits</c> and <c>type_traits_cpu</c> entries for
+/// the types the engine reads, with the engine's kernels. Tile slots are filled only where this machine runs them.
+/// </summary>
+internal static unsafe class GgmlTypeRows
+{
+    public static IEnumerable<GgmlTypeTraits> All() =>
+    [
+        // Float types: products widen the row and use ggml's float vec_dot after rounding x to the vec_dot_type.
+        new(GgmlType.F32) { ToFloat = Dequantize.F32, VecDotType = GgmlType.F32, FloatDot = FloatDot.F32 },
+        new(GgmlType.F16)
+        {
+            ToFloat = Dequantize.F16, ToFloatVector = Dequantize.F16Vector, VecDotType = GgmlType.F16,
+            FloatDot = FloatDot.F16, Round = HalfRounding.Round,
+        },
+        new(GgmlType.BF16)
+        {
+            ToFloat = Dequantize.BF16, ToFloatVector = Dequantize.BF16Vector256, VecDotType = GgmlType.BF16,
+            FloatDot = FloatDot.Bf16, Round = ActivationRounding.Bf16,
+        },
+
+        // Legacy quants: integer block dots against Q8_0 (or, with a min, Q8_1) activations.
+        new(GgmlType.Q4_0)
+        {
+            ToFloat = Dequantize.Q4_0, ToFloatVector = Dequantize.Q4_0Vector256, VecDotType = GgmlType.Q8_0,
+            VecDot = static (rows, rowBytes, y, results) => Q8_0Dot.Rows(GgmlType.Q4_0, rows, rowBytes, y, results),
+            Tile = Q8_0Dot.TileSupported ? Q8_0Dot.TileQ4_0 : null,
+        },
+        new(GgmlType.Q4_1)
+        {
+            ToFloat = Dequantize.Q4_1, ToFloatVector = Dequantize.Q4_1Vector256, VecDotType = GgmlType.Q8_1,
+            VecDot = static (rows, rowBytes, y, results) => Q8_1Dot.Rows(GgmlType.Q4_1, rows, rowBytes, y, results),
+        },
+        new(GgmlType.Q5_0)
+        {
+            ToFloat = Dequantize.Q5_0, ToFloatVector = Dequantize.Q5_0Vector256, VecDotType = GgmlType.Q8_0,
+            VecDot = static (rows, rowBytes, y, results) => Q8_0Dot.Rows(GgmlType.Q5_0, rows, rowBytes, y, results),
+            Tile = Q8_0Dot.TileSupported ? Q8_0Dot.TileQ5_0 : null,
+        },
+        new(GgmlType.Q5_1)
+        {
+            ToFloat = Dequantize.Q5_1, ToFloatVector = Dequantize.Q5_1Vector256, VecDotType = GgmlType.Q8_1,
+            VecDot = static (rows, rowBytes, y, results) => Q8_1Dot.Rows(GgmlType.Q5_1, rows, rowBytes, y, results),
+        },
+        new(GgmlType.Q8_0)
+        {
+            ToFloat = Dequantize.Q8_0, ToFloatVector = Dequantize.Q8_0Vector256, VecDotType = GgmlType.Q8_0,
+            VecDot = static (rows, rowBytes, y, results) => Q8_0Dot.Rows(GgmlType.Q8_0, rows, rowBytes, y, results),
+            Tile = Q8_0Dot.TileSupported ? Q8_0Dot.TileQ8_0 : null,
+            Round = ActivationRounding.Q8Blocks, FromFloat = static () => new Q8_0Activations(),
+        },
+        new(GgmlType.Q8_1) { Round = ActivationRounding.Q8Blocks, FromFloat = static () => new Q8_1Activations() },
+
+        // K-quants: super-blocks of 256 against Q8_K activations.
+        new(GgmlType.Q2_K)
+        {
+            ToFloat = Dequantize.Q2_K, ToFloatVector = Dequantize.Q2_KVector256, VecDotType = GgmlType.Q8_K, VecDot = Q2KDot.Rows,
+        },
+        new(GgmlType.Q3_K)
+        {
+            ToFloat = Dequantize.Q3_K, ToFloatVector = Dequantize.Q3_KVector256, VecDotType = GgmlType.Q8_K, VecDot = Q3KDot.Rows,
+        },
+        new(GgmlType.Q4_K)
+        {
+            ToFloat = Dequantize.Q4_K, ToFloatVector = Dequantize.Q4_KVector256, VecDotType = GgmlType.Q8_K, VecDot = Q4KDot.Rows,
+            Tile = Q4KDot.UseAvx2 ? Q4KDot.Tile : null,
+        },
+        new(GgmlType.Q5_K)
+        {
+            ToFloat = Dequantize.Q5_K, ToFloatVector = Dequantize.Q5_KVector256, VecDotType = GgmlType.Q8_K, VecDot = Q5KDot.Rows,
+        },
+        new(GgmlType.Q6_K)
+        {
+            ToFloat = Dequantize.Q6_K, ToFloatVector = Dequantize.Q6_KVector256, VecDotType = GgmlType.Q8_K, VecDot = Q6KDot.Rows,
+            Tile = Q6KDot.UseAvx2 ? Q6KDot.Tile : null,
+        },
+        new(GgmlType.Q8_K) { Round = ActivationRounding.Q8K, FromFloat = static () => new Q8_KActivations() },
+    ];
+}

@@ -1,0 +1,59 @@
+using Parity.Gguf;
+
+namespace Parity.Engine.Kernels;
+
+#pragma warning disable CA1707 // ggml's type names.
+
+/// <summary>
+/// The engine's ggml types, one <see cref="GgmlTypeTraits"/> row each: every place that depends on a type looks it up
+/// here, so adding a type is adding a row. Immutable; the engine takes its table from <c>EngineOptions.Types</c>
+/// (<see cref="Default"/> unless the caller brings its own, e.g. a replacement kernel to evaluate under bisect).
+/// </summary>
+public sealed class GgmlTypeTable
+{
+    private readonly GgmlTypeTraits?[] _rows;
+
+    private GgmlTypeTable(GgmlTypeTraits?[] rows) => _rows = rows;
+
+    /// <summary>The built-in kernels, each bit-identical with ggml's CPU backend.</summary>
+    public static GgmlTypeTable Default { get; } = Build();
+
+    /// <summary>The row of <paramref name="type"/>; a type without one is refused, naming it.</summary>
+    public GgmlTypeTraits this[GgmlType type] =>
+        TryGet(type, out var row) ? row : throw new NotSupportedException($"ggml type {type} has no row in the engine's type table");
+
+    public bool TryGet(GgmlType type, out GgmlTypeTraits row)
+    {
+        row = (uint)type < (uint)_rows.Length ? _rows[(int)type]! : null!;
+        return row is not null;
+    }
+
+    /// <summary>Every row, in ggml's numbering.</summary>
+    public IEnumerable<GgmlTypeTraits> Rows => _rows.OfType<GgmlTypeTraits>();
+
+    /// <summary>A table like this one with <paramref name="type"/>'s row replaced by <paramref name="change"/>(row).</summary>
+    public GgmlTypeTable With(GgmlType type, Func<GgmlTypeTraits, GgmlTypeTraits> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var row = change(this[type]);
+        if (row.Type != type)
+        {
+            throw new ArgumentException($"the replacement for {type}'s row describes {row.Type}", nameof(change));
+        }
+
+        var rows = (GgmlTypeTraits?[])_rows.Clone();
+        rows[(int)type] = row;
+        return new GgmlTypeTable(rows);
+    }
+
+    private static GgmlTypeTable Build()
+    {
+        var rows = new GgmlTypeTraits?[(int)Enum.GetValues<GgmlType>().Max() + 1];
+        foreach (var row in GgmlTypeRows.All())
+        {
+            rows[(int)row.Type] = row;
+        }
+
+        return new GgmlTypeTable(rows);
+    }
+}
