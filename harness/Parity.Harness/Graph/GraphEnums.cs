@@ -51,6 +51,10 @@ public enum WeightRole
 
     [JsonStringEnumMemberName("output")]
     Output,
+
+    /// <summary>Per-pair RoPE frequency factors (Llama 3.1's scaling), computed rather than drawn.</summary>
+    [JsonStringEnumMemberName("ropeFactors")]
+    RopeFactors,
 }
 
 /// <summary>A model dimension a weight's shape is written in, with llama.cpp's hyperparameter names.</summary>
@@ -69,4 +73,8 @@ public enum ModelDimension
 
     [JsonStringEnumMemberName("n_vocab")]
     NVocab,
+
+    /// <summary>Half the rotated dimensions: one entry per RoPE pair.</summary>
+    [JsonStringEnumMemberName("n_rot/2")]
+    NRotHalf,
 }

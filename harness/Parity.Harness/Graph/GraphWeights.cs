@@ -75,4 +75,7 @@ public sealed record GraphWeight
 
     /// <summary>Not in the file when the LM head reuses the token embeddings.</summary>
     public bool AbsentWhenTied { get; init; }
+
+    /// <summary>In some models of the architecture only (Llama 3.1's <c>rope_freqs.weight</c>).</summary>
+    public bool Optional { get; init; }
 }
