@@ -21,7 +21,7 @@ public static class DumpTensorNames
     }
 
     /// <summary>
-    /// The layer index llama.cpp appends to per-layer names (<c>cb(cur, "attn_norm", il)</c> makes <c>attn_norm-0</c>):
+    /// The layer index llama.cpp appends to per-layer names (<c>cb(cur, name, il)</c> makes <c>name-il</c>, e.g. <c>attn_norm-0</c>):
     /// the number after a trailing <c>-</c> followed only by ASCII digits; null for names without one
     /// (<c>inp_embd</c>, <c>node_65</c>, <c>cache_k_l0 (view)</c>).
     /// </summary>

@@ -26,7 +26,7 @@ public static class DiffCommand
 
             // Start-up in parallel: a one-shot diff of a small dump is mostly first-use cost (JSON, type loading,
             // JIT), so the comparison kernels compile and the tolerance policy loads on a worker while this thread
-            // opens the reference run and its architecture's name map (measured: opening the candidate here too, in
+            // opens the reference run and its architecture's graph descriptor (measured: opening the candidate here too, in
             // parallel with the worker's first-use work, made the whole slower).
             var policy = Task.Run(() =>
             {
@@ -34,8 +34,8 @@ public static class DiffCommand
                 return report.Policy(parse);
             });
             var runB = Parity.Dump.DumpRun.Open(b);
-            var map = NameMap.ForArchitecture(runB.Manifest.Model.Architecture);
-            var differ = new DumpDiffer(policy.GetAwaiter().GetResult(), map, report.Pairing(parse));
+            var graph = Parity.Harness.Graph.GraphDescriptors.For(runB.Manifest.Model.Architecture);
+            var differ = new DumpDiffer(policy.GetAwaiter().GetResult(), graph, report.Pairing(parse));
             var diff = differ.Diff(Parity.Dump.DumpRun.Open(a), runB, new ImmediateProgress<string>(m => stderr.WriteLine($"[parity] {m}")));
             stderr.WriteLine($"[parity] {DiffThroughput.Describe(a, b, started.Elapsed)}");
             var model = diff.ManifestB.Model.Path;

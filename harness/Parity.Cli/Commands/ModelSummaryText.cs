@@ -35,7 +35,7 @@ public static class ModelSummaryText
         Row("vocab", string.Create(inv, $"{v.Model ?? "?"}{(v.Pre is null ? string.Empty : "/" + v.Pre)}, {h.VocabSize} tokens: {v.Normal} normal, {v.Control} control, {v.Byte} byte, {v.Unknown} unknown, {v.Other} other"));
         Row("special", string.Create(inv, $"bos {Show(v.BosId)}, eos {Show(v.EosId)}, unk {Show(v.UnknownId)}, add_bos {Show(v.AddBos)}, add_eos {Show(v.AddEos)}, chat template {(v.HasChatTemplate ? "yes" : "no")}"));
         Row("tensors", string.Create(inv, $"{s.TensorCount} ({s.TensorBytes:N0} bytes): ") + string.Join(", ", s.TensorTypes.Select(p => string.Create(inv, $"{Gguf.GgmlTypeInfo.Get(p.Key).GgmlName} x{p.Value}"))));
-        Row("lm head", s.HasOutputWeight ? "output.weight" : "token_embd.weight (tied)");
+        Row("lm head", s.LmHead ?? "? (no graph descriptor for this architecture)");
     }
 
     private static string Show(long? id) => id?.ToString(CultureInfo.InvariantCulture) ?? "-";

@@ -7,9 +7,9 @@ using Spectre.Console;
 namespace Parity.Cli.Rendering;
 
 /// <summary>
-/// The console report: one row per layer with the seed report's questions answered side by side (residual RMS and
-/// mean, growth since layer 0, the worst tensor and its NMSE, the verdict), the first failing tensor, and the logits
-/// of every step as in the seed's first table.
+/// The console report: one row per layer with the seed report's questions answered side by side (the RMS and mean of
+/// the layer's output on the residual stream, as the graph descriptor names it; growth since layer 0; the worst tensor
+/// and its NMSE; the verdict), the first failing tensor, and the logits of every step as in the seed's first table.
 /// </summary>
 public static class DiffRenderer
 {
@@ -35,10 +35,11 @@ public static class DiffRenderer
 
         var step0 = diff.Steps.Count > 0 ? diff.Steps[0] : null;
         var layers = diff.Steps.SelectMany(s => s.Tensors).Where(t => t.Layer is not null).Select(t => t.Layer!.Value).Distinct().Order().ToList();
+        var layerOutput = diff.Graph.Residual.LayerOutput;
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("layer")
-            .AddColumn(new TableColumn($"l_out RMS A").RightAligned())
-            .AddColumn(new TableColumn($"l_out RMS B").RightAligned())
+            .AddColumn(new TableColumn($"{layerOutput} RMS A").RightAligned())
+            .AddColumn(new TableColumn($"{layerOutput} RMS B").RightAligned())
             .AddColumn(new TableColumn("mean A").RightAligned())
             .AddColumn(new TableColumn("mean B").RightAligned())
             .AddColumn(new TableColumn("growth A/B").RightAligned())
@@ -49,7 +50,7 @@ public static class DiffRenderer
         double? rms0A = null, rms0B = null;
         foreach (var il in layers)
         {
-            var lOut = step0?.Tensors.FirstOrDefault(t => t.Name == $"l_out-{il}")?.Metrics;
+            var lOut = step0?.Tensors.FirstOrDefault(t => t.Key == diff.Graph.LayerOutputKey(il))?.Metrics;
             rms0A ??= lOut?.A.Rms;
             rms0B ??= lOut?.B.Rms;
             var inLayer = diff.Steps.SelectMany(s => s.Tensors).Where(t => t.Layer == il).ToList();

@@ -5,6 +5,7 @@ using Parity.Engine.Kernels;
 using Parity.Engine.Model;
 using Parity.Harness.Compare;
 using Parity.Harness.Engine;
+using Parity.Harness.Graph;
 using Parity.Harness.Runner;
 
 namespace Parity.Harness.Bisect;
@@ -14,8 +15,9 @@ namespace Parity.Harness.Bisect;
 /// llama.cpp dump: free-running (the cumulative error of every tensor), every op fed llama.cpp's exact inputs (each
 /// tensor's local error, one op at a time), and every layer fed llama.cpp's layer input (each layer's local error).
 /// The first failing layer is found by bisecting the residual stream checkpoints, then the tensors of that layer are
-/// scanned in graph order. The engine runs on <paramref name="types"/> (default: the built-in kernels), so a replacement
-/// kernel for a type can be bisected against llama.cpp like the rest of the engine.
+/// scanned in graph order. Checkpoints, layer inputs and op inputs come from the graph descriptor of the reference's
+/// architecture. The engine runs on <paramref name="architectures"/> and <paramref name="types"/> (default: the
+/// built-in units and kernels), so a replacement unit or kernel can be bisected against llama.cpp like the rest.
 /// </summary>
 public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, PairingOptions? pairing = null, ArchitectureRegistry? architectures = null, GgmlTypeTable? types = null)
 {
@@ -25,6 +27,7 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
         ArgumentNullException.ThrowIfNull(reference);
         var tokens = reference.Manifest.Prompt.Tokens;
         var steps = reference.StepCount - 1;
+        var graph = GraphDescriptors.For(reference.Manifest.Model.Architecture);
         DumpResult EngineRun(string name, Func<string, bool>? force)
         {
             progress?.Report($"engine: {name}");
@@ -37,13 +40,13 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
 
         var free = EngineRun("free-running", null);
         var opForced = EngineRun("op-forced", _ => true);
-        var layerForced = EngineRun("layer-forced", name => name == "embd" || name.StartsWith("l_out-", StringComparison.Ordinal));
+        var layerForced = EngineRun("layer-forced", graph.IsResidual);
 
         progress?.Report("comparing");
-        var cumulative = new DumpDiffer(policy, pairing: pairing).Diff(free.RunDirectory, reference.Directory);
-        var local = new DumpDiffer(policy, pairing: pairing).Diff(opForced.RunDirectory, reference.Directory);
-        var layerLocal = new DumpDiffer(policy, pairing: pairing).Diff(layerForced.RunDirectory, reference.Directory);
-        var nLayer = reference.Manifest.Model.Hyperparameters?.NLayer ?? cumulative.Steps[0].Tensors.Count(t => t.Name.StartsWith("l_out-", StringComparison.Ordinal));
+        var cumulative = new DumpDiffer(policy, graph, pairing).Diff(free.RunDirectory, reference.Directory);
+        var local = new DumpDiffer(policy, graph, pairing).Diff(opForced.RunDirectory, reference.Directory);
+        var layerLocal = new DumpDiffer(policy, graph, pairing).Diff(layerForced.RunDirectory, reference.Directory);
+        var nLayer = cumulative.LayerCount;
 
         var (firstCumulative, probes) = FirstCumulativeFailure(cumulative);
         var firstLocal = local.Steps.SelectMany(s => s.Tensors.Select(t => (Step: s, Tensor: t)))
@@ -52,7 +55,7 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
             .FirstOrDefault();
 
         var examined = firstLocal?.Item1.Step ?? firstCumulative?.Item1.Step ?? 0;
-        var layers = LayerTable(cumulative.Steps[examined], local.Steps[examined], layerLocal.Steps[examined], nLayer);
+        var layers = LayerTable(cumulative.Steps[examined], local.Steps[examined], layerLocal.Steps[examined], nLayer, graph);
         string? pinpoint = null;
         BisectVerdict verdict;
         string summary;
@@ -60,20 +63,20 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
         {
             verdict = BisectVerdict.Local;
             var (step, tensor) = fl;
-            var inputs = OpInputs.For(tensor.Key, nLayer);
+            var inputs = graph.InputsOf(tensor.Key, nLayer);
             var inputNmse = inputs.Select(k => Nmse(cumulative.Steps[step.Step], k)).DefaultIfEmpty(0).Max();
-            pinpoint = Pinpoint(opForced.RunDirectory, reference, step, tensor);
+            pinpoint = Pinpoint(opForced.RunDirectory, reference, step, tensor, graph);
             var freeInputs = inputs.Count == 0 ? "are token ids"
                 : FailureDescription.AllIdentical(cumulative.Steps[step.Step], inputs) ? "identical free-running"
                 : $"agree (NMSE {inputNmse:G2} free-running)";
             summary = string.Create(CultureInfo.InvariantCulture,
-                $"local: {OpInputs.Describe(tensor.Op)} on {tensor.Key} (step {step.Step}, {Positions(step)}) — inputs {freeInputs}, output {LocalError(tensor)} on llama.cpp's inputs");
+                $"local: {graph.DescribeOp(tensor.Op)} on {tensor.Key} (step {step.Step}, {Positions(step)}) — inputs {freeInputs}, output {LocalError(tensor)} on llama.cpp's inputs");
         }
         else if (firstCumulative is { } fc)
         {
             verdict = BisectVerdict.Propagated;
             var (step, tensor) = fc;
-            var inputs = OpInputs.For(tensor.Key, nLayer);
+            var inputs = graph.InputsOf(tensor.Key, nLayer);
             var inputNmse = inputs.Select(k => Nmse(step, k)).DefaultIfEmpty(0).Max();
             summary = string.Create(CultureInfo.InvariantCulture,
                 $"propagated: inputs of {tensor.Key} (step {step.Step}) already off by NMSE {inputNmse:G2}, op itself within its local test (local NMSE {Nmse(local.Steps[step.Step], tensor.Key):G2}); output NMSE {tensor.Metrics?.Nmse:G3} breaks {tensor.Rule?.Bound}");
@@ -120,15 +123,15 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
     };
 
     /// <summary>
-    /// Bisects the residual checkpoints (embd, l_out of each layer, result_output; step by step) for the first that
-    /// fails, then scans the tensors from the previous checkpoint in graph order. Falls back to a full scan when the
-    /// failure healed before a checkpoint (a non-monotone run).
+    /// Bisects the graph's residual checkpoints (the stream's input, each layer's output, the output head's; step by
+    /// step) for the first that fails, then scans the tensors from the previous checkpoint in graph order. Falls back to
+    /// a full scan when the failure healed before a checkpoint (a non-monotone run).
     /// </summary>
     private static ((StepDiff, TensorDiff)? First, int Probes) FirstCumulativeFailure(RunDiff diff)
     {
         var flat = diff.Steps.SelectMany(s => s.Tensors.Select(t => (Step: s, Tensor: t))).ToList();
         var checkpoints = flat.Select((x, i) => (x, i))
-            .Where(p => p.x.Tensor.Name is "embd" or "result_output" || p.x.Tensor.Name.StartsWith("l_out-", StringComparison.Ordinal))
+            .Where(p => diff.Graph.IsCheckpoint(p.x.Tensor.Key))
             .Select(p => p.i).ToList();
         var (found, probes) = FirstFailureSearch.Find(checkpoints.Count, i => flat[checkpoints[i]].Tensor.IsFailure);
         var start = found is > 0 ? checkpoints[found.Value - 1] + 1 : 0;
@@ -145,18 +148,18 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
         return (any.Tensor is null ? null : (any.Step, any.Tensor), probes);
     }
 
-    private static List<LayerErrors> LayerTable(StepDiff cumulative, StepDiff local, StepDiff layerLocal, int nLayer)
+    private static List<LayerErrors> LayerTable(StepDiff cumulative, StepDiff local, StepDiff layerLocal, int nLayer, GraphDescriptor graph)
     {
         var rows = new List<LayerErrors>();
         for (var il = 0; il < nLayer; il++)
         {
-            var output = $"l_out-{il}";
+            var output = graph.LayerOutputKey(il);
             var worst = local.Tensors.Where(t => t.Layer == il && t.Metrics is not null).MaxBy(t => t.Metrics!.Nmse);
             rows.Add(new LayerErrors(
                 output,
                 Nmse(cumulative, output),
                 Nmse(layerLocal, output),
-                Nmse(cumulative, il == 0 ? "embd" : $"l_out-{il - 1}"),
+                Nmse(cumulative, graph.LayerInputKey(il)),
                 worst?.Key ?? "-",
                 worst?.Metrics?.Nmse ?? double.NaN));
         }
@@ -170,7 +173,7 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
     private static string Positions(StepDiff step) =>
         step.Positions.Count == 1 ? $"position {step.Positions[0]}" : $"positions {step.Positions[0]}..{step.Positions[^1]}";
 
-    private static string Pinpoint(string forcedRun, DumpRun reference, StepDiff step, TensorDiff tensor)
+    private static string Pinpoint(string forcedRun, DumpRun reference, StepDiff step, TensorDiff tensor, GraphDescriptor graph)
     {
         using var a = DumpRun.Open(forcedRun).OpenStep(step.Step);
         using var b = reference.OpenStep(step.Step);
@@ -189,6 +192,6 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
             fb = trimmed;
         }
 
-        return ErrorLocator.Describe(fa, fb, ea.Ne, DimensionLabels.For(ea.Name, ea.Op, ea.Ne), step.Positions);
+        return ErrorLocator.Describe(fa, fb, ea.Ne, graph.DimensionLabels(ea.Name, ea.Occurrence), step.Positions);
     }
 }

@@ -1,13 +1,15 @@
 using Parity.Dump;
+using Parity.Harness.Graph;
 
 namespace Parity.Harness.Compare;
 
 /// <summary>
 /// Compares two dumps with no model present: side A (candidate) against side B (reference), step by step, tensor by
 /// tensor in B's graph order. Tensors are read one pair at a time from the memory-mapped files, so memory stays
-/// bounded whatever the dumps' size.
+/// bounded whatever the dumps' size. What is compared, how and under which labels comes from the graph descriptor of
+/// B's architecture unless the caller passes one.
 /// </summary>
-public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null, PairingOptions? pairing = null)
+public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = null, PairingOptions? pairing = null)
 {
     public TolerancePolicy Policy { get; } = policy;
 
@@ -21,7 +23,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null, 
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         var allowed = DumpPairing.Check(a, b, pairing ?? PairingOptions.Strict, sameStepCount: maxSteps is null);
-        var map = nameMap ?? NameMap.ForArchitecture(b.Manifest.Model.Architecture);
+        var map = graph ?? GraphDescriptors.For(b.Manifest.Model.Architecture);
         var weightType = WeightType(b.Manifest.Model.FileType);
         var kv = b.Manifest.Options.TypeK;
         var numerics = a.Manifest.Notes is { } notes && notes.TryGetValue("numerics", out var mode) ? mode : "f32";
@@ -48,6 +50,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null, 
             Numerics = numerics,
             CandidateExact = context.CandidateExact,
             AllowedDifferences = allowed,
+            Graph = map,
             Steps = steps,
         };
     }
@@ -61,7 +64,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null, 
         _ => fileType,
     };
 
-    private StepDiff DiffStep(DumpStep a, DumpStep b, NameMap map, ComparisonContext context)
+    private StepDiff DiffStep(DumpStep a, DumpStep b, GraphDescriptor map, ComparisonContext context)
     {
         var manifest = b.Manifest;
         if (!a.Manifest.Tokens.SequenceEqual(manifest.Tokens))
@@ -88,29 +91,35 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null, 
         }
 
         // Pairs are independent reads of two memory maps: compare them on every core, keep graph order in the slots.
-        Parallel.ForEach(pairs, p => slots[p.Slot] = Compare(p.A, p.B, a, b, manifest, context));
+        Parallel.ForEach(pairs, p => slots[p.Slot] = Compare(p.A, p.B, a, b, manifest, context, map));
         var diffs = new List<TensorDiff>(slots.Select(d => d!));
 
         diffs.AddRange(a.Tensors.Where(e => !usedA.Contains(e.Key)).Select(ea => OneSided(ea, map, TensorStatus.OnlyInA) with { NeA = ea.Ne }));
 
+        return new StepDiff { Step = manifest.Step, Tokens = manifest.Tokens, Positions = manifest.Positions, Tensors = diffs, Logits = Logits(a, b, map.LogitsKey) };
+    }
+
+    /// <summary>Token rankings of the graph's logits tensor at every position both sides computed it for.</summary>
+    private static List<LogitsComparison> Logits(DumpStep a, DumpStep b, string? key)
+    {
         var logits = new List<LogitsComparison>();
-        if (a.TryGet("result_output", out var la) && b.TryGet("result_output", out var lb) && la.Ne[0] == lb.Ne[0] && la.Ne[1] == lb.Ne[1])
+        if (key is not null && a.TryGet(key, out var la) && b.TryGet(key, out var lb) && la.Ne[0] == lb.Ne[0] && la.Ne[1] == lb.Ne[1])
         {
             var fa = Floats(a, la);
             var fb = Floats(b, lb);
             var vocab = (int)lb.Ne[0];
             var rows = new LogitsComparison[lb.Ne[1]];
-            Parallel.For(0, rows.Length, t => rows[t] = LogitsComparison.Compute(manifest.Positions[t], fa.AsSpan(t * vocab, vocab), fb.AsSpan(t * vocab, vocab)));
+            Parallel.For(0, rows.Length, t => rows[t] = LogitsComparison.Compute(b.Manifest.Positions[t], fa.AsSpan(t * vocab, vocab), fb.AsSpan(t * vocab, vocab)));
             logits.AddRange(rows);
         }
 
-        return new StepDiff { Step = manifest.Step, Tokens = manifest.Tokens, Positions = manifest.Positions, Tensors = diffs, Logits = logits };
+        return logits;
     }
 
-    private TensorDiff Compare(DumpTensorEntry ea, DumpTensorEntry eb, DumpStep a, DumpStep b, StepManifest manifest, ComparisonContext context)
+    private TensorDiff Compare(DumpTensorEntry ea, DumpTensorEntry eb, DumpStep a, DumpStep b, StepManifest manifest, ComparisonContext context, GraphDescriptor map)
     {
         var rule = Policy.RuleFor(eb.Name, context);
-        var labels = DimensionLabels.For(eb.Name, eb.Op, eb.Ne);
+        var labels = map.DimensionLabels(eb.Name, eb.Occurrence);
         var diff = new TensorDiff { Key = eb.Key, Name = eb.Name, Op = eb.Op, Layer = eb.Layer, NeA = ea.Ne, NeB = eb.Ne, Rule = rule, Status = TensorStatus.Failed, DimensionLabels = labels };
         if (ea.DType is not (DumpDType.F32 or DumpDType.F16 or DumpDType.BF16) || eb.DType is not (DumpDType.F32 or DumpDType.F16 or DumpDType.BF16))
         {
@@ -119,7 +128,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null, 
 
         try
         {
-            return Compare(diff, ea, eb, Read(a, ea), Read(b, eb), b, manifest, rule);
+            return Compare(diff, ea, eb, Read(a, ea), Read(b, eb), new PairContext(b, manifest, rule, map));
         }
         finally
         {
@@ -129,8 +138,8 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null, 
         }
     }
 
-    /// <summary>A tensor present on one side only: not compared when the name map says why, else reported as missing.</summary>
-    private static TensorDiff OneSided(DumpTensorEntry e, NameMap map, TensorStatus missing)
+    /// <summary>A tensor present on one side only: not compared when the graph descriptor says why, else reported as missing.</summary>
+    private static TensorDiff OneSided(DumpTensorEntry e, GraphDescriptor map, TensorStatus missing)
     {
         var ignored = map.IgnoreReason(e.Name);
         return new TensorDiff
@@ -153,11 +162,11 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null, 
     private static ReadOnlySpan<float> Read(DumpStep step, DumpTensorEntry entry) =>
         entry.DType == DumpDType.F32 ? step.GetFloats(entry) : step.ToFloat32Array(entry);
 
-    private static TensorDiff Compare(TensorDiff diff, DumpTensorEntry ea, DumpTensorEntry eb, ReadOnlySpan<float> fa, ReadOnlySpan<float> fb, DumpStep b, StepManifest manifest, ToleranceRule rule)
+    private static TensorDiff Compare(TensorDiff diff, DumpTensorEntry ea, DumpTensorEntry eb, ReadOnlySpan<float> fa, ReadOnlySpan<float> fb, PairContext pair)
     {
-        var stem = eb.Name.Split('-')[0];
+        var (_, manifest, rule, map) = pair;
         ElementView view;
-        if (stem is "kq" or "kq_soft_max" && ea.Ne[1] == eb.Ne[1] && ea.Ne[2] == eb.Ne[2])
+        if (map.NodeOf(eb.Name, eb.Occurrence) is { MaskedAttention: true } && ea.Ne[1] == eb.Ne[1] && ea.Ne[2] == eb.Ne[2])
         {
             var nKv = manifest.Positions[^1] + 1;
             if (ea.Ne[0] < nKv || eb.Ne[0] < nKv)
@@ -174,7 +183,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null, 
         else
         {
             var note = fa.Length == fb.Length
-                ? LayoutTransforms.Explain(diff, fa, fb, eb.Ne, b, manifest, rule.Max ?? 0)
+                ? LayoutTransforms.Explain(diff, fa, fb, eb.Ne, pair)
                 : null;
             return diff with { Status = TensorStatus.ShapeMismatch, Note = note ?? $"shapes differ: A {DumpTensorEntry.FormatDims(ea.Ne)}, B {DumpTensorEntry.FormatDims(eb.Ne)}" };
         }
@@ -191,7 +200,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, NameMap? nameMap = null, 
         if (!passed)
         {
             var (ta, tb) = Dense(fa, fb, view);
-            diff = diff with { Note = LayoutTransforms.Explain(diff, ta, tb, view.Ne, b, manifest, rule.Max ?? 0) };
+            diff = diff with { Note = LayoutTransforms.Explain(diff, ta, tb, view.Ne, pair) };
         }
 
         return diff;

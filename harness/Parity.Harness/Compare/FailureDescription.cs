@@ -1,5 +1,4 @@
 using System.Globalization;
-using Parity.Harness.Bisect;
 
 namespace Parity.Harness.Compare;
 
@@ -35,14 +34,13 @@ public static class FailureDescription
         };
     }
 
-    /// <summary>Whether the op's inputs (by the llama graph's op inputs) were already off in the same step.</summary>
+    /// <summary>Whether the op's inputs (by the graph descriptor's op inputs) were already off in the same step.</summary>
     public static string Inputs(RunDiff diff, StepDiff step, TensorDiff t)
     {
         ArgumentNullException.ThrowIfNull(diff);
         ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(t);
-        var nLayer = diff.ManifestB.Model.Hyperparameters?.NLayer ?? step.Tensors.Count(x => x.Name.StartsWith("l_out-", StringComparison.Ordinal));
-        var inputs = OpInputs.For(t.Key, nLayer);
+        var inputs = diff.Graph.InputsOf(t.Key, diff.LayerCount);
         if (inputs.Count == 0)
         {
             return "its inputs are token ids or weights";

@@ -1,4 +1,5 @@
 using Parity.Dump;
+using Parity.Harness.Graph;
 
 namespace Parity.Harness.Compare;
 
@@ -6,23 +7,23 @@ namespace Parity.Harness.Compare;
 /// When a pair fails, tries the layout mistakes behind most broken ports and says which one makes the candidate match:
 /// a transposed matrix, heads in another order, RoPE pairing (NEOX (i, i+d/2) instead of NORM (2i, 2i+1)), and GQA
 /// mapping (query head h on KV head h % n_kv instead of h / group). A transform "explains" a failure when it brings
-/// the NMSE under the bound and at least 100x below the untransformed NMSE.
+/// the NMSE under the bound and at least 100x below the untransformed NMSE. Which tensors carry heads, which are RoPE
+/// outputs and which are Q·Kᵀ comes from the graph descriptor (dims, packedHeads, layoutChecks).
 /// </summary>
 public static class LayoutTransforms
 {
-    public static string? Explain(TensorDiff diff, ReadOnlySpan<float> a, ReadOnlySpan<float> b, IReadOnlyList<long> ne, DumpStep stepB, StepManifest manifest, double bound)
+    internal static string? Explain(TensorDiff diff, ReadOnlySpan<float> a, ReadOnlySpan<float> b, IReadOnlyList<long> ne, PairContext pair)
     {
         ArgumentNullException.ThrowIfNull(diff);
-        ArgumentNullException.ThrowIfNull(stepB);
-        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(pair);
         if (a.Length != b.Length)
         {
             return null;
         }
 
         var baseline = diff.Metrics?.Nmse ?? double.PositiveInfinity;
+        var bound = pair.Rule.Max ?? 0;
         bool Explains(double nmse) => nmse <= Math.Max(bound, 1e-30) || (nmse <= 1e-6 && nmse * 100 <= baseline);
-        var h = manifest.Model.Hyperparameters;
 
         // transpose: the candidate holds [y, x] where [x, y] was meant
         var dims = ne.Where(d => d > 1).ToArray();
@@ -31,52 +32,55 @@ public static class LayoutTransforms
             return $"matches under transpose (the candidate's [{dims[0]}, {dims[1]}] is laid out as [{dims[1]}, {dims[0]}])";
         }
 
-        if (h is null)
-        {
-            return null;
-        }
+        return pair.Manifest.Model.Hyperparameters is { } h && pair.Graph.NodeOfKey(diff.Key) is { } node
+            ? ExplainByGraph(node, diff, a, b, ne, pair, h, Explains)
+            : null;
+    }
 
-        var stem = diff.Name.Split('-')[0];
+    /// <summary>The mistakes that need to know what the tensor is: RoPE pairing, head order, GQA mapping.</summary>
+    private static string? ExplainByGraph(GraphNode node, TensorDiff diff, ReadOnlySpan<float> a, ReadOnlySpan<float> b, IReadOnlyList<long> ne, PairContext pair, DumpHyperparameters h, Func<double, bool> explains)
+    {
+        var (stepB, manifest, _, graph) = pair;
         var hd = h.NEmbd / h.NHead;
+        var inputs = graph.InputsOf(diff.Key, h.NLayer);
 
         // RoPE pairing: rotate the reference's own pre-RoPE input the other way
-        if (diff.Op == "ROPE" && stem is "Qcur" or "Kcur" && stepB.TryGet(diff.Name, 1, out var preRope) && preRope.Op == "RESHAPE")
+        if (node.LayoutChecks.Contains(LayoutCheck.RopePairing) && stepB.TryGet(inputs[0], out var preRope))
         {
             var input = stepB.ToFloat32Array(preRope);
-            var heads = (int)ne[1];
+            var heads = (int)ne[IndexOf(node.Dims, "head")];
             var rotated = Rope(input, heads, hd, h.RopeDimensionCount, manifest.Positions, h.RopeFreqBase, neox: true);
-            if (Explains(Nmse(a, rotated)))
+            if (explains(Nmse(a, rotated)))
             {
                 return "matches under RoPE NEOX pairing (i, i + n_rot/2) where llama uses NORM (2i, 2i+1)";
             }
 
             var norm = Rope(input, heads, hd, h.RopeDimensionCount, manifest.Positions, h.RopeFreqBase, neox: false);
-            if (Explains(Nmse(a, norm)))
+            if (explains(Nmse(a, norm)))
             {
                 return "matches under RoPE NORM pairing (2i, 2i+1) where the reference uses NEOX";
             }
         }
 
         // heads in another order
-        var headLayout = HeadLayout(stem, diff.Op, ne, hd, h.NHead, h.NHeadKv);
-        if (headLayout is { } layout)
+        if (HeadLayout(node, ne, hd, h.NHead, h.NHeadKv) is { } layout)
         {
             var perm = BestHeadPermutation(a, b, layout);
             if (perm is not null && !perm.Select((p, i) => p == i).All(x => x))
             {
                 var permuted = Permute(a, layout, perm);
-                if (Explains(Nmse(permuted, b)))
+                if (explains(Nmse(permuted, b)))
                 {
                     return $"matches under head permutation (candidate head i is reference head [{string.Join(", ", perm)}][i])";
                 }
             }
         }
 
-        // GQA mapping, on the prompt step where the reference's Kcur holds every key
-        if (stem == "kq" && manifest.Step == 0 && h.NHeadKv < h.NHead && stepB.TryGet($"Qcur-{diff.Layer}", 2, out var q) && stepB.TryGet($"Kcur-{diff.Layer}", 2, out var k))
+        // GQA mapping, on the prompt step where the reference's keys input holds every key
+        if (node.LayoutChecks.Contains(LayoutCheck.GqaMapping) && manifest.Step == 0 && h.NHeadKv < h.NHead && stepB.TryGet(inputs[0], out var q) && stepB.TryGet(inputs[1], out var k))
         {
             var interleaved = Scores(stepB.ToFloat32Array(q), stepB.ToFloat32Array(k), h.NHead, h.NHeadKv, hd, (int)ne[1], (int)ne[0], head => head % h.NHeadKv);
-            if (Explains(Nmse(a, interleaved)))
+            if (explains(Nmse(a, interleaved)))
             {
                 return "matches under GQA interleave: query head h uses KV head h % n_head_kv where llama.cpp uses h / (n_head / n_head_kv)";
             }
@@ -114,22 +118,40 @@ public static class LayoutTransforms
         return den > 0 ? num / den : double.PositiveInfinity;
     }
 
-    /// <summary>(head count, size of one head's block, stride between heads, count of blocks per head) of a head-bearing tensor.</summary>
-    private static (int Heads, int Block, int HeadStride, int Repeats, int RepeatStride)? HeadLayout(string stem, string op, IReadOnlyList<long> ne, int hd, int nHead, int nHeadKv)
+    /// <summary>
+    /// (head count, size of one head's block, stride between heads, count of blocks per head, stride between blocks) of
+    /// a head-bearing tensor: from its <c>head</c> dimension, or from a channel dimension packing heads of head_dim.
+    /// </summary>
+    private static (int Heads, int Block, int HeadStride, int Repeats, int RepeatStride)? HeadLayout(GraphNode node, IReadOnlyList<long> ne, int hd, int nHead, int nHeadKv)
     {
-        switch (stem)
+        var axis = IndexOf(node.Dims, "head");
+        if (axis >= 0)
         {
-            case "Qcur" or "Kcur" or "Vcur" when op is "RESHAPE" or "ROPE":
-                return ((int)ne[1], hd, hd, (int)ne[2], (int)(ne[0] * ne[1]));
-            case "Qcur" or "kqv_out" when ne[0] == (long)nHead * hd:
-                return (nHead, hd, hd, (int)ne[1], (int)ne[0]);
-            case "Kcur" or "Vcur" when ne[0] == (long)nHeadKv * hd:
-                return (nHeadKv, hd, hd, (int)ne[1], (int)ne[0]);
-            case "kq" or "kq_soft_max" or "kqv":
-                return ((int)ne[2], (int)(ne[0] * ne[1]), (int)(ne[0] * ne[1]), 1, 0);
-            default:
-                return null;
+            var block = ne.Take(axis).Aggregate(1L, (x, y) => x * y);
+            var repeats = ne.Skip(axis + 1).Aggregate(1L, (x, y) => x * y);
+            return ((int)ne[axis], (int)block, (int)block, (int)repeats, (int)(block * ne[axis]));
         }
+
+        var heads = node.PackedHeads switch
+        {
+            HeadGroup.NHead => nHead,
+            HeadGroup.NHeadKv => nHeadKv,
+            _ => 0,
+        };
+        return heads > 0 && ne[0] == (long)heads * hd ? (heads, hd, hd, (int)ne[1], (int)ne[0]) : null;
+    }
+
+    private static int IndexOf(IReadOnlyList<string> labels, string label)
+    {
+        for (var i = 0; i < labels.Count; i++)
+        {
+            if (labels[i] == label)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static int[]? BestHeadPermutation(ReadOnlySpan<float> a, ReadOnlySpan<float> b, (int Heads, int Block, int HeadStride, int Repeats, int RepeatStride) l)

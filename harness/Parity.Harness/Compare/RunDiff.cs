@@ -1,4 +1,5 @@
 using Parity.Dump;
+using Parity.Harness.Graph;
 
 namespace Parity.Harness.Compare;
 
@@ -26,7 +27,13 @@ public sealed record RunDiff
     /// <summary>Differences between the two runs the caller allowed (a different model with --allow-different-model, ...).</summary>
     public IReadOnlyList<string> AllowedDifferences { get; init; } = [];
 
+    /// <summary>The graph descriptor of B's architecture the pairs were aligned and labelled by.</summary>
+    public required GraphDescriptor Graph { get; init; }
+
     public required IReadOnlyList<StepDiff> Steps { get; init; }
+
+    /// <summary>The model's layer count: B's hyperparameters, else the layer outputs of the first step.</summary>
+    public int LayerCount => ManifestB.Model.Hyperparameters?.NLayer ?? (Steps.Count == 0 ? 0 : Graph.CountLayers(Steps[0].Tensors.Select(t => t.Name)));
 
     /// <summary>
     /// Which regime judged the compared tensors: "exact, rule exact-ggml", "tolerance, rule kquants-ggml", or the

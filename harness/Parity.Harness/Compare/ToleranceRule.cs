@@ -15,7 +15,7 @@ public sealed record ToleranceRule
 
     private Regex? _glob;
 
-    /// <summary>A short name the report cites when it says which rule judged ("exact-ggml", "kquants-ggml").</summary>
+    /// <summary>A short name the report cites when it says which rule judged (exact-ggml, kquants-ggml).</summary>
     public string? Name { get; init; }
 
     public required string Pattern { get; init; }

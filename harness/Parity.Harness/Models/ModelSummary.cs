@@ -28,7 +28,8 @@ public sealed record ModelSummary
 
     public required VocabularySummary Vocabulary { get; init; }
 
-    public bool HasOutputWeight { get; init; }
+    /// <summary>The weight the logits are computed with, "(tied)" when it is the token embeddings; null when the architecture has no graph descriptor.</summary>
+    public string? LmHead { get; init; }
 
     public static ModelSummary Read(string path)
     {
@@ -56,7 +57,19 @@ public sealed record ModelSummary
             TensorCount = file.Tensors.Count,
             TensorBytes = file.Tensors.Sum(t => t.ByteSize),
             Vocabulary = VocabularySummary.Read(file),
-            HasOutputWeight = file.TryGetTensor("output.weight", out _),
+            LmHead = LmHeadOf(file),
         };
+    }
+
+    private static string? LmHeadOf(GgufFile file)
+    {
+        var architecture = file.TryGetValue(GgufKeys.Architecture, out var a) ? a.AsString() : null;
+        if (architecture is null || Graph.GraphDescriptors.Find(architecture) is not { } graph)
+        {
+            return null;
+        }
+
+        var head = graph.Weights.LmHead(file.Tensors.Select(t => t.Name), out var tied);
+        return head is null ? null : head + (tied ? " (tied)" : string.Empty);
     }
 }

@@ -3,13 +3,15 @@ using System.Security.Cryptography;
 using System.Text;
 using Parity.Dump;
 using Parity.Harness.Compare;
+using Parity.Harness.Graph;
 
 namespace Parity.Harness.Suites;
 
 /// <summary>
 /// Turns a llama.cpp dump into a golden: a dump in the same format holding only what a comparison reads. Tensors the
-/// name map does not compare (ggml's views, permutes and KV cache buffers) are dropped, and <c>kq</c> /
-/// <c>kq_soft_max</c> keep only the <c>n_past + n_tokens</c> attended columns of llama.cpp's padded KV length.
+/// graph descriptor of the dump's architecture does not compare (ggml's views, permutes and KV cache buffers) are
+/// dropped, and masked attention rows keep only the <c>n_past + n_tokens</c> attended columns of llama.cpp's padded
+/// KV length.
 /// Values are copied byte for byte (F32, never converted). A <c>SHA256SUMS</c> file lists every file, so a damaged
 /// golden is named by file before any comparison.
 /// </summary>
@@ -18,20 +20,24 @@ public static class GoldenWriter
     public const string ChecksumFileName = "SHA256SUMS";
 
     /// <summary>Run.json note saying what the compaction kept, so a reader knows the golden is not a full dump.</summary>
-    public const string CompactionNote = "golden: only the tensors the name map compares; kq and kq_soft_max trimmed to the n_past + n_tokens attended columns; values copied byte for byte";
-
-    public static RunManifest Write(string sourceRun, string goldenDirectory, NameMap map, IReadOnlyDictionary<string, string> provenance)
+    public static string CompactionNote(GraphDescriptor graph)
     {
-        ArgumentNullException.ThrowIfNull(map);
+        ArgumentNullException.ThrowIfNull(graph);
+        return $"golden: only the tensors the graph descriptor compares; {string.Join(" and ", graph.MaskedAttentionStems)} trimmed to the n_past + n_tokens attended columns; values copied byte for byte";
+    }
+
+    public static RunManifest Write(string sourceRun, string goldenDirectory, IReadOnlyDictionary<string, string> provenance)
+    {
         ArgumentNullException.ThrowIfNull(provenance);
         var source = DumpRun.Open(sourceRun);
+        var map = GraphDescriptors.For(source.Manifest.Model.Architecture);
         var notes = new Dictionary<string, string>(source.Manifest.Notes ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         foreach (var (k, v) in provenance)
         {
             notes[k] = v;
         }
 
-        notes["compaction"] = CompactionNote;
+        notes["compaction"] = CompactionNote(map);
         var info = new DumpRunInfo
         {
             // The machine-local library path says nothing to a reader of a committed golden; the variant and commit do.
@@ -57,8 +63,7 @@ public static class GoldenWriter
                 }
 
                 var bytes = step.GetBytes(entry);
-                var stem = entry.Name.Split('-')[0];
-                if (stem is "kq" or "kq_soft_max" && entry.DType == DumpDType.F32 && entry.Ne[0] > nKv)
+                if (map.NodeOf(entry.Name, entry.Occurrence) is { MaskedAttention: true } && entry.DType == DumpDType.F32 && entry.Ne[0] > nKv)
                 {
                     var ne = entry.Ne.ToArray();
                     var padded = MemoryMarshal.Cast<byte, float>(bytes);

@@ -62,11 +62,10 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
         Directory.CreateDirectory(stagingGoldens);
         try
         {
-            var map = NameMap.ForArchitecture("llama");
             var regenerated = new List<string>();
             foreach (var c in cases.Where(c => resolved.ContainsKey(c.Name)))
             {
-                await RegenerateCaseAsync(suite, c, resolved[c.Name], Path.Combine(staging, "raw-" + c.Name), Path.Combine(stagingGoldens, c.Name), map, cancellationToken).ConfigureAwait(false);
+                await RegenerateCaseAsync(suite, c, resolved[c.Name], Path.Combine(staging, "raw-" + c.Name), Path.Combine(stagingGoldens, c.Name), cancellationToken).ConfigureAwait(false);
                 regenerated.Add(c.Name);
             }
 
@@ -91,7 +90,7 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
         }
     }
 
-    private async Task RegenerateCaseAsync(Suite suite, SuiteCase c, string model, string rawDirectory, string goldenDirectory, NameMap map, CancellationToken cancellationToken)
+    private async Task RegenerateCaseAsync(Suite suite, SuiteCase c, string model, string rawDirectory, string goldenDirectory, CancellationToken cancellationToken)
     {
         int[] tokens;
         string? text = null;
@@ -127,7 +126,7 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
             ["chatTemplate"] = c.Chat ? "on" : "off",
             ["regeneratedWith"] = $"parity regen --suite {suite.Name} --case {c.Name}",
         };
-        GoldenWriter.Write(rawDirectory, goldenDirectory, map, provenance);
+        GoldenWriter.Write(rawDirectory, goldenDirectory, provenance);
         TryDelete(rawDirectory);
         progress?.Report(string.Create(CultureInfo.InvariantCulture, $"{c.Name}: golden written ({DirectorySize(goldenDirectory) / 1024.0:F0} KB, {clock.Elapsed.TotalSeconds:F1} s)"));
     }

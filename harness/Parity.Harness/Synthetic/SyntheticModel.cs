@@ -1,12 +1,14 @@
 using System.Runtime.InteropServices;
 using Parity.Gguf;
+using Parity.Harness.Graph;
 
 namespace Parity.Harness.Synthetic;
 
 /// <summary>
 /// Writes deterministic synthetic LLaMA models as GGUF. Every value comes from a xoshiro256** stream seeded by
 /// (seed, tensor name, row), using only integer arithmetic and IEEE basic operations, so the same preset and seed
-/// give the same bytes on any machine, in any thread count.
+/// give the same bytes on any machine, in any thread count. The weight tensors, their order, shapes and roles come from
+/// the graph descriptor of the preset's architecture.
 /// <para>
 /// The statistics imitate a trained model rather than uniform noise, because quantization error and residual
 /// growth depend on them: norm weights near 1 with spread, per-row scale variation in every matrix, a few
@@ -71,7 +73,8 @@ public static class SyntheticModel
         }
 
         var writer = new GgufWriter();
-        const string arch = "llama";
+        var graph = GraphDescriptors.For(preset.Architecture);
+        var arch = graph.Architecture;
         writer.Add(GgufKeys.Architecture, GgufValue.Of(arch))
             .Add(GgufKeys.Name, GgufValue.Of($"parity synthetic {preset.Name} (seed {seed})"))
             .Add(GgufKeys.FileType, GgufValue.Of((uint)(weightType == GgmlType.F16 ? LlamaFileType.MOSTLY_F16 : LlamaFileType.ALL_F32)))
@@ -106,38 +109,18 @@ public static class SyntheticModel
             .Add(GeneratorVersionKey, GgufValue.Of(GeneratorVersion));
 
         var stats = new WeightStatistics(preset, seed);
-        var matrixType = weightType;
-        void Tensor(string name, WeightKind kind, long rowLength, long rows, GgmlType type)
+        foreach (var (name, weight) in graph.Weights.InFileOrder(preset.NLayer).Where(w => !(preset.TiedEmbeddings && w.Weight.AbsentWhenTied)))
         {
-            long[] dims = rows == 1 ? [rowLength] : [rowLength, rows];
-            writer.AddTensor(name, type, dims, s => stats.WriteTensor(s, name, kind, (int)rowLength, (int)rows, type));
-        }
+            if (weight.Role == WeightRole.RopeFactors)
+            {
+                AddRopeFactors(writer, preset, name);
+                continue;
+            }
 
-        Tensor("token_embd.weight", WeightKind.Embedding, preset.NEmbd, preset.VocabSize, matrixType);
-        if (preset.RopeScaling is { } scaling)
-        {
-            var factors = scaling.Factors(preset.HeadDim, preset.RopeFreqBase);
-            writer.AddTensor("rope_freqs.weight", GgmlType.F32, [factors.Length], MemoryMarshal.AsBytes(factors.AsSpan()).ToArray());
-        }
-
-        for (var il = 0; il < preset.NLayer; il++)
-        {
-            var p = $"blk.{il}.";
-            Tensor(p + "attn_norm.weight", WeightKind.Norm, preset.NEmbd, 1, GgmlType.F32);
-            Tensor(p + "attn_q.weight", WeightKind.QueryKey, preset.NEmbd, preset.NEmbd, matrixType);
-            Tensor(p + "attn_k.weight", WeightKind.QueryKey, preset.NEmbd, preset.NEmbdKv, matrixType);
-            Tensor(p + "attn_v.weight", WeightKind.Value, preset.NEmbd, preset.NEmbdKv, matrixType);
-            Tensor(p + "attn_output.weight", WeightKind.ResidualWrite, preset.NEmbd, preset.NEmbd, matrixType);
-            Tensor(p + "ffn_norm.weight", WeightKind.Norm, preset.NEmbd, 1, GgmlType.F32);
-            Tensor(p + "ffn_gate.weight", WeightKind.FfnIn, preset.NEmbd, preset.NFf, matrixType);
-            Tensor(p + "ffn_down.weight", WeightKind.ResidualWrite, preset.NFf, preset.NEmbd, matrixType);
-            Tensor(p + "ffn_up.weight", WeightKind.FfnIn, preset.NEmbd, preset.NFf, matrixType);
-        }
-
-        Tensor("output_norm.weight", WeightKind.Norm, preset.NEmbd, 1, GgmlType.F32);
-        if (!preset.TiedEmbeddings)
-        {
-            Tensor("output.weight", WeightKind.Output, preset.NEmbd, preset.VocabSize, matrixType);
+            long[] dims = [.. weight.Ne.Select(d => Dimension(preset, d))];
+            var (rowLength, rows) = ((int)dims[0], dims.Length == 2 ? (int)dims[1] : 1);
+            var type = weight.Type is null ? weightType : Enum.Parse<GgmlType>(weight.Type, ignoreCase: true);
+            writer.AddTensor(name, type, dims, s => stats.WriteTensor(s, name, weight.Role, rowLength, rows, type));
         }
 
         return writer;
@@ -173,16 +156,25 @@ public static class SyntheticModel
             .Add(GgufKeys.ChatTemplate, GgufValue.Of(Llama3ChatTemplate));
     }
 
-    internal enum WeightKind
+    /// <summary>Llama 3.1's RoPE frequency factors, computed from the preset's scaling; none without it.</summary>
+    private static void AddRopeFactors(GgufWriter writer, SyntheticPreset preset, string name)
     {
-        Embedding,
-        Norm,
-        QueryKey,
-        Value,
-        FfnIn,
-        ResidualWrite,
-        Output,
+        if (preset.RopeScaling is { } scaling)
+        {
+            var factors = scaling.Factors(preset.HeadDim, preset.RopeFreqBase);
+            writer.AddTensor(name, GgmlType.F32, [factors.Length], MemoryMarshal.AsBytes(factors.AsSpan()).ToArray());
+        }
     }
+
+    private static long Dimension(SyntheticPreset preset, ModelDimension dimension) => dimension switch
+    {
+        ModelDimension.NEmbd => preset.NEmbd,
+        ModelDimension.NEmbdKv => preset.NEmbdKv,
+        ModelDimension.NFf => preset.NFf,
+        ModelDimension.NVocab => preset.VocabSize,
+        ModelDimension.NRotHalf => preset.HeadDim / 2,
+        _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "no such model dimension"),
+    };
 
     /// <summary>The per-tensor recipes: standard deviations and the outlier channels, fixed by preset and seed.</summary>
     private sealed class WeightStatistics
@@ -212,7 +204,7 @@ public static class SyntheticModel
             }
         }
 
-        public void WriteTensor(Stream stream, string name, WeightKind kind, int rowLength, int rows, GgmlType type)
+        public void WriteTensor(Stream stream, string name, WeightRole kind, int rowLength, int rows, GgmlType type)
         {
             var tensorSeed = Xoshiro256StarStar.Mix(_seed, Xoshiro256StarStar.StableHash(name));
             var chunkRows = Math.Min(rows, RowsPerChunk);
@@ -240,14 +232,14 @@ public static class SyntheticModel
             }
         }
 
-        private void FillRow(Span<float> row, WeightKind kind, ulong tensorSeed, int rowIndex)
+        private void FillRow(Span<float> row, WeightRole kind, ulong tensorSeed, int rowIndex)
         {
             var rng = new Xoshiro256StarStar(Xoshiro256StarStar.Mix(tensorSeed, (ulong)rowIndex));
             var n = row.Length;
             var invSqrtIn = 1.0 / Math.Sqrt(n);
             switch (kind)
             {
-                case WeightKind.Norm:
+                case WeightRole.ChannelScale:
                     for (var c = 0; c < n; c++)
                     {
                         var w = _outlierSign[c] != 0 ? 0.2 + 0.05 * rng.NextNormal() : 1.0 + 0.15 * rng.NextNormal();
@@ -256,7 +248,7 @@ public static class SyntheticModel
 
                     return;
 
-                case WeightKind.Embedding:
+                case WeightRole.Embedding:
                     {
                         var scale = 0.02 * RowScale(ref rng);
                         for (var c = 0; c < n; c++)
@@ -272,15 +264,15 @@ public static class SyntheticModel
                     {
                         var std = kind switch
                         {
-                            WeightKind.QueryKey => 1.5 * invSqrtIn,  // attention scores with spread: softmax is not uniform
-                            WeightKind.Value or WeightKind.FfnIn => invSqrtIn,
-                            WeightKind.ResidualWrite => 0.25 * invSqrtIn, // each layer adds a fraction to the residual
-                            WeightKind.Output => 2.5 * invSqrtIn,  // logits with a few clear winners
+                            WeightRole.QueryKey => 1.5 * invSqrtIn,  // attention scores with spread: softmax is not uniform
+                            WeightRole.Value or WeightRole.FfnIn => invSqrtIn,
+                            WeightRole.ResidualWrite => 0.25 * invSqrtIn, // each layer adds a fraction to the residual
+                            WeightRole.Output => 2.5 * invSqrtIn,  // logits with a few clear winners
                             _ => throw new InvalidOperationException(kind.ToString()),
                         };
 
                         // Residual writes keep feeding the outlier channels, as trained models do.
-                        if (kind == WeightKind.ResidualWrite && rowIndex < _outlierSign.Length && _outlierSign[rowIndex] != 0)
+                        if (kind == WeightRole.ResidualWrite && rowIndex < _outlierSign.Length && _outlierSign[rowIndex] != 0)
                         {
                             std *= 4;
                         }

@@ -43,6 +43,12 @@ public sealed record SyntheticPreset
 
     public required string Description { get; init; }
 
+    /// <summary>
+    /// <c>general.architecture</c> of the generated file, which also picks the graph descriptor its weight tensors come
+    /// from. Every built-in preset is a LLaMA shape.
+    /// </summary>
+    public string Architecture { get; init; } = "llama";
+
     public required int NEmbd { get; init; }
 
     public required int NFf { get; init; }

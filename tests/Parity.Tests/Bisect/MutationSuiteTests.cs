@@ -5,6 +5,7 @@ using Parity.Engine.Model;
 using Parity.Gguf;
 using Parity.Harness.Bisect;
 using Parity.Harness.Compare;
+using Parity.Harness.Graph;
 using Parity.Harness.Runner;
 using Parity.Harness.Synthetic;
 using Parity.Tests.Support;
@@ -107,7 +108,7 @@ public sealed class MutationSuiteTests
         Assert.That(report.FirstLocal, Is.Not.Null);
         var (s, t) = report.FirstLocal!.Value;
         Assert.That((s.Step, t.Key, t.Op), Is.EqualTo((step, key, op)), report.Summary);
-        Assert.That(report.Summary, Does.StartWith($"local: {OpInputs.Describe(op)} on {key}").And.Contain("inputs"));
+        Assert.That(report.Summary, Does.StartWith($"local: {GraphDescriptors.For("llama").DescribeOp(op)} on {key}").And.Contain("inputs"));
         Assert.That(report.Pinpoint, Does.Contain(where), report.Pinpoint);
         Assert.That(report.FirstCumulative, Is.Not.Null, "the bug also breaks the free-running tolerance");
     }

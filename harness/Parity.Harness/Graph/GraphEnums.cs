@@ -1,0 +1,80 @@
+using System.Text.Json.Serialization;
+
+namespace Parity.Harness.Graph;
+
+/// <summary>Which head count a packed channel dimension holds.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<HeadGroup>))]
+public enum HeadGroup
+{
+    [JsonStringEnumMemberName("n_head")]
+    NHead,
+
+    [JsonStringEnumMemberName("n_head_kv")]
+    NHeadKv,
+}
+
+/// <summary>A layout mistake that needs the graph to test: which tensors feed the op.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<LayoutCheck>))]
+public enum LayoutCheck
+{
+    /// <summary>The op is RoPE of its one input: is the candidate rotated with the other pairing (NEOX vs NORM)?</summary>
+    [JsonStringEnumMemberName("ropePairing")]
+    RopePairing,
+
+    /// <summary>The op is Q·Kᵀ of its two inputs (queries, keys): does query head h use KV head h % n_head_kv?</summary>
+    [JsonStringEnumMemberName("gqaMapping")]
+    GqaMapping,
+}
+
+/// <summary>What a weight does, which sets the statistics the synthetic generator gives it.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<WeightRole>))]
+public enum WeightRole
+{
+    [JsonStringEnumMemberName("embedding")]
+    Embedding,
+
+    /// <summary>The per-channel scale after an RMSNorm.</summary>
+    [JsonStringEnumMemberName("channelScale")]
+    ChannelScale,
+
+    [JsonStringEnumMemberName("queryKey")]
+    QueryKey,
+
+    [JsonStringEnumMemberName("value")]
+    Value,
+
+    [JsonStringEnumMemberName("ffnIn")]
+    FfnIn,
+
+    [JsonStringEnumMemberName("residualWrite")]
+    ResidualWrite,
+
+    [JsonStringEnumMemberName("output")]
+    Output,
+
+    /// <summary>Per-pair RoPE frequency factors (Llama 3.1's scaling), computed rather than drawn.</summary>
+    [JsonStringEnumMemberName("ropeFactors")]
+    RopeFactors,
+}
+
+/// <summary>A model dimension a weight's shape is written in, with llama.cpp's hyperparameter names.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ModelDimension>))]
+public enum ModelDimension
+{
+    [JsonStringEnumMemberName("n_embd")]
+    NEmbd,
+
+    /// <summary>n_head_kv × head_dim: the width of K and V.</summary>
+    [JsonStringEnumMemberName("n_embd_kv")]
+    NEmbdKv,
+
+    [JsonStringEnumMemberName("n_ff")]
+    NFf,
+
+    [JsonStringEnumMemberName("n_vocab")]
+    NVocab,
+
+    /// <summary>Half the rotated dimensions: one entry per RoPE pair.</summary>
+    [JsonStringEnumMemberName("n_rot/2")]
+    NRotHalf,
+}

@@ -1,0 +1,145 @@
+using Parity.Dump;
+using Parity.Harness.Engine;
+using Parity.Harness.Graph;
+using Parity.Harness.Runner;
+using Parity.Harness.Synthetic;
+using Parity.Tests.Support;
+
+namespace Parity.Tests.Graph;
+
+/// <summary>
+/// Every entry of the llama descriptor against real dumps of tinyllama-mini (a prompt step and a decode step): the
+/// compared tensors are exactly the descriptor's nodes in graph order on both sides, each with the op and the rank the
+/// descriptor says, every op input is computed upstream, and every tensor neither side compares is ignored for a reason.
+/// </summary>
+[TestFixture]
+public sealed class GraphDescriptorWalkTests
+{
+    private static readonly int[] Tokens = [1, 300, 301, 302, 303];
+    private TempDirectory _temp = null!;
+    private GraphDescriptor _graph = null!;
+    private DumpRun _engine = null!;
+    private DumpRun _llama = null!;
+
+    [OneTimeSetUp]
+    public async Task SetUp()
+    {
+        _temp = new TempDirectory();
+        _graph = GraphDescriptors.For("llama");
+        var model = Models.Synthetic(SyntheticPresets.TinyLlamaMini);
+        DumpRequest Request(string name) => new() { ModelPath = model, OutputDirectory = _temp.File(name), Tokens = Tokens, Steps = 1 };
+        _engine = DumpRun.Open(EngineDumper.Dump(Request("engine"), Tokens).RunDirectory);
+        _llama = DumpRun.Open((await Models.Runner.DumpAsync(Request("llama.cpp"))).RunDirectory);
+    }
+
+    [OneTimeTearDown]
+    public void TearDown() => _temp.Dispose();
+
+    [TestCase("engine", 0)]
+    [TestCase("engine", 1)]
+    [TestCase("llama.cpp", 0)]
+    [TestCase("llama.cpp", 1)]
+    public void The_compared_tensors_are_the_descriptors_nodes_in_graph_order(string side, int stepIndex)
+    {
+        using var step = Run(side).OpenStep(stepIndex);
+        var compared = step.Tensors.Where(t => _graph.IgnoreReason(t.Name) is null).Select(t => t.Key).ToList();
+        Assert.That(compared, Is.EqualTo(_graph.Keys(SyntheticPresets.TinyLlamaMini.NLayer)));
+    }
+
+    [TestCase("engine")]
+    [TestCase("llama.cpp")]
+    public void Each_node_has_the_op_and_the_dimensions_the_descriptor_says(string side)
+    {
+        using var step = Run(side).OpenStep(0);
+        foreach (var entry in step.Tensors.Where(t => _graph.IgnoreReason(t.Name) is null))
+        {
+            var node = _graph.NodeOf(entry.Name, entry.Occurrence)!;
+            Assert.That(entry.Op, Is.EqualTo(node.Op), entry.Key);
+            Assert.That(entry.Ne.Skip(node.Dims.Count), Is.All.EqualTo(1), $"{entry.Key}: [{string.Join(", ", entry.Ne)}] has a dimension {string.Join(", ", node.Dims)} does not label");
+        }
+    }
+
+    [Test]
+    public void The_labels_name_the_dimensions_they_index()
+    {
+        using var step = _engine.OpenStep(0);
+        var preset = SyntheticPresets.TinyLlamaMini;
+        var sizes = new Dictionary<string, long[]>
+        {
+            ["token"] = [Tokens.Length],
+            ["head"] = [preset.NHead, preset.NHeadKv],
+            ["kv"] = [Tokens.Length],
+            ["vocab"] = [preset.VocabSize],
+        };
+        foreach (var entry in step.Tensors)
+        {
+            var dims = _graph.NodeOf(entry.Name, entry.Occurrence)!.Dims;
+            for (var i = 0; i < dims.Count; i++)
+            {
+                if (sizes.TryGetValue(dims[i], out var allowed))
+                {
+                    Assert.That(allowed, Does.Contain(entry.Ne[i]), $"{entry.Key} ne[{i}] labelled {dims[i]}");
+                }
+            }
+        }
+    }
+
+    [Test]
+    public void Every_op_input_is_computed_upstream_in_the_dump()
+    {
+        using var step = _engine.OpenStep(0);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in step.Tensors)
+        {
+            var inputs = _graph.InputsOf(entry.Key, SyntheticPresets.TinyLlamaMini.NLayer);
+            Assert.That(inputs, Is.SubsetOf(seen), $"{entry.Key} reads [{string.Join(", ", inputs)}]");
+            seen.Add(entry.Key);
+        }
+
+        Assert.That(_graph.InputsOf("kq-2", 4), Is.EqualTo(new[] { "Qcur-2#2", "Kcur-2#2" }));
+        Assert.That(_graph.InputsOf("ffn_inp-0", 4), Is.EqualTo(new[] { "attn_out-0", "embd" }));
+        Assert.That(_graph.InputsOf("norm-3", 4), Is.EqualTo(new[] { "l_out-2" }));
+        Assert.That(_graph.InputsOf("norm", 4), Is.EqualTo(new[] { "l_out-3" }));
+    }
+
+    [Test]
+    public void Every_tensor_llama_cpp_has_beyond_the_nodes_is_ignored_with_a_reason_and_the_engine_has_none()
+    {
+        using var llama = _llama.OpenStep(0);
+        using var engine = _engine.OpenStep(0);
+        var extra = llama.Tensors.Where(t => _graph.NodeOf(t.Name, t.Occurrence) is null).ToList();
+        Assert.That(extra, Is.Not.Empty, "llama.cpp dumps its views and KV cache too");
+        Assert.That(extra.Select(t => _graph.IgnoreReason(t.Name)), Has.None.Null, string.Join(", ", extra.Where(t => _graph.IgnoreReason(t.Name) is null).Select(t => t.Key)));
+        Assert.That(engine.Tensors.Where(t => _graph.IgnoreReason(t.Name) is not null).Select(t => t.Key), Is.Empty);
+    }
+
+    [Test]
+    public void The_roles_point_at_tensors_both_dumps_have()
+    {
+        using var step = _engine.OpenStep(0);
+        Assert.That(step.TryGet(_graph.LogitsKey!, out var logits), Is.True);
+        Assert.That(logits!.Ne[0], Is.EqualTo(SyntheticPresets.TinyLlamaMini.VocabSize));
+        Assert.That(step.TryGet(_graph.Residual.Input, out _), Is.True);
+        Assert.That(step.Tensors.Count(t => _graph.IsResidual(t.Name)), Is.EqualTo(SyntheticPresets.TinyLlamaMini.NLayer + 1));
+        Assert.That(_graph.CountLayers(step.Tensors.Select(t => t.Name)), Is.EqualTo(SyntheticPresets.TinyLlamaMini.NLayer));
+        Assert.That(_graph.MaskedAttentionStems, Is.EqualTo(new[] { "kq", "kq_soft_max" }));
+    }
+
+    [TestCase("micro")]
+    [TestCase("llama3-mini")]
+    public void The_weights_are_the_synthetic_models_tensors_in_file_order(string name)
+    {
+        // llama3-mini's own shape is 230 MB in F32; its tensor set (tied LM head, rope_freqs) is what matters here.
+        var preset = SyntheticPresets.Get(name) with { NEmbd = 256, NFf = 512, NLayer = 2, NHead = 4, NHeadKv = 2 };
+        var path = _temp.File(name + ".gguf");
+        SyntheticModel.Write(preset, path);
+        using var file = Parity.Gguf.GgufFile.Open(path);
+        var expected = _graph.Weights.InFileOrder(preset.NLayer)
+            .Where(w => !(w.Weight.AbsentWhenTied && preset.TiedEmbeddings) && !(w.Weight.Optional && preset.RopeScaling is null))
+            .Select(w => w.Name);
+        Assert.That(file.Tensors.Select(t => t.Name), Is.EqualTo(expected));
+        Assert.That(file.Tensors.Select(t => t.Name), Does.Contain("blk.1.ffn_down.weight"));
+    }
+
+    private DumpRun Run(string side) => side == "engine" ? _engine : _llama;
+}
