@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text;
+using Parity.Engine.Tokenizer;
+using Parity.Harness.Runner;
+using Parity.Harness.Synthetic;
+
+using Parity.Tests.Support;
+
+namespace Parity.Engine.Tests.Tokenizer;
+
+/// <summary>
+/// Byte-level BPE against llama.cpp itself: 500 generated texts per vocabulary, each tokenized with one of the four
+/// (add_special, parse_special) combinations and its ids detokenized with one of the four (remove_special,
+/// unparse_special) combinations, plus random id sequences detokenized (pieces that split UTF-8 characters, special
+/// tokens). One runner process per vocabulary answers all of them. Every disagreement is reported together.
+/// </summary>
+[TestFixture]
+public sealed class BpeAgreementTests
+{
+    private const int TextCount = 500;
+    private const int RandomSequences = 100;
+    private const ulong Seed = 0xB9E_5EED;
+
+    private static readonly (bool A, bool B)[] Flags = [(false, false), (true, true), (true, false), (false, true)];
+
+    [TestCase("deepseek-coder")]
+    [TestCase("deepseek-llm")]
+    [TestCase("gpt-2")]
+    [TestCase("starcoder")]
+    [TestCase("falcon")]
+    [TestCase("mpt")]
+    [TestCase("refact")]
+    [TestCase("gpt-neox")]
+    [TestCase("small llama3")]
+    [TestCase("small qwen2")]
+    [TestCase("small smollm")]
+    [TestCase("small gpt4o")]
+    [TestCase("small qwen35")]
+    public async Task Tokens_and_text_agree_with_llama_cpp(string vocabulary)
+    {
+        var model = ModelPath(vocabulary);
+        await LlamaCppTokenizer.RequireAsync();
+        var tokenizer = Tokenizers.Load(model);
+        var calls = Calls(tokenizer.Vocabulary);
+
+        var watch = Stopwatch.StartNew();
+        var expected = await LlamaCppTokenizer.TokenizeBatchAsync(model, calls);
+        var llamaSeconds = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        var failures = Compare(tokenizer, calls, expected);
+        TestContext.Out.WriteLine($"{vocabulary}: {calls.Count} calls, llama.cpp {llamaSeconds:F2} s, engine {watch.Elapsed.TotalSeconds:F2} s, {calls.Count - failures.Count} agree");
+
+        Assert.That(failures, Is.Empty, $"{failures.Count} of {calls.Count} calls differ from llama.cpp:\n" + string.Join('\n', failures.Take(40)));
+    }
+
+    internal static string ModelPath(string vocabulary) => vocabulary.StartsWith("small ", StringComparison.Ordinal)
+        ? SharedFixtures.Require(TokenizerPaths.SmallBpe(vocabulary["small ".Length..]))
+        : SharedFixtures.Require(TokenizerPaths.Vocab(vocabulary));
+
+    private static List<TokenizerCall> Calls(Vocabulary vocab)
+    {
+        // The vocabulary's own special tokens (control and user-defined), so parse_special has something to find.
+        var specials = vocab.SpecialTokens.Take(12).Select(id => vocab.Tokens[id]).ToList();
+        var texts = BpeCorpus.Texts(TextCount, Seed, specials);
+        var calls = texts.Select((text, i) => new TokenizerCall(text, Flags[i % 4].A, Flags[i % 4].B, Flags[i / 4 % 4].A, Flags[i / 4 % 4].B)).ToList();
+
+        var rng = new Xoshiro256StarStar(Seed + (ulong)vocab.Count);
+        for (var i = 0; i < RandomSequences; i++)
+        {
+            var ids = Enumerable.Range(0, 1 + rng.NextInt(12)).Select(_ => rng.NextInt(vocab.Count)).ToArray();
+            calls.Add(new TokenizerCall([], false, false, Flags[i % 4].A, Flags[i % 4].B, ids));
+        }
+
+        return calls;
+    }
+
+    private static List<string> Compare(ITokenizer tokenizer, List<TokenizerCall> calls, TokenizerCallResult[] expected)
+    {
+        var failures = new List<string>();
+        for (var i = 0; i < calls.Count; i++)
+        {
+            var call = calls[i];
+            var tokens = tokenizer.Tokenize(call.Text, call.AddSpecial, call.ParseSpecial);
+            var what = $"{Show(call.Text)} add_special={call.AddSpecial} parse_special={call.ParseSpecial}";
+            if (!tokens.SequenceEqual(expected[i].Tokens))
+            {
+                failures.Add($"{what}: llama.cpp [{string.Join(' ', expected[i].Tokens)}], ours [{string.Join(' ', tokens)}]");
+                continue;
+            }
+
+            var ids = call.Detokenize ?? tokens;
+            var text = tokenizer.DetokenizeToBytes(ids, call.RemoveSpecial, call.UnparseSpecial);
+            if (!text.AsSpan().SequenceEqual(expected[i].Text))
+            {
+                failures.Add($"detokenize [{string.Join(' ', ids)}] remove_special={call.RemoveSpecial} unparse_special={call.UnparseSpecial}: llama.cpp {Convert.ToHexString(expected[i].Text)}, ours {Convert.ToHexString(text)}");
+            }
+        }
+
+        return failures;
+    }
+
+    private static string Show(byte[] text) => LlamaCppAgreementTests.Show(Encoding.UTF8.GetString(text));
+}
