@@ -10,15 +10,13 @@ namespace Parity.Engine.Tokenizer;
 /// <param name="IgnoreMerges">A word that is a token as a whole is emitted without merging.</param>
 /// <param name="AddBos">The default of <c>tokenizer.ggml.add_bos_token</c>.</param>
 /// <param name="NoBos">The BOS default (token 11) is dropped, as llama.cpp does for ChatGLM.</param>
-/// <param name="AddSep">The default of <c>tokenizer.ggml.add_sep_token</c> (only checked: the BPE path never adds it).</param>
 internal sealed record BpePreTokenizer(
     string Name,
     IReadOnlyList<string> Regexes,
     bool CleanSpaces = true,
     bool IgnoreMerges = false,
     bool AddBos = false,
-    bool NoBos = false,
-    bool AddSep = false)
+    bool NoBos = false)
 {
     private const string Gpt2Regex = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)";
     private const string Llama3Regex = @"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";

@@ -15,6 +15,7 @@ internal static class BpePreTokenizers
     private const string CaseRuns = @"((?=[\p{L}])([^a-z]))";
     private const string LowerRuns = @"((?=[\p{L}])([^A-Z]))";
     private const string Poro = " ?[^(\\s|.,!?\u2026\u3002\uFF0C\u3001\u0964\u06D4\u060C)]+";
+    private const string YoutuCjk = "[\uAC00-\uD7A3\u3131-\u318E]+|[\uFF01\u2026\u201C\u201D\u2018\u2019\u2014\uFF1A\uFF1B\uFF0C\u3001-\u303F\uFE30-\uFE4F]+|[\u3105-\u312F]+|[\u4E00-\u9FA5\u3040-\u309F\u30A0-\u30FF]+";
     private const string Cjk = "[\u4E00-\u9FA5\u0800-\u4E00\uAC00-\uD7FF]+";
 
     /// <summary>
@@ -51,13 +52,14 @@ internal static class BpePreTokenizers
     private static readonly Dictionary<string, BpePreTokenizer> ByName = Build(
     [
         (["default"], new("default", DefaultRegexes)),
-        (["llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2"], new("llama3", [Llama3], IgnoreMerges: true, AddBos: true)),
+        (["llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano"], new("llama3", [Llama3], IgnoreMerges: true, AddBos: true)),
         (["dbrx"], new("dbrx", [Llama3])),
         (["smaug-bpe"], new("smaug", [Llama3])),
         (["deepseek-llm"], new("deepseek-llm", ["[\r\n]", DeepSeekLetters, "\\s?[!-/:-~\uFF01-\uFF0F\uFF1A-\uFF5E\u2018-\u201F\u3000-\u3002]+", @"\s+$", Cjk, @"\p{N}+"], CleanSpaces: false)),
         (["deepseek-coder"], new("deepseek-coder", ["[\r\n]", @"\s?\p{L}+", @"\s?\p{P}+", Cjk, @"\p{N}"], CleanSpaces: false)),
         (["deepseek-v3"], new("deepseek-v3", DeepSeek3Regexes, CleanSpaces: false)),
         (["hunyuan-dense"], new("hunyuan-dense", DeepSeek3Regexes, CleanSpaces: false)),
+        (["joyai-llm"], new("joyai-llm", DeepSeek3Regexes, CleanSpaces: false)),
         (["falcon"], new("falcon", [@"[\p{P}\$\+<=>\^~\|`]+", Gpt2, "[0-9][0-9][0-9]"])),
         (["starcoder"], new("starcoder", StarCoderRegexes)),
         (["refact"], new("refact", StarCoderRegexes)),
@@ -66,14 +68,15 @@ internal static class BpePreTokenizers
         (["codeshell"], new("codeshell", StarCoderRegexes)),
         (["exaone"], new("exaone", StarCoderRegexes)),
         (["minerva-7b"], new("minerva", StarCoderRegexes)),
-        (["gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0", "mellum", "modern-bert", "exaone4"], new("gpt2", [Gpt2])),
-        (["jina-v1-en", "jina-v2-code", "roberta-bpe"], new("gpt2 with sep", [Gpt2], AddSep: true)),
+        (["mellum2"], new("mellum2", StarCoderRegexes)),
+        // Newer llama.cpp also sets add_sep for jina-v1-en, jina-v2-code and roberta-bpe; the pinned build does not.
+        (["gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0", "mellum", "modern-bert", "exaone4", "jina-v1-en", "jina-v2-code", "roberta-bpe"], new("gpt2", [Gpt2])),
         (["mpt"], new("mpt", [Gpt2])),
         (["olmo"], new("olmo", [Gpt2])),
         (["jais"], new("jais", [Gpt2])),
         (["trillion"], new("trillion", [Gpt2], CleanSpaces: false)),
         (["granite-docling"], new("granite-docling", [Gpt2], CleanSpaces: false)),
-        (["qwen2", "deepseek-r1-qwen"], new("qwen2", [Qwen2], CleanSpaces: false)),
+        (["qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2"], new("qwen2", [Qwen2], CleanSpaces: false)),
         (["megrez"], new("qwen2", [Qwen2])),
         (["stablelm2"], new("stablelm2", [Qwen2])),
         (["hunyuan"], new("hunyuan", [Qwen2], CleanSpaces: false)),
@@ -87,14 +90,26 @@ internal static class BpePreTokenizers
         (["glm4", "chatglm-bpe"], new("chatglm4", [Llama3], NoBos: true)),
         (["tekken"], new("tekken", [$@"[^\r\n\p{{L}}\p{{N}}]?{CaseRuns}*{LowerRuns}+|[^\r\n\p{{L}}\p{{N}}]?{CaseRuns}+{LowerRuns}*|\p{{N}}| ?[^\s\p{{L}}\p{{N}}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"], CleanSpaces: false, IgnoreMerges: true, AddBos: true)),
         (["chameleon"], new("chameleon", ["<sentinel:[0-9]+>", "(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z", @"([\t\n]|    |  )", @"\p{N}", @"[\p{P}!-/:-@\[-`{-~]", Gpt2], CleanSpaces: false, AddBos: true)),
-        (["gpt-4o", "llama4"], new("gpt-4o", Gpt4oRegexes, CleanSpaces: false)),
+        (["gpt-4o", "llama4", "kanana2", "talkie"], new("gpt-4o", Gpt4oRegexes, CleanSpaces: false)),
         (["minimax-m2"], new("minimax-m2", Gpt4oRegexes, CleanSpaces: false)),
         (["bailingmoe", "bailingmoe2", "llada-moe"], new("bailingmoe", [@"'(?:[sSdDmMtT]|[lL][lL]|[vV][eE]|[rR][eE])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"], CleanSpaces: false)),
         (["seed-coder"], new("seed-coder", [$@"{Contractions}|[^\r\n\p{{L}}\p{{N}}]?\p{{L}}+|\p{{N}}{{1}}| ?[^\s\p{{L}}\p{{N}}\r\n]+|\s*[\r\n]+|\s+(?!\S)|\s+"], CleanSpaces: false)),
+        (["minicpm5"], new("minicpm5", [@"\p{N}{1,3}", $@"{Contractions}|[^\r\n\p{{L}}\p{{N}}]?\p{{L}}+|\p{{N}}+| ?[^\s\p{{L}}\p{{N}}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"], IgnoreMerges: true)),
+        (["youtu"], new("youtu", [YoutuCjk, $@"[^\r\n\p{{L}}\p{{N}}]?[\p{{Lu}}\p{{Lt}}\p{{Lm}}\p{{Lo}}\p{{M}}]*[\p{{Ll}}\p{{Lm}}\p{{Lo}}\p{{M}}]+{Contractions}?|[^\r\n\p{{L}}\p{{N}}]?[\p{{Lu}}\p{{Lt}}\p{{Lm}}\p{{Lo}}\p{{M}}]+[\p{{Ll}}\p{{Lm}}\p{{Lo}}\p{{M}}]*{Contractions}?|\p{{N}}| ?[^\s\p{{L}}\p{{N}}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"], CleanSpaces: false, IgnoreMerges: true)),
+        (["jais-2"], new("jais-2", [$@"{Contractions}|[^\r\n\p{{L}}\p{{N}}]?\p{{L}}+|\p{{N}}{{1,3}}| ?[^\s\p{{L}}\p{{N}}]+[\r\n]*|\s*[\r\n]+|\s{{512}}(?!\S)|\s{{256}}(?!\S)|\s{{128}}(?!\S)|\s{{64}}(?!\S)|\s{{32}}(?!\S)|\s{{16}}(?!\S)|\s{{8}}(?!\S)|\s{{4}}(?!\S)|\s{{1,2}}(?!\S)|\s{{1}}"])),
+        (["laguna"], new("laguna", [@"[^\n]+|[\n]+", Qwen2], CleanSpaces: false)),
+        (["exaone-moe"], new("exaone-moe", [$@"{Contractions}|[^\r\n\p{{L}}\p{{N}}]?(?:\p{{L}}\p{{M}}*(?: \p{{L}}\p{{M}}*)*)+|\p{{N}}| ?[^\s\p{{L}}\p{{N}}]+[\r\n/]?|\s*[\r\n]|\s+(?!\S)|\s+"])),
+        (["granite-embed-multi-97m"], new("granite-embed-multi", [$@"[^\r\n\p{{L}}\p{{N}}]?((?=[\p{{L}}\p{{M}}])([^a-z]))*((?=[\p{{L}}\p{{M}}])([^A-Z]))+{Contractions}?|[^\r\n\p{{L}}\p{{N}}]?((?=[\p{{L}}\p{{M}}])([^a-z]))+((?=[\p{{L}}\p{{M}}])([^A-Z]))*{Contractions}?|\p{{N}}{{1,3}}| ?[^\s\p{{L}}\p{{N}}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"], CleanSpaces: false, IgnoreMerges: true)),
     ]);
 
     /// <summary>Names llama.cpp accepts that the engine does not implement (custom splitters or other tokenizer paths).</summary>
-    public static IReadOnlyList<string> NotImplemented { get; } = ["kimi-k2"];
+    public static IReadOnlyList<string> NotImplemented { get; } =
+    [
+        "kimi-k2", "afmoe", // hand-written splitters of their own
+        "superbpe", // a lookahead-only regex whose empty matches std::regex_iterator treats its own way
+        "tiny_aya", "cohere2moe", // \b, whose "word" std::wregex takes from the C locale
+        "gemma4", "sarvam-moe", "whitespace", // SentencePiece-style BPE without byte encoding, or no merging at all
+    ];
 
     /// <summary>Every name the engine implements, for messages.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. ByName.Keys.Order(StringComparer.Ordinal)];
@@ -104,6 +119,9 @@ internal static class BpePreTokenizers
 
     /// <summary>Every distinct table entry (tests compile them all).</summary>
     public static IEnumerable<BpePreTokenizer> All => ByName.Values.Distinct();
+
+    /// <summary>One name for each distinct table entry (the first listed).</summary>
+    public static IEnumerable<string> OneNameEach => ByName.GroupBy(p => p.Value).Select(g => g.First().Key);
 
     private static Dictionary<string, BpePreTokenizer> Build((string[] Names, BpePreTokenizer Entry)[] rows) =>
         rows.SelectMany(r => r.Names.Select(n => (Name: n, r.Entry))).ToDictionary(x => x.Name, x => x.Entry, StringComparer.Ordinal);

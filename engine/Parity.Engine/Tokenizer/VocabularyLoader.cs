@@ -86,7 +86,7 @@ internal static class VocabularyLoader
 
         var addBos = ReadBool(file, GgufKeys.AddBosToken) ?? bpe?.PreTokenizer.AddBos ?? true;
         var addEos = ReadBool(file, GgufKeys.AddEosToken) ?? false;
-        var addSep = ReadBool(file, AddSepKey) ?? bpe?.PreTokenizer.AddSep ?? false;
+        var addSep = ReadBool(file, AddSepKey) ?? false;
         RequireId(path, addBos, special[(int)SpecialToken.Bos], GgufKeys.AddBosToken, GgufKeys.BosTokenId);
         RequireId(path, addEos, special[(int)SpecialToken.Eos], GgufKeys.AddEosToken, GgufKeys.EosTokenId);
         RequireId(path, addSep, special[(int)SpecialToken.Separator], AddSepKey, "tokenizer.ggml.seperator_token_id");

@@ -19,6 +19,7 @@ public sealed class BpeAgreementTests
 {
     private const int TextCount = 500;
     private const int RandomSequences = 100;
+    private const int RelabelledTextCount = 200;
     private const ulong Seed = 0xB9E_5EED;
 
     private static readonly (bool A, bool B)[] Flags = [(false, false), (true, true), (true, false), (false, true)];
@@ -53,15 +54,35 @@ public sealed class BpeAgreementTests
         Assert.That(failures, Is.Empty, $"{failures.Count} of {calls.Count} calls differ from llama.cpp:\n" + string.Join('\n', failures.Take(40)));
     }
 
+    public static IEnumerable<string> PreTokenizerNames() => BpePreTokenizers.OneNameEach;
+
+    /// <summary>
+    /// Every pre-tokenizer in the table, on the tiny Llama 3 vocabulary relabelled with its name: the splits (and
+    /// the per-name flags: BOS, ignore_merges, clean_spaces) must agree with llama.cpp's for that name.
+    /// </summary>
+    [TestCaseSource(nameof(PreTokenizerNames))]
+    public async Task Every_pre_tokenizer_agrees_with_llama_cpp_on_a_relabelled_vocabulary(string pre)
+    {
+        var model = TokenizerModels.WithPre(ModelPath("small llama3"), pre);
+        await LlamaCppTokenizer.RequireAsync();
+        var tokenizer = Tokenizers.Load(model);
+        var calls = Calls(tokenizer.Vocabulary, RelabelledTextCount);
+
+        var expected = await LlamaCppTokenizer.TokenizeBatchAsync(model, calls);
+        var failures = Compare(tokenizer, calls, expected);
+
+        Assert.That(failures, Is.Empty, $"{failures.Count} of {calls.Count} calls differ from llama.cpp:\n" + string.Join('\n', failures.Take(40)));
+    }
+
     internal static string ModelPath(string vocabulary) => vocabulary.StartsWith("small ", StringComparison.Ordinal)
         ? SharedFixtures.Require(TokenizerPaths.SmallBpe(vocabulary["small ".Length..]))
         : SharedFixtures.Require(TokenizerPaths.Vocab(vocabulary));
 
-    private static List<TokenizerCall> Calls(Vocabulary vocab)
+    private static List<TokenizerCall> Calls(Vocabulary vocab, int textCount = TextCount)
     {
         // The vocabulary's own special tokens (control and user-defined), so parse_special has something to find.
         var specials = vocab.SpecialTokens.Take(12).Select(id => vocab.Tokens[id]).ToList();
-        var texts = BpeCorpus.Texts(TextCount, Seed, specials);
+        var texts = BpeCorpus.Texts(textCount, Seed, specials);
         var calls = texts.Select((text, i) => new TokenizerCall(text, Flags[i % 4].A, Flags[i % 4].B, Flags[i / 4 % 4].A, Flags[i / 4 % 4].B)).ToList();
 
         var rng = new Xoshiro256StarStar(Seed + (ulong)vocab.Count);
