@@ -74,6 +74,25 @@ public sealed class BpeAgreementTests
         Assert.That(failures, Is.Empty, $"{failures.Count} of {calls.Count} calls differ from llama.cpp:\n" + string.Join('\n', failures.Take(40)));
     }
 
+    /// <summary>100 KB in one fragment through a 102 400-token vocabulary: the time is printed, the ids must match.</summary>
+    [Test]
+    public async Task A_100_KB_text_tokenizes_quickly_and_like_llama_cpp()
+    {
+        var model = ModelPath("deepseek-llm");
+        var tokenizer = Tokenizers.Load(model);
+        var text = Encoding.UTF8.GetBytes(TokenizerCorpus.Long(100_000, Seed));
+        tokenizer.Tokenize("warm up", addSpecial: true, parseSpecial: true);
+
+        var watch = Stopwatch.StartNew();
+        var tokens = tokenizer.Tokenize(text, addSpecial: true, parseSpecial: false);
+        TestContext.Out.WriteLine($"{text.Length} bytes -> {tokens.Length} tokens in {watch.Elapsed.TotalMilliseconds:F0} ms");
+
+        await LlamaCppTokenizer.RequireAsync();
+        var expected = await LlamaCppTokenizer.TokenizeBatchAsync(model, [new TokenizerCall(text, true, false, true, false)]);
+        Assert.That(tokens, Is.EqualTo(expected[0].Tokens));
+        Assert.That(tokenizer.DetokenizeToBytes(tokens, removeSpecial: true, unparseSpecial: false), Is.EqualTo(expected[0].Text));
+    }
+
     internal static string ModelPath(string vocabulary) => vocabulary.StartsWith("small ", StringComparison.Ordinal)
         ? SharedFixtures.Require(TokenizerPaths.SmallBpe(vocabulary["small ".Length..]))
         : SharedFixtures.Require(TokenizerPaths.Vocab(vocabulary));
