@@ -10,7 +10,7 @@ namespace Parity.Engine.Tokenizer;
 /// <param name="IgnoreMerges">A word that is a token as a whole is emitted without merging.</param>
 /// <param name="AddBos">The default of <c>tokenizer.ggml.add_bos_token</c>.</param>
 /// <param name="NoBos">The BOS default (token 11) is dropped, as llama.cpp does for ChatGLM.</param>
-internal sealed record BpePreTokenizer(
+internal sealed class BpePreTokenizer(
     string Name,
     IReadOnlyList<string> Regexes,
     bool CleanSpaces = true,
@@ -18,6 +18,18 @@ internal sealed record BpePreTokenizer(
     bool AddBos = false,
     bool NoBos = false)
 {
+    public string Name { get; } = Name;
+
+    public IReadOnlyList<string> Regexes { get; } = Regexes;
+
+    public bool CleanSpaces { get; } = CleanSpaces;
+
+    public bool IgnoreMerges { get; } = IgnoreMerges;
+
+    public bool AddBos { get; } = AddBos;
+
+    public bool NoBos { get; } = NoBos;
+
     private const string Gpt2Regex = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)";
     private const string Llama3Regex = @"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 

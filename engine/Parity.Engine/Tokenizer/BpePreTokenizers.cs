@@ -77,7 +77,7 @@ internal static class BpePreTokenizers
         (["trillion"], new("trillion", [Gpt2], CleanSpaces: false)),
         (["granite-docling"], new("granite-docling", [Gpt2], CleanSpaces: false)),
         (["qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2"], new("qwen2", [Qwen2], CleanSpaces: false)),
-        (["megrez"], new("qwen2", [Qwen2])),
+        (["megrez"], new("megrez", [Qwen2])),
         (["stablelm2"], new("stablelm2", [Qwen2])),
         (["hunyuan"], new("hunyuan", [Qwen2], CleanSpaces: false)),
         (["solar-open"], new("solar-open", [Qwen2], CleanSpaces: false)),
