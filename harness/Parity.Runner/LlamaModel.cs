@@ -43,9 +43,11 @@ internal sealed unsafe class LlamaModel : IDisposable
         return new LlamaModel(path, handle);
     }
 
-    public int[] Tokenize(string text, bool addSpecial, bool parseSpecial)
+    public int[] Tokenize(string text, bool addSpecial, bool parseSpecial) => Tokenize(Encoding.UTF8.GetBytes(text), addSpecial, parseSpecial);
+
+    /// <summary>llama_tokenize on raw bytes (which need not be valid UTF-8).</summary>
+    public int[] Tokenize(byte[] utf8, bool addSpecial, bool parseSpecial)
     {
-        var utf8 = Encoding.UTF8.GetBytes(text);
         var capacity = utf8.Length + 8;
         while (true)
         {
@@ -71,7 +73,11 @@ internal sealed unsafe class LlamaModel : IDisposable
         }
     }
 
-    public string Detokenize(int[] tokens, bool removeSpecial, bool unparseSpecial)
+    public string Detokenize(int[] tokens, bool removeSpecial, bool unparseSpecial) =>
+        Encoding.UTF8.GetString(DetokenizeBytes(tokens, removeSpecial, unparseSpecial));
+
+    /// <summary>llama_detokenize's bytes as written, before any UTF-8 decoding.</summary>
+    public byte[] DetokenizeBytes(int[] tokens, bool removeSpecial, bool unparseSpecial)
     {
         var capacity = tokens.Length * 16 + 16;
         while (true)
@@ -86,7 +92,7 @@ internal sealed unsafe class LlamaModel : IDisposable
 
             if (n >= 0)
             {
-                return Encoding.UTF8.GetString(buffer, 0, n);
+                return buffer[..n];
             }
 
             capacity = -n;

@@ -20,6 +20,7 @@ public static class Program
             InfoVerb.Create(),
             TokenizeVerb.Create(),
             DetokenizeVerb.Create(),
+            TokenizeBatchVerb.Create(),
             QuantizeVerb.Create(),
             DequantizeVerb.Create(),
             VecDotVerb.Create(),

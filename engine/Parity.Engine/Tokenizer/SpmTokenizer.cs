@@ -14,7 +14,10 @@ public sealed class SpmTokenizer : ITokenizer
 
     public SpmTokenizer(Vocabulary vocabulary)
     {
-        Vocabulary = vocabulary ?? throw new ArgumentNullException(nameof(vocabulary));
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        Vocabulary = vocabulary.IsBytePairEncoding
+            ? throw new VocabularyException(vocabulary.SourcePath, "tokenizer.ggml.model is 'gpt2' (byte-level BPE), not SentencePiece; Tokenizers.Load picks the right tokenizer")
+            : vocabulary;
     }
 
     public Vocabulary Vocabulary { get; }

@@ -13,5 +13,10 @@ public static class Tokenizers
         return FromGguf(file);
     }
 
-    public static ITokenizer FromGguf(GgufFile file) => new SpmTokenizer(Vocabulary.FromGguf(file));
+    /// <summary>SentencePiece for <c>llama</c>, byte-level BPE for <c>gpt2</c>; anything else is refused by the vocabulary load.</summary>
+    public static ITokenizer FromGguf(GgufFile file)
+    {
+        var vocabulary = Vocabulary.FromGguf(file);
+        return vocabulary.IsBytePairEncoding ? new BpeTokenizer(vocabulary) : new SpmTokenizer(vocabulary);
+    }
 }

@@ -5,9 +5,10 @@ using Parity.Gguf;
 namespace Parity.Engine.Tokenizer;
 
 /// <summary>
-/// A SentencePiece vocabulary (<c>tokenizer.ggml.model = llama</c>) as llama.cpp's <c>llama_vocab</c> holds it after
-/// loading: token texts, scores, attributes (after llama.cpp's load-time adjustments), special token ids and the
-/// BOS/EOS/space-prefix flags. Built by <see cref="Load(string)"/> or <see cref="FromGguf"/>; immutable.
+/// A vocabulary as llama.cpp's <c>llama_vocab</c> holds it after loading: token texts, scores, attributes (after
+/// llama.cpp's load-time adjustments), special token ids and the BOS/EOS/space-prefix flags, for SentencePiece
+/// (<c>tokenizer.ggml.model = llama</c>) or byte-level BPE (<c>gpt2</c>, which adds a pre-tokenizer and merges).
+/// Built by <see cref="Load(string)"/> or <see cref="FromGguf"/>; immutable.
 /// </summary>
 public sealed class Vocabulary
 {
@@ -24,9 +25,10 @@ public sealed class Vocabulary
     private readonly int[] _byteTokens;
     private readonly byte[][] _pieces;
 
-    internal Vocabulary(string sourcePath, string[] tokens, float[] scores, TokenAttributes[] attributes, int[] specialIds, bool addBos, bool addEos, bool addSpacePrefix, IReadOnlySet<int> endOfGeneration)
+    internal Vocabulary(string sourcePath, string[] tokens, float[] scores, TokenAttributes[] attributes, int[] specialIds, bool addBos, bool addEos, bool addSpacePrefix, IReadOnlySet<int> endOfGeneration, BpeSettings? bpe = null)
     {
         SourcePath = sourcePath;
+        Bpe = bpe;
         Tokens = new ReadOnlyCollection<string>(tokens);
         _scores = scores;
         _attributes = attributes;
@@ -56,9 +58,7 @@ public sealed class Vocabulary
         _byteTokens = new int[256];
         for (var b = 0; b < 256; b++)
         {
-            // byte_to_token: the "<0xXX>" token (upper-case hex), else a token that is the byte itself.
-            var hex = Encoding.ASCII.GetBytes($"<0x{b:X2}>");
-            _byteTokens[b] = _ids.TryGetValue(hex, out var id) ? id : _ids.TryGetValue(new[] { (byte)b }, out id) ? id : NoToken;
+            _byteTokens[b] = FindByteToken((byte)b);
         }
 
         // llama.cpp renders every token once at load (cache_token_to_piece, special = true) and serves pieces from there.
@@ -73,6 +73,15 @@ public sealed class Vocabulary
     public string SourcePath { get; }
 
     public int Count => _text.Length;
+
+    /// <summary>Whether this is a byte-level BPE vocabulary (<c>tokenizer.ggml.model = gpt2</c>).</summary>
+    public bool IsBytePairEncoding => Bpe is not null;
+
+    /// <summary>The <c>tokenizer.ggml.pre</c> value of a BPE vocabulary as written (empty if absent); null for SentencePiece.</summary>
+    public string? PreTokenizerName => Bpe?.Pre;
+
+    /// <summary>The pre-tokenizer and merges of a BPE vocabulary; null for SentencePiece.</summary>
+    internal BpeSettings? Bpe { get; }
 
     public IReadOnlyList<string> Tokens { get; }
 
@@ -153,7 +162,22 @@ public sealed class Vocabulary
         }
     }
 
-    /// <summary>The SentencePiece branch of llama.cpp's <c>token_to_piece</c> without its cache, as used to fill it.</summary>
+    /// <summary>
+    /// llama.cpp's <c>byte_to_token</c>: for SentencePiece the "&lt;0xXX&gt;" token (upper-case hex), else a token that
+    /// is the byte itself; for BPE the token spelled with the byte's GPT-2 stand-in character.
+    /// </summary>
+    private int FindByteToken(byte value)
+    {
+        if (Bpe is not null)
+        {
+            return Find(ByteLevel.Encode(value).ToArray());
+        }
+
+        var hex = Encoding.ASCII.GetBytes($"<0x{value:X2}>");
+        return _ids.TryGetValue(hex, out var id) ? id : _ids.TryGetValue(new[] { value }, out id) ? id : NoToken;
+    }
+
+    /// <summary>llama.cpp's <c>token_to_piece</c> without its cache, as used to fill it (SentencePiece or BPE branch).</summary>
     private byte[] RenderPiece(int token)
     {
         var attr = _attributes[token];
@@ -165,7 +189,7 @@ public sealed class Vocabulary
 
         if ((attr & TokenAttributes.Normal) != 0)
         {
-            return UnescapeWhitespace(text);
+            return Bpe is null ? UnescapeWhitespace(text) : DecodeByteLevel(text);
         }
 
         if ((attr & TokenAttributes.Byte) != 0)
@@ -210,6 +234,36 @@ public sealed class Vocabulary
         }
 
         return unchecked((byte)(negative ? -value : value));
+    }
+
+    /// <summary>
+    /// A BPE token's text back to the bytes it stands for (llama_decode_text). A character that stands for no byte
+    /// is spelled out the way llama.cpp does it: "[UNK_BYTE_0x" + its UTF-8 in hex + the whole token text + "]".
+    /// </summary>
+    private static byte[] DecodeByteLevel(byte[] text)
+    {
+        var result = new List<byte>(text.Length);
+        Span<byte> utf8 = stackalloc byte[4];
+        foreach (var cpt in Codepoints.FromUtf8(text))
+        {
+            if (ByteLevel.TryDecode(cpt, out var value))
+            {
+                result.Add(value);
+                continue;
+            }
+
+            var n = Codepoints.ToUtf8(cpt, utf8);
+            result.AddRange("[UNK_BYTE_0x"u8);
+            foreach (var b in utf8[..n])
+            {
+                result.AddRange(Encoding.ASCII.GetBytes(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+            }
+
+            result.AddRange(text);
+            result.Add((byte)']');
+        }
+
+        return [.. result];
     }
 
     /// <summary>▁ (U+2581) back to a space, as llama_unescape_whitespace does.</summary>

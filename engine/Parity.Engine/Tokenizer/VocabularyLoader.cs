@@ -3,7 +3,7 @@ using Parity.Gguf;
 namespace Parity.Engine.Tokenizer;
 
 /// <summary>
-/// Reads a SentencePiece vocabulary from GGUF metadata the way llama.cpp's <c>llama_vocab::impl::load</c> does:
+/// Reads a SentencePiece or byte-level BPE vocabulary from GGUF metadata the way llama.cpp's <c>llama_vocab::impl::load</c> does:
 /// the same defaults, the same strict key types (a key of the wrong type fails the load, as it does in llama.cpp),
 /// the same repairs (empty tokens renamed, out-of-range special ids ignored) and the same attribute heuristics.
 /// </summary>
@@ -39,12 +39,15 @@ internal static class VocabularyLoader
         var path = file.Path;
         var model = ReadString(file, GgufKeys.TokenizerModel)
             ?? throw new VocabularyException(path, $"{GgufKeys.TokenizerModel} is missing (llama.cpp requires it to pick the tokenizer)");
-        if (model != "llama")
+        var bpe = model switch
         {
-            throw new VocabularyException(path, $"{GgufKeys.TokenizerModel} is '{model}'; only 'llama' (SentencePiece) is supported");
-        }
+            "llama" => null,
+            "gpt2" => ReadBpe(file),
+            _ => throw new VocabularyException(path, $"{GgufKeys.TokenizerModel} is '{model}' ({Describe(model)}); the engine implements: {Implemented}"),
+        };
 
-        var addSpacePrefix = ReadBool(file, GgufKeys.AddSpacePrefix) ?? true;
+        // SentencePiece puts a space in front of the text by default; BPE never does unless the file says so.
+        var addSpacePrefix = ReadBool(file, GgufKeys.AddSpacePrefix) ?? bpe is null;
         var tokens = ReadTokens(file);
         var n = tokens.Length;
         var scores = ReadScores(file, n);
@@ -65,10 +68,7 @@ internal static class VocabularyLoader
             }
         }
 
-        var special = Enumerable.Repeat(Vocabulary.NoToken, Enum.GetValues<SpecialToken>().Length).ToArray();
-        special[(int)SpecialToken.Bos] = 1;
-        special[(int)SpecialToken.Eos] = 2;
-        special[(int)SpecialToken.Unknown] = 0;
+        var special = DefaultSpecialIds(bpe);
         foreach (var (kind, key) in IdKeys)
         {
             if (special[(int)kind] >= n)
@@ -84,7 +84,7 @@ internal static class VocabularyLoader
             }
         }
 
-        var addBos = ReadBool(file, GgufKeys.AddBosToken) ?? true;
+        var addBos = ReadBool(file, GgufKeys.AddBosToken) ?? bpe?.PreTokenizer.AddBos ?? true;
         var addEos = ReadBool(file, GgufKeys.AddEosToken) ?? false;
         var addSep = ReadBool(file, AddSepKey) ?? false;
         RequireId(path, addBos, special[(int)SpecialToken.Bos], GgufKeys.AddBosToken, GgufKeys.BosTokenId);
@@ -101,7 +101,64 @@ internal static class VocabularyLoader
             ReadString(file, GgufKeys.TokenizerPre) ?? string.Empty,
             ReadString(file, GgufKeys.Architecture) ?? string.Empty);
 
-        return new Vocabulary(path, tokens, scores, attributes, special, addBos, addEos, addSpacePrefix, eog);
+        return new Vocabulary(path, tokens, scores, attributes, special, addBos, addEos, addSpacePrefix, eog, bpe);
+    }
+
+    private const string Implemented = "llama (SentencePiece), gpt2 (byte-level BPE)";
+
+    /// <summary>What llama.cpp calls the tokenizer models it knows, so a refusal says what the file is.</summary>
+    private static string Describe(string model) => model switch
+    {
+        "bert" => "WordPiece",
+        "t5" => "Unigram",
+        "rwkv" => "RWKV",
+        "plamo2" => "PLaMo-2",
+        "gemma4" => "Gemma 4 BPE",
+        "hybriddna" or "whitespace" => "a BPE variant with its own segmentation",
+        "no_vocab" or "none" => "no vocabulary",
+        _ => "not a tokenizer llama.cpp knows",
+    };
+
+    /// <summary>
+    /// llama.cpp's defaults before the file's ids are read: SentencePiece BOS 1, EOS 2, UNK 0; BPE BOS and EOS 11
+    /// (GPT-2's habit), no UNK, and no BOS at all for ChatGLM.
+    /// </summary>
+    private static int[] DefaultSpecialIds(BpeSettings? bpe)
+    {
+        var special = Enumerable.Repeat(Vocabulary.NoToken, Enum.GetValues<SpecialToken>().Length).ToArray();
+        if (bpe is null)
+        {
+            special[(int)SpecialToken.Bos] = 1;
+            special[(int)SpecialToken.Eos] = 2;
+            special[(int)SpecialToken.Unknown] = 0;
+        }
+        else
+        {
+            special[(int)SpecialToken.Bos] = bpe.PreTokenizer.NoBos ? Vocabulary.NoToken : 11;
+            special[(int)SpecialToken.Eos] = 11;
+        }
+
+        return special;
+    }
+
+    /// <summary>The pre-tokenizer (refused by name unless the engine implements it) and the merges of a gpt2 vocabulary.</summary>
+    private static BpeSettings ReadBpe(GgufFile file)
+    {
+        var pre = ReadString(file, GgufKeys.TokenizerPre) ?? string.Empty;
+        var preTokenizer = BpePreTokenizers.Find(pre) ?? throw new VocabularyException(
+            file.Path,
+            $"{GgufKeys.TokenizerPre} is '{pre}' ({(BpePreTokenizers.NotImplemented.Contains(pre) ? "llama.cpp knows it, the engine does not implement it" : "llama.cpp does not know it either")}); the engine implements: {string.Join(", ", BpePreTokenizers.Names)}");
+        if (!file.TryGetValue(GgufKeys.Merges, out var value))
+        {
+            throw new VocabularyException(file.Path, $"{GgufKeys.Merges} is missing (llama.cpp requires the merges of a gpt2 vocabulary)");
+        }
+
+        if (!value.IsArray || value.ElementType != GgufValueType.String)
+        {
+            throw WrongType(file.Path, GgufKeys.Merges, value, "an array of strings");
+        }
+
+        return new BpeSettings(pre, preTokenizer, new BpeMerges(value.AsArray<string>()));
     }
 
     private static string[] ReadTokens(GgufFile file)

@@ -46,8 +46,11 @@ public sealed class PromptOptions
             text = ChatTemplate.Apply(model, text);
         }
 
+        // The engine's tokenizer first: a vocabulary it refuses (another tokenizer model, an unknown pre-tokenizer)
+        // is bad input named before llama.cpp is started.
+        var tokenizer = Tokenizers.Load(model);
         var ids = await runner.TokenizeAsync(model, text, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var engineIds = Tokenizers.Load(model).Tokenize(text, true, true);
+        var engineIds = tokenizer.Tokenize(text, true, true);
         if (!engineIds.SequenceEqual(ids))
         {
             await stderr.WriteLineAsync($"[parity] warning: the engine's tokenizer gives [{string.Join(' ', engineIds)}], llama.cpp gives [{string.Join(' ', ids)}]; both sides run llama.cpp's ids").ConfigureAwait(false);

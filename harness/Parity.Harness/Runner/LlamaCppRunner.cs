@@ -207,6 +207,42 @@ public sealed class LlamaCppRunner
         return Ints(r, "tokens");
     }
 
+    /// <summary>
+    /// Many tokenizer calls on one vocabulary in one runner process (the <c>tokenize-batch</c> verb), answers in the
+    /// order of <paramref name="calls"/>.
+    /// </summary>
+    public async Task<TokenizerCallResult[]> TokenizeBatchAsync(string modelPath, IReadOnlyList<TokenizerCall> calls, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(calls);
+        var input = new JsonArray([.. calls.Select(c =>
+        {
+            var call = new JsonObject
+            {
+                ["textHex"] = Convert.ToHexString(c.Text),
+                ["addSpecial"] = c.AddSpecial,
+                ["parseSpecial"] = c.ParseSpecial,
+                ["removeSpecial"] = c.RemoveSpecial,
+                ["unparseSpecial"] = c.UnparseSpecial,
+            };
+            if (c.Detokenize is { } tokens)
+            {
+                call["tokens"] = new JsonArray([.. tokens.Select(t => JsonValue.Create(t))]);
+            }
+
+            return (JsonNode)call;
+        })]);
+        var r = await RunAsync("tokenize-batch", ["--model", modelPath], standardInput: input.ToJsonString(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var results = r.Json["results"] as JsonArray ?? throw Malformed(r, "results");
+        if (results.Count != calls.Count)
+        {
+            throw Malformed(r, "results");
+        }
+
+        return [.. results.Select(x => new TokenizerCallResult(
+            [.. (x?["tokens"] as JsonArray ?? throw Malformed(r, "tokens")).Select(t => t!.GetValue<int>())],
+            Convert.FromHexString(x!["textHex"]?.GetValue<string>() ?? throw Malformed(r, "textHex"))))];
+    }
+
     public async Task<QuantizeResult> QuantizeAsync(string inputPath, string outputPath, string type, int threads = 2, CancellationToken cancellationToken = default)
     {
         var r = await RunAsync("quantize", ["--model", inputPath, "--out", outputPath, "--type", type, "--threads", threads.ToString(CultureInfo.InvariantCulture)], outputPath, cancellationToken: cancellationToken).ConfigureAwait(false);

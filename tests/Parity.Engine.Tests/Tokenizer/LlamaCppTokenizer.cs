@@ -27,6 +27,10 @@ internal static class LlamaCppTokenizer
     public static Task<int[]> TokenizeAsync(string model, string text, bool addSpecial, bool parseSpecial) =>
         Runner.TokenizeAsync(model, text, addSpecial, parseSpecial);
 
+    /// <summary>Many tokenize/detokenize calls on one vocabulary in a single runner process.</summary>
+    public static Task<TokenizerCallResult[]> TokenizeBatchAsync(string model, IReadOnlyList<TokenizerCall> calls) =>
+        Runner.TokenizeBatchAsync(model, calls);
+
     /// <summary>llama_detokenize's text (decoded as UTF-8 by the runner) and each token's llama_token_to_piece bytes.</summary>
     public static async Task<(string Text, byte[][] Pieces)> DetokenizeAsync(string model, IReadOnlyList<int> tokens, bool removeSpecial, bool unparseSpecial)
     {

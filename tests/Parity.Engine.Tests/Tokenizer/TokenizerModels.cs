@@ -12,6 +12,7 @@ namespace Parity.Engine.Tests.Tokenizer;
 [SetUpFixture]
 public sealed class TokenizerModels
 {
+    private static readonly Dictionary<string, string> PreVariants = [];
     private static string? _directory;
     private static readonly Lazy<string> MicroPath = new(() => Write("micro.gguf", p => SyntheticModel.Write(SyntheticPresets.Micro, p)));
     private static readonly Lazy<string> Phi3Path = new(() => Write("phi3-edge.gguf", p => WriteEdgeVocabulary(p, "Phi-3 parity edge", addSpacePrefix: null, addEos: null)));
@@ -49,6 +50,40 @@ public sealed class TokenizerModels
         catch (IOException)
         {
             // A mapped file may still be closing; the OS temp cleaner gets it.
+        }
+    }
+
+    /// <summary>
+    /// A copy of a vocab-only file with <c>tokenizer.ggml.pre</c> set to <paramref name="pre"/> (removed when null),
+    /// written once per run.
+    /// </summary>
+    public static string WithPre(string source, string? pre)
+    {
+        lock (PreVariants)
+        {
+            var key = source + "\0" + (pre ?? "<absent>");
+            if (!PreVariants.TryGetValue(key, out var path))
+            {
+                path = Write($"{Path.GetFileNameWithoutExtension(source)}-pre-{PreVariants.Count}.gguf", p =>
+                {
+                    using var file = GgufFile.Open(source);
+                    var writer = new GgufWriter(file.Version);
+                    foreach (var (k, value) in file.Metadata.Where(m => m.Key != GgufKeys.TokenizerPre))
+                    {
+                        writer.Add(k, value);
+                    }
+
+                    if (pre is not null)
+                    {
+                        writer.Add(GgufKeys.TokenizerPre, GgufValue.Of(pre));
+                    }
+
+                    writer.WriteTo(p);
+                });
+                PreVariants.Add(key, path);
+            }
+
+            return path;
         }
     }
 

@@ -4,4 +4,10 @@ namespace Parity.Engine.Tests.Tokenizer;
 internal static class TokenizerPaths
 {
     public const string LlamaSpmVocab = "tokenizer/ggml-vocab-llama-spm.gguf";
+
+    /// <summary>One of llama.cpp's test vocabularies, by the name in its file (<c>ggml-vocab-NAME.gguf</c>).</summary>
+    public static string Vocab(string name) => $"tokenizer/ggml-vocab-{name}.gguf";
+
+    /// <summary>One of the tiny BPE vocabularies (<c>small-bpe/vocab-bpe-NAME.gguf</c>).</summary>
+    public static string SmallBpe(string name) => $"tokenizer/small-bpe/vocab-bpe-{name}.gguf";
 }

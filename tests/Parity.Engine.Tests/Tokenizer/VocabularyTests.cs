@@ -61,31 +61,44 @@ public sealed class VocabularyTests
         Assert.That((vocab.AddBos, vocab.AddEos, vocab.AddSpacePrefix), Is.EqualTo((true, true, false)));
     }
 
-    [Test]
-    public void A_bpe_vocabulary_is_refused_naming_the_file_and_the_model()
+    [TestCase("bert", "WordPiece")]
+    [TestCase("t5", "Unigram")]
+    [TestCase("rwkv", "RWKV")]
+    [TestCase("sentencepiece", "not a tokenizer llama.cpp knows")]
+    public void Other_tokenizer_models_are_refused_naming_the_file_and_the_model(string model, string description)
     {
         using var temp = new TempDirectory();
-        var path = temp.File("gpt2.gguf");
+        var path = temp.File(model + ".gguf");
         new GgufWriter()
             .Add(GgufKeys.Architecture, GgufValue.Of("llama"))
-            .Add(GgufKeys.TokenizerModel, GgufValue.Of("gpt2"))
+            .Add(GgufKeys.TokenizerModel, GgufValue.Of(model))
             .Add(GgufKeys.Tokens, GgufValue.Array(["a", "b"]))
             .WriteTo(path);
 
-        var e = Assert.Throws<VocabularyException>(() => Vocabulary.Load(path));
+        var e = Assert.Throws<VocabularyException>(() => Tokenizers.Load(path));
 
-        Assert.That(e!.Message, Is.EqualTo($"{path}: tokenizer.ggml.model is 'gpt2'; only 'llama' (SentencePiece) is supported"));
+        Assert.That(e!.Message, Is.EqualTo($"{path}: tokenizer.ggml.model is '{model}' ({description}); the engine implements: llama (SentencePiece), gpt2 (byte-level BPE)"));
         Assert.That(e.FilePath, Is.EqualTo(path));
     }
 
     [Test]
-    public void The_deepseek_fixture_is_refused_as_gpt2()
+    public void The_bert_fixture_is_refused_as_wordpiece()
     {
-        var path = SharedFixtures.Require("tokenizer/ggml-vocab-deepseek-coder.gguf");
+        var path = SharedFixtures.Require(TokenizerPaths.Vocab("bert-bge"));
 
+        var e = Assert.Throws<VocabularyException>(() => Tokenizers.Load(path));
+
+        Assert.That(e!.Message, Is.EqualTo($"{path}: tokenizer.ggml.model is 'bert' (WordPiece); the engine implements: llama (SentencePiece), gpt2 (byte-level BPE)"));
+    }
+
+    [Test]
+    public void The_deepseek_fixture_is_bpe_and_the_sentencepiece_tokenizer_refuses_it()
+    {
+        var path = SharedFixtures.Require(TokenizerPaths.Vocab("deepseek-coder"));
+
+        Assert.That(Tokenizers.Load(path), Is.TypeOf<BpeTokenizer>());
         var e = Assert.Throws<VocabularyException>(() => SpmTokenizer.Load(path));
-
-        Assert.That(e!.Message, Does.StartWith(path).And.Contain("'gpt2'; only 'llama' (SentencePiece) is supported"));
+        Assert.That(e!.Message, Does.StartWith(path).And.Contain("'gpt2' (byte-level BPE), not SentencePiece"));
     }
 
     [Test]
