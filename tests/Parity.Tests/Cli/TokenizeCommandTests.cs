@@ -31,7 +31,8 @@ public sealed class TokenizeCommandTests
     public void Run_refuses_an_unknown_pre_tokenizer_before_llama_cpp_runs()
     {
         using var temp = new TempDirectory();
-        var path = WithPre(SharedFixtures.Require(SmallLlama3), "not-a-pre-tokenizer", temp.File("unknown-pre.gguf"));
+        // A whole model (llama3-mini) with only its pre-tokenizer changed, so the vocabulary is the one thing wrong.
+        var path = WithPre(Models.Synthetic(Parity.Harness.Synthetic.SyntheticPresets.Llama3Mini), "not-a-pre-tokenizer", temp.File("unknown-pre.gguf"));
         var output = temp.File("out");
 
         var (code, _, stderr) = ParityCli.Run("run", "--model", path, "--prompt", "Hello", "--steps", "1", "--out", output);
@@ -60,7 +61,14 @@ public sealed class TokenizeCommandTests
             writer.Add(key, value);
         }
 
-        writer.Add(GgufKeys.TokenizerPre, GgufValue.Of(pre)).WriteTo(path);
+        writer.Add(GgufKeys.TokenizerPre, GgufValue.Of(pre));
+        foreach (var t in file.Tensors)
+        {
+            var tensor = t;
+            writer.AddTensor(t.Name, t.Type, t.Dimensions, s => s.Write(file.GetTensorBytes(tensor)));
+        }
+
+        writer.WriteTo(path);
         return path;
     }
 }

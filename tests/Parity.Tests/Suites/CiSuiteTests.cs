@@ -41,12 +41,12 @@ public sealed class CiSuiteTests
     {
         var suite = SuiteWorkspace.Ci;
         string[] types = ["F32", "F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K"];
-        foreach (var type in types)
+        foreach (var (preset, type) in new[] { "tinyllama-mini", "llama3-mini" }.SelectMany(p => types.Select(t => (p, t))))
         {
-            var mini = suite.Cases.Where(c => c.Model.Preset == "tinyllama-mini" && c.Model.Quant == type).ToList();
-            Assert.That(mini.Any(c => c.Tokens is { Count: 1 }), Is.True, $"{type}: a 1-token prompt");
-            Assert.That(mini.Any(c => c.Prompt is not null && !c.Chat && c.Tensors is null), Is.True, $"{type}: a text prompt with every tensor");
-            Assert.That(mini.Any(c => c.Chat), Is.True, $"{type}: a chat-template prompt");
+            var mini = suite.Cases.Where(c => c.Model.Preset == preset && c.Model.Quant == type).ToList();
+            Assert.That(mini.Any(c => c.Tokens is { Count: 1 }), Is.True, $"{preset} {type}: a 1-token prompt");
+            Assert.That(mini.Any(c => c.Prompt is not null && !c.Chat && (c.Tensors is null || preset != "tinyllama-mini")), Is.True, $"{preset} {type}: a text prompt (with every tensor for tinyllama-mini)");
+            Assert.That(mini.Any(c => c.Chat), Is.True, $"{preset} {type}: a chat-template prompt");
         }
 
         var story7 = Parity.Dump.DumpRun.Open(suite.GoldenDirectory(suite.Cases.Single(c => c.Name == "mini-q4_k_m-story7")));
@@ -55,6 +55,6 @@ public sealed class CiSuiteTests
 
         var files = new DirectoryInfo(Path.Combine(RepoRoot.Find(), "reference-data")).EnumerateFiles("*", SearchOption.AllDirectories).ToList();
         Assert.That(files.Where(f => f.Length > 4L << 20).Select(f => f.FullName), Is.Empty, "no reference-data file over 4 MB");
-        Assert.That(files.Sum(f => f.Length), Is.LessThanOrEqualTo(50L << 20), "the reference-data tree stays under 50 MB");
+        Assert.That(files.Sum(f => f.Length), Is.LessThanOrEqualTo(100L << 20), "the reference-data tree stays under 100 MB");
     }
 }
