@@ -28,12 +28,67 @@ public static partial class Q8_0Dot
         UseAvx2 ? RowAvx2(type, weights, quants, scales) : RowScalar(type, weights, quants, scales);
 
     /// <summary>The table's vec_dot for <paramref name="type"/>: each of <paramref name="results"/>.Length rows (<paramref name="rowBytes"/> apart) against <paramref name="y"/>.</summary>
-    public static void Rows(GgmlType type, ReadOnlySpan<byte> rows, int rowBytes, ActivationRow y, Span<float> results)
+    public static unsafe void Rows(GgmlType type, ReadOnlySpan<byte> rows, int rowBytes, ActivationRow y, Span<float> results)
+    {
+        if (!UseAvx2)
+        {
+            for (var r = 0; r < results.Length; r++)
+            {
+                results[r] = RowScalar(type, rows.Slice(r * rowBytes, rowBytes), y.Quants, y.Scales);
+            }
+
+            return;
+        }
+
+        // The block layout is chosen and the activations pinned once for all rows: per row, the dispatch and pinning
+        // cost a measurable share of a 2048-column Q4_0 row.
+        fixed (byte* w = rows)
+        fixed (sbyte* q = y.Quants)
+        fixed (float* ys = y.Scales)
+        {
+            var blocks = y.Scales.Length;
+            switch (type)
+            {
+                case GgmlType.Q8_0:
+                    RowsAvx2<Q8_0Block>(w, rowBytes, q, ys, blocks, results);
+                    break;
+                case GgmlType.Q4_0:
+                    RowsAvx2<Q4_0Block>(w, rowBytes, q, ys, blocks, results);
+                    break;
+                default:
+                    RowsAvx2<Q5_0Block>(w, rowBytes, q, ys, blocks, results);
+                    break;
+            }
+        }
+    }
+
+    private static unsafe void RowsAvx2<TBlock>(byte* weights, int rowBytes, sbyte* y, float* ys, int blocks, Span<float> results)
+        where TBlock : struct, IQ8_0WeightBlock
     {
         for (var r = 0; r < results.Length; r++)
         {
-            results[r] = Row(type, rows.Slice(r * rowBytes, rowBytes), y.Quants, y.Scales);
+            results[r] = RowAvx2<TBlock>(weights + ((long)r * rowBytes), y, ys, blocks);
         }
+    }
+
+    /// <summary><see cref="RowAvx2(GgmlType, ReadOnlySpan{byte}, ReadOnlySpan{sbyte}, ReadOnlySpan{float})"/> for one block layout, on pinned rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe float RowAvx2<TBlock>(byte* w, sbyte* y, float* ys, int blocks)
+        where TBlock : struct, IQ8_0WeightBlock
+    {
+        var acc = Vector256<float>.Zero;
+        for (var ib = 0; ib < blocks; ib++)
+        {
+            var block = w + (ib * TBlock.Bytes);
+            if (TBlock.Streamed)
+            {
+                StreamPrefetch.Ahead(block, TBlock.Bytes);
+            }
+
+            acc = Accumulate(acc, TBlock.Quants(block), Avx.LoadVector256(y + (ib * QK)), HalfTable.Get(block) * ys[ib]);
+        }
+
+        return HorizontalSum(acc);
     }
 
     /// <summary>The reference: the same integer lane sums and float operations, one lane at a time.</summary>
@@ -76,59 +131,17 @@ public static partial class Q8_0Dot
     /// <summary>The AVX2 kernel (needs AVX2 and FMA): <see cref="RowScalar"/>'s operations, eight lanes at a time.</summary>
     public static unsafe float RowAvx2(GgmlType type, ReadOnlySpan<byte> weights, ReadOnlySpan<sbyte> quants, ReadOnlySpan<float> scales)
     {
-        var acc = Vector256<float>.Zero;
-        var blocks = scales.Length;
         fixed (byte* w = weights)
         fixed (sbyte* y = quants)
         fixed (float* ys = scales)
         {
-            switch (type)
+            return type switch
             {
-                case GgmlType.Q8_0:
-                    for (var ib = 0; ib < blocks; ib++)
-                    {
-                        var block = w + (ib * 34);
-                        StreamPrefetch.Ahead(block, 34);
-                        var qx = Avx.LoadVector256((sbyte*)(block + 2));
-                        acc = Accumulate(acc, qx, Avx.LoadVector256(y + (ib * QK)), HalfTable.Get(block) * ys[ib]);
-                    }
-
-                    break;
-                case GgmlType.Q4_0:
-                {
-                    var low = Vector128.Create((byte)0x0F);
-                    var eight = Vector256.Create((sbyte)8);
-                    for (var ib = 0; ib < blocks; ib++)
-                    {
-                        var block = w + (ib * 18);
-                        StreamPrefetch.Ahead(block, 18);
-                        var q = Sse2.LoadVector128(block + 2);
-                        var qx = Vector256.Create(q & low, Sse2.ShiftRightLogical(q.AsUInt16(), 4).AsByte() & low).AsSByte() - eight;
-                        acc = Accumulate(acc, qx, Avx.LoadVector256(y + (ib * QK)), HalfTable.Get(block) * ys[ib]);
-                    }
-
-                    break;
-                }
-
-                default: // Q5_0
-                {
-                    var low = Vector128.Create((byte)0x0F);
-                    var sixteen = Vector256.Create((sbyte)16);
-                    for (var ib = 0; ib < blocks; ib++)
-                    {
-                        var block = w + (ib * 22);
-                        var q = Sse2.LoadVector128(block + 6);
-                        var high = Dequantize.FifthBitVector(*(uint*)(block + 2));
-                        var qx = (Vector256.Create(q & low, Sse2.ShiftRightLogical(q.AsUInt16(), 4).AsByte() & low) | high).AsSByte() - sixteen;
-                        acc = Accumulate(acc, qx, Avx.LoadVector256(y + (ib * QK)), HalfTable.Get(block) * ys[ib]);
-                    }
-
-                    break;
-                }
-            }
+                GgmlType.Q8_0 => RowAvx2<Q8_0Block>(w, y, ys, scales.Length),
+                GgmlType.Q4_0 => RowAvx2<Q4_0Block>(w, y, ys, scales.Length),
+                _ => RowAvx2<Q5_0Block>(w, y, ys, scales.Length),
+            };
         }
-
-        return HorizontalSum(acc);
     }
 
     /// <summary>ggml's <c>mul_sum_i8_pairs_float</c> and FMA: |x| times y with x's sign, pairs to int16, pairs to int32.</summary>
