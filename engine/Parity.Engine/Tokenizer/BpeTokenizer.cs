@@ -57,22 +57,7 @@ public sealed class BpeTokenizer : ITokenizer
     }
 
     /// <summary>The bytes of one token (<c>llama_token_to_piece</c>); control and unknown tokens are empty unless <paramref name="special"/>.</summary>
-    public byte[] TokenToPiece(int token, bool special, int lstrip = 0)
-    {
-        Vocabulary.CheckToken(token);
-        if (!special && (Vocabulary.Attributes[token] & (TokenAttributes.Unknown | TokenAttributes.Control)) != 0)
-        {
-            return [];
-        }
-
-        var piece = Vocabulary.Piece(token);
-        for (var i = 0; i < lstrip && !piece.IsEmpty && piece[0] == ' '; i++)
-        {
-            piece = piece[1..];
-        }
-
-        return piece.ToArray();
-    }
+    public byte[] TokenToPiece(int token, bool special, int lstrip = 0) => Pieces.Of(Vocabulary, token, special, lstrip);
 
     /// <summary>
     /// Text for token ids (<c>llama_detokenize</c>): one leading BOS and one trailing EOS dropped when
@@ -80,30 +65,7 @@ public sealed class BpeTokenizer : ITokenizer
     /// </summary>
     public byte[] DetokenizeToBytes(IReadOnlyList<int> tokens, bool removeSpecial, bool unparseSpecial)
     {
-        ArgumentNullException.ThrowIfNull(tokens);
-        var vocab = Vocabulary;
-        var first = 0;
-        var end = tokens.Count;
-        var removeSpace = vocab.AddSpacePrefix;
-        if (removeSpecial && vocab.AddBos && end > 0 && tokens[0] == vocab.BosId)
-        {
-            removeSpace = false;
-            first = 1;
-        }
-
-        if (removeSpecial && vocab.AddEos && end > first && tokens[end - 1] == vocab.EosId)
-        {
-            end--;
-        }
-
-        var text = new List<byte>();
-        for (var i = first; i < end; i++)
-        {
-            text.AddRange(TokenToPiece(tokens[i], unparseSpecial, removeSpace ? 1 : 0));
-            removeSpace = false;
-        }
-
-        var bytes = text.ToArray();
+        var bytes = Pieces.Join(Vocabulary, tokens, removeSpecial, unparseSpecial);
         return _bpe.PreTokenizer.CleanSpaces ? SpaceCleaner.Clean(bytes) : bytes;
     }
 

@@ -79,22 +79,7 @@ public sealed class SpmTokenizer : ITokenizer
     /// may be part of a multi-byte character), control and unknown tokens nothing unless <paramref name="special"/>.
     /// Up to <paramref name="lstrip"/> leading spaces are dropped.
     /// </summary>
-    public byte[] TokenToPiece(int token, bool special, int lstrip = 0)
-    {
-        Vocabulary.CheckToken(token);
-        if (!special && (Vocabulary.Attributes[token] & (TokenAttributes.Unknown | TokenAttributes.Control)) != 0)
-        {
-            return [];
-        }
-
-        var piece = Vocabulary.Piece(token);
-        for (var i = 0; i < lstrip && !piece.IsEmpty && piece[0] == ' '; i++)
-        {
-            piece = piece[1..];
-        }
-
-        return piece.ToArray();
-    }
+    public byte[] TokenToPiece(int token, bool special, int lstrip = 0) => Pieces.Of(Vocabulary, token, special, lstrip);
 
     /// <summary>
     /// Text for token ids (<c>llama_detokenize</c>) as UTF-8 bytes. With the space prefix on, the first piece loses one
@@ -102,34 +87,8 @@ public sealed class SpmTokenizer : ITokenizer
     /// <paramref name="removeSpecial"/> drops one leading BOS and one trailing EOS when the vocabulary adds them;
     /// <paramref name="unparseSpecial"/> renders control and unknown tokens as their text.
     /// </summary>
-    public byte[] DetokenizeToBytes(IReadOnlyList<int> tokens, bool removeSpecial, bool unparseSpecial)
-    {
-        ArgumentNullException.ThrowIfNull(tokens);
-        var vocab = Vocabulary;
-        var first = 0;
-        var end = tokens.Count;
-        var removeSpace = vocab.AddSpacePrefix;
-        if (removeSpecial && vocab.AddBos && end > 0 && tokens[0] == vocab.BosId)
-        {
-            removeSpace = false;
-            first = 1;
-        }
-
-        if (removeSpecial && vocab.AddEos && end > first && tokens[end - 1] == vocab.EosId)
-        {
-            end--;
-        }
-
-        var text = new List<byte>();
-        for (var i = first; i < end; i++)
-        {
-            text.AddRange(TokenToPiece(tokens[i], unparseSpecial, removeSpace ? 1 : 0));
-            removeSpace = false;
-        }
-
-        // llama.cpp's clean_spaces pass (" ?" -> "?" and friends) is off for every SentencePiece vocabulary.
-        return [.. text];
-    }
+    public byte[] DetokenizeToBytes(IReadOnlyList<int> tokens, bool removeSpecial, bool unparseSpecial) =>
+        Pieces.Join(Vocabulary, tokens, removeSpecial, unparseSpecial); // clean_spaces is off for every SentencePiece vocabulary
 
     /// <summary><see cref="DetokenizeToBytes"/> decoded as UTF-8; invalid sequences (a lone byte token) become U+FFFD.</summary>
     public string Detokenize(IReadOnlyList<int> tokens, bool removeSpecial, bool unparseSpecial) =>
