@@ -65,5 +65,19 @@ public static class Program
             stderr.WriteLine($"parity: {message}");
             return ExitCodes.BadInput;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A path that cannot be written (an --out naming a file or a device, a read-only place): the user's to fix.
+            stderr.WriteLine($"parity: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Anything else is Parity's own failure: one line, no stack unless asked, and "cannot test" so that
+            // `git bisect run` skips the commit rather than blaming it.
+            stderr.WriteLine($"parity: internal error ({e.GetType().Name}): {e.Message}");
+            stderr.WriteLine(Environment.GetEnvironmentVariable("PARITY_DEBUG") == "1" ? e.ToString() : "set PARITY_DEBUG=1 for the stack trace, and please report it");
+            return ExitCodes.CannotTest;
+        }
     }
 }

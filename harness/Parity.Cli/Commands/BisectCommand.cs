@@ -37,8 +37,7 @@ public static class BisectCommand
         {
             void Progress(string m) => stderr.WriteLine($"[parity] {m}");
             var policy = report.Policy(parse);
-            var outDir = Path.GetFullPath(parse.GetValue(output)!);
-            Directory.CreateDirectory(outDir);
+            var outDir = CommonOptions.OutputDirectory(parse.GetValue(output)!);
             var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
             EngineDumper.CheckSupported(model);
             DumpRun referenceRun;

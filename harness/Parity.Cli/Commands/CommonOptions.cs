@@ -38,4 +38,19 @@ public static class CommonOptions
 
     public static ModelCache Cache(ParseResult parse) =>
         new(parse.GetValue(CacheDir) ?? ModelCache.DefaultDirectory(), Runner(parse));
+
+    /// <summary>Creates the <c>--out</c> directory, or says why it cannot be one (an existing file, a device, no permission).</summary>
+    public static string OutputDirectory(string path)
+    {
+        var full = Path.GetFullPath(path);
+        try
+        {
+            Directory.CreateDirectory(full);
+            return full;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"--out {path}: expected a directory to write the dumps and reports into ({e.Message})", e);
+        }
+    }
 }

@@ -42,8 +42,7 @@ public static class RunCommand
             EngineDumper.CheckSupported(model);
             var runner = CommonOptions.Runner(parse);
             await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct).ConfigureAwait(false);
-            var outDir = Path.GetFullPath(parse.GetValue(output)!);
-            Directory.CreateDirectory(outDir);
+            var outDir = CommonOptions.OutputDirectory(parse.GetValue(output)!);
 
             var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, stderr, ct).ConfigureAwait(false);
             RunLimits.Check(model, ids.Length, parse.GetValue(steps));

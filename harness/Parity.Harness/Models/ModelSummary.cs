@@ -51,7 +51,9 @@ public sealed record ModelSummary
             GgufVersion = file.Version,
             Alignment = file.Alignment,
             MetadataCount = file.Metadata.Count,
-            Name = file.TryGetValue(GgufKeys.Name, out var name) ? name.AsString() : null,
+            Name = !file.TryGetValue(GgufKeys.Name, out var name) ? null
+                : name.Type == GgufValueType.String ? name.AsString()
+                : throw new GgufFormatException(file.Path, file.ValueOffset(GgufKeys.Name), $"metadata '{GgufKeys.Name}'", "a string", $"a {name.Type} value"),
             Hyperparameters = LlamaHyperparameters.Read(file),
             TensorTypes = types,
             TensorCount = file.Tensors.Count,

@@ -44,4 +44,30 @@ public sealed class LimitsTests
         Assert.That(code, Is.EqualTo(ExitCodes.BadInput), stderr);
         Assert.That(stderr, Does.Contain(named));
     }
+
+    [TestCase("/dev/null")]
+    [TestCase("a-file")]
+    public void An_out_that_cannot_be_a_directory_is_bad_input_naming_the_option(string target)
+    {
+        using var temp = new TempDirectory();
+        var path = target == "a-file" ? temp.File("a-file") : target;
+        if (target == "a-file")
+        {
+            File.WriteAllText(path, "not a directory");
+        }
+
+        var (code, _, stderr) = ParityCli.Run("run", "--preset", "micro", "--prompt", "Hi", "--out", path);
+        Assert.That(code, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain($"--out {path}: expected a directory"));
+    }
+
+    [Test]
+    public void Model_info_on_a_name_of_the_wrong_type_names_the_key_and_its_offset()
+    {
+        using var temp = new TempDirectory();
+        var model = GgufEdits.Micro(temp.File("name.gguf"), (k, v) => k == "general.name" ? Parity.Gguf.GgufValue.Of(3u) : v);
+        var (code, _, stderr) = ParityCli.Run("model", "info", model);
+        Assert.That(code, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain("metadata 'general.name'").And.Contain("expected a string"));
+    }
 }
