@@ -58,6 +58,12 @@ internal static class DumpJson
             throw new DumpFormatException(path, "", $"missing (expected the {what})", e);
         }
 
+        // JsonDocument checks UTF-8 only when a string is read, which would surface as a bare InvalidOperationException.
+        if (System.Text.Unicode.Utf8.IsValid(bytes) is false)
+        {
+            throw new DumpFormatException(path, "JSON", "not valid UTF-8 text");
+        }
+
         JsonDocument document;
         try
         {

@@ -88,6 +88,11 @@ internal static class SafetensorsHeader
         var dataStart = LengthPrefixBytes + (long)n;
         var dataLength = fileLength - dataStart;
         var headerBytes = new ReadOnlySpan<byte>(file + LengthPrefixBytes, (int)n).ToArray();
+        if (!System.Text.Unicode.Utf8.IsValid(headerBytes))
+        {
+            throw new DumpFormatException(path, "header JSON", "not valid UTF-8 text", LengthPrefixBytes);
+        }
+
         JsonDocument document;
         try
         {
