@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Parity.Harness.Bench;
+using Parity.Harness.Engine;
 
 namespace Parity.Cli.Commands;
 
@@ -27,6 +28,7 @@ public static class BenchCommand
         command.SetAction(async (parse, ct) =>
         {
             var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
+            EngineDumper.CheckSupported(model);
             var options = new BenchOptions
             {
                 ModelPath = model,

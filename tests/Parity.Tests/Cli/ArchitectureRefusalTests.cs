@@ -29,6 +29,12 @@ public sealed class ArchitectureRefusalTests
         var (dump, _, dumpErr) = ParityCli.Run("dump", "--side", "engine", "--model", model, "--prompt", "Hello", "--out", temp.File("dump"));
         Assert.That(dump, Is.EqualTo(2), dumpErr);
         Assert.That(dumpErr, Does.Contain("'qwen2'"));
+        foreach (var verb in new[] { new[] { "bench", "--model", model, "--reps", "1" }, ["generate", "--model", model, "--prompt", "Hello"] })
+        {
+            var (code2, _, err) = ParityCli.Run(verb);
+            Assert.That(code2, Is.EqualTo(2), $"{verb[0]}: {err}");
+            Assert.That(err, Does.Contain("architecture 'qwen2' is not implemented"), verb[0]);
+        }
     }
 
     [Test]
