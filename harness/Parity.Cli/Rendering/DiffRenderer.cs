@@ -7,9 +7,9 @@ using Spectre.Console;
 namespace Parity.Cli.Rendering;
 
 /// <summary>
-/// The console report: one row per layer with the seed report's questions answered side by side (the RMS and mean of
+/// The console report: one row per layer answering a porting author's first questions side by side (the RMS and mean of
 /// the layer's output on the residual stream, as the graph descriptor names it; growth since layer 0; the worst tensor
-/// and its NMSE; the verdict), the first failing tensor, and the logits of every step as in the seed's first table.
+/// and its NMSE; the verdict), the first failing tensor, and the logits of every step (top tokens, ranks, top-5 overlap, KL).
 /// </summary>
 public static class DiffRenderer
 {

@@ -3,7 +3,7 @@ using Parity.Engine.Generation;
 namespace Parity.Harness.Compare;
 
 /// <summary>
-/// The seed report's first table, for one position's logits: each side's top token and logit, where each side ranks the
+/// One position's logits, side by side: each side's top token and logit, where each side ranks the
 /// other's choice, how many of the top 5 agree, and the KL divergence KL(B || A) of the softmax distributions.
 /// </summary>
 public sealed record LogitsComparison(
