@@ -14,4 +14,7 @@ public static class ExitCodes
 
     /// <summary>Cannot test: a build or runner failure; <c>git bisect run</c> skips the commit.</summary>
     public const int CannotTest = 125;
+
+    /// <summary>Interrupted (Ctrl+C, SIGTERM): 128 + SIGINT, as shells report it; <c>git bisect run</c> stops.</summary>
+    public const int Interrupted = 130;
 }

@@ -6,6 +6,10 @@ namespace Parity.Cli;
 
 public static class Program
 {
+    // After Ctrl+C or SIGTERM a verb gets this long to stop on its cancellation token before the process ends anyway;
+    // the runner watches its parent and stops with it.
+    private static readonly TimeSpan TerminationGrace = TimeSpan.FromMilliseconds(500);
+
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>Runs the CLI with explicit output writers, so tests can run it in-process.</summary>
@@ -46,7 +50,7 @@ public static class Program
 
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TerminationGrace });
         }
         catch (Parity.Harness.Runner.LlamaCppRunnerException e)
         {
@@ -71,7 +75,12 @@ public static class Program
             stderr.WriteLine($"parity: {e.Message}");
             return ExitCodes.BadInput;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("parity: interrupted");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e)
         {
             // Anything else is Parity's own failure: one line, no stack unless asked, and "cannot test" so that
             // `git bisect run` skips the commit rather than blaming it.

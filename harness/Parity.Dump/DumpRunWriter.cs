@@ -59,6 +59,7 @@ public sealed class DumpRunWriter : IDisposable
         }
 
         System.IO.Directory.CreateDirectory(parent);
+        TemporaryOutput.SweepStale(full);
 
         // Beside the target, so the final rename stays on one file system (and so is a rename, not a copy).
         var temp = full + ".tmp-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8];

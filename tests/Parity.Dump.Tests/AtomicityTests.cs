@@ -26,6 +26,24 @@ public sealed class AtomicityTests
     }
 
     [Test]
+    public void What_a_killed_writer_left_beside_the_target_is_swept_and_a_live_writers_work_is_kept()
+    {
+        using var temp = new TempDirectory();
+        var dir = temp.Combine("run");
+        using var dead = System.Diagnostics.Process.Start("true")!;
+        dead.WaitForExit();
+        Directory.CreateDirectory($"{dir}.tmp-{dead.Id}-0badc0de");
+        File.WriteAllText($"{dir}.tmp-{dead.Id}", "partial");
+        Directory.CreateDirectory($"{dir}.tmp-{Environment.ProcessId}-0livefff");
+
+        using var run = DumpRunWriter.Create(dir, SampleDumps.RunInfo());
+
+        var left = temp.Entries();
+        Assert.That(left, Has.None.StartsWith($"run.tmp-{dead.Id}-").And.None.EqualTo($"run.tmp-{dead.Id}"));
+        Assert.That(left, Does.Contain($"run.tmp-{Environment.ProcessId}-0livefff"), "a running process's output is not touched");
+    }
+
+    [Test]
     public void The_run_is_written_beside_the_target_and_appears_under_its_name_only_when_complete()
     {
         using var temp = new TempDirectory();

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CliWrap;
+using Parity.Dump;
 
 namespace Parity.Harness.Runner;
 
@@ -70,7 +71,11 @@ public sealed class LlamaCppRunner
             throw new LlamaCppRunnerException(RunnerFailureKind.CannotStart, commandLine, null, string.Empty, $"the runner {Options.RunnerPath} does not exist (build harness/Parity.Runner, or set PARITY_RUNNER)");
         }
 
-        SweepStaleOutput(outputPath);
+        if (outputPath is not null)
+        {
+            TemporaryOutput.SweepStale(outputPath);
+        }
+
         var stdout = new StringBuilder();
         var stdoutOverflow = false;
         var stderrAll = new StringBuilder();
@@ -373,76 +378,12 @@ public sealed class LlamaCppRunner
         }
     }
 
-    /// <summary>
-    /// Removes what dead processes left beside the output (<c>OUT.tmp-PID*</c> whose PID no longer runs): a runner or
-    /// CLI killed with SIGKILL cannot clean up after itself, so the next run that writes there does.
-    /// </summary>
-    private static void SweepStaleOutput(string? outputPath)
-    {
-        var dir = outputPath is null ? null : Path.GetDirectoryName(Path.GetFullPath(outputPath));
-        if (dir is null || !Directory.Exists(dir))
-        {
-            return;
-        }
-
-        var prefix = Path.GetFileName(Path.GetFullPath(outputPath!)) + ".tmp-";
-        foreach (var entry in Directory.EnumerateFileSystemEntries(dir, prefix + "*"))
-        {
-            var rest = Path.GetFileName(entry)[prefix.Length..];
-            var digits = rest.Split('-')[0];
-            if (int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !IsRunning(pid))
-            {
-                RemoveTemporaryOutput(outputPath, pid);
-            }
-        }
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>Removes what a killed runner left: files or directories named <c>OUT.tmp-PID*</c> beside the output.</summary>
     private static void RemoveTemporaryOutput(string? outputPath, int? processId)
     {
-        if (outputPath is null || processId is null)
+        if (outputPath is not null && processId is { } pid)
         {
-            return;
-        }
-
-        var full = Path.GetFullPath(outputPath);
-        var dir = Path.GetDirectoryName(full);
-        if (dir is null || !Directory.Exists(dir))
-        {
-            return;
-        }
-
-        var stem = Path.GetFileName(full) + ".tmp-" + processId.Value.ToString(CultureInfo.InvariantCulture);
-        foreach (var entry in Directory.EnumerateFileSystemEntries(dir, stem + "*"))
-        {
-            // "OUT.tmp-12" and "OUT.tmp-12-abcd" belong to PID 12; "OUT.tmp-123" does not.
-            var name = Path.GetFileName(entry);
-            if (name.Length > stem.Length && name[stem.Length] != '-')
-            {
-                continue;
-            }
-
-            if (Directory.Exists(entry))
-            {
-                Directory.Delete(entry, recursive: true);
-            }
-            else
-            {
-                File.Delete(entry);
-            }
+            TemporaryOutput.Remove(outputPath, pid);
         }
     }
 
