@@ -80,6 +80,26 @@ public sealed unsafe class GgufFile : IDisposable
     /// <summary>The byte offset of <paramref name="key"/>'s value (its type field), or 0 when the file has no such key.</summary>
     public long ValueOffset(string key) => _valueOffsets.TryGetValue(key, out var at) ? at : 0;
 
+    /// <summary>
+    /// The value of <paramref name="key"/> when present (null when absent); of a type other than
+    /// <paramref name="types"/>, an error naming the key, its offset and <paramref name="expected"/>, as llama.cpp's
+    /// loader is strict about value types.
+    /// </summary>
+    public GgufValue? GetTyped(string key, string expected, params GgufValueType[] types)
+    {
+        ArgumentNullException.ThrowIfNull(types);
+        if (!_metadataByKey.TryGetValue(key, out var v))
+        {
+            return null;
+        }
+
+        return types.Contains(v.Type) ? v : throw WrongValue(key, expected, v.IsArray ? $"an array of {v.ElementType}" : $"a {v.Type} value");
+    }
+
+    /// <summary>An error about <paramref name="key"/>'s value, at its offset.</summary>
+    public GgufFormatException WrongValue(string key, string expected, string found) =>
+        new(Path, ValueOffset(key), $"metadata '{key}'", expected, found);
+
     public GgufValue GetValue(string key) =>
         _metadataByKey.TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"{Path}: metadata key '{key}' is missing");
 

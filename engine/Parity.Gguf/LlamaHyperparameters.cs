@@ -49,56 +49,56 @@ public sealed record LlamaHyperparameters
         int Int(string key, int? fallback = null, int min = 0)
         {
             var full = GgufKeys.Arch(arch, key);
-            var v = ReadTyped(file, full, GgufValueType.UInt32, "a u32 count");
+            var v = file.GetTyped(full, "a u32 count", GgufValueType.UInt32);
             if (v is null)
             {
                 return fallback ?? throw Missing(file, full);
             }
 
             var x = (uint)v.Raw;
-            return x >= min && x <= int.MaxValue ? (int)x : throw Wrong(file, full, $"a count of at least {min}", x.ToString(Inv));
+            return x >= min && x <= int.MaxValue ? (int)x : throw file.WrongValue(full, $"a count of at least {min}", x.ToString(Inv));
         }
 
         float Float(string key, float fallback)
         {
             var full = GgufKeys.Arch(arch, key);
-            return ReadTyped(file, full, GgufValueType.Float32, "an f32") is { } v ? (float)v.Raw : fallback;
+            return file.GetTyped(full, "an f32", GgufValueType.Float32) is { } v ? (float)v.Raw : fallback;
         }
 
         var nEmbd = Int(GgufKeys.EmbeddingLength, min: 1);
         var nHead = Int(GgufKeys.HeadCount, min: 1);
         if (nEmbd % nHead != 0)
         {
-            throw Wrong(file, GgufKeys.Arch(arch, GgufKeys.HeadCount), $"a positive divisor of embedding_length {nEmbd}", nHead.ToString(Inv));
+            throw file.WrongValue(GgufKeys.Arch(arch, GgufKeys.HeadCount), $"a positive divisor of embedding_length {nEmbd}", nHead.ToString(Inv));
         }
 
         var nHeadKv = Int(GgufKeys.HeadCountKv, nHead, min: 1);
         if (nHead % nHeadKv != 0)
         {
-            throw Wrong(file, GgufKeys.Arch(arch, GgufKeys.HeadCountKv), $"a positive divisor of head_count {nHead}", nHeadKv.ToString(Inv));
+            throw file.WrongValue(GgufKeys.Arch(arch, GgufKeys.HeadCountKv), $"a positive divisor of head_count {nHead}", nHeadKv.ToString(Inv));
         }
 
         var ropeDims = Int(GgufKeys.RopeDimensionCount, nEmbd / nHead);
         if (ropeDims == 0 || ropeDims % 2 != 0 || ropeDims > nEmbd / nHead)
         {
-            throw Wrong(file, GgufKeys.Arch(arch, GgufKeys.RopeDimensionCount), $"an even count of rotated dimensions, 2..{nEmbd / nHead} (the head size)", ropeDims.ToString(Inv));
+            throw file.WrongValue(GgufKeys.Arch(arch, GgufKeys.RopeDimensionCount), $"an even count of rotated dimensions, 2..{nEmbd / nHead} (the head size)", ropeDims.ToString(Inv));
         }
 
         var eps = Float(GgufKeys.RmsEpsilon, 1e-5f);
         if (!(eps > 0 && float.IsFinite(eps)))
         {
-            throw Wrong(file, GgufKeys.Arch(arch, GgufKeys.RmsEpsilon), "a positive, finite epsilon", eps.ToString("R", Inv));
+            throw file.WrongValue(GgufKeys.Arch(arch, GgufKeys.RmsEpsilon), "a positive, finite epsilon", eps.ToString("R", Inv));
         }
 
         var freqBase = Float(GgufKeys.RopeFreqBase, 10000f);
         if (!(freqBase > 0 && float.IsFinite(freqBase)))
         {
-            throw Wrong(file, GgufKeys.Arch(arch, GgufKeys.RopeFreqBase), "a positive, finite base", freqBase.ToString("R", Inv));
+            throw file.WrongValue(GgufKeys.Arch(arch, GgufKeys.RopeFreqBase), "a positive, finite base", freqBase.ToString("R", Inv));
         }
 
         var scalingLinear = ReadString(file, GgufKeys.Arch(arch, GgufKeys.RopeScalingType)) == "linear";
         var factor = Float(GgufKeys.RopeScalingFactor, 0f);
-        var vocab = ReadTyped(file, GgufKeys.Tokens, GgufValueType.Array, "an array of token strings") is { } tokens ? tokens.ArrayLength
+        var vocab = file.GetTyped(GgufKeys.Tokens, "an array of token strings", GgufValueType.Array) is { } tokens ? tokens.ArrayLength
             : file.TryGetValue(GgufKeys.Arch(arch, GgufKeys.VocabSize), out _) ? Int(GgufKeys.VocabSize, min: 1)
             : throw new KeyNotFoundException($"{file.Path}: metadata key '{GgufKeys.Tokens}' is missing (and '{GgufKeys.Arch(arch, GgufKeys.VocabSize)}' too): the file has no vocabulary");
 
@@ -116,27 +116,13 @@ public sealed record LlamaHyperparameters
             RopeDimensionCount = ropeDims,
             RopeFreqScale = scalingLinear && factor > 0 ? 1f / factor : 1f,
             VocabSize = checked((int)vocab),
-            FileType = ReadTyped(file, GgufKeys.FileType, GgufValueType.UInt32, "a u32 file type") is { } ft ? (LlamaFileType)(uint)ft.Raw : null,
+            FileType = file.GetTyped(GgufKeys.FileType, "a u32 file type", GgufValueType.UInt32) is { } ft ? (LlamaFileType)(uint)ft.Raw : null,
         };
     }
 
     private static readonly System.Globalization.CultureInfo Inv = System.Globalization.CultureInfo.InvariantCulture;
 
-    /// <summary>The value of <paramref name="key"/> when present; of another type, an error naming the key and its offset (llama.cpp's loader is as strict).</summary>
-    private static GgufValue? ReadTyped(GgufFile file, string key, GgufValueType type, string expected)
-    {
-        if (!file.TryGetValue(key, out var v))
-        {
-            return null;
-        }
-
-        return v.Type == type ? v : throw Wrong(file, key, expected, v.IsArray ? $"an array of {v.ElementType}" : $"a {v.Type} value");
-    }
-
-    private static string? ReadString(GgufFile file, string key) => (string?)ReadTyped(file, key, GgufValueType.String, "a string")?.Raw;
-
-    private static GgufFormatException Wrong(GgufFile file, string key, string expected, string found) =>
-        new(file.Path, file.ValueOffset(key), $"metadata '{key}'", expected, found);
+    private static string? ReadString(GgufFile file, string key) => (string?)file.GetTyped(key, "a string", GgufValueType.String)?.Raw;
 
     private static KeyNotFoundException Missing(GgufFile file, string key) => new($"{file.Path}: metadata key '{key}' is missing");
 }

@@ -31,17 +31,8 @@ public sealed class ArchitectureRegistry
     public IArchitecture For(GgufFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
-        if (!file.TryGetValue(GgufKeys.Architecture, out var value))
-        {
-            throw new KeyNotFoundException($"{file.Path}: metadata key '{GgufKeys.Architecture}' is missing; the engine picks the architecture by it");
-        }
-
-        if (value.Type != GgufValueType.String)
-        {
-            throw new GgufFormatException(file.Path, file.ValueOffset(GgufKeys.Architecture), $"metadata '{GgufKeys.Architecture}'", "a string", $"a {value.Type} value");
-        }
-
-        var name = value.AsString();
+        var name = file.GetTyped(GgufKeys.Architecture, "a string", GgufValueType.String)?.AsString()
+            ?? throw new KeyNotFoundException($"{file.Path}: metadata key '{GgufKeys.Architecture}' is missing; the engine picks the architecture by it");
         return _units.TryGetValue(name, out var unit)
             ? unit
             : throw new UnsupportedModelException(file.Path, $"architecture '{name}' is not implemented by the engine (implemented: {string.Join(", ", Names)})");

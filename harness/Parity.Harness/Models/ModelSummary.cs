@@ -51,9 +51,7 @@ public sealed record ModelSummary
             GgufVersion = file.Version,
             Alignment = file.Alignment,
             MetadataCount = file.Metadata.Count,
-            Name = !file.TryGetValue(GgufKeys.Name, out var name) ? null
-                : name.Type == GgufValueType.String ? name.AsString()
-                : throw new GgufFormatException(file.Path, file.ValueOffset(GgufKeys.Name), $"metadata '{GgufKeys.Name}'", "a string", $"a {name.Type} value"),
+            Name = file.GetTyped(GgufKeys.Name, "a string", GgufValueType.String)?.AsString(),
             Hyperparameters = LlamaHyperparameters.Read(file),
             TensorTypes = types,
             TensorCount = file.Tensors.Count,

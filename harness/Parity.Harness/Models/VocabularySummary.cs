@@ -37,16 +37,12 @@ public sealed record VocabularySummary
     {
         ArgumentNullException.ThrowIfNull(file);
         var types = file.TryGetValue(GgufKeys.TokenTypes, out var t) && t.ElementType == GgufValueType.Int32 ? t.AsArray<int>() : [];
-        GgufValue? Typed(string key, string expected, params GgufValueType[] types) =>
-            !file.TryGetValue(key, out var v) ? null
-            : types.Contains(v.Type) ? v
-            : throw new GgufFormatException(file.Path, file.ValueOffset(key), $"metadata '{key}'", expected, v.IsArray ? $"an array of {v.ElementType}" : $"a {v.Type} value");
-        long? Id(string key) => Typed(key, "an integer token id", GgufValueType.UInt8, GgufValueType.Int8, GgufValueType.UInt16, GgufValueType.Int16, GgufValueType.UInt32, GgufValueType.Int32, GgufValueType.UInt64, GgufValueType.Int64)?.AsInt64();
-        bool? Flag(string key) => Typed(key, "a bool", GgufValueType.Bool)?.AsBool();
+        long? Id(string key) => file.GetTyped(key, "an integer token id", GgufValueType.UInt8, GgufValueType.Int8, GgufValueType.UInt16, GgufValueType.Int16, GgufValueType.UInt32, GgufValueType.Int32, GgufValueType.UInt64, GgufValueType.Int64)?.AsInt64();
+        bool? Flag(string key) => file.GetTyped(key, "a bool", GgufValueType.Bool)?.AsBool();
         return new VocabularySummary
         {
-            Model = Typed(GgufKeys.TokenizerModel, "a string", GgufValueType.String)?.AsString(),
-            Pre = Typed(GgufKeys.TokenizerPre, "a string", GgufValueType.String)?.AsString(),
+            Model = file.GetTyped(GgufKeys.TokenizerModel, "a string", GgufValueType.String)?.AsString(),
+            Pre = file.GetTyped(GgufKeys.TokenizerPre, "a string", GgufValueType.String)?.AsString(),
             Count = file.TryGetValue(GgufKeys.Tokens, out var tokens) ? tokens.ArrayLength : 0,
             Normal = types.Count(x => x == 1),
             Unknown = types.Count(x => x == 2),

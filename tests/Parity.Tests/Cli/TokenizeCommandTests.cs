@@ -52,23 +52,6 @@ public sealed class TokenizeCommandTests
         Assert.That(stdout.Trim(), Is.EqualTo(expected));
     }
 
-    private static string WithPre(string source, string pre, string path)
-    {
-        using var file = GgufFile.Open(source);
-        var writer = new GgufWriter(file.Version);
-        foreach (var (key, value) in file.Metadata.Where(m => m.Key != GgufKeys.TokenizerPre))
-        {
-            writer.Add(key, value);
-        }
-
-        writer.Add(GgufKeys.TokenizerPre, GgufValue.Of(pre));
-        foreach (var t in file.Tensors)
-        {
-            var tensor = t;
-            writer.AddTensor(t.Name, t.Type, t.Dimensions, s => s.Write(file.GetTensorBytes(tensor)));
-        }
-
-        writer.WriteTo(path);
-        return path;
-    }
+    private static string WithPre(string source, string pre, string path) =>
+        GgufEdits.Copy(source, path, extraKey: (GgufKeys.TokenizerPre, GgufValue.Of(pre)));
 }
