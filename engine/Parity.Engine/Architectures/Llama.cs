@@ -57,23 +57,11 @@ public class LlamaArchitecture : IArchitecture
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(config);
         var set = new TensorSet(file, Name, types);
-        int E = config.NEmbd, Eq = config.NEmbdQ, Ekv = config.NEmbdKv, F = config.NFf;
+        var E = config.NEmbd;
         var layers = new LayerWeights[config.NLayer];
         for (var il = 0; il < config.NLayer; il++)
         {
-            var p = string.Create(CultureInfo.InvariantCulture, $"blk.{il}.");
-            layers[il] = new LayerWeights
-            {
-                AttnNorm = set.Vector(p + "attn_norm.weight", E),
-                Wq = set.Matrix(p + "attn_q.weight", E, Eq),
-                Wk = set.Matrix(p + "attn_k.weight", E, Ekv),
-                Wv = set.Matrix(p + "attn_v.weight", E, Ekv),
-                Wo = set.Matrix(p + "attn_output.weight", Eq, E),
-                FfnNorm = set.Vector(p + "ffn_norm.weight", E),
-                FfnGate = set.Matrix(p + "ffn_gate.weight", E, F),
-                FfnUp = set.Matrix(p + "ffn_up.weight", E, F),
-                FfnDown = set.Matrix(p + "ffn_down.weight", F, E),
-            };
+            layers[il] = LoadLayer(set, string.Create(CultureInfo.InvariantCulture, $"blk.{il}."), config);
         }
 
         var embd = set.Matrix("token_embd.weight", E, config.NVocab);
@@ -83,10 +71,33 @@ public class LlamaArchitecture : IArchitecture
             Layers = layers,
             OutputNorm = set.Vector("output_norm.weight", E),
             Output = set.Has("output.weight") ? set.Matrix("output.weight", E, config.NVocab) : embd,
-            RopeFreqs = set.Has("rope_freqs.weight") ? set.Vector("rope_freqs.weight", config.NRot / 2) : null,
+            RopeFreqs = TakesRopeFactors && set.Has("rope_freqs.weight") ? set.Vector("rope_freqs.weight", config.NRot / 2) : null,
         };
         set.RequireAllUsed();
         return weights;
+    }
+
+    /// <summary>Whether the architecture reads <c>rope_freqs.weight</c> when a file has it (llama does, for Llama 3.1+).</summary>
+    protected virtual bool TakesRopeFactors => true;
+
+    /// <summary>One block's tensors, <paramref name="p"/> being its prefix (<c>blk.N.</c>).</summary>
+    protected virtual LayerWeights LoadLayer(TensorSet tensors, string p, ModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(config);
+        int E = config.NEmbd, Eq = config.NEmbdQ, Ekv = config.NEmbdKv, F = config.NFf;
+        return new LayerWeights
+        {
+            AttnNorm = tensors.Vector(p + "attn_norm.weight", E),
+            Wq = tensors.Matrix(p + "attn_q.weight", E, Eq),
+            Wk = tensors.Matrix(p + "attn_k.weight", E, Ekv),
+            Wv = tensors.Matrix(p + "attn_v.weight", E, Ekv),
+            Wo = tensors.Matrix(p + "attn_output.weight", Eq, E),
+            FfnNorm = tensors.Vector(p + "ffn_norm.weight", E),
+            FfnGate = tensors.Matrix(p + "ffn_gate.weight", E, F),
+            FfnUp = tensors.Matrix(p + "ffn_up.weight", E, F),
+            FfnDown = tensors.Matrix(p + "ffn_down.weight", F, E),
+        };
     }
 
     public virtual Transformer Create(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options) =>
@@ -125,6 +136,7 @@ public class LlamaTransformer(GgufFile file, ModelConfig config, ModelWeights we
             // attention norm, then self-attention
             Norm(inpL, layer.AttnNorm, cur, n, Names.Norm[il], Names.AttnNorm[il], sink);
             Attention(il, layer, cur, n, pos0, sink);
+            TraceAttentionOutput(il, n, sink);
 
             // residual: ffn_inp = attn_out + inpSA
             var ffnInp = s.FfnInp.AsSpan(0, n * E);
@@ -145,4 +157,8 @@ public class LlamaTransformer(GgufFile file, ModelConfig config, ModelWeights we
         s.Past = pos0 + n;
         return logits;
     }
+
+    /// <summary>The attention output projection's name: <c>attn_out</c> in llama's graph.</summary>
+    protected virtual void TraceAttentionOutput(int il, int n, ITensorSink? sink) =>
+        Trace(sink, Names.AttnOut[il], "MUL_MAT", State.AttnOut.AsSpan(0, n * Config.NEmbd), Config.NEmbd, n);
 }

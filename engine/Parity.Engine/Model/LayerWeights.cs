@@ -11,6 +11,12 @@ public sealed record LayerWeights
 
     public required WeightMatrix Wv { get; init; }        // [n_embd, n_embd_kv]
 
+    public float[]? Bq { get; init; }                     // [n_head * head_dim]: Qwen2's projection biases, null without
+
+    public float[]? Bk { get; init; }                     // [n_embd_kv]
+
+    public float[]? Bv { get; init; }                     // [n_embd_kv]
+
     public required WeightMatrix Wo { get; init; }        // [n_head * head_dim, n_embd]
 
     public required float[] FfnNorm { get; init; }        // [n_embd]

@@ -168,7 +168,11 @@ public abstract class Transformer : IDisposable
         return logits;
     }
 
-    /// <summary>Q, K, V projections, RoPE, the KV cache write, scaled causal attention per head, output projection.</summary>
+    /// <summary>
+    /// Q, K, V projections (each with its bias when the layer has one), RoPE, the KV cache write, scaled causal
+    /// attention per head, and the output projection into <see cref="ModelState.AttnOut"/>, which the architecture
+    /// traces under its own name (llama names it <c>attn_out</c>; qwen2 leaves it unnamed).
+    /// </summary>
     protected void Attention(int il, LayerWeights layer, ReadOnlySpan<float> cur, int n, int pos0, ITensorSink? sink)
     {
         var c = Config;
@@ -180,16 +184,19 @@ public abstract class Transformer : IDisposable
 
         MatMul.Compute(layer.Wq, cur, n, q);
         Trace(sink, Names.Qcur[il], "MUL_MAT", q, Eq, n);
+        AddBias(q, layer.Bq, n, Names.Qcur[il], sink);
         Trace(sink, Names.Qcur[il], "RESHAPE", q, hd, c.NHead, n);
         Rope(q, c.NHead, n);
         Trace(sink, Names.Qcur[il], "ROPE", q, hd, c.NHead, n);
 
         MatMul.Compute(layer.Wv, cur, n, v);
         Trace(sink, Names.Vcur[il], "MUL_MAT", v, Ekv, n);
+        AddBias(v, layer.Bv, n, Names.Vcur[il], sink);
         Trace(sink, Names.Vcur[il], "RESHAPE", v, hd, c.NHeadKv, n);
 
         MatMul.Compute(layer.Wk, cur, n, k);
         Trace(sink, Names.Kcur[il], "MUL_MAT", k, Ekv, n);
+        AddBias(k, layer.Bk, n, Names.Kcur[il], sink);
         Trace(sink, Names.Kcur[il], "RESHAPE", k, hd, c.NHeadKv, n);
         Rope(k, c.NHeadKv, n);
         Trace(sink, Names.Kcur[il], "ROPE", k, hd, c.NHeadKv, n);
@@ -266,7 +273,24 @@ public abstract class Transformer : IDisposable
 
         Trace(sink, Names.KqvOut[il], "CONT", kqvOut, Eq, n);
         _matmul.Compute(layer.Wo, kqvOut, n, s.AttnOut.AsSpan(0, n * E));
-        Trace(sink, Names.AttnOut[il], "MUL_MAT", s.AttnOut.AsSpan(0, n * E), E, n);
+    }
+
+    /// <summary>A projection's bias added to every token's row (<c>ggml_add</c> broadcast), traced as an ADD of the same name.</summary>
+    private void AddBias(Span<float> x, float[]? bias, int n, string name, ITensorSink? sink)
+    {
+        if (bias is null)
+        {
+            return;
+        }
+
+        var width = bias.Length;
+        for (var t = 0; t < n; t++)
+        {
+            var row = x.Slice(t * width, width);
+            TensorPrimitives.Add(row, bias, row);
+        }
+
+        Trace(sink, name, "ADD", x, width, n);
     }
 
     /// <summary>Heads [h0, h1) of this part: the heads split evenly over the pool's parts.</summary>

@@ -55,6 +55,10 @@ public enum WeightRole
     /// <summary>Per-pair RoPE frequency factors (Llama 3.1's scaling), computed rather than drawn.</summary>
     [JsonStringEnumMemberName("ropeFactors")]
     RopeFactors,
+
+    /// <summary>A bias added after a projection (Qwen2's Q, K and V biases).</summary>
+    [JsonStringEnumMemberName("bias")]
+    Bias,
 }
 
 /// <summary>A model dimension a weight's shape is written in, with llama.cpp's hyperparameter names.</summary>

@@ -27,11 +27,17 @@ public static class ChatTemplate
             return $"<|start_header_id|>user<|end_header_id|>\n\n{userMessage.Trim(AsciiSpace)}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n";
         }
 
+        if (template.Contains("<|im_start|>", StringComparison.Ordinal))
+        {
+            // ChatML (Qwen2, Qwen2.5, Qwen3), as llama.cpp's built-in form: no default system message.
+            return $"<|im_start|>user\n{userMessage}<|im_end|>\n<|im_start|>assistant\n";
+        }
+
         if (template.Contains("[INST]", StringComparison.Ordinal))
         {
             return $"[INST] {userMessage} [/INST]";
         }
 
-        throw new ArgumentException($"{modelPath}: the chat template is not one Parity recognizes (TinyLlama/Zephyr <|user|>, Llama 3 <|start_header_id|> or Llama 2 [INST])");
+        throw new ArgumentException($"{modelPath}: the chat template is not one Parity recognizes (TinyLlama/Zephyr <|user|>, Llama 3 <|start_header_id|>, ChatML <|im_start|> or Llama 2 [INST])");
     }
 }

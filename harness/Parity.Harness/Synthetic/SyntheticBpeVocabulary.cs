@@ -4,35 +4,74 @@ using System.Text;
 namespace Parity.Harness.Synthetic;
 
 /// <summary>
-/// A byte-level BPE vocabulary (<c>tokenizer.ggml.model = gpt2</c>, <c>pre = llama-bpe</c>) in Llama 3's layout: the
-/// 256 byte symbols under GPT-2's byte-to-unicode mapping, merged tokens with their merge rules, then the special
-/// tokens (<c>&lt;|begin_of_text|&gt;</c>, the chat headers, <c>&lt;|eot_id|&gt;</c>, reserved ones) as control
-/// tokens. Merges are learned from a fixed English word list (frequent pairs first, so "Hello" and "Once upon a time"
-/// become a few tokens), then filled prefix-closed over letters, so every merge's halves are tokens and llama.cpp
-/// accepts the table.
+/// How a family lays out its byte-level BPE vocabulary: the pre-tokenizer, the special tokens after the regular ones
+/// (named ones first, then reserved ones up to the count asked), which of them are BOS and EOS, whether BOS is added,
+/// and the chat template its instruct files carry.
+/// </summary>
+public sealed record BpeVocabularyStyle(
+    string PreTokenizer,
+    IReadOnlyList<string> NamedSpecials,
+    Func<int, string> ReservedSpecial,
+    int BosSpecial,
+    int EosSpecial,
+    bool AddBos,
+    string ChatTemplate)
+{
+    /// <summary>Llama 3: <c>pre = llama-bpe</c>, <c>&lt;|begin_of_text|&gt;</c> added, EOS <c>&lt;|eot_id|&gt;</c> as instruct files set it.</summary>
+    public static BpeVocabularyStyle Llama3 { get; } = new(
+        "llama-bpe",
+        [
+            "<|begin_of_text|>", "<|end_of_text|>", "<|reserved_special_token_0|>", "<|reserved_special_token_1|>",
+            "<|finetune_right_pad_id|>", "<|reserved_special_token_2|>", "<|start_header_id|>", "<|end_header_id|>",
+            "<|eom_id|>", "<|eot_id|>", "<|python_tag|>",
+        ],
+        i => string.Create(CultureInfo.InvariantCulture, $"<|reserved_special_token_{i + 3}|>"),
+        BosSpecial: 0,
+        EosSpecial: 9,
+        AddBos: true,
+        SyntheticModel.Llama3ChatTemplate);
+
+    /// <summary>
+    /// Qwen2 and Qwen2.5: <c>pre = qwen2</c>, no BOS added (the BOS id is <c>&lt;|endoftext|&gt;</c>), EOS
+    /// <c>&lt;|im_end|&gt;</c> as instruct files set it, ChatML.
+    /// </summary>
+    public static BpeVocabularyStyle Qwen2 { get; } = new(
+        "qwen2",
+        [
+            "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|object_ref_start|>", "<|object_ref_end|>", "<|box_start|>",
+            "<|box_end|>", "<|quad_start|>", "<|quad_end|>", "<|vision_start|>", "<|vision_end|>", "<|vision_pad|>",
+            "<|image_pad|>", "<|video_pad|>", "<tool_call>", "</tool_call>", "<|fim_prefix|>", "<|fim_middle|>",
+            "<|fim_suffix|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>",
+        ],
+        i => string.Create(CultureInfo.InvariantCulture, $"<|extra_{i}|>"),
+        BosSpecial: 0,
+        EosSpecial: 2,
+        AddBos: false,
+        SyntheticModel.ChatMlTemplate);
+}
+
+/// <summary>
+/// A byte-level BPE vocabulary (<c>tokenizer.ggml.model = gpt2</c>) in a family's layout
+/// (<see cref="BpeVocabularyStyle"/>): the 256 byte symbols under GPT-2's byte-to-unicode mapping, merged tokens with
+/// their merge rules, then the family's special tokens as control tokens. Merges are learned from a fixed English word
+/// list (frequent pairs first, so "Hello" and "Once upon a time" become a few tokens), then filled prefix-closed over
+/// letters, so every merge's halves are tokens and llama.cpp accepts the table.
 /// </summary>
 public sealed class SyntheticBpeVocabulary
 {
-    public const string PreTokenizer = "llama-bpe";
-
-    /// <summary>Llama 3's named special tokens, in its id order; reserved ones follow.</summary>
-    public static readonly string[] NamedSpecials =
-    [
-        "<|begin_of_text|>", "<|end_of_text|>", "<|reserved_special_token_0|>", "<|reserved_special_token_1|>",
-        "<|finetune_right_pad_id|>", "<|reserved_special_token_2|>", "<|start_header_id|>", "<|end_header_id|>",
-        "<|eom_id|>", "<|eot_id|>", "<|python_tag|>",
-    ];
-
     private const string Letters = "abcdefghijklmnopqrstuvwxyz";
     private static readonly string[] ByteSymbols = BuildByteSymbols();
 
-    private SyntheticBpeVocabulary(string[] tokens, int[] types, string[] merges, int firstSpecial)
+    private SyntheticBpeVocabulary(BpeVocabularyStyle style, string[] tokens, int[] types, string[] merges, int firstSpecial)
     {
+        Style = style;
         Tokens = tokens;
         TokenTypes = types;
         Merges = merges;
         FirstSpecial = firstSpecial;
     }
+
+    public BpeVocabularyStyle Style { get; }
 
     public IReadOnlyList<string> Tokens { get; }
 
@@ -43,17 +82,19 @@ public sealed class SyntheticBpeVocabulary
 
     public int FirstSpecial { get; }
 
-    public int BosId => FirstSpecial;
+    public int BosId => FirstSpecial + Style.BosSpecial;
 
-    /// <summary><c>&lt;|eot_id|&gt;</c>: the end of an instruct turn, as Llama 3 instruct files set it.</summary>
-    public int EosId => FirstSpecial + 9;
+    /// <summary>The end of an instruct turn, as the family's instruct files set EOS.</summary>
+    public int EosId => FirstSpecial + Style.EosSpecial;
 
     /// <summary>A vocabulary of <paramref name="size"/> tokens, the last <paramref name="specials"/> of them special.</summary>
-    public static SyntheticBpeVocabulary Build(int size, int specials)
+    public static SyntheticBpeVocabulary Build(BpeVocabularyStyle style, int size, int specials)
     {
-        if (specials < NamedSpecials.Length || size < 256 + specials + 64)
+        ArgumentNullException.ThrowIfNull(style);
+        var named = style.NamedSpecials.Count;
+        if (specials < named || size < 256 + specials + 64)
         {
-            throw new ArgumentOutOfRangeException(nameof(size), size, $"a synthetic BPE vocabulary needs at least {NamedSpecials.Length} specials and 64 merged tokens besides the 256 bytes");
+            throw new ArgumentOutOfRangeException(nameof(size), size, $"a synthetic {style.PreTokenizer} vocabulary needs at least {named} specials and 64 merged tokens besides the 256 bytes");
         }
 
         var tokens = new List<string>(ByteSymbols);
@@ -78,11 +119,11 @@ public sealed class SyntheticBpeVocabulary
         var types = Enumerable.Repeat(SyntheticVocabulary.TypeNormal, tokens.Count).ToList();
         for (var i = 0; i < specials; i++)
         {
-            tokens.Add(i < NamedSpecials.Length ? NamedSpecials[i] : string.Create(CultureInfo.InvariantCulture, $"<|reserved_special_token_{i - NamedSpecials.Length + 3}|>"));
+            tokens.Add(i < named ? style.NamedSpecials[i] : style.ReservedSpecial(i - named));
             types.Add(SyntheticVocabulary.TypeControl);
         }
 
-        return new SyntheticBpeVocabulary([.. tokens], [.. types], [.. merges], regular);
+        return new SyntheticBpeVocabulary(style, [.. tokens], [.. types], [.. merges], regular);
     }
 
     /// <summary>GPT-2's mapped symbol for one byte: printable Latin-1 bytes stand for themselves, the rest move to U+0100 up.</summary>

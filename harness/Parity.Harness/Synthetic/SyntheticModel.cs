@@ -42,6 +42,11 @@ public static class SyntheticModel
         "{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}" +
         "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}";
 
+    /// <summary>ChatML as Qwen2 instruct files carry it, without a default system message.</summary>
+    public const string ChatMlTemplate =
+        "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}{% endfor %}" +
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+
     /// <summary>Writes the model to <paramref name="path"/> atomically.</summary>
     public static void Write(SyntheticPreset preset, string path, ulong seed = 0, GgmlType weightType = GgmlType.F32) =>
         CreateWriter(preset, seed, weightType).WriteTo(path);
@@ -95,7 +100,7 @@ public static class SyntheticModel
                 writer.Add(key, value);
             }
         }
-        else if (preset.Tokenizer == SyntheticTokenizer.Llama3Bpe)
+        else if (preset.Tokenizer != SyntheticTokenizer.SentencePiece)
         {
             AddBpeVocabulary(writer, preset);
         }
@@ -143,17 +148,18 @@ public static class SyntheticModel
 
     private static void AddBpeVocabulary(GgufWriter writer, SyntheticPreset preset)
     {
-        var vocab = SyntheticBpeVocabulary.Build(preset.VocabSize, preset.SpecialTokens);
+        var style = preset.Tokenizer == SyntheticTokenizer.Qwen2Bpe ? BpeVocabularyStyle.Qwen2 : BpeVocabularyStyle.Llama3;
+        var vocab = SyntheticBpeVocabulary.Build(style, preset.VocabSize, preset.SpecialTokens);
         writer.Add(GgufKeys.TokenizerModel, GgufValue.Of("gpt2"))
-            .Add(GgufKeys.TokenizerPre, GgufValue.Of(SyntheticBpeVocabulary.PreTokenizer))
+            .Add(GgufKeys.TokenizerPre, GgufValue.Of(style.PreTokenizer))
             .Add(GgufKeys.Tokens, GgufValue.Array([.. vocab.Tokens]))
             .Add(GgufKeys.TokenTypes, GgufValue.Array([.. vocab.TokenTypes]))
             .Add(GgufKeys.Merges, GgufValue.Array([.. vocab.Merges]))
             .Add(GgufKeys.BosTokenId, GgufValue.Of((uint)vocab.BosId))
             .Add(GgufKeys.EosTokenId, GgufValue.Of((uint)vocab.EosId))
-            .Add(GgufKeys.AddBosToken, GgufValue.Of(true))
+            .Add(GgufKeys.AddBosToken, GgufValue.Of(style.AddBos))
             .Add(GgufKeys.AddEosToken, GgufValue.Of(false))
-            .Add(GgufKeys.ChatTemplate, GgufValue.Of(Llama3ChatTemplate));
+            .Add(GgufKeys.ChatTemplate, GgufValue.Of(style.ChatTemplate));
     }
 
     /// <summary>Llama 3.1's RoPE frequency factors, computed from the preset's scaling; none without it.</summary>
@@ -244,6 +250,15 @@ public static class SyntheticModel
                     {
                         var w = _outlierSign[c] != 0 ? 0.2 + 0.05 * rng.NextNormal() : 1.0 + 0.15 * rng.NextNormal();
                         row[c] = (float)Math.Max(0.05, w);
+                    }
+
+                    return;
+
+                case WeightRole.Bias:
+                    // Trained Q/K biases are large next to the projections' outputs: a dropped bias shows.
+                    for (var c = 0; c < n; c++)
+                    {
+                        row[c] = (float)(0.5 * rng.NextNormal());
                     }
 
                     return;

@@ -8,6 +8,9 @@ public enum SyntheticTokenizer
 
     /// <summary>Byte-level BPE (<c>gpt2</c>, <c>pre = llama-bpe</c>) as Llama 3, with Llama 3's chat template.</summary>
     Llama3Bpe,
+
+    /// <summary>Byte-level BPE (<c>gpt2</c>, <c>pre = qwen2</c>) as Qwen2 and Qwen2.5, with ChatML.</summary>
+    Qwen2Bpe,
 }
 
 /// <summary>

@@ -101,7 +101,49 @@ public static class SyntheticPresets
         RopeScaling = Llama3Scaling,
     };
 
-    public static IReadOnlyList<SyntheticPreset> All { get; } = [TinyLlamaMini, TinyLlama11BShape, Llama27BShape, Micro, Llama3Mini, Llama32OneBShape];
+    /// <summary>
+    /// Qwen2.5's structure scaled down for tests: Q, K and V biases, NEOX RoPE at freq_base 1e6, RMS epsilon 1e-6,
+    /// 6 query heads per KV head, tied embeddings, a byte-level BPE vocabulary (<c>pre = qwen2</c>) with ChatML.
+    /// </summary>
+    public static SyntheticPreset Qwen2Mini { get; } = new()
+    {
+        Name = "qwen2-mini",
+        Description = "Qwen2.5 scaled down for tests: 4 layers, n_embd 768, 12 heads / 2 KV heads (GQA 6), head_dim 64, n_ff 2048, Q/K/V biases, NEOX RoPE base 1e6, BPE vocab 2304 (256 special), tied embeddings",
+        Architecture = "qwen2",
+        NEmbd = 768,
+        NFf = 2048,
+        NLayer = 4,
+        NHead = 12,
+        NHeadKv = 2,
+        VocabSize = 2304,
+        ContextLength = 32768,
+        RmsEpsilon = 1e-6f,
+        RopeFreqBase = 1000000f,
+        TiedEmbeddings = true,
+        Tokenizer = SyntheticTokenizer.Qwen2Bpe,
+    };
+
+    /// <summary>Qwen2.5 0.5B's exact shapes, for benchmarks. About 2 GB in F32: generated on demand, never committed.</summary>
+    public static SyntheticPreset Qwen25HalfBShape { get; } = new()
+    {
+        Name = "qwen2.5-0.5b-shape",
+        Description = "Qwen2.5 0.5B's shapes: 24 layers, n_embd 896, 14 heads / 2 KV heads, head_dim 64, n_ff 4864, BPE vocab 151936, tied embeddings",
+        Architecture = "qwen2",
+        NEmbd = 896,
+        NFf = 4864,
+        NLayer = 24,
+        NHead = 14,
+        NHeadKv = 2,
+        VocabSize = 151936,
+        ContextLength = 32768,
+        RmsEpsilon = 1e-6f,
+        RopeFreqBase = 1000000f,
+        TiedEmbeddings = true,
+        Tokenizer = SyntheticTokenizer.Qwen2Bpe,
+        SpecialTokens = 293,
+    };
+
+    public static IReadOnlyList<SyntheticPreset> All { get; } = [TinyLlamaMini, TinyLlama11BShape, Llama27BShape, Micro, Llama3Mini, Llama32OneBShape, Qwen2Mini, Qwen25HalfBShape];
 
     public static SyntheticPreset Get(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))

@@ -8,14 +8,17 @@ using Parity.Tests.Support;
 namespace Parity.Tests.Graph;
 
 /// <summary>
-/// Every entry of the llama descriptor against real dumps of tinyllama-mini (a prompt step and a decode step): the
-/// compared tensors are exactly the descriptor's nodes in graph order on both sides, each with the op and the rank the
-/// descriptor says, every op input is computed upstream, and every tensor neither side compares is ignored for a reason.
+/// Every entry of an architecture's descriptor against real dumps of its mini preset (a prompt step and a decode step):
+/// the compared tensors are exactly the descriptor's nodes in graph order on both sides, each with the op and the rank
+/// the descriptor says, every op input is computed upstream, and every tensor neither side compares is ignored for a
+/// reason. The last two arguments are what kq and layer 0's ffn_inp read in that graph, written out by hand.
 /// </summary>
-[TestFixture]
-public sealed class GraphDescriptorWalkTests
+[TestFixture("llama", "tinyllama-mini", "Qcur-2#2 Kcur-2#2", "attn_out-0 embd")]
+[TestFixture("qwen2", "qwen2-mini", "Qcur-2#3 Kcur-2#3", "kqv_out-0 embd")]
+public sealed class GraphDescriptorWalkTests(string architecture, string presetName, string kqInputs, string ffnInpInputs)
 {
     private static readonly int[] Tokens = [1, 300, 301, 302, 303];
+    private readonly SyntheticPreset _preset = SyntheticPresets.Get(presetName);
     private TempDirectory _temp = null!;
     private GraphDescriptor _graph = null!;
     private DumpRun _engine = null!;
@@ -25,8 +28,8 @@ public sealed class GraphDescriptorWalkTests
     public async Task SetUp()
     {
         _temp = new TempDirectory();
-        _graph = GraphDescriptors.For("llama");
-        var model = Models.Synthetic(SyntheticPresets.TinyLlamaMini);
+        _graph = GraphDescriptors.For(architecture);
+        var model = Models.Synthetic(_preset);
         DumpRequest Request(string name) => new() { ModelPath = model, OutputDirectory = _temp.File(name), Tokens = Tokens, Steps = 1 };
         _engine = DumpRun.Open(EngineDumper.Dump(Request("engine"), Tokens).RunDirectory);
         _llama = DumpRun.Open((await Models.Runner.DumpAsync(Request("llama.cpp"))).RunDirectory);
@@ -43,7 +46,7 @@ public sealed class GraphDescriptorWalkTests
     {
         using var step = Run(side).OpenStep(stepIndex);
         var compared = step.Tensors.Where(t => _graph.IgnoreReason(t.Name) is null).Select(t => t.Key).ToList();
-        Assert.That(compared, Is.EqualTo(_graph.Keys(SyntheticPresets.TinyLlamaMini.NLayer)));
+        Assert.That(compared, Is.EqualTo(_graph.Keys(_preset.NLayer)));
     }
 
     [TestCase("engine")]
@@ -63,7 +66,7 @@ public sealed class GraphDescriptorWalkTests
     public void The_labels_name_the_dimensions_they_index()
     {
         using var step = _engine.OpenStep(0);
-        var preset = SyntheticPresets.TinyLlamaMini;
+        var preset = _preset;
         var sizes = new Dictionary<string, long[]>
         {
             ["token"] = [Tokens.Length],
@@ -91,13 +94,13 @@ public sealed class GraphDescriptorWalkTests
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in step.Tensors)
         {
-            var inputs = _graph.InputsOf(entry.Key, SyntheticPresets.TinyLlamaMini.NLayer);
+            var inputs = _graph.InputsOf(entry.Key, _preset.NLayer);
             Assert.That(inputs, Is.SubsetOf(seen), $"{entry.Key} reads [{string.Join(", ", inputs)}]");
             seen.Add(entry.Key);
         }
 
-        Assert.That(_graph.InputsOf("kq-2", 4), Is.EqualTo(new[] { "Qcur-2#2", "Kcur-2#2" }));
-        Assert.That(_graph.InputsOf("ffn_inp-0", 4), Is.EqualTo(new[] { "attn_out-0", "embd" }));
+        Assert.That(_graph.InputsOf("kq-2", 4), Is.EqualTo(kqInputs.Split(' ')));
+        Assert.That(_graph.InputsOf("ffn_inp-0", 4), Is.EqualTo(ffnInpInputs.Split(' ')));
         Assert.That(_graph.InputsOf("norm-3", 4), Is.EqualTo(new[] { "l_out-2" }));
         Assert.That(_graph.InputsOf("norm", 4), Is.EqualTo(new[] { "l_out-3" }));
     }
@@ -118,27 +121,29 @@ public sealed class GraphDescriptorWalkTests
     {
         using var step = _engine.OpenStep(0);
         Assert.That(step.TryGet(_graph.LogitsKey!, out var logits), Is.True);
-        Assert.That(logits!.Ne[0], Is.EqualTo(SyntheticPresets.TinyLlamaMini.VocabSize));
+        Assert.That(logits!.Ne[0], Is.EqualTo(_preset.VocabSize));
         Assert.That(step.TryGet(_graph.Residual.Input, out _), Is.True);
-        Assert.That(step.Tensors.Count(t => _graph.IsResidual(t.Name)), Is.EqualTo(SyntheticPresets.TinyLlamaMini.NLayer + 1));
-        Assert.That(_graph.CountLayers(step.Tensors.Select(t => t.Name)), Is.EqualTo(SyntheticPresets.TinyLlamaMini.NLayer));
+        Assert.That(step.Tensors.Count(t => _graph.IsResidual(t.Name)), Is.EqualTo(_preset.NLayer + 1));
+        Assert.That(_graph.CountLayers(step.Tensors.Select(t => t.Name)), Is.EqualTo(_preset.NLayer));
         Assert.That(_graph.MaskedAttentionStems, Is.EqualTo(new[] { "kq", "kq_soft_max" }));
     }
 
-    [TestCase("micro")]
-    [TestCase("llama3-mini")]
-    public void The_weights_are_the_synthetic_models_tensors_in_file_order(string name)
+    [Test]
+    public void The_weights_are_the_synthetic_models_tensors_in_file_order()
     {
-        // llama3-mini's own shape is 230 MB in F32; its tensor set (tied LM head, rope_freqs) is what matters here.
-        var preset = SyntheticPresets.Get(name) with { NEmbd = 256, NFf = 512, NLayer = 2, NHead = 4, NHeadKv = 2 };
-        var path = _temp.File(name + ".gguf");
-        SyntheticModel.Write(preset, path);
-        using var file = Parity.Gguf.GgufFile.Open(path);
-        var expected = _graph.Weights.InFileOrder(preset.NLayer)
-            .Where(w => !(w.Weight.AbsentWhenTied && preset.TiedEmbeddings) && !(w.Weight.Optional && preset.RopeScaling is null))
-            .Select(w => w.Name);
-        Assert.That(file.Tensors.Select(t => t.Name), Is.EqualTo(expected));
-        Assert.That(file.Tensors.Select(t => t.Name), Does.Contain("blk.1.ffn_down.weight"));
+        foreach (var shape in SyntheticPresets.All.Where(p => p.Architecture == architecture))
+        {
+            // The presets' own shapes run to gigabytes in F32; their tensor sets (tied LM head, rope_freqs, biases) are what matters here.
+            var preset = shape with { NEmbd = 256, NFf = 512, NLayer = 2, NHead = 4, NHeadKv = 2 };
+            var path = _temp.File(preset.Name + ".gguf");
+            SyntheticModel.Write(preset, path);
+            using var file = Parity.Gguf.GgufFile.Open(path);
+            var expected = _graph.Weights.InFileOrder(preset.NLayer)
+                .Where(w => !(w.Weight.AbsentWhenTied && preset.TiedEmbeddings) && !(w.Weight.Optional && preset.RopeScaling is null))
+                .Select(w => w.Name);
+            Assert.That(file.Tensors.Select(t => t.Name), Is.EqualTo(expected), preset.Name);
+            Assert.That(file.Tensors.Select(t => t.Name), Does.Contain("blk.1.ffn_down.weight"), preset.Name);
+        }
     }
 
     private DumpRun Run(string side) => side == "engine" ? _engine : _llama;
