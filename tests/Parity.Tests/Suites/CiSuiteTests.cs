@@ -37,7 +37,7 @@ public sealed class CiSuiteTests
     }
 
     [Test]
-    public void The_ci_suite_covers_every_weight_type_with_three_prompt_shapes_and_stays_small()
+    public void The_ci_suite_covers_every_weight_type_with_three_prompt_shapes_every_family_and_stays_small()
     {
         var suite = SuiteWorkspace.Ci;
         string[] types = ["F32", "F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K"];
@@ -47,6 +47,15 @@ public sealed class CiSuiteTests
             Assert.That(mini.Any(c => c.Tokens is { Count: 1 }), Is.True, $"{preset} {type}: a 1-token prompt");
             Assert.That(mini.Any(c => c.Prompt is not null && !c.Chat && (c.Tensors is null || preset != "tinyllama-mini")), Is.True, $"{preset} {type}: a text prompt (with every tensor for tinyllama-mini)");
             Assert.That(mini.Any(c => c.Chat), Is.True, $"{preset} {type}: a chat-template prompt");
+        }
+
+        // Every other family's mini preset: the six types, each with its chat template.
+        string[] familyTypes = ["F32", "F16", "Q8_0", "Q4_0", "Q4_K_M", "Q6_K"];
+        var families = Parity.Harness.Synthetic.SyntheticPresets.All.Where(p => p.Architecture != "llama" && p.Name.EndsWith("-mini", StringComparison.Ordinal)).ToList();
+        Assert.That(families, Is.Not.Empty);
+        foreach (var (preset, type) in families.SelectMany(p => familyTypes.Select(t => (p.Name, t))))
+        {
+            Assert.That(suite.Cases.Any(c => c.Model.Preset == preset && c.Model.Quant == type && c.Chat), Is.True, $"{preset} {type}: a chat-template prompt");
         }
 
         var story7 = Parity.Dump.DumpRun.Open(suite.GoldenDirectory(suite.Cases.Single(c => c.Name == "mini-q4_k_m-story7")));
