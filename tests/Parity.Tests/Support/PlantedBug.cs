@@ -32,7 +32,15 @@ public sealed record PlantedBug
     /// <summary>(batch size, pos0) → the first position of the batch.</summary>
     public Func<int, int, int>? FirstPosition { get; init; }
 
-    public ArchitectureRegistry Registry => ArchitectureRegistry.BuiltIn.With(new Unit(this));
+    /// <summary>
+    /// The architecture whose unit carries the bug. Graph-input and rewriting bugs need llama's graph; another family
+    /// takes hyperparameter and weight bugs, applied around its built-in unit.
+    /// </summary>
+    public string Family { get; init; } = "llama";
+
+    public ArchitectureRegistry Registry => ArchitectureRegistry.BuiltIn.With(Family == "llama" ? new Unit(this) : new FamilyUnit(this, Families[Family]));
+
+    private static readonly Dictionary<string, IArchitecture> Families = new() { ["qwen2"] = new Qwen2Architecture() };
 
     /// <summary>The classic porting bugs of the mutation suite, by name.</summary>
     public static PlantedBug Fault(string name) => name switch
@@ -46,6 +54,7 @@ public sealed record PlantedBug
         "DecodePositionOffByOne" => new() { FirstPosition = (n, pos0) => n == 1 && pos0 > 0 ? pos0 + 1 : pos0 },
         "LmHeadWrongMatrix" => new() { Weights = w => w with { Output = w.TokenEmbd } },
         "CausalMaskOffByOne" => new() { VisibleCells = (pos0, t, nKv) => Math.Min(nKv, pos0 + t + 2) },
+        "Qwen2KeyBiasDropped" => new() { Family = "qwen2", Weights = w => w with { Layers = [.. w.Layers.Select(l => l with { Bk = new float[l.Bk!.Length] })] } },
         _ => throw new ArgumentException($"no planted bug named '{name}'", nameof(name)),
     };
 
@@ -60,6 +69,25 @@ public sealed record PlantedBug
 
         public override Transformer Create(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options) =>
             new Graph(file, config, weights, options, bug);
+    }
+
+    private sealed class FamilyUnit(PlantedBug bug, IArchitecture inner) : IArchitecture
+    {
+        public string Name => inner.Name;
+
+        public ModelConfig ReadConfig(GgufFile file) => bug.Config(inner.ReadConfig(file));
+
+        public ModelWeights LoadWeights(GgufFile file, ModelConfig config, GgmlTypeTable types) => bug.Weights(inner.LoadWeights(file, config, types));
+
+        public Transformer Create(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options)
+        {
+            if (bug.Mutate is not null || bug.KvHead is not null || bug.VisibleCells is not null || bug.FirstPosition is not null)
+            {
+                throw new InvalidOperationException($"a planted graph bug needs llama's graph, not {inner.Name}'s");
+            }
+
+            return inner.Create(file, config, weights, options);
+        }
     }
 
     private sealed class Graph(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options, PlantedBug bug)
