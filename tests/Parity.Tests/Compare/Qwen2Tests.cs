@@ -33,4 +33,19 @@ public sealed class Qwen2Tests
         Assert.That(engine, Is.EqualTo(llama));
         Assert.That(engine, Does.StartWith("2049 "), "no BOS, then <|im_start|> parsed as a special token");
     }
+
+    [Test]
+    public void Qwen2_5_0_5B_rows_with_a_real_qwen2_vocabulary_spliced_in_are_bit_identical()
+    {
+        // Qwen2.5 0.5B's widths (896 is not a multiple of 256, so Q4_K_M falls back per tensor as llama.cpp decides)
+        // over two layers, with the qwen2 pre-tokenizer's vocab-only file in place of the generated vocabulary.
+        var vocab = SharedFixtures.Require("tokenizer/small-bpe/vocab-bpe-qwen2.gguf");
+        using var temp = new TempDirectory();
+        var model = temp.File("qwen2.5-0.5b-2l.gguf");
+        SyntheticModel.Write(SyntheticPresets.Qwen25HalfBShape with { NLayer = 2 }, model, vocab);
+        var (code, stdout, stderr) = ParityCli.Run("run", "--model", model, "--quant", "Q4_K_M", "--prompt", "Hello world, it's 2024!", "--steps", "8", "--out", temp.File("run"));
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("the greedy tokens agree at every step"));
+        Assert.That(stdout, Does.Contain("PARITY HOLDS: every compared tensor is bit-identical"));
+    }
 }
