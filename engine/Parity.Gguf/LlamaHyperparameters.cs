@@ -2,7 +2,8 @@ namespace Parity.Gguf;
 
 /// <summary>
 /// The hyperparameters of a LLaMA-family model, read from GGUF metadata with llama.cpp's defaults for absent keys
-/// (<c>head_count_kv</c> = <c>head_count</c>, <c>rope.dimension_count</c> = head size, <c>rope.freq_base</c> 10000,
+/// (<c>head_count_kv</c> = <c>head_count</c>, head size <c>attention.key_length</c> = <c>value_length</c> =
+/// <c>embedding_length / head_count</c>, <c>rope.dimension_count</c> = head size, <c>rope.freq_base</c> 10000,
 /// vocabulary size from the token list).
 /// </summary>
 public sealed record LlamaHyperparameters
@@ -34,7 +35,11 @@ public sealed record LlamaHyperparameters
 
     public LlamaFileType? FileType { get; init; }
 
-    public int HeadDim => EmbeddingLength / HeadCount;
+    /// <summary><c>attention.key_length</c> (llama.cpp's <c>n_embd_head_k</c>).</summary>
+    public required int HeadDim { get; init; }
+
+    /// <summary><c>attention.value_length</c> (<c>n_embd_head_v</c>).</summary>
+    public required int ValueDim { get; init; }
 
     public int EmbeddingLengthKv => HeadDim * HeadCountKv;
 
@@ -67,7 +72,8 @@ public sealed record LlamaHyperparameters
 
         var nEmbd = Int(GgufKeys.EmbeddingLength, min: 1);
         var nHead = Int(GgufKeys.HeadCount, min: 1);
-        if (nEmbd % nHead != 0)
+        var keyLength = file.TryGetValue(GgufKeys.Arch(arch, GgufKeys.KeyLength), out _) ? Int(GgufKeys.KeyLength, min: 1) : (int?)null;
+        if (keyLength is null && nEmbd % nHead != 0)
         {
             throw file.WrongValue(GgufKeys.Arch(arch, GgufKeys.HeadCount), $"a positive divisor of embedding_length {nEmbd}", nHead.ToString(Inv));
         }
@@ -78,10 +84,11 @@ public sealed record LlamaHyperparameters
             throw file.WrongValue(GgufKeys.Arch(arch, GgufKeys.HeadCountKv), $"a positive divisor of head_count {nHead}", nHeadKv.ToString(Inv));
         }
 
-        var ropeDims = Int(GgufKeys.RopeDimensionCount, nEmbd / nHead);
-        if (ropeDims == 0 || ropeDims % 2 != 0 || ropeDims > nEmbd / nHead)
+        var headDim = keyLength ?? nEmbd / nHead;
+        var ropeDims = Int(GgufKeys.RopeDimensionCount, headDim);
+        if (ropeDims == 0 || ropeDims % 2 != 0 || ropeDims > headDim)
         {
-            throw file.WrongValue(GgufKeys.Arch(arch, GgufKeys.RopeDimensionCount), $"an even count of rotated dimensions, 2..{nEmbd / nHead} (the head size)", ropeDims.ToString(Inv));
+            throw file.WrongValue(GgufKeys.Arch(arch, GgufKeys.RopeDimensionCount), $"an even count of rotated dimensions, 2..{headDim} (the head size)", ropeDims.ToString(Inv));
         }
 
         var eps = Float(GgufKeys.RmsEpsilon, 1e-5f);
@@ -111,6 +118,8 @@ public sealed record LlamaHyperparameters
             FeedForwardLength = Int(GgufKeys.FeedForwardLength, min: 1),
             HeadCount = nHead,
             HeadCountKv = nHeadKv,
+            HeadDim = headDim,
+            ValueDim = Int(GgufKeys.ValueLength, headDim, min: 1),
             RmsEpsilon = eps,
             RopeFreqBase = freqBase,
             RopeDimensionCount = ropeDims,

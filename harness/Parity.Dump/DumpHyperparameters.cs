@@ -25,5 +25,15 @@ public sealed record DumpHyperparameters
 
     public required int RopeDimensionCount { get; init; }
 
+    /// <summary>
+    /// <c>n_embd_head_k</c>, the head size (<c>attention.key_length</c>); absent in dumps written before it was
+    /// recorded, which then mean <c>nEmbd / nHead</c>.
+    /// </summary>
+    public int? NEmbdHeadK { get; init; }
+
+    /// <summary>The head size: <see cref="NEmbdHeadK"/>, else <c>nEmbd / nHead</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int HeadDim => NEmbdHeadK ?? NEmbd / NHead;
+
     public required float RmsEps { get; init; }
 }

@@ -34,6 +34,7 @@ public static class DumpModelInfoReader
                 NCtxTrain = h.ContextLength,
                 RopeFreqBase = h.RopeFreqBase,
                 RopeDimensionCount = h.RopeDimensionCount,
+                NEmbdHeadK = h.HeadDim,
                 RmsEps = h.RmsEpsilon,
             },
             FileType = h.FileType?.ToString(),

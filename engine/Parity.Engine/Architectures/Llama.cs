@@ -24,8 +24,7 @@ public class LlamaArchitecture : IArchitecture
         var arch = h.Architecture;
         Refuse(file, arch, "expert_count", v => v.AsInt64() > 0, v => $"a mixture of experts (expert_count {v.AsInt64()})");
         Refuse(file, arch, GgufKeys.RopeScalingType, v => v.AsString() is not ("none" or "linear"), v => $"rope.scaling.type '{v.AsString()}' (implemented: none, linear)");
-        var headDim = Count(file, arch, "attention.key_length", h.HeadDim);
-        var valueDim = Count(file, arch, "attention.value_length", h.HeadDim);
+        var (headDim, valueDim) = (h.HeadDim, h.ValueDim);
         if (valueDim != headDim || h.RopeDimensionCount != headDim)
         {
             // llama.cpp's llama graph asserts n_embd_head_k == n_embd_head_v == n_rot.
@@ -102,9 +101,6 @@ public class LlamaArchitecture : IArchitecture
 
     public virtual Transformer Create(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options) =>
         new LlamaTransformer(file, config, weights, options);
-
-    private static int Count(GgufFile file, string arch, string key, int fallback) =>
-        file.TryGetValue(GgufKeys.Arch(arch, key), out var v) ? checked((int)v.AsInt64()) : fallback;
 
     private static void Refuse(GgufFile file, string arch, string key, Func<GgufValue, bool> unsupported, Func<GgufValue, string> what)
     {

@@ -25,11 +25,14 @@ public sealed class Qwen2Architecture : LlamaArchitecture
     };
 
     public override Transformer Create(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options) =>
-        new Qwen2Transformer(file, config, weights, options);
+        new QwenTransformer(file, config, weights, options);
 }
 
-/// <summary>The qwen2 graph: llama's order, the output projection unnamed (llama.cpp compares it through <c>ffn_inp</c>).</summary>
-public sealed class Qwen2Transformer(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options)
+/// <summary>
+/// The qwen2 and qwen3 graphs: llama's order, with the attention output projection unnamed (llama.cpp's builders name
+/// no <c>attn_out</c>, so it is compared through <c>ffn_inp</c>). Biases and Q/K norms come with the layer weights.
+/// </summary>
+public sealed class QwenTransformer(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options)
     : LlamaTransformer(file, config, weights, options)
 {
     protected override void TraceAttentionOutput(int il, int n, ITensorSink? sink)

@@ -17,6 +17,10 @@ public sealed record LayerWeights
 
     public float[]? Bv { get; init; }                     // [n_embd_kv]
 
+    public float[]? AttnQNorm { get; init; }              // [head_dim]: Qwen3's per-head RMSNorm weight on Q, null without
+
+    public float[]? AttnKNorm { get; init; }              // [head_dim]
+
     public required WeightMatrix Wo { get; init; }        // [n_head * head_dim, n_embd]
 
     public required float[] FfnNorm { get; init; }        // [n_embd]

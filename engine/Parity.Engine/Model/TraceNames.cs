@@ -11,6 +11,8 @@ public sealed class TraceNames
         Qcur = Names("Qcur");
         Kcur = Names("Kcur");
         Vcur = Names("Vcur");
+        QcurNormed = Names("Qcur_normed");
+        KcurNormed = Names("Kcur_normed");
         Kq = Names("kq");
         KqSoftMax = Names("kq_soft_max");
         Kqv = Names("kqv");
@@ -34,6 +36,10 @@ public sealed class TraceNames
     public string[] Kcur { get; }
 
     public string[] Vcur { get; }
+
+    public string[] QcurNormed { get; }
+
+    public string[] KcurNormed { get; }
 
     public string[] Kq { get; }
 

@@ -186,6 +186,7 @@ public abstract class Transformer : IDisposable
         Trace(sink, Names.Qcur[il], "MUL_MAT", q, Eq, n);
         AddBias(q, layer.Bq, n, Names.Qcur[il], sink);
         Trace(sink, Names.Qcur[il], "RESHAPE", q, hd, c.NHead, n);
+        HeadNorm(q, layer.AttnQNorm, c.NHead, n, Names.Norm[il], Names.QcurNormed[il], sink);
         Rope(q, c.NHead, n);
         Trace(sink, Names.Qcur[il], "ROPE", q, hd, c.NHead, n);
 
@@ -198,6 +199,7 @@ public abstract class Transformer : IDisposable
         Trace(sink, Names.Kcur[il], "MUL_MAT", k, Ekv, n);
         AddBias(k, layer.Bk, n, Names.Kcur[il], sink);
         Trace(sink, Names.Kcur[il], "RESHAPE", k, hd, c.NHeadKv, n);
+        HeadNorm(k, layer.AttnKNorm, c.NHeadKv, n, Names.Norm[il], Names.KcurNormed[il], sink);
         Rope(k, c.NHeadKv, n);
         Trace(sink, Names.Kcur[il], "ROPE", k, hd, c.NHeadKv, n);
 
@@ -482,6 +484,32 @@ public abstract class Transformer : IDisposable
         }
 
         Trace(sink, mulName, "MUL", cur, E, n);
+    }
+
+    /// <summary>
+    /// RMSNorm of every head of every token over head_dim, then the head weight (Qwen3's Q and K norms): the same two
+    /// nodes as <see cref="Norm"/>, on [head_dim, heads, n_tokens]. Nothing when the layer has no such weight.
+    /// </summary>
+    private void HeadNorm(Span<float> x, float[]? weight, int heads, int n, string normName, string mulName, ITensorSink? sink)
+    {
+        if (weight is null)
+        {
+            return;
+        }
+
+        var hd = Config.HeadDim;
+        for (var r = 0; r < heads * n; r++)
+        {
+            RmsNorm.Normalize(x.Slice(r * hd, hd), Config.RmsEps, x.Slice(r * hd, hd));
+        }
+
+        Trace(sink, normName, "RMS_NORM", x, hd, heads, n);
+        for (var r = 0; r < heads * n; r++)
+        {
+            RmsNorm.MultiplyByWeight(x.Slice(r * hd, hd), weight, x.Slice(r * hd, hd));
+        }
+
+        Trace(sink, mulName, "MUL", x, hd, heads, n);
     }
 
     /// <summary>SwiGLU feed-forward: down(silu(gate(x)) * up(x)).</summary>

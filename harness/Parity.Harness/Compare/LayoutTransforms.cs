@@ -41,7 +41,7 @@ public static class LayoutTransforms
     private static string? ExplainByGraph(GraphNode node, TensorDiff diff, ReadOnlySpan<float> a, ReadOnlySpan<float> b, IReadOnlyList<long> ne, PairContext pair, DumpHyperparameters h, Func<double, bool> explains)
     {
         var (stepB, manifest, _, graph) = pair;
-        var hd = h.NEmbd / h.NHead;
+        var hd = h.HeadDim;
         var inputs = graph.InputsOf(diff.Key, h.NLayer);
 
         // RoPE pairing: rotate the reference's own pre-RoPE input the other way
@@ -49,6 +49,12 @@ public static class LayoutTransforms
         {
             var input = stepB.ToFloat32Array(preRope);
             var heads = (int)ne[IndexOf(node.Dims, "head")];
+            if (input.Length != (long)heads * hd * manifest.Positions.Count)
+            {
+                // the reference's input is not this RoPE's [head_dim, heads, tokens]: nothing to rotate
+                return null;
+            }
+
             var rotated = Rope(input, heads, hd, h.RopeDimensionCount, manifest.Positions, h.RopeFreqBase, neox: true);
             if (explains(Nmse(a, rotated)))
             {

@@ -68,6 +68,14 @@ public enum ModelDimension
     [JsonStringEnumMemberName("n_embd")]
     NEmbd,
 
+    /// <summary>n_head × head_dim: the width of Q and of the attention output (n_embd unless key_length says otherwise).</summary>
+    [JsonStringEnumMemberName("n_embd_q")]
+    NEmbdQ,
+
+    /// <summary>head_dim (<c>n_embd_head_k</c>): one head's width, as per-head norm weights have it.</summary>
+    [JsonStringEnumMemberName("head_dim")]
+    HeadDim,
+
     /// <summary>n_head_kv × head_dim: the width of K and V.</summary>
     [JsonStringEnumMemberName("n_embd_kv")]
     NEmbdKv,

@@ -93,6 +93,12 @@ public static class SyntheticModel
             .Add(GgufKeys.Arch(arch, GgufKeys.HeadCountKv), GgufValue.Of((uint)preset.NHeadKv))
             .Add(GgufKeys.Arch(arch, GgufKeys.RmsEpsilon), GgufValue.Of(preset.RmsEpsilon))
             .Add(GgufKeys.Arch(arch, GgufKeys.RopeFreqBase), GgufValue.Of(preset.RopeFreqBase));
+        if (preset.KeyLength is { } keyLength)
+        {
+            writer.Add(GgufKeys.Arch(arch, "attention.key_length"), GgufValue.Of((uint)keyLength))
+                .Add(GgufKeys.Arch(arch, "attention.value_length"), GgufValue.Of((uint)keyLength));
+        }
+
         if (tokenizer is not null)
         {
             foreach (var (key, value) in tokenizer)
@@ -175,6 +181,8 @@ public static class SyntheticModel
     private static long Dimension(SyntheticPreset preset, ModelDimension dimension) => dimension switch
     {
         ModelDimension.NEmbd => preset.NEmbd,
+        ModelDimension.NEmbdQ => preset.NEmbdQ,
+        ModelDimension.HeadDim => preset.HeadDim,
         ModelDimension.NEmbdKv => preset.NEmbdKv,
         ModelDimension.NFf => preset.NFf,
         ModelDimension.NVocab => preset.VocabSize,

@@ -81,12 +81,21 @@ public sealed record SyntheticPreset
     /// <summary>When set, the file carries <c>rope_freqs.weight</c> computed from it.</summary>
     public Llama3RopeScaling? RopeScaling { get; init; }
 
-    public int HeadDim => NEmbd / NHead;
+    /// <summary>
+    /// <c>attention.key_length</c> (and value_length) when the head size is not <c>n_embd / n_head</c> (Qwen3); the
+    /// file then carries both keys.
+    /// </summary>
+    public int? KeyLength { get; init; }
+
+    public int HeadDim => KeyLength ?? NEmbd / NHead;
+
+    /// <summary>n_head × head_dim: the width of Q and of the attention output.</summary>
+    public int NEmbdQ => HeadDim * NHead;
 
     public int NEmbdKv => HeadDim * NHeadKv;
 
     /// <summary>Bytes of all weights in F32, for size estimates.</summary>
     public long F32Bytes =>
         4L * ((long)VocabSize * NEmbd * (TiedEmbeddings ? 1 : 2) + NEmbd
-              + (long)NLayer * (2L * NEmbd + 2L * NEmbd * NEmbd + 2L * NEmbd * NEmbdKv + 3L * NEmbd * NFf));
+              + (long)NLayer * (2L * NEmbd + 2L * NEmbd * NEmbdQ + 2L * NEmbd * NEmbdKv + 3L * NEmbd * NFf));
 }

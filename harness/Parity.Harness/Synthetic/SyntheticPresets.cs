@@ -143,7 +143,52 @@ public static class SyntheticPresets
         SpecialTokens = 293,
     };
 
-    public static IReadOnlyList<SyntheticPreset> All { get; } = [TinyLlamaMini, TinyLlama11BShape, Llama27BShape, Micro, Llama3Mini, Llama32OneBShape, Qwen2Mini, Qwen25HalfBShape];
+    /// <summary>
+    /// Qwen3's structure scaled down for tests: per-head RMS norms on Q and K before RoPE, no biases, head_dim 128 from
+    /// <c>key_length</c> (n_embd / n_head would be 64, so Q is twice as wide as the residual stream), NEOX RoPE at
+    /// freq_base 1e6, tied embeddings, the qwen2 BPE vocabulary with ChatML.
+    /// </summary>
+    public static SyntheticPreset Qwen3Mini { get; } = new()
+    {
+        Name = "qwen3-mini",
+        Description = "Qwen3 scaled down for tests: 4 layers, n_embd 512, 8 heads / 2 KV heads (GQA 4), head_dim 128 from key_length (Q 1024 wide), n_ff 1536, Q/K norms, NEOX RoPE base 1e6, BPE vocab 2304 (256 special), tied embeddings",
+        Architecture = "qwen3",
+        NEmbd = 512,
+        NFf = 1536,
+        NLayer = 4,
+        NHead = 8,
+        NHeadKv = 2,
+        KeyLength = 128,
+        VocabSize = 2304,
+        ContextLength = 40960,
+        RmsEpsilon = 1e-6f,
+        RopeFreqBase = 1000000f,
+        TiedEmbeddings = true,
+        Tokenizer = SyntheticTokenizer.Qwen2Bpe,
+    };
+
+    /// <summary>Qwen3 0.6B's exact shapes, for benchmarks. About 3 GB in F32: generated on demand, never committed.</summary>
+    public static SyntheticPreset Qwen3SixTenthsBShape { get; } = new()
+    {
+        Name = "qwen3-0.6b-shape",
+        Description = "Qwen3 0.6B's shapes: 28 layers, n_embd 1024, 16 heads / 8 KV heads, head_dim 128, n_ff 3072, BPE vocab 151936, tied embeddings",
+        Architecture = "qwen3",
+        NEmbd = 1024,
+        NFf = 3072,
+        NLayer = 28,
+        NHead = 16,
+        NHeadKv = 8,
+        KeyLength = 128,
+        VocabSize = 151936,
+        ContextLength = 40960,
+        RmsEpsilon = 1e-6f,
+        RopeFreqBase = 1000000f,
+        TiedEmbeddings = true,
+        Tokenizer = SyntheticTokenizer.Qwen2Bpe,
+        SpecialTokens = 293,
+    };
+
+    public static IReadOnlyList<SyntheticPreset> All { get; } = [TinyLlamaMini, TinyLlama11BShape, Llama27BShape, Micro, Llama3Mini, Llama32OneBShape, Qwen2Mini, Qwen25HalfBShape, Qwen3Mini, Qwen3SixTenthsBShape];
 
     public static SyntheticPreset Get(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))

@@ -113,6 +113,18 @@ public sealed class MutationSuiteTests
         AssertLocal(report, 0, "Kcur-0#1", "ADD", "tokens: all", "qwen2");
     }
 
+    [Test]
+    public async Task A_skipped_qwen3_query_norm_is_local_to_the_query_norm()
+    {
+        // A Qwen3 block at micro's width (head_dim 128 from key_length); the port never applies the Q norm, so its dump
+        // has no Qcur_normed-N and its norm-N#1 is the K norm: the first node that differs is the Q norm's RMS_NORM.
+        var preset = SyntheticPresets.Qwen3Mini with { Name = "qwen3-micro", NEmbd = 256, NFf = 512, NLayer = 2, NHead = 4, NHeadKv = 2 };
+        var model = Models.Synthetic(preset);
+        var reference = await Reference(model, "f32", "ref-qwen3");
+        var report = Bisect(model, reference, "qwen3-qnorm", PlantedBug.Fault("Qwen3QueryNormSkipped"));
+        AssertLocal(report, 0, "norm-0#1", "RMS_NORM", "tokens: all", "qwen3");
+    }
+
     private static void AssertLocal(BisectReport report, int step, string key, string op, string where, string architecture = "llama")
     {
         Assert.That(report.Verdict, Is.EqualTo(BisectVerdict.Local), report.Summary);

@@ -15,6 +15,7 @@ namespace Parity.Tests.Graph;
 /// </summary>
 [TestFixture("llama", "tinyllama-mini", "Qcur-2#2 Kcur-2#2", "attn_out-0 embd")]
 [TestFixture("qwen2", "qwen2-mini", "Qcur-2#3 Kcur-2#3", "kqv_out-0 embd")]
+[TestFixture("qwen3", "qwen3-mini", "Qcur-2#2 Kcur-2#2", "kqv_out-0 embd")]
 public sealed class GraphDescriptorWalkTests(string architecture, string presetName, string kqInputs, string ffnInpInputs)
 {
     private static readonly int[] Tokens = [1, 300, 301, 302, 303];

@@ -40,7 +40,7 @@ public sealed record PlantedBug
 
     public ArchitectureRegistry Registry => ArchitectureRegistry.BuiltIn.With(Family == "llama" ? new Unit(this) : new FamilyUnit(this, Families[Family]));
 
-    private static readonly Dictionary<string, IArchitecture> Families = new() { ["qwen2"] = new Qwen2Architecture() };
+    private static readonly Dictionary<string, IArchitecture> Families = new() { ["qwen2"] = new Qwen2Architecture(), ["qwen3"] = new Qwen3Architecture() };
 
     /// <summary>The classic porting bugs of the mutation suite, by name.</summary>
     public static PlantedBug Fault(string name) => name switch
@@ -55,6 +55,7 @@ public sealed record PlantedBug
         "LmHeadWrongMatrix" => new() { Weights = w => w with { Output = w.TokenEmbd } },
         "CausalMaskOffByOne" => new() { VisibleCells = (pos0, t, nKv) => Math.Min(nKv, pos0 + t + 2) },
         "Qwen2KeyBiasDropped" => new() { Family = "qwen2", Weights = w => w with { Layers = [.. w.Layers.Select(l => l with { Bk = new float[l.Bk!.Length] })] } },
+        "Qwen3QueryNormSkipped" => new() { Family = "qwen3", Weights = w => w with { Layers = [.. w.Layers.Select(l => l with { AttnQNorm = null })] } },
         _ => throw new ArgumentException($"no planted bug named '{name}'", nameof(name)),
     };
 

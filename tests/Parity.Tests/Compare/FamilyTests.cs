@@ -1,0 +1,56 @@
+using Parity.Harness.Synthetic;
+using Parity.Tests.Support;
+
+namespace Parity.Tests.Compare;
+
+/// <summary>
+/// The model families beyond Llama end to end, through <c>parity run</c> against llama.cpp: qwen2 (Q, K and V biases,
+/// NEOX RoPE at freq_base 1e6, tied embeddings, a byte-level BPE vocabulary with <c>pre = qwen2</c> and no BOS,
+/// ChatML) and qwen3 (per-head Q/K norms, head_dim from key_length, no biases).
+/// </summary>
+[TestFixture]
+public sealed class FamilyTests
+{
+    // Compared tensors: 65 steps x 4 layers x the descriptor's per-layer nodes, plus embd and the output head per step.
+    [TestCase("qwen2-mini", 6760, TestName = "qwen2-mini Q4_K_M with ChatML is bit-identical for 64 greedy steps (the bias adds compared)")]
+    [TestCase("qwen3-mini", 7020, TestName = "qwen3-mini Q4_K_M with ChatML is bit-identical for 64 greedy steps (the Q/K norms compared)")]
+    public void A_family_mini_preset_with_its_chat_template_is_bit_identical_for_64_greedy_steps(string preset, int pairs)
+    {
+        using var temp = new TempDirectory();
+        var (code, stdout, stderr) = ParityCli.Run("run", "--preset", preset, "--quant", "Q4_K_M", "--chat", "--prompt", "Hello", "--steps", "64", "--out", temp.Path);
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("prompt tokens [2049 "), "<|im_start|> first: ChatML, and the qwen2 vocabulary adds no BOS");
+        Assert.That(stdout, Does.Contain($"{pairs} tensor pairs compared"));
+        Assert.That(stdout, Does.Contain("the greedy tokens agree at every step"));
+        Assert.That(stdout, Does.Contain("PARITY HOLDS: every compared tensor is bit-identical (regime: exact, rule exact-ggml)"));
+    }
+
+    [Test]
+    public void The_engine_tokenizes_a_chatml_prompt_as_llama_cpp_does()
+    {
+        var model = Models.Synthetic(SyntheticPresets.Qwen2Mini);
+        const string text = "<|im_start|>user\nHello, world! 123 don't   stop<|im_end|>\n<|im_start|>assistant\n";
+        var (engineCode, engine, _) = ParityCli.Run("tokenize", "--side", "engine", "--model", model, text);
+        var (llamaCode, llama, _) = ParityCli.Run("tokenize", "--side", "llama.cpp", "--model", model, text);
+        Assert.That((engineCode, llamaCode), Is.EqualTo((0, 0)));
+        Assert.That(engine, Is.EqualTo(llama));
+        Assert.That(engine, Does.StartWith("2049 "), "no BOS, then <|im_start|> parsed as a special token");
+    }
+
+    // The real-shape presets' widths over two layers (896 is no multiple of 256, so Q4_K_M falls back per tensor as
+    // llama.cpp decides; Qwen3 0.6B's Q is twice n_embd), with the qwen2 pre-tokenizer's vocab-only file in place of
+    // the generated vocabulary.
+    [TestCase("qwen2.5-0.5b-shape")]
+    [TestCase("qwen3-0.6b-shape")]
+    public void Real_shape_rows_with_a_real_qwen2_vocabulary_spliced_in_are_bit_identical(string presetName)
+    {
+        var vocab = SharedFixtures.Require("tokenizer/small-bpe/vocab-bpe-qwen2.gguf");
+        using var temp = new TempDirectory();
+        var model = temp.File(presetName + "-2l.gguf");
+        SyntheticModel.Write(SyntheticPresets.Get(presetName) with { NLayer = 2 }, model, vocab);
+        var (code, stdout, stderr) = ParityCli.Run("run", "--model", model, "--quant", "Q4_K_M", "--prompt", "Hello world, it's 2024!", "--steps", "8", "--out", temp.File("run"));
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("the greedy tokens agree at every step"));
+        Assert.That(stdout, Does.Contain("PARITY HOLDS: every compared tensor is bit-identical"));
+    }
+}
