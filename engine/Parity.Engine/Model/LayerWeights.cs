@@ -17,6 +17,12 @@ public sealed record LayerWeights
 
     public float[]? Bv { get; init; }                     // [n_embd_kv]
 
+    /// <summary>The fused Q, K and V projection whose row ranges <see cref="Wq"/>, <see cref="Wk"/>, <see cref="Wv"/> are (Phi-3); null when separate.</summary>
+    public WeightMatrix? Wqkv { get; init; }              // [n_embd, n_embd_q + 2 * n_embd_kv]
+
+    /// <summary>The fused gate and up projection whose halves <see cref="FfnGate"/>, <see cref="FfnUp"/> are (Phi-3); null when separate.</summary>
+    public WeightMatrix? FfnGateUp { get; init; }         // [n_embd, 2 * n_ff]
+
     public float[]? AttnQNorm { get; init; }              // [head_dim]: Qwen3's per-head RMSNorm weight on Q, null without
 
     public float[]? AttnKNorm { get; init; }              // [head_dim]

@@ -169,15 +169,14 @@ public abstract class Transformer : IDisposable
     }
 
     /// <summary>
-    /// Q, K, V projections (each with its bias when the layer has one), RoPE, the KV cache write, scaled causal
-    /// attention per head, and the output projection into <see cref="ModelState.AttnOut"/>, which the architecture
-    /// traces under its own name (llama names it <c>attn_out</c>; qwen2 leaves it unnamed).
+    /// Q, K, V projections (each with its bias when the layer has one, its per-head norm when it has one), RoPE, then
+    /// <see cref="Attend"/>.
     /// </summary>
     protected void Attention(int il, LayerWeights layer, ReadOnlySpan<float> cur, int n, int pos0, ITensorSink? sink)
     {
         var c = Config;
         var s = State;
-        int E = c.NEmbd, Eq = c.NEmbdQ, Ekv = c.NEmbdKv, hd = c.HeadDim;
+        int Eq = c.NEmbdQ, Ekv = c.NEmbdKv, hd = c.HeadDim;
         var q = s.Q.AsSpan(0, n * Eq);
         var k = s.K.AsSpan(0, n * Ekv);
         var v = s.V.AsSpan(0, n * Ekv);
@@ -202,6 +201,23 @@ public abstract class Transformer : IDisposable
         HeadNorm(k, layer.AttnKNorm, c.NHeadKv, n, Names.Norm[il], Names.KcurNormed[il], sink);
         Rope(k, c.NHeadKv, n);
         Trace(sink, Names.Kcur[il], "ROPE", k, hd, c.NHeadKv, n);
+        Attend(il, layer, n, pos0, sink);
+    }
+
+    /// <summary>
+    /// Attention on the batch's roped Q, K and V in <see cref="ModelState"/>: the KV cache write, scaled causal
+    /// attention per head, and the output projection into <see cref="ModelState.AttnOut"/>, which the architecture
+    /// traces under its own name (llama names it <c>attn_out</c>; qwen2, qwen3 and phi3 leave it unnamed).
+    /// </summary>
+    protected void Attend(int il, LayerWeights layer, int n, int pos0, ITensorSink? sink)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        var c = Config;
+        var s = State;
+        int E = c.NEmbd, Eq = c.NEmbdQ, Ekv = c.NEmbdKv, hd = c.HeadDim;
+        var q = s.Q.AsSpan(0, n * Eq);
+        var k = s.K.AsSpan(0, n * Ekv);
+        var v = s.V.AsSpan(0, n * Ekv);
 
         // A quantized K cache: llama.cpp rotates Q and K (after RoPE, unnamed nodes in its graph) so the 8-bit blocks
         // see no outlier channels; kq is unchanged in exact arithmetic.

@@ -20,6 +20,16 @@ public readonly unsafe struct WeightMatrix
         Data = file.GetTensorPointer(tensor);
     }
 
+    private WeightMatrix(string name, GgmlType type, int rows, int cols, int rowBytes, byte* data)
+    {
+        Name = name;
+        Type = type;
+        Rows = rows;
+        Cols = cols;
+        RowBytes = rowBytes;
+        Data = data;
+    }
+
     public string Name { get; }
 
     public GgmlType Type { get; }
@@ -33,4 +43,15 @@ public readonly unsafe struct WeightMatrix
     public byte* Data { get; }
 
     public ReadOnlySpan<byte> Row(int r) => new(Data + ((long)r * RowBytes), RowBytes);
+
+    /// <summary>
+    /// Rows [<paramref name="first"/>, first + <paramref name="rows"/>) as a matrix of their own: one part of a fused
+    /// projection (Phi-3's <c>attn_qkv</c>, its gate-and-up <c>ffn_up</c>), as llama.cpp's views of the fused output.
+    /// </summary>
+    public WeightMatrix Slice(int first, int rows)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rows, Rows - first);
+        return new WeightMatrix($"{Name}[{first}..{first + rows})", Type, rows, Cols, RowBytes, Data + ((long)first * RowBytes));
+    }
 }

@@ -83,6 +83,14 @@ public enum ModelDimension
     [JsonStringEnumMemberName("n_ff")]
     NFf,
 
+    /// <summary>Two FFN widths: a fused gate and up projection (Phi-3's <c>ffn_up</c>).</summary>
+    [JsonStringEnumMemberName("2*n_ff")]
+    NFfTwice,
+
+    /// <summary>n_embd_q + 2 × n_embd_kv: a fused Q, K and V projection (Phi-3's <c>attn_qkv</c>).</summary>
+    [JsonStringEnumMemberName("n_embd_qkv")]
+    NEmbdQkv,
+
     [JsonStringEnumMemberName("n_vocab")]
     NVocab,
 

@@ -15,6 +15,12 @@ public static class ChatTemplate
     {
         using var file = GgufFile.Open(modelPath);
         var template = file.TryGetValue(GgufKeys.ChatTemplate, out var t) ? t.AsString() : null;
+        if (template is not null && template.Contains("<|assistant|>", StringComparison.Ordinal) && template.Contains("<|end|>", StringComparison.Ordinal))
+        {
+            // Phi-3, as llama.cpp's built-in form (it tells Phi-3 from Zephyr by <|end|>); BOS comes from the tokenizer.
+            return $"<|user|>\n{userMessage}<|end|>\n<|assistant|>\n";
+        }
+
         if (template is null || template.Contains("<|user|>", StringComparison.Ordinal))
         {
             // TinyLlama / Zephyr form; also the default for models without a template, as llama.cpp's TinyLlama chat.
@@ -38,6 +44,6 @@ public static class ChatTemplate
             return $"[INST] {userMessage} [/INST]";
         }
 
-        throw new ArgumentException($"{modelPath}: the chat template is not one Parity recognizes (TinyLlama/Zephyr <|user|>, Llama 3 <|start_header_id|>, ChatML <|im_start|> or Llama 2 [INST])");
+        throw new ArgumentException($"{modelPath}: the chat template is not one Parity recognizes (TinyLlama/Zephyr <|user|>, Phi-3 <|user|> with <|end|>, Llama 3 <|start_header_id|>, ChatML <|im_start|> or Llama 2 [INST])");
     }
 }

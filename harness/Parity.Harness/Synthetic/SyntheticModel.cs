@@ -42,6 +42,12 @@ public static class SyntheticModel
         "{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}" +
         "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}";
 
+    /// <summary>Phi-3's instruct template: <c>&lt;|user|&gt;\n...&lt;|end|&gt;\n&lt;|assistant|&gt;\n</c> after the BOS.</summary>
+    public const string Phi3ChatTemplate =
+        "{{ bos_token }}{% for message in messages %}" +
+        "{% if message['role'] == 'user' %}{{ '<|user|>\n' + message['content'] + '<|end|>\n' + '<|assistant|>\n' }}" +
+        "{% elif message['role'] == 'assistant' %}{{ message['content'] + '<|end|>\n' }}{% endif %}{% endfor %}";
+
     /// <summary>ChatML as Qwen2 instruct files carry it, without a default system message.</summary>
     public const string ChatMlTemplate =
         "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}{% endfor %}" +
@@ -106,6 +112,10 @@ public static class SyntheticModel
                 writer.Add(key, value);
             }
         }
+        else if (preset.Tokenizer == SyntheticTokenizer.Phi3SentencePiece)
+        {
+            AddPhi3Vocabulary(writer, preset);
+        }
         else if (preset.Tokenizer != SyntheticTokenizer.SentencePiece)
         {
             AddBpeVocabulary(writer, preset);
@@ -152,6 +162,24 @@ public static class SyntheticModel
             .Add(GgufKeys.ChatTemplate, GgufValue.Of(ChatTemplate));
     }
 
+    private static void AddPhi3Vocabulary(GgufWriter writer, SyntheticPreset preset)
+    {
+        var vocab = SyntheticVocabulary.BuildPhi3(preset.VocabSize, preset.SpecialTokens);
+        var endOfText = (uint)(preset.VocabSize - preset.SpecialTokens);
+        writer.Add(GgufKeys.TokenizerModel, GgufValue.Of("llama"))
+            .Add(GgufKeys.TokenizerPre, GgufValue.Of("default"))
+            .Add(GgufKeys.Tokens, GgufValue.Array([.. vocab.Tokens]))
+            .Add(GgufKeys.Scores, GgufValue.Array([.. vocab.Scores]))
+            .Add(GgufKeys.TokenTypes, GgufValue.Array([.. vocab.TokenTypes]))
+            .Add(GgufKeys.BosTokenId, GgufValue.Of((uint)SyntheticVocabulary.BosId))
+            .Add(GgufKeys.EosTokenId, GgufValue.Of(endOfText))
+            .Add(GgufKeys.UnknownTokenId, GgufValue.Of((uint)SyntheticVocabulary.UnknownId))
+            .Add(GgufKeys.PaddingTokenId, GgufValue.Of(endOfText))
+            .Add(GgufKeys.AddBosToken, GgufValue.Of(true))
+            .Add(GgufKeys.AddEosToken, GgufValue.Of(false))
+            .Add(GgufKeys.ChatTemplate, GgufValue.Of(Phi3ChatTemplate));
+    }
+
     private static void AddBpeVocabulary(GgufWriter writer, SyntheticPreset preset)
     {
         var style = preset.Tokenizer == SyntheticTokenizer.Qwen2Bpe ? BpeVocabularyStyle.Qwen2 : BpeVocabularyStyle.Llama3;
@@ -185,6 +213,8 @@ public static class SyntheticModel
         ModelDimension.HeadDim => preset.HeadDim,
         ModelDimension.NEmbdKv => preset.NEmbdKv,
         ModelDimension.NFf => preset.NFf,
+        ModelDimension.NFfTwice => 2L * preset.NFf,
+        ModelDimension.NEmbdQkv => preset.NEmbdQ + (2L * preset.NEmbdKv),
         ModelDimension.NVocab => preset.VocabSize,
         ModelDimension.NRotHalf => preset.HeadDim / 2,
         _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "no such model dimension"),

@@ -11,6 +11,9 @@ public enum SyntheticTokenizer
 
     /// <summary>Byte-level BPE (<c>gpt2</c>, <c>pre = qwen2</c>) as Qwen2 and Qwen2.5, with ChatML.</summary>
     Qwen2Bpe,
+
+    /// <summary>SentencePiece (<c>llama</c>) with Phi-3's added control tokens and its chat template.</summary>
+    Phi3SentencePiece,
 }
 
 /// <summary>
@@ -75,7 +78,7 @@ public sealed record SyntheticPreset
 
     public SyntheticTokenizer Tokenizer { get; init; } = SyntheticTokenizer.SentencePiece;
 
-    /// <summary>Special tokens at the end of a BPE vocabulary (part of <see cref="VocabSize"/>).</summary>
+    /// <summary>Special tokens at the end of a BPE vocabulary, or added tokens after Phi-3's (part of <see cref="VocabSize"/>).</summary>
     public int SpecialTokens { get; init; } = 256;
 
     /// <summary>When set, the file carries <c>rope_freqs.weight</c> computed from it.</summary>

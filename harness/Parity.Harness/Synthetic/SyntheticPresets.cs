@@ -188,7 +188,44 @@ public static class SyntheticPresets
         SpecialTokens = 293,
     };
 
-    public static IReadOnlyList<SyntheticPreset> All { get; } = [TinyLlamaMini, TinyLlama11BShape, Llama27BShape, Micro, Llama3Mini, Llama32OneBShape, Qwen2Mini, Qwen25HalfBShape, Qwen3Mini, Qwen3SixTenthsBShape];
+    /// <summary>
+    /// Phi-3 mini's structure scaled down for tests: fused QKV and gate-up projections, head_dim 96 with multi-head
+    /// attention, NEOX RoPE, a separate LM head, a SentencePiece vocabulary with Phi-3's added tokens and chat template.
+    /// </summary>
+    public static SyntheticPreset Phi3Mini { get; } = new()
+    {
+        Name = "phi3-mini",
+        Description = "Phi-3 mini scaled down for tests: 4 layers, n_embd 768, 8 heads (MHA), head_dim 96, n_ff 2048, fused attn_qkv and ffn_up (gate and up), NEOX RoPE, SentencePiece vocab 2112 (64 added: Phi-3's control tokens and pads)",
+        Architecture = "phi3",
+        NEmbd = 768,
+        NFf = 2048,
+        NLayer = 4,
+        NHead = 8,
+        NHeadKv = 8,
+        VocabSize = 2112,
+        ContextLength = 4096,
+        Tokenizer = SyntheticTokenizer.Phi3SentencePiece,
+        SpecialTokens = 64,
+    };
+
+    /// <summary>Phi-3 mini 4k's exact shapes, for benchmarks. About 15 GB in F32: generated on demand, never committed.</summary>
+    public static SyntheticPreset Phi3Mini4kShape { get; } = new()
+    {
+        Name = "phi3-mini-4k-shape",
+        Description = "Phi-3 mini 4k's shapes: 32 layers, n_embd 3072, 32 heads (MHA), head_dim 96, n_ff 8192, SentencePiece vocab 32064",
+        Architecture = "phi3",
+        NEmbd = 3072,
+        NFf = 8192,
+        NLayer = 32,
+        NHead = 32,
+        NHeadKv = 32,
+        VocabSize = 32064,
+        ContextLength = 4096,
+        Tokenizer = SyntheticTokenizer.Phi3SentencePiece,
+        SpecialTokens = 64,
+    };
+
+    public static IReadOnlyList<SyntheticPreset> All { get; } = [TinyLlamaMini, TinyLlama11BShape, Llama27BShape, Micro, Llama3Mini, Llama32OneBShape, Qwen2Mini, Qwen25HalfBShape, Qwen3Mini, Qwen3SixTenthsBShape, Phi3Mini, Phi3Mini4kShape];
 
     public static SyntheticPreset Get(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))

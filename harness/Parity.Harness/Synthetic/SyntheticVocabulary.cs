@@ -143,6 +143,39 @@ public sealed class SyntheticVocabulary
         return new SyntheticVocabulary([.. tokens], [.. scores], [.. types]);
     }
 
+    /// <summary>
+    /// Phi-3's layout: <paramref name="size"/> tokens whose last ones are the added control tokens of
+    /// <see cref="Phi3AddedTokens"/> and <c>[PADn]</c> fillers (type unknown, as Phi-3's files have them) up to a
+    /// multiple of 64, the rest a vocabulary as <see cref="Build(int)"/> makes it.
+    /// </summary>
+    public static SyntheticVocabulary BuildPhi3(int size, int added)
+    {
+        if (added < Phi3AddedTokens.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(added), added, $"Phi-3's vocabulary adds at least {Phi3AddedTokens.Count} tokens");
+        }
+
+        var regular = Build(size - added);
+        var tokens = regular.Tokens.ToList();
+        var scores = regular.Scores.ToList();
+        var types = regular.TokenTypes.ToList();
+        for (var i = 0; i < added; i++)
+        {
+            tokens.Add(i < Phi3AddedTokens.Count ? Phi3AddedTokens[i] : string.Create(CultureInfo.InvariantCulture, $"[PAD{tokens.Count}]"));
+            scores.Add(0f);
+            types.Add(i < Phi3AddedTokens.Count ? TypeControl : TypeUnknown);
+        }
+
+        return new SyntheticVocabulary([.. tokens], [.. scores], [.. types]);
+    }
+
+    /// <summary>Phi-3's added tokens after the SentencePiece ones, in its id order (the first is its EOS).</summary>
+    public static IReadOnlyList<string> Phi3AddedTokens { get; } =
+    [
+        "<|endoftext|>", "<|assistant|>", "<|placeholder1|>", "<|placeholder2|>", "<|placeholder3|>", "<|placeholder4|>",
+        "<|system|>", "<|end|>", "<|placeholder5|>", "<|placeholder6|>", "<|user|>",
+    ];
+
     /// <summary>Deterministic consonant-vowel syllables (with and without a leading space) to fill large vocabularies.</summary>
     private static IEnumerable<string> Syllables()
     {

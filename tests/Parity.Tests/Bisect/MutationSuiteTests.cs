@@ -125,6 +125,17 @@ public sealed class MutationSuiteTests
         AssertLocal(report, 0, "norm-0#1", "RMS_NORM", "tokens: all", "qwen3");
     }
 
+    [Test]
+    public async Task A_phi3_qkv_split_one_head_late_is_local_to_the_key_view()
+    {
+        // A Phi-3 block at micro's size: K read from the fused projection one head late, so its last head is V's first.
+        var preset = SyntheticPresets.Phi3Mini with { Name = "phi3-micro", NEmbd = 256, NFf = 512, NLayer = 2, NHead = 4, NHeadKv = 4 };
+        var model = Models.Synthetic(preset);
+        var reference = await Reference(model, "f32", "ref-phi3");
+        var report = Bisect(model, reference, "phi3-split", PlantedBug.Fault("Phi3QkvSplitOneHeadLate"));
+        AssertLocal(report, 0, "Kcur-0", "VIEW", "heads: all", "phi3");
+    }
+
     private static void AssertLocal(BisectReport report, int step, string key, string op, string where, string architecture = "llama")
     {
         Assert.That(report.Verdict, Is.EqualTo(BisectVerdict.Local), report.Summary);

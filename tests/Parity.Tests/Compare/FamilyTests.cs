@@ -14,7 +14,7 @@ public sealed class FamilyTests
     // Compared tensors: 65 steps x 4 layers x the descriptor's per-layer nodes, plus embd and the output head per step.
     [TestCase("qwen2-mini", 6760, TestName = "qwen2-mini Q4_K_M with ChatML is bit-identical for 64 greedy steps (the bias adds compared)")]
     [TestCase("qwen3-mini", 7020, TestName = "qwen3-mini Q4_K_M with ChatML is bit-identical for 64 greedy steps (the Q/K norms compared)")]
-    public void A_family_mini_preset_with_its_chat_template_is_bit_identical_for_64_greedy_steps(string preset, int pairs)
+    public void A_qwen_mini_preset_with_chatml_is_bit_identical_for_64_greedy_steps(string preset, int pairs)
     {
         using var temp = new TempDirectory();
         var (code, stdout, stderr) = ParityCli.Run("run", "--preset", preset, "--quant", "Q4_K_M", "--chat", "--prompt", "Hello", "--steps", "64", "--out", temp.Path);
@@ -35,6 +35,32 @@ public sealed class FamilyTests
         Assert.That((engineCode, llamaCode), Is.EqualTo((0, 0)));
         Assert.That(engine, Is.EqualTo(llama));
         Assert.That(engine, Does.StartWith("2049 "), "no BOS, then <|im_start|> parsed as a special token");
+    }
+
+    [Test]
+    public void Phi3_mini_Q4_K_M_with_its_chat_template_is_bit_identical_for_64_greedy_steps()
+    {
+        using var temp = new TempDirectory();
+        var (code, stdout, stderr) = ParityCli.Run("run", "--preset", "phi3-mini", "--quant", "Q4_K_M", "--chat", "--prompt", "Hello", "--steps", "64", "--out", temp.Path);
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("prompt tokens [1 2058 "), "BOS, <|user|>: Phi-3's template with the newlines after its special tokens stripped, as llama.cpp does for phi3 files");
+        Assert.That(stdout, Does.Contain("5200 tensor pairs compared"), "the fused projection, the Q/K/V views and the Q scaling compared");
+        Assert.That(stdout, Does.Contain("the greedy tokens agree at every step"));
+        Assert.That(stdout, Does.Contain("PARITY HOLDS: every compared tensor is bit-identical (regime: exact, rule exact-ggml)"));
+    }
+
+    [Test]
+    public void Phi3_mini_with_the_real_phi3_vocabulary_spliced_in_is_bit_identical()
+    {
+        var vocab = SharedFixtures.Require("tokenizer/ggml-vocab-phi-3.gguf");
+        using var temp = new TempDirectory();
+        var model = temp.File("phi3-mini-real-vocab.gguf");
+        SyntheticModel.Write(SyntheticPresets.Phi3Mini, model, vocab);
+        var (code, stdout, stderr) = ParityCli.Run("run", "--model", model, "--quant", "Q4_K_M", "--chat", "--prompt", "Hello, how are you?", "--steps", "8", "--out", temp.File("run"));
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("prompt tokens [1 32010 "), "BOS, then Phi-3's own <|user|>");
+        Assert.That(stdout, Does.Contain("the greedy tokens agree at every step"));
+        Assert.That(stdout, Does.Contain("PARITY HOLDS: every compared tensor is bit-identical"));
     }
 
     // The real-shape presets' widths over two layers (896 is no multiple of 256, so Q4_K_M falls back per tensor as

@@ -11,12 +11,14 @@ namespace Parity.Tests.Graph;
 /// Every entry of an architecture's descriptor against real dumps of its mini preset (a prompt step and a decode step):
 /// the compared tensors are exactly the descriptor's nodes in graph order on both sides, each with the op and the rank
 /// the descriptor says, every op input is computed upstream, and every tensor neither side compares is ignored for a
-/// reason. The last two arguments are what kq and layer 0's ffn_inp read in that graph, written out by hand.
+/// reason. The last two arguments are what kq reads in that graph and what the first node after attention reads
+/// (<c>key=inputs</c>), written out by hand.
 /// </summary>
-[TestFixture("llama", "tinyllama-mini", "Qcur-2#2 Kcur-2#2", "attn_out-0 embd")]
-[TestFixture("qwen2", "qwen2-mini", "Qcur-2#3 Kcur-2#3", "kqv_out-0 embd")]
-[TestFixture("qwen3", "qwen3-mini", "Qcur-2#2 Kcur-2#2", "kqv_out-0 embd")]
-public sealed class GraphDescriptorWalkTests(string architecture, string presetName, string kqInputs, string ffnInpInputs)
+[TestFixture("llama", "tinyllama-mini", "Qcur-2#2 Kcur-2#2", "ffn_inp-0=attn_out-0 embd")]
+[TestFixture("qwen2", "qwen2-mini", "Qcur-2#3 Kcur-2#3", "ffn_inp-0=kqv_out-0 embd")]
+[TestFixture("qwen3", "qwen3-mini", "Qcur-2#2 Kcur-2#2", "ffn_inp-0=kqv_out-0 embd")]
+[TestFixture("phi3", "phi3-mini", "Qcur-2#2 Kcur-2#1", "norm-0#1=kqv_out-0 embd")]
+public sealed class GraphDescriptorWalkTests(string architecture, string presetName, string kqInputs, string afterAttention)
 {
     private static readonly int[] Tokens = [1, 300, 301, 302, 303];
     private readonly SyntheticPreset _preset = SyntheticPresets.Get(presetName);
@@ -101,7 +103,8 @@ public sealed class GraphDescriptorWalkTests(string architecture, string presetN
         }
 
         Assert.That(_graph.InputsOf("kq-2", 4), Is.EqualTo(kqInputs.Split(' ')));
-        Assert.That(_graph.InputsOf("ffn_inp-0", 4), Is.EqualTo(ffnInpInputs.Split(' ')));
+        var (probe, probeInputs) = (afterAttention.Split('=')[0], afterAttention.Split('=')[1]);
+        Assert.That(_graph.InputsOf(probe, 4), Is.EqualTo(probeInputs.Split(' ')));
         Assert.That(_graph.InputsOf("norm-3", 4), Is.EqualTo(new[] { "l_out-2" }));
         Assert.That(_graph.InputsOf("norm", 4), Is.EqualTo(new[] { "l_out-3" }));
     }

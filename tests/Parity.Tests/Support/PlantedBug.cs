@@ -29,6 +29,9 @@ public sealed record PlantedBug
     /// <summary>(pos0, t, nKv) → the cells token t attends.</summary>
     public Func<int, int, int, int>? VisibleCells { get; init; }
 
+    /// <summary>(config) → where Q, K and V start in each row of Phi-3's fused QKV output.</summary>
+    public Func<ModelConfig, (int Q, int K, int V)>? QkvOffsets { get; init; }
+
     /// <summary>(batch size, pos0) → the first position of the batch.</summary>
     public Func<int, int, int>? FirstPosition { get; init; }
 
@@ -40,7 +43,7 @@ public sealed record PlantedBug
 
     public ArchitectureRegistry Registry => ArchitectureRegistry.BuiltIn.With(Family == "llama" ? new Unit(this) : new FamilyUnit(this, Families[Family]));
 
-    private static readonly Dictionary<string, IArchitecture> Families = new() { ["qwen2"] = new Qwen2Architecture(), ["qwen3"] = new Qwen3Architecture() };
+    private static readonly Dictionary<string, IArchitecture> Families = new() { ["qwen2"] = new Qwen2Architecture(), ["qwen3"] = new Qwen3Architecture(), ["phi3"] = new Phi3Architecture() };
 
     /// <summary>The classic porting bugs of the mutation suite, by name.</summary>
     public static PlantedBug Fault(string name) => name switch
@@ -56,6 +59,7 @@ public sealed record PlantedBug
         "CausalMaskOffByOne" => new() { VisibleCells = (pos0, t, nKv) => Math.Min(nKv, pos0 + t + 2) },
         "Qwen2KeyBiasDropped" => new() { Family = "qwen2", Weights = w => w with { Layers = [.. w.Layers.Select(l => l with { Bk = new float[l.Bk!.Length] })] } },
         "Qwen3QueryNormSkipped" => new() { Family = "qwen3", Weights = w => w with { Layers = [.. w.Layers.Select(l => l with { AttnQNorm = null })] } },
+        "Phi3QkvSplitOneHeadLate" => new() { Family = "phi3", QkvOffsets = c => (0, c.NEmbdQ + c.HeadDim, c.NEmbdQ + c.NEmbdKv) },
         _ => throw new ArgumentException($"no planted bug named '{name}'", nameof(name)),
     };
 
@@ -82,6 +86,11 @@ public sealed record PlantedBug
 
         public Transformer Create(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options)
         {
+            if (bug.QkvOffsets is not null)
+            {
+                return new Phi3Graph(file, config, weights, options, bug);
+            }
+
             if (bug.Mutate is not null || bug.KvHead is not null || bug.VisibleCells is not null || bug.FirstPosition is not null)
             {
                 throw new InvalidOperationException($"a planted graph bug needs llama's graph, not {inner.Name}'s");
@@ -89,6 +98,12 @@ public sealed record PlantedBug
 
             return inner.Create(file, config, weights, options);
         }
+    }
+
+    private sealed class Phi3Graph(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options, PlantedBug bug)
+        : Phi3Transformer(file, config, weights, options)
+    {
+        protected override (int Q, int K, int V) QkvOffsets => bug.QkvOffsets!(Config);
     }
 
     private sealed class Graph(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options, PlantedBug bug)
