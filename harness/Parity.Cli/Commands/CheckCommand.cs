@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Parity.Harness.Compare;
+using Parity.Harness.Reports.Html;
 using Parity.Harness.Suites;
 
 namespace Parity.Cli.Commands;
@@ -20,7 +21,8 @@ public static class CheckCommand
         var live = new Option<bool>("--live") { Description = "Also rerun llama.cpp (with the golden's threads and another count) and require the goldens to reproduce bit for bit" };
         var tolerances = new Option<string?>("--tolerances") { Description = "Tolerance policy file (default: the suite's, else reference-data/tolerances/default.json)" };
         var toleranceOnly = new Option<bool>("--tolerance-only") { Description = "Hold tensors to the tolerance policy only; do not compare or write snapshots (for git bisect across commits)" };
-        var command = new Command("check", "Check the engine against a suite's golden dumps and tolerance snapshots") { shard, live, tolerances, toleranceOnly };
+        var html = new Option<string?>("--html") { Description = "Write an HTML report: every case's verdict, and each failing case's plots and tensors" };
+        var command = new Command("check", "Check the engine against a suite's golden dumps and tolerance snapshots") { shard, live, tolerances, toleranceOnly, html };
         suiteOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -47,8 +49,13 @@ public static class CheckCommand
                     {
                         var liveResult = await liveChecker.CheckAsync(suite, c, ct).ConfigureAwait(false);
                         Print(stdout, liveResult, " (live)");
-                        results.Add(liveResult);
+                        results.Add(liveResult with { Case = liveResult.Case + " (live)" });
                     }
+                }
+
+                if (parse.GetValue(html) is { } page)
+                {
+                    HtmlReport.WriteSuite(suite.Name, results, page);
                 }
 
                 return Summarize(stdout, results);

@@ -109,6 +109,13 @@ public static class DiffReportFiles
         }, Json);
     });
 
+    /// <summary>Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/> atomically, as the CSV and JSON reports.</summary>
+    public static void WriteText(string path, string text) => Atomic(path, stream =>
+    {
+        using var writer = new StreamWriter(stream);
+        writer.Write(text);
+    });
+
     private static void Atomic(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
