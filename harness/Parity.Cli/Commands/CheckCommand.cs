@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Parity.Harness.Compare;
+using Parity.Harness.Reports;
 using Parity.Harness.Reports.Html;
 using Parity.Harness.Suites;
 
@@ -22,7 +23,9 @@ public static class CheckCommand
         var tolerances = new Option<string?>("--tolerances") { Description = "Tolerance policy file (default: the suite's, else reference-data/tolerances/default.json)" };
         var toleranceOnly = new Option<bool>("--tolerance-only") { Description = "Hold tensors to the tolerance policy only; do not compare or write snapshots (for git bisect across commits)" };
         var html = new Option<string?>("--html") { Description = "Write an HTML report: every case's verdict, and each failing case's plots and tensors" };
-        var command = new Command("check", "Check the engine against a suite's golden dumps and tolerance snapshots") { shard, live, tolerances, toleranceOnly, html };
+        var junit = new Option<string?>("--junit") { Description = "Write JUnit XML: one test case per suite case, the failing tensor and its tolerance in the failure message" };
+        var annotations = new Option<bool>("--github-annotations") { Description = "Print a GitHub Actions ::error line for each case that does not pass, naming the case and tensor" };
+        var command = new Command("check", "Check the engine against a suite's golden dumps and tolerance snapshots") { shard, live, tolerances, toleranceOnly, html, junit, annotations };
         suiteOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -53,11 +56,7 @@ public static class CheckCommand
                     }
                 }
 
-                if (parse.GetValue(html) is { } page)
-                {
-                    HtmlReport.WriteSuite(suite.Name, results, page);
-                }
-
+                WriteReports(parse.GetValue(html), parse.GetValue(junit), parse.GetValue(annotations) ? stdout : null, suite.Name, results);
                 return Summarize(stdout, results);
             }
             finally
@@ -66,6 +65,24 @@ public static class CheckCommand
             }
         });
         return command;
+    }
+
+    private static void WriteReports(string? html, string? junit, TextWriter? annotations, string suite, IReadOnlyList<CaseResult> results)
+    {
+        if (html is not null)
+        {
+            HtmlReport.WriteSuite(suite, results, html);
+        }
+
+        if (junit is not null)
+        {
+            JunitReport.Write(suite, results, junit);
+        }
+
+        foreach (var line in annotations is null ? [] : GithubAnnotations.Lines(suite, results))
+        {
+            annotations!.WriteLine(line);
+        }
     }
 
     public static void Print(TextWriter stdout, CaseResult result, string suffix)
