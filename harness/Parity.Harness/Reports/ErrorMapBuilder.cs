@@ -19,7 +19,8 @@ public static class ErrorMapBuilder
         ArgumentNullException.ThrowIfNull(diff);
         ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(tensor);
-        if (!Directory.Exists(diff.DirectoryA) || !Directory.Exists(diff.DirectoryB))
+        // Only a pair the comparer could read element by element (same shape, metrics computed) has a map.
+        if (tensor.Metrics is null || !Directory.Exists(diff.DirectoryA) || !Directory.Exists(diff.DirectoryB))
         {
             return null;
         }
@@ -27,7 +28,7 @@ public static class ErrorMapBuilder
         var index = diff.Steps.ToList().IndexOf(step);
         using var a = DumpRun.Open(diff.DirectoryA).OpenStep(index);
         using var b = DumpRun.Open(diff.DirectoryB).OpenStep(index);
-        if (!a.TryGet(tensor.Key, out var ea) || !b.TryGet(tensor.Key, out var eb) || ea.Ne.Skip(1).SequenceEqual(eb.Ne.Skip(1)) is false)
+        if (!a.TryGet(tensor.Key, out var ea) || !b.TryGet(tensor.Key, out var eb) || ea.Ne.Count < 3 || !ea.Ne.Skip(1).SequenceEqual(eb.Ne.Skip(1)))
         {
             return null;
         }
