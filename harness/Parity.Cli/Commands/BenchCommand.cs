@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Parity.Harness.Bench;
 using Parity.Harness.Engine;
+using Parity.Harness.Reports;
 
 namespace Parity.Cli.Commands;
 
@@ -48,6 +49,7 @@ public static class BenchCommand
             {
                 await stdout.WriteLineAsync(JsonSerializer.Serialize(new
                 {
+                    schemaVersion = MachineJson.SchemaVersion,
                     model = Path.GetFileName(model),
                     modelBytes = fileBytes,
                     weightBytesPerToken = weightBytes,
@@ -57,14 +59,14 @@ public static class BenchCommand
                         r.Threads,
                         r.PromptTokensPerSecond,
                         r.GenTokensPerSecond,
-                        promptMedian = r.PromptMedian,
-                        genMedian = r.GenMedian,
+                        r.PromptMedian,
+                        r.GenMedian,
                         firstTokenMs = r.FirstTokenMs,
                         peakRssBytes = r.PeakRssBytes,
                         rooflineTokensPerSecond = rooflines[r.Threads].TokensPerSecond,
                         bandwidthBytesPerSecond = rooflines[r.Threads].BandwidthBytesPerSecond,
                     }),
-                })).ConfigureAwait(false);
+                }, MachineJson.Options)).ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
 

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Parity.Harness.Compare;
+using Parity.Harness.Reports;
+using Parity.Harness.Reports.Html;
 using Parity.Harness.Suites;
 
 namespace Parity.Cli.Commands;
@@ -20,7 +22,10 @@ public static class CheckCommand
         var live = new Option<bool>("--live") { Description = "Also rerun llama.cpp (with the golden's threads and another count) and require the goldens to reproduce bit for bit" };
         var tolerances = new Option<string?>("--tolerances") { Description = "Tolerance policy file (default: the suite's, else reference-data/tolerances/default.json)" };
         var toleranceOnly = new Option<bool>("--tolerance-only") { Description = "Hold tensors to the tolerance policy only; do not compare or write snapshots (for git bisect across commits)" };
-        var command = new Command("check", "Check the engine against a suite's golden dumps and tolerance snapshots") { shard, live, tolerances, toleranceOnly };
+        var html = new Option<string?>("--html") { Description = "Write an HTML report: every case's verdict, and each failing case's plots and tensors" };
+        var junit = new Option<string?>("--junit") { Description = "Write JUnit XML: one test case per suite case, the failing tensor and its tolerance in the failure message" };
+        var annotations = new Option<bool>("--github-annotations") { Description = "Print a GitHub Actions ::error line for each case that does not pass, naming the case and tensor" };
+        var command = new Command("check", "Check the engine against a suite's golden dumps and tolerance snapshots") { shard, live, tolerances, toleranceOnly, html, junit, annotations };
         suiteOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -47,10 +52,11 @@ public static class CheckCommand
                     {
                         var liveResult = await liveChecker.CheckAsync(suite, c, ct).ConfigureAwait(false);
                         Print(stdout, liveResult, " (live)");
-                        results.Add(liveResult);
+                        results.Add(liveResult with { Case = liveResult.Case + " (live)" });
                     }
                 }
 
+                WriteReports(parse.GetValue(html), parse.GetValue(junit), parse.GetValue(annotations) ? stdout : null, suite.Name, results);
                 return Summarize(stdout, results);
             }
             finally
@@ -59,6 +65,24 @@ public static class CheckCommand
             }
         });
         return command;
+    }
+
+    private static void WriteReports(string? html, string? junit, TextWriter? annotations, string suite, IReadOnlyList<CaseResult> results)
+    {
+        if (html is not null)
+        {
+            HtmlReport.WriteSuite(suite, results, html);
+        }
+
+        if (junit is not null)
+        {
+            JunitReport.Write(suite, results, junit);
+        }
+
+        foreach (var line in annotations is null ? [] : GithubAnnotations.Lines(suite, results))
+        {
+            annotations!.WriteLine(line);
+        }
     }
 
     public static void Print(TextWriter stdout, CaseResult result, string suffix)

@@ -3,6 +3,7 @@ using Parity.Cli.Rendering;
 using Parity.Engine.Tokenizer;
 using Parity.Harness.Compare;
 using Parity.Harness.Reports;
+using Parity.Harness.Reports.Html;
 using Parity.Harness.Runner;
 using Spectre.Console;
 
@@ -14,6 +15,8 @@ public sealed class ReportOptions
     public Option<string?> Tolerances { get; } = new("--tolerances") { Description = "Tolerance policy file (default: the repo's reference-data/tolerances/default.json)" };
 
     public Option<string> Format { get; } = new("--format") { Description = "Console report: table, json or md", DefaultValueFactory = _ => "table" };
+
+    public Option<string?> Html { get; } = new("--html") { Description = "Where the HTML report goes (default: report.html beside report.csv and report.json)" };
 
     public Option<bool> AllowInexact { get; } = new("--allow-inexact")
     {
@@ -36,6 +39,7 @@ public sealed class ReportOptions
         Format.AcceptOnlyFromAmong("table", "json", "md");
         command.Options.Add(Tolerances);
         command.Options.Add(Format);
+        command.Options.Add(Html);
         command.Options.Add(AllowInexact);
         command.Options.Add(AllowDifferentModel);
         command.Options.Add(AllowDifferentConfig);
@@ -65,14 +69,39 @@ public sealed class ReportOptions
         }
     }
 
-    /// <summary>Writes report.csv and report.json into <paramref name="directory"/>, renders, and returns the exit code.</summary>
-    public int Report(ParseResult parse, RunDiff diff, string directory, TextWriter stdout, ITokenizer? tokenizer)
+    /// <summary>
+    /// Writes report.csv, report.json and report.html (or <c>--html</c>) into <paramref name="directory"/> and returns
+    /// their paths; <paramref name="page"/> adds what only the verb knows to the HTML page (bisect's findings).
+    /// </summary>
+    public IReadOnlyList<string> WriteFiles(ParseResult parse, RunDiff diff, string directory, ITokenizer? tokenizer, Func<HtmlReportInput, HtmlReportInput>? page = null)
     {
+        ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(diff);
         var csv = Path.Combine(directory, "report.csv");
         var json = Path.Combine(directory, "report.json");
+        var html = parse.GetValue(Html) ?? Path.Combine(directory, "report.html");
         DiffReportFiles.WriteCsv(diff, csv);
         DiffReportFiles.WriteJson(diff, json);
+        var input = new HtmlReportInput { Title = "parity " + parse.CommandResult.Command.Name, Diff = diff, Tokenizer = tokenizer, Options = GivenOptions(parse) };
+        HtmlReport.Write(page is null ? input : page(input), html);
+        return [csv, json, html];
+    }
+
+    /// <summary>The options given on the command line, as the page's provenance shows them.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> GivenOptions(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return [.. parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
+            .Where(o => !o.Implicit)
+            .Select(o => KeyValuePair.Create(o.Option.Name, string.Join(' ', o.Tokens.Select(t => t.Value))))];
+    }
+
+    /// <summary>Writes the report files into <paramref name="directory"/>, renders, and returns the exit code.</summary>
+    public int Report(ParseResult parse, RunDiff diff, string directory, TextWriter stdout, ITokenizer? tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(diff);
+        var files = WriteFiles(parse, diff, directory, tokenizer);
+        var json = files[1];
         switch (parse.GetValue(Format))
         {
             case "json":
@@ -91,7 +120,7 @@ public sealed class ReportOptions
                 });
                 // A report read by a machine or a log keeps each line whole; a terminal keeps its width, at least 140.
                 console.Profile.Width = stdout == Console.Out && !Console.IsOutputRedirected ? Math.Max(console.Profile.Width, 140) : 4096;
-                DiffRenderer.Table(diff, console, tokenizer, [csv, json]);
+                DiffRenderer.Table(diff, console, tokenizer, files);
                 break;
         }
 

@@ -23,6 +23,11 @@ public sealed record LogitsComparison(
 
     public int NonFiniteB { get; init; }
 
+    /// <summary>A's five largest logits, largest first: what a reader compares side by side with <see cref="TopTokensB"/>.</summary>
+    public IReadOnlyList<RankedToken> TopTokensA { get; init; } = [];
+
+    public IReadOnlyList<RankedToken> TopTokensB { get; init; } = [];
+
     /// <summary>Both sides pick the same token from finite logits: a NaN anywhere is never agreement.</summary>
     public bool Top1Agrees => TopA == TopB && NonFiniteA == 0 && NonFiniteB == 0;
 
@@ -37,7 +42,20 @@ public sealed record LogitsComparison(
         {
             NonFiniteA = NonFinite(a),
             NonFiniteB = NonFinite(b),
+            TopTokensA = Ranked(a, top5A),
+            TopTokensB = Ranked(b, top5B),
         };
+    }
+
+    private static RankedToken[] Ranked(ReadOnlySpan<float> logits, int[] ids)
+    {
+        var ranked = new RankedToken[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ranked[i] = new RankedToken(ids[i], logits[ids[i]]);
+        }
+
+        return ranked;
     }
 
     private static int NonFinite(ReadOnlySpan<float> x)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using CsvHelper;
 using Parity.Harness.Compare;
 
@@ -9,14 +8,6 @@ namespace Parity.Harness.Reports;
 /// <summary>Writes a <see cref="RunDiff"/> as a per-tensor CSV (CsvHelper) and a JSON report for machines, atomically.</summary>
 public static class DiffReportFiles
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     public static IEnumerable<TensorRow> Rows(RunDiff diff)
     {
         ArgumentNullException.ThrowIfNull(diff);
@@ -80,6 +71,7 @@ public static class DiffReportFiles
         var first = diff.FirstFailure;
         JsonSerializer.Serialize(stream, new
         {
+            schemaVersion = MachineJson.SchemaVersion,
             passed = diff.Passed,
             a = diff.DirectoryA,
             b = diff.DirectoryB,
@@ -106,7 +98,14 @@ public static class DiffReportFiles
             },
             steps = diff.Steps.Select(s => new { step = s.Step, tokens = s.Tokens, positions = s.Positions, passed = s.Passed, logits = s.Logits }),
             tensors = Rows(diff),
-        }, Json);
+        }, MachineJson.Options);
+    });
+
+    /// <summary>Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/> atomically, as the CSV and JSON reports.</summary>
+    public static void WriteText(string path, string text) => Atomic(path, stream =>
+    {
+        using var writer = new StreamWriter(stream);
+        writer.Write(text);
     });
 
     private static void Atomic(string path, Action<Stream> write)

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Parity.Harness.Reports;
 
 /// <summary>One row of the per-tensor CSV report (flat, for spreadsheets and pandas).</summary>
@@ -61,8 +63,11 @@ public sealed record TensorRow
 
     public double? MaxB { get; init; }
 
+    // "nanA", not the naming policy's "naNA".
+    [JsonPropertyName("nanA")]
     public long? NaNA { get; init; }
 
+    [JsonPropertyName("nanB")]
     public long? NaNB { get; init; }
 
     public long? InfA { get; init; }

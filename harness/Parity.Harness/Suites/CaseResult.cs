@@ -17,6 +17,9 @@ public sealed record CaseResult
 
     public RunDiff? Diff { get; init; }
 
+    /// <summary>Where the first failing tensor is off, taken while the engine's dump still exists (it is removed after the case).</summary>
+    public Reports.ErrorMap? FailureMap { get; init; }
+
     public SnapshotOutcome? Snapshot { get; init; }
 
     public TimeSpan Elapsed { get; init; }

@@ -104,6 +104,7 @@ public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy poli
                 Summary = summary,
                 Details = details,
                 Diff = diff,
+                FailureMap = diff.FirstFailure is var (failedStep, failedTensor) ? Reports.ErrorMapBuilder.Read(diff, failedStep, failedTensor) : null,
                 Snapshot = outcome,
             };
         }
