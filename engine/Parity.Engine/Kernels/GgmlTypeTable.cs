@@ -14,6 +14,8 @@ public sealed class GgmlTypeTable
 {
     private static readonly GgmlTypeTable Avx2Table = Build(VariantKernels.Avx2);
 
+    private static readonly GgmlTypeTable AvxTable = Build(VariantKernels.Avx);
+
     private readonly GgmlTypeTraits?[] _rows;
 
     private GgmlTypeTable(GgmlTypeTraits?[] rows, VariantKernels variant)
@@ -30,6 +32,7 @@ public sealed class GgmlTypeTable
     {
         GgmlVariant.Avx512 => Default,
         GgmlVariant.Avx2 => Avx2Table,
+        GgmlVariant.Avx => AvxTable,
         _ => throw new NotSupportedException($"the engine has no kernels in the order of llama.cpp's {variant.Name()} library"),
     };
 

@@ -12,11 +12,14 @@ public abstract class VariantKernels
 
     public static VariantKernels Avx2 { get; } = new Avx2Kernels();
 
+    public static VariantKernels Avx { get; } = new AvxKernels();
+
     /// <summary>The kernels of <paramref name="variant"/>; one the engine has none for is refused by name.</summary>
     public static VariantKernels For(GgmlVariant variant) => variant switch
     {
         GgmlVariant.Avx512 => Avx512,
         GgmlVariant.Avx2 => Avx2,
+        GgmlVariant.Avx => Avx,
         _ => throw new NotSupportedException($"the engine has no kernels in the order of llama.cpp's {variant.Name()} library"),
     };
 
@@ -75,7 +78,7 @@ public abstract class VariantKernels
         public override float ChunkSum(ReadOnlySpan<float> chunk) => F16Dot.Reduce16(chunk);
     }
 
-    private sealed class Avx2Kernels : VariantKernels
+    private class Avx2Kernels : VariantKernels
     {
         public override GgmlVariant Variant => GgmlVariant.Avx2;
 
@@ -96,5 +99,20 @@ public abstract class VariantKernels
         public override float Exp(float x) => GgmlExp.ExpAvx2(x);
 
         public override float ChunkSum(ReadOnlySpan<float> chunk) => FloatDot8.Hsum(chunk);
+    }
+
+    /// <summary>
+    /// The AVX build (AVX with FMA and F16C, no AVX2): the AVX2 build's float dots and tinyBLAS, but soft_max and
+    /// swiglu take ggml's SSE2 path, 4 lanes per chunk, with the same per-lane <c>expf</c> (its FMAs fused too).
+    /// <see cref="Model.GgmlTarget"/> does not accept this variant yet: its single-token Q8_0 and Q4_0 dots and its
+    /// Q2_K and Q3_K dots take ggml's AVX paths, which the type table does not have.
+    /// </summary>
+    private sealed class AvxKernels : Avx2Kernels
+    {
+        public override GgmlVariant Variant => GgmlVariant.Avx;
+
+        public override int ExpLanes => 4;
+
+        public override float ChunkSum(ReadOnlySpan<float> chunk) => (chunk[0] + chunk[2]) + (chunk[1] + chunk[3]);
     }
 }
