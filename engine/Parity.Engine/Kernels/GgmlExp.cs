@@ -1,10 +1,10 @@
 namespace Parity.Engine.Kernels;
 
 /// <summary>
-/// ggml's vectorized <c>expf</c>, <c>ggml_v_expf</c>, as its AVX-512 build evaluates each lane
-/// (docs/ggml-cpu-numerics-facts.md): a range reduction by n = round(x·log2 e), a degree-5 polynomial in FMAs,
-/// then <c>scalef</c>(j, n) = j·2ⁿ with one rounding; |n| &gt; 192 gives 0 or +inf (so -inf gives exactly 0). Each
-/// lane is independent, so one float at a time reproduces it. Softmax and SiLU use it for their 16-wide chunks.
+/// ggml's vectorized <c>expf</c>, <c>ggml_v_expf</c>, per lane, as two builds evaluate it (docs/ggml-cpu-numerics-facts.md):
+/// the same range reduction by n = round(x·log2 e) and polynomial coefficients, but the AVX-512 build scales by
+/// <c>scalef</c> and the AVX2 build by building 2ⁿ in the exponent bits (<see cref="ExpAvx2"/>). Each lane is
+/// independent of the others, so one float at a time reproduces either. Softmax and SiLU use it for their vector chunks.
 /// </summary>
 public static class GgmlExp
 {
@@ -18,9 +18,7 @@ public static class GgmlExp
     private static readonly float C2 = BitConverter.UInt32BitsToSingle(0x3efffedb);
     private static readonly float C1 = BitConverter.UInt32BitsToSingle(0x3f7ffff6);
 
-    /// <summary>The number of elements ggml's AVX-512 loops take per chunk; a row's remainder goes through libm.</summary>
-    public const int Lanes = 16;
-
+    /// <summary>The AVX-512 build: a degree-5 polynomial in FMAs, <c>scalef</c>(j, n) = j·2ⁿ with one rounding; |n| &gt; 192 gives 0 or +inf (so -inf gives exactly 0).</summary>
     public static float Exp(float x)
     {
         var z = MathF.FusedMultiplyAdd(x, Log2E, Shifter);
@@ -37,5 +35,39 @@ public static class GgmlExp
         }
 
         return MathF.ScaleB(j, (int)n);
+    }
+
+    /// <summary>
+    /// The AVX2 build: the polynomial without its constant term (its last term a product, c1·b), and the result
+    /// j·k + k with k = 2ⁿ built from the shifted bits of z; where |n| &gt; 126 that k would overflow, so 2ⁿ is split
+    /// into s1·s2, and past |n| &gt; 192 the result is s1·s1 (0 or +inf; -inf gives exactly 0).
+    /// </summary>
+    public static float ExpAvx2(float x)
+    {
+        var z = MathF.FusedMultiplyAdd(x, Log2E, Shifter);
+        var n = z - Shifter;
+        var b = MathF.FusedMultiplyAdd(-n, Ln2Low, MathF.FusedMultiplyAdd(-n, Ln2High, x));
+        var e = BitConverter.SingleToUInt32Bits(z) << 23;
+        var k = BitConverter.UInt32BitsToSingle(e + 0x3f800000u);
+        var u = b * b;
+        var j = MathF.FusedMultiplyAdd(
+            MathF.FusedMultiplyAdd(MathF.FusedMultiplyAdd(C5, b, C4), u, MathF.FusedMultiplyAdd(C3, b, C2)),
+            u,
+            C1 * b);
+        var magnitude = MathF.Abs(n);
+        if (!(magnitude > 126))
+        {
+            return MathF.FusedMultiplyAdd(k, j, k);
+        }
+
+        var g = n <= 0 ? 0x82000000u : 0u;
+        var s1 = BitConverter.UInt32BitsToSingle(g + 0x7f000000u);
+        if (magnitude > 192)
+        {
+            return s1 * s1;
+        }
+
+        var s2 = BitConverter.UInt32BitsToSingle(e - g);
+        return MathF.FusedMultiplyAdd(s2, j, s2) * s1;
     }
 }

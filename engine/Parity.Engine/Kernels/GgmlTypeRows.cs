@@ -6,23 +6,24 @@ namespace Parity.Engine.Kernels;
 
 /// <summary>
 /// The rows of <see cref="GgmlTypeTable.Default"/>: ggml's <c>type_traits</c> and <c>type_traits_cpu</c> entries for
-/// the types the engine reads, with the engine's kernels. Tile slots are filled only where this machine runs them.
+/// the types the engine reads, with the engine's kernels for one library variant (the float dots are the variant's;
+/// the block dots are the same in the AVX-512 and AVX2 builds). Tile slots are filled only where this machine runs them.
 /// </summary>
 internal static unsafe class GgmlTypeRows
 {
-    public static IEnumerable<GgmlTypeTraits> All() =>
+    public static IEnumerable<GgmlTypeTraits> All(VariantKernels variant) =>
     [
         // Float types: products widen the row and use ggml's float vec_dot after rounding x to the vec_dot_type.
-        new(GgmlType.F32) { ToFloat = Dequantize.F32, VecDotType = GgmlType.F32, FloatDot = FloatDot.F32 },
+        new(GgmlType.F32) { ToFloat = Dequantize.F32, VecDotType = GgmlType.F32, FloatDot = variant.DotF32 },
         new(GgmlType.F16)
         {
             ToFloat = Dequantize.F16, ToFloatVector = Dequantize.F16Vector, VecDotType = GgmlType.F16,
-            FloatDot = FloatDot.F16, Round = HalfRounding.Round,
+            FloatDot = variant.DotF16, Round = HalfRounding.Round,
         },
         new(GgmlType.BF16)
         {
             ToFloat = Dequantize.BF16, ToFloatVector = Dequantize.BF16Vector256, VecDotType = GgmlType.BF16,
-            FloatDot = FloatDot.Bf16, Round = ActivationRounding.Bf16,
+            FloatDot = variant.DotBf16, Round = ActivationRounding.Bf16,
         },
 
         // Legacy quants: integer block dots against Q8_0 (or, with a min, Q8_1) activations.

@@ -46,8 +46,8 @@ public sealed unsafe partial class MatMul
         return r;
     }
 
-    /// <summary>ggml sends a float batch to tinyBLAS when k % 16 == 0 and m % 4 == 0 (else to the type's vec_dot).</summary>
-    private static bool TinyBlasAccepts(in WeightMatrix w) => w.Cols % 16 == 0 && w.Rows % 4 == 0;
+    /// <summary>ggml sends a float batch to tinyBLAS when its lanes divide k and m % 4 == 0 (else to the type's vec_dot).</summary>
+    private bool TinyBlasAccepts(in WeightMatrix w) => _types.Kernels.TinyBlasAccepts(w.Cols) && w.Rows % 4 == 0;
 
     /// <summary>Float weights in tiles of 2 rows × 4 tokens in tinyBLAS's order; returns the first row it did not do.</summary>
     private int FloatTiles(in WeightMatrix w, int first, int end, float[] buffers, ReadOnlySpan<float> inputs, Span<float> outputs)
@@ -86,6 +86,7 @@ public sealed unsafe partial class MatMul
 
                 for (; t < _n; t++)
                 {
+                    // The tile is the AVX-512 build's (its caller checks), so the leftover tokens take that build's order too.
                     var xt = inputs.Slice(t * w.Cols, w.Cols);
                     outputs[(t * w.Rows) + r] = F16Dot.TinyBlas(new ReadOnlySpan<float>(row0, w.Cols), 1, xt, w.Cols);
                     outputs[(t * w.Rows) + r + 1] = F16Dot.TinyBlas(new ReadOnlySpan<float>(row1, w.Cols), 1, xt, w.Cols);

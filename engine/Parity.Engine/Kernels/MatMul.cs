@@ -92,7 +92,8 @@ public sealed unsafe partial class MatMul : IDisposable
         }
 
         x = PrepareActivations(w.Type, w.Cols, x, n);
-        _f16Row = _floatDot is not null && n == 1 && w.Type == GgmlType.F16;
+        // The register-widening F16 row kernel is in the AVX-512 build's order only.
+        _f16Row = _floatDot is not null && n == 1 && w.Type == GgmlType.F16 && _types.Variant == GgmlVariant.Avx512;
         if (_f16Row)
         {
             PrepareF16Row(w, x);
@@ -217,7 +218,7 @@ public sealed unsafe partial class MatMul : IDisposable
 
         var buffer = _rowBuffers[worker].AsSpan(0, w.Cols);
         var inputs = new ReadOnlySpan<float>(_x, _n * w.Cols);
-        if (_n >= TileTokens && _floatDot is not null && TinyBlasAccepts(w) && F16Dot.TileSupported)
+        if (_n >= TileTokens && _floatDot is not null && TinyBlasAccepts(w) && F16Dot.TileSupported && _types.Kernels.TinyBlasLanes == 16)
         {
             first = FloatTiles(w, first, end, _rowBuffers[worker], inputs, outputs);
         }
@@ -243,12 +244,12 @@ public sealed unsafe partial class MatMul : IDisposable
 
             if (_floatDot is { } floatDot)
             {
-                // ggml's order: tinyBLAS for a batch it accepts (k % 16 == 0, m % 4 == 0), else the type's vec_dot.
+                // ggml's order: tinyBLAS for a batch it accepts (k a multiple of its lanes, m % 4 == 0), else the type's vec_dot.
                 var tinyBlas = _n > 1 && TinyBlasAccepts(w);
                 for (var t = 0; t < _n; t++)
                 {
                     var x = inputs.Slice(t * w.Cols, w.Cols);
-                    outputs[(t * w.Rows) + r] = tinyBlas ? F16Dot.TinyBlas(row, 1, x, w.Cols) : floatDot(row, x);
+                    outputs[(t * w.Rows) + r] = tinyBlas ? _types.Kernels.TinyBlas(row, 1, x, w.Cols) : floatDot(row, x);
                 }
 
                 continue;

@@ -3,14 +3,16 @@ namespace Parity.Engine.Kernels;
 /// <summary>
 /// ggml's <c>soft_max</c> with scale and an additive mask: <c>w = x * scale + mask</c>, minus the row maximum,
 /// exponentials, the sum accumulated in double, then every element times <c>(float)(1/sum)</c>. In ggml numerics the
-/// exponentials and the sum follow the AVX-512 build: <see cref="GgmlExp"/> per 16-element chunk, each chunk's
-/// 16-lane reduction added to the double sum (masked cells are 0 and add nothing); otherwise libm <c>expf</c> and
+/// exponentials and the sum follow a library variant (<see cref="VariantKernels"/>): its <c>ggml_v_expf</c> per chunk
+/// of its vector width, each chunk's reduction added to the double sum (masked cells are 0 and add nothing, and
+/// llama.cpp pads the row to a whole number of chunks, so no cell goes through libm); otherwise libm <c>expf</c> and
 /// a sequential double sum.
 /// </summary>
 public static class Softmax
 {
     /// <summary>Row softmax where positions at or past <paramref name="visible"/> are masked (-inf, giving 0).</summary>
-    public static void MaskedRow(ReadOnlySpan<float> x, float scale, int visible, Span<float> destination, bool ggml = false)
+    /// <param name="ggml">The variant whose order to follow; null for libm and a sequential sum.</param>
+    public static void MaskedRow(ReadOnlySpan<float> x, float scale, int visible, Span<float> destination, VariantKernels? ggml = null)
     {
         var max = float.NegativeInfinity;
         for (var i = 0; i < visible; i++)
@@ -19,32 +21,7 @@ public static class Softmax
             max = MathF.Max(max, destination[i]);
         }
 
-        var sum = 0.0;
-        if (ggml)
-        {
-            Span<float> chunk = stackalloc float[GgmlExp.Lanes];
-            for (var c = 0; c < visible; c += GgmlExp.Lanes)
-            {
-                chunk.Clear();
-                for (var i = c; i < Math.Min(visible, c + GgmlExp.Lanes); i++)
-                {
-                    destination[i] = GgmlExp.Exp(destination[i] - max);
-                    chunk[i - c] = destination[i];
-                }
-
-                sum += F16Dot.Reduce16(chunk);
-            }
-        }
-        else
-        {
-            for (var i = 0; i < visible; i++)
-            {
-                var e = MathF.Exp(destination[i] - max);
-                destination[i] = e;
-                sum += e;
-            }
-        }
-
+        var sum = ggml is null ? LibmExponentials(destination[..visible], max) : VariantExponentials(ggml, destination[..visible], max);
         var inv = (float)(1.0 / sum);
         for (var i = 0; i < visible; i++)
         {
@@ -52,5 +29,37 @@ public static class Softmax
         }
 
         destination[visible..x.Length].Clear();
+    }
+
+    private static double VariantExponentials(VariantKernels ggml, Span<float> row, float max)
+    {
+        var lanes = ggml.ExpLanes;
+        Span<float> chunk = stackalloc float[lanes];
+        var sum = 0.0;
+        for (var c = 0; c < row.Length; c += lanes)
+        {
+            chunk.Clear();
+            for (var i = c; i < Math.Min(row.Length, c + lanes); i++)
+            {
+                row[i] = ggml.Exp(row[i] - max);
+                chunk[i - c] = row[i];
+            }
+
+            sum += ggml.ChunkSum(chunk);
+        }
+
+        return sum;
+    }
+
+    private static double LibmExponentials(Span<float> row, float max)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < row.Length; i++)
+        {
+            row[i] = MathF.Exp(row[i] - max);
+            sum += row[i];
+        }
+
+        return sum;
     }
 }

@@ -29,8 +29,20 @@ public sealed record EngineOptions
     /// <summary>The architecture units the engine picks from by <c>general.architecture</c>.</summary>
     public ArchitectureRegistry Architectures { get; init; } = ArchitectureRegistry.BuiltIn;
     /// <summary>
-    /// The ggml types the engine reads and their kernels (<see cref="GgmlTypeTable.Default"/>: the built-in ones). A
-    /// table with a row replaced runs the whole engine on another kernel for that type, e.g. to bisect it.
+    /// The llama.cpp library variant whose arithmetic <see cref="NumericsMode.Ggml"/> follows (vector widths, reduction
+    /// orders, <c>expf</c>): the one the reference was made with. f32 numerics do not depend on it.
     /// </summary>
-    public GgmlTypeTable Types { get; init; } = GgmlTypeTable.Default;
+    public GgmlVariant Variant { get; init; } = GgmlVariant.Avx512;
+
+    /// <summary>
+    /// The ggml types the engine reads and their kernels; null (the default) means the built-in ones of
+    /// <see cref="Variant"/>. A table with a row replaced runs the whole engine on another kernel for that type, e.g.
+    /// to bisect it; its variant must be <see cref="Variant"/>.
+    /// </summary>
+    public GgmlTypeTable? Types { get; init; }
+
+    /// <summary>The table the engine runs: <see cref="Types"/>, or the built-in one of <see cref="Variant"/>.</summary>
+    public GgmlTypeTable TypeTable => Types is null ? GgmlTypeTable.For(Variant)
+        : Types.Variant == Variant ? Types
+        : throw new ArgumentException($"EngineOptions.Types holds the {Types.Variant.Name()} library's kernels, but Variant is {Variant.Name()}");
 }

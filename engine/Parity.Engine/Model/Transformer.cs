@@ -34,6 +34,9 @@ public abstract class Transformer : IDisposable
     private readonly Q8_0Activations _queryBlocks = new();
     private readonly float[][] _keyRows;
 
+    // ggml numerics: the library variant whose attention dots, softmax and SwiGLU the engine follows; null in f32 numerics.
+    private readonly VariantKernels? _ggml;
+
     protected Transformer(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(file);
@@ -44,7 +47,9 @@ public abstract class Transformer : IDisposable
         Weights = weights;
         Options = options;
         State = new ModelState(config, options);
-        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, Math.Max(config.NEmbd, config.NEmbdQ)), options.Numerics == NumericsMode.Ggml, options.Types);
+        var types = options.TypeTable;
+        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, Math.Max(config.NEmbd, config.NEmbdQ)), options.Numerics == NumericsMode.Ggml, types);
+        _ggml = options.Numerics == NumericsMode.Ggml ? types.Kernels : null;
         Names = new TraceNames(config.NLayer);
         _kqPart = KqPart;
         _softmaxPart = SoftmaxPart;
@@ -88,7 +93,7 @@ public abstract class Transformer : IDisposable
         {
             var unit = options.Architectures.For(file);
             var config = unit.ReadConfig(file);
-            return unit.Create(file, config, unit.LoadWeights(file, config, options.Types), options);
+            return unit.Create(file, config, unit.LoadWeights(file, config, options.TypeTable), options);
         }
         catch
         {
@@ -355,7 +360,8 @@ public abstract class Transformer : IDisposable
         var s = State;
         int Eq = c.NEmbdQ, Ekv = c.NEmbdKv, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
         var halfCache = Options.KvCache == KvCacheType.F16;
-        var ggmlAttention = Options.Numerics == NumericsMode.Ggml;
+        var ggml = _ggml;
+        var tinyBlas = ggml is not null && n > 1 && ggml.TinyBlasAccepts(hd);
         var q = s.Q.AsSpan(0, n * Eq);
         var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
         var kCache = s.KeyCache[_attIl].AsSpan(0, nKv * Ekv);
@@ -371,13 +377,13 @@ public abstract class Transformer : IDisposable
                     var kj = kCache.Slice((j * Ekv) + (kvh * hd), hd);
 
                     // ggml numerics: llama.cpp's own order (tinyBLAS for a batch, vec_dot_f16 or vec_dot_f32 for one token).
-                    // tinyBLAS refuses head_dim % 16 != 0; vec_dot_f16 over head_dim has a double tail past the last 64.
+                    // tinyBLAS refuses a head_dim its lanes do not divide; vec_dot_f16 over head_dim has a double tail.
                     // An F32 cache never reaches tinyBLAS for kq: q is a permuted view and needs no conversion, so
                     // llamafile_sgemm is never tried and every token takes vec_dot_f32.
-                    row[j] = !ggmlAttention ? TensorPrimitives.Dot(kj, qh)
-                        : !halfCache ? FloatDot.F32(kj, qh)
-                        : n > 1 && hd % 16 == 0 ? F16Dot.TinyBlas(kj, 1, qh, hd)
-                        : FloatDot.F16(kj, qh);
+                    row[j] = ggml is null ? TensorPrimitives.Dot(kj, qh)
+                        : !halfCache ? ggml.DotF32(kj, qh)
+                        : tinyBlas ? ggml.TinyBlas(kj, 1, qh, hd)
+                        : ggml.DotF16(kj, qh);
                 }
             }
         }
@@ -436,7 +442,7 @@ public abstract class Transformer : IDisposable
             for (var t = 0; t < n; t++)
             {
                 var row = kq.Slice(((h * n) + t) * nKv, nKv);
-                Softmax.MaskedRow(row, scale, VisibleCells(pos0, t, nKv), row, Options.Numerics == NumericsMode.Ggml);
+                Softmax.MaskedRow(row, scale, VisibleCells(pos0, t, nKv), row, _ggml);
             }
         }
     }
@@ -463,13 +469,14 @@ public abstract class Transformer : IDisposable
             {
                 var p = kq.Slice(((h * n) + t) * nKv, nKv);
                 var o = kqv.Slice(((h * n) + t) * hd, hd);
-                if (Options.Numerics == NumericsMode.Ggml)
+                if (_ggml is { } ggml)
                 {
-                    // kqv[d] = Σ_j V[j][d]·P[j] over the attended cells, in llama.cpp's order (V read with stride Ekv).
+                    // kqv[d] = Σ_j V[j][d]·P[j] over the attended cells, in llama.cpp's order (V read with stride Ekv);
+                    // llama.cpp pads the cells to 256, which every variant's tinyBLAS lanes divide.
                     for (var d = 0; d < hd; d++)
                     {
                         var column = vCache[((kvh * hd) + d)..];
-                        o[d] = n > 1 ? F16Dot.TinyBlas(column, Ekv, p, pos0 + t + 1) : F16Dot.VecDot(column, Ekv, p, pos0 + t + 1);
+                        o[d] = n > 1 && ggml.TinyBlasLanes > 0 ? ggml.TinyBlas(column, Ekv, p, pos0 + t + 1) : ggml.VecDotF16Padded(column, Ekv, p, pos0 + t + 1);
                     }
 
                     continue;
@@ -540,7 +547,7 @@ public abstract class Transformer : IDisposable
         Trace(sink, Names.FfnGate[il], "MUL_MAT", gate, c.NFf, n);
         MatMul.Compute(layer.FfnUp, cur, n, up);
         Trace(sink, Names.FfnUp[il], "MUL_MAT", up, c.NFf, n);
-        SwiGlu.Apply(gate, up, act, c.NFf, Options.Numerics == NumericsMode.Ggml);
+        SwiGlu.Apply(gate, up, act, c.NFf, _ggml);
         Trace(sink, Names.FfnSwiglu[il], "SWIGLU", act, c.NFf, n);
         _matmul.Compute(layer.FfnDown, act, n, s.FfnOut.AsSpan(0, n * c.NEmbd));
         Trace(sink, Names.FfnOut[il], "MUL_MAT", s.FfnOut.AsSpan(0, n * c.NEmbd), c.NEmbd, n);

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using Parity.Engine.Kernels;
+using Parity.Engine.Model;
 using Parity.Engine.Tokenizer;
 using Parity.Harness.Engine;
 using Parity.Harness.Runner;
@@ -74,12 +76,28 @@ public static class DumpCommand
             else
             {
                 var promptTokens = ids ?? Tokenizers.Load(model).Tokenize(text!, request.AddSpecial, request.ParseSpecial);
-                result = EngineDumper.Dump(request, promptTokens, numerics: decode.EngineNumerics(parse));
+                result = EngineDumper.Dump(request, promptTokens, numerics: decode.EngineNumerics(parse), variant: EngineVariant(parse.GetValue(CommonOptions.Variant)));
             }
 
             await stdout.WriteLineAsync($"wrote {result.RunDirectory}: {request.Steps + 1} step(s), prompt tokens [{string.Join(' ', result.Tokens)}], greedy tokens [{string.Join(' ', result.Generated)}]").ConfigureAwait(false);
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The library variant the engine's ggml numerics follow in an engine-only dump: --variant where the engine
+    /// reproduces it (refused by name otherwise), else the default.
+    /// </summary>
+    private static GgmlVariant EngineVariant(string? name)
+    {
+        if (name is null)
+        {
+            return GgmlTarget.Variants[0];
+        }
+
+        return GgmlVariants.TryParse(name, out var variant) && GgmlTarget.Variants.Contains(variant)
+            ? variant
+            : throw new ArgumentException($"--variant {name}: the engine's ggml numerics follow the {GgmlTarget.VariantNames} libraries only");
     }
 }

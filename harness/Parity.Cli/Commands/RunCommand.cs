@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Parity.Dump;
 using Parity.Engine.Model;
 using Parity.Engine.Tokenizer;
 using Parity.Gguf;
@@ -60,7 +61,8 @@ public static class RunCommand
             Progress($"llama.cpp: dumping {ids.Length} prompt token(s) and {request.Steps} step(s)");
             var reference = await runner.DumpAsync(request, ct).ConfigureAwait(false);
             Progress("engine: dumping the same tokens");
-            var engine = EngineDumper.Dump(request with { OutputDirectory = Path.Combine(outDir, "engine") }, ids, teacherTokens: reference.Generated, numerics: decode.EngineNumerics(parse));
+            var variant = EngineDumper.VariantFor(DumpRun.Open(reference.RunDirectory).Manifest.Producer);
+            var engine = EngineDumper.Dump(request with { OutputDirectory = Path.Combine(outDir, "engine") }, ids, teacherTokens: reference.Generated, numerics: decode.EngineNumerics(parse), variant: variant);
             Progress("comparing");
             var diff = new DumpDiffer(policy, pairing: report.Pairing(parse)).Diff(engine.RunDirectory, reference.RunDirectory, new ImmediateProgress<string>(m => Progress($"diff {m}")));
             return report.Report(parse, diff, outDir, stdout, Tokenizers.Load(model));

@@ -28,14 +28,15 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
         var tokens = reference.Manifest.Prompt.Tokens;
         var steps = reference.StepCount - 1;
         var graph = GraphDescriptors.For(reference.Manifest.Model.Architecture);
+        var variant = types?.Variant ?? EngineDumper.VariantFor(reference.Manifest.Producer);
         DumpResult EngineRun(string name, Func<string, bool>? force)
         {
             progress?.Report($"engine: {name}");
             // A filtered reference (a golden keeping some tensors) is matched by the same filter on the engine side.
             var r = request with { OutputDirectory = Path.Combine(workDirectory, name), Steps = steps, Filter = reference.Manifest.Options.Filter };
             return force is null
-                ? EngineDumper.Dump(r, tokens, teacherTokens: reference.GeneratedTokens, numerics: numerics, architectures: architectures, types: types)
-                : EngineDumper.Dump(r, tokens, numerics: numerics, forceFrom: reference, force: force, architectures: architectures, types: types);
+                ? EngineDumper.Dump(r, tokens, teacherTokens: reference.GeneratedTokens, numerics: numerics, architectures: architectures, types: types, variant: variant)
+                : EngineDumper.Dump(r, tokens, numerics: numerics, forceFrom: reference, force: force, architectures: architectures, types: types, variant: variant);
         }
 
         var free = EngineRun("free-running", null);

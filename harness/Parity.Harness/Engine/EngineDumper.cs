@@ -52,17 +52,27 @@ public static class EngineDumper
 
     /// <summary>
     /// The manifest notes: the numerics mode, and in ggml numerics the exactness claim (every configuration the engine
-    /// accepts is one it reproduces bit for bit against <see cref="GgmlTarget"/>).
+    /// accepts is one it reproduces bit for bit against <see cref="GgmlTarget"/>'s commit with the variant it followed).
     /// </summary>
-    public static Dictionary<string, string> Notes(NumericsMode numerics)
+    public static Dictionary<string, string> Notes(NumericsMode numerics, GgmlVariant variant = GgmlVariant.Avx512)
     {
         var notes = new Dictionary<string, string> { ["numerics"] = numerics.ToString().ToLowerInvariant() };
         if (numerics == NumericsMode.Ggml)
         {
-            notes[DumpPairing.ExactForNote] = DumpPairing.Identity(new DumpProducer { Name = DumpProducer.LlamaCppName, Version = GgmlTarget.Commit, LibraryVariant = GgmlTarget.Variant });
+            notes[DumpPairing.ExactForNote] = DumpPairing.Identity(new DumpProducer { Name = DumpProducer.LlamaCppName, Version = GgmlTarget.Commit, LibraryVariant = variant.Name() });
         }
 
         return notes;
+    }
+
+    /// <summary>
+    /// The library variant the engine's ggml numerics follow against a reference dump: the reference's own where the
+    /// engine reproduces it (the dump records which library the runner loaded), else the default.
+    /// </summary>
+    public static GgmlVariant VariantFor(DumpProducer reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        return reference.Name == DumpProducer.LlamaCppName ? GgmlTarget.VariantFor(reference.Version, reference.LibraryVariant) : GgmlTarget.Variants[0];
     }
 
     /// <param name="teacherTokens">
@@ -75,8 +85,9 @@ public static class EngineDumper
     /// reference's inputs. Decode steps then also feed the reference's greedy tokens.
     /// </param>
     /// <param name="architectures">The architecture units the engine picks from when <paramref name="options"/> is not given (the built-in ones when null).</param>
-    /// <param name="types">The engine's type table when <paramref name="options"/> is not given (default: the built-in one).</param>
-    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null, NumericsMode numerics = NumericsMode.F32, DumpRun? forceFrom = null, Func<string, bool>? force = null, ArchitectureRegistry? architectures = null, GgmlTypeTable? types = null)
+    /// <param name="types">The engine's type table when <paramref name="options"/> is not given (default: the built-in one of <paramref name="variant"/>).</param>
+    /// <param name="variant">The library variant the ggml numerics follow when <paramref name="options"/> is not given (<see cref="VariantFor"/> the reference).</param>
+    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null, NumericsMode numerics = NumericsMode.F32, DumpRun? forceFrom = null, Func<string, bool>? force = null, ArchitectureRegistry? architectures = null, GgmlTypeTable? types = null, GgmlVariant variant = GgmlVariant.Avx512)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -95,7 +106,8 @@ public static class EngineDumper
             KvCache = KvCacheFor(request.Decode.CacheTypeK, request.Decode.CacheTypeV),
             Numerics = numerics,
             Architectures = architectures ?? ArchitectureRegistry.BuiltIn,
-            Types = types ?? GgmlTypeTable.Default,
+            Variant = variant,
+            Types = types,
         };
         using var model = Transformer.Load(request.ModelPath, options);
         teacherTokens ??= forceFrom?.GeneratedTokens;
@@ -103,7 +115,7 @@ public static class EngineDumper
         var info = new DumpRunInfo
         {
             Producer = new DumpProducer { Name = DumpProducer.EngineName, Version = typeof(Transformer).Assembly.GetName().Version?.ToString() ?? "0" },
-            Notes = Notes(options.Numerics),
+            Notes = Notes(options.Numerics, options.Variant),
             Model = DumpModelInfoReader.Read(request.ModelPath),
             Prompt = new DumpPrompt { Text = request.Prompt, Tokens = [.. tokens] },
             Options = new DumpOptions

@@ -76,7 +76,7 @@ public sealed class SuiteLiveChecker(SuiteModelResolver models, LlamaCppRunner r
                     var (step, first) = moved[0];
                     var variants = loaded == goldenRun.Manifest.Producer.LibraryVariant
                         ? string.Empty
-                        : $" (this machine loads the {loaded} library, the golden was made with {goldenRun.Manifest.Producer.LibraryVariant}: their kernels round differently)";
+                        : $" (this machine loads the {loaded} library, the golden was made with {goldenRun.Manifest.Producer.LibraryVariant}: their kernels round differently{EngineFollows(live.Manifest.Producer)})";
                     problems.Add(string.Create(CultureInfo.InvariantCulture,
                         $"{threads} thread(s): {moved.Count} tensor(s) differ from the golden{variants}; first step {step} {first.Key} ({first.Status}{(first.Metrics is { } m ? $", {m.DifferingValues} values, max {m.MaxUlp} ulp, nmse {m.Nmse:G3}" : string.Empty)})"));
                 }
@@ -108,4 +108,10 @@ public sealed class SuiteLiveChecker(SuiteModelResolver models, LlamaCppRunner r
             Elapsed = clock.Elapsed,
         };
     }
+
+    /// <summary>Whether the engine reproduces the library this machine loaded, so the user knows where exactness is still judged.</summary>
+    private static string EngineFollows(DumpProducer loaded) =>
+        Parity.Engine.Model.GgmlTarget.Reproduces(loaded.Version, loaded.LibraryVariant)
+            ? $"; the engine reproduces the {loaded.LibraryVariant} library too, so `parity run` here is judged exact against it"
+            : $"; the engine does not reproduce the {loaded.LibraryVariant} library, so `parity run` here refuses ggml numerics without --allow-inexact";
 }

@@ -74,25 +74,33 @@ public sealed class BlockDotOracleTests
         return x;
     }
 
-    [TestCase("F32")]
-    [TestCase("F16")]
-    [TestCase("BF16")]
-    public async Task Float_weight_dots_equal_ggmls_vec_dot_bit_for_bit(string quant)
+    [TestCase("F32", GgmlVariant.Avx512)]
+    [TestCase("F16", GgmlVariant.Avx512)]
+    [TestCase("BF16", GgmlVariant.Avx512)]
+    [TestCase("F32", GgmlVariant.Avx2)]
+    [TestCase("F16", GgmlVariant.Avx2)]
+    [TestCase("BF16", GgmlVariant.Avx2)]
+    public async Task Float_weight_dots_equal_ggmls_vec_dot_bit_for_bit(string quant, GgmlVariant variant)
     {
         var model = await EngineTestModels.Cache.GetAsync(SyntheticPresets.TinyLlamaMini, quant);
-        await AssertFloatDots(model, ["blk.0.attn_q.weight", "blk.1.ffn_down.weight"], new Random(31));
+        await AssertFloatDots(model, ["blk.0.attn_q.weight", "blk.1.ffn_down.weight"], new Random(31), variant);
     }
 
-    [Test]
-    public async Task F32_dots_with_leftovers_equal_ggmls_vec_dot_on_stories260K()
+    [TestCase(GgmlVariant.Avx512)]
+    [TestCase(GgmlVariant.Avx2)]
+    public async Task F32_dots_with_leftovers_equal_ggmls_vec_dot_on_stories260K(GgmlVariant variant)
     {
-        // ffn_down rows of 172: 128 in the 4x16-lane loop, 44 leftovers through the compiler's 16-, 8- and 1-wide code.
+        // ffn_down rows of 172: 128 in the four-accumulator loop (4x16 or 4x8 lanes), 44 leftovers through the compiler's
+        // vectorized blocks (16 then 8 wide, or 8 then 4 wide) and scalar FMAs.
         var model = SharedFixtures.Require("models/stories260K.gguf");
-        await AssertFloatDots(model, ["blk.0.ffn_down.weight", "blk.3.attn_q.weight"], new Random(37));
+        await AssertFloatDots(model, ["blk.0.ffn_down.weight", "blk.3.attn_q.weight"], new Random(37), variant);
     }
 
-    private static async Task AssertFloatDots(string model, string[] names, Random rng)
+    /// <summary>The variant's float dots through its type table, against ggml's vec_dot in that variant's library.</summary>
+    private static async Task AssertFloatDots(string model, string[] names, Random rng, GgmlVariant variant)
     {
+        var runner = EngineTestModels.Runner.WithVariant(variant.Name());
+        var table = GgmlTypeTable.For(variant);
         using var file = GgufFile.Open(model);
         foreach (var name in names)
         {
@@ -100,11 +108,11 @@ public sealed class BlockDotOracleTests
             var k = (int)t.RowLength;
             var x = RandomActivations(rng, k);
             var rows = (int)Math.Min(48, t.RowCount);
-            var expected = await EngineTestModels.Runner.VecDotAsync(model, name, 0, rows, x, Path.GetTempPath());
+            var expected = await runner.VecDotAsync(model, name, 0, rows, x, Path.GetTempPath());
             // Through the table, as the engine's matmul goes: x rounded to the vec_dot_type, the row widened, the float dot.
-            var traits = GgmlTypeTable.Default[t.Type];
+            var traits = table[t.Type];
             var rounded = new float[k];
-            if (GgmlTypeTable.Default[traits.VecDotType!.Value].Round is { } round)
+            if (table[traits.VecDotType!.Value].Round is { } round)
             {
                 round(x, rounded);
             }
@@ -120,7 +128,7 @@ public sealed class BlockDotOracleTests
             {
                 traits.Dequantize(weights.Slice(r * rowBytes, rowBytes), row);
                 var actual = traits.FloatDot!(row, rounded);
-                Assert.That(BitConverter.SingleToInt32Bits(actual), Is.EqualTo(BitConverter.SingleToInt32Bits(expected[r])), $"{name} ({t.Type}) row {r}: {actual:R} vs ggml {expected[r]:R}");
+                Assert.That(BitConverter.SingleToInt32Bits(actual), Is.EqualTo(BitConverter.SingleToInt32Bits(expected[r])), $"{name} ({t.Type}, {variant.Name()}) row {r}: {actual:R} vs ggml {expected[r]:R}");
             }
         }
     }

@@ -25,6 +25,19 @@ public sealed class LiveCheckTests
         Assert.That(stdout, Does.Contain("2 passed, 0 failed, 0 errors, 0 skipped"));
     }
 
+    /// <summary>
+    /// On a machine that loads another library the goldens do not reproduce live; the check names both libraries and
+    /// whether the engine reproduces the one loaded here, while the engine itself is still checked against the golden's.
+    /// </summary>
+    [Test]
+    public void Live_against_another_library_names_both_and_whether_the_engine_reproduces_the_loaded_one()
+    {
+        var (code, stdout, stderr) = ParityCli.Run("check", "--suite", "ci", "--case", "mini-q4_k_m-story7", "--live", "--variant", "avx2");
+        Assert.That(code, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stdout, Does.Contain("PASS  mini-q4_k_m-story7 ").And.Contain("judged by exact"), "the engine follows the golden's avx512 library");
+        Assert.That(stdout, Does.Contain("this machine loads the avx2 library, the golden was made with avx512").And.Contain("the engine reproduces the avx2 library too"));
+    }
+
     [Test]
     public void Shards_split_the_suite_without_overlap()
     {
