@@ -151,7 +151,7 @@ public class Phi3Transformer : Transformer
         var gate = View(gateUp, 2 * F, 0, s.Gate.AsSpan(0, n * F), F, n);
         var up = View(gateUp, 2 * F, F, s.Up.AsSpan(0, n * F), F, n);
         var act = s.SwiGlu.AsSpan(0, n * F);
-        SwiGlu.Apply(gate, up, act, F, Options.Numerics == NumericsMode.Ggml);
+        SwiGlu.Apply(gate, up, act, F, GgmlKernels);
         Trace(sink, Names.FfnSwiglu[il], "SWIGLU", act, F, n);
         MatMul.Compute(layer.FfnDown, act, n, s.FfnOut.AsSpan(0, n * c.NEmbd));
         Trace(sink, Names.FfnOut[il], "MUL_MAT", s.FfnOut.AsSpan(0, n * c.NEmbd), c.NEmbd, n);

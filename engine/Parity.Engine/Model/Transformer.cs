@@ -80,6 +80,9 @@ public abstract class Transformer : IDisposable
 
     protected MatMul MatMul => _matmul;
 
+    /// <summary>The loaded library variant's kernels in ggml numerics (softmax and SwiGLU chunks, exp); null in f32 numerics.</summary>
+    protected VariantKernels? GgmlKernels => _ggml;
+
     /// <summary>
     /// Loads the model at <paramref name="path"/> through the unit <see cref="EngineOptions.Architectures"/> holds for
     /// its <c>general.architecture</c>; an architecture, tensor or hyperparameter the engine does not implement is
