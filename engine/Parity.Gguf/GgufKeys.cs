@@ -16,6 +16,9 @@ public static class GgufKeys
     public const string FeedForwardLength = "feed_forward_length";
     public const string HeadCount = "attention.head_count";
     public const string HeadCountKv = "attention.head_count_kv";
+    public const string ExpertCount = "expert_count";
+    public const string ExpertUsedCount = "expert_used_count";
+    public const string ExpertFeedForwardLength = "expert_feed_forward_length";
     public const string KeyLength = "attention.key_length";
     public const string ValueLength = "attention.value_length";
     public const string RmsEpsilon = "attention.layer_norm_rms_epsilon";

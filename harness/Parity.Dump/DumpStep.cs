@@ -165,6 +165,18 @@ public sealed unsafe class DumpStep : IDisposable
         return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(GetBytes(entry));
     }
 
+    /// <summary>An I32 tensor's values (expert indices), straight from the map.</summary>
+    public ReadOnlySpan<int> GetInt32s(DumpTensorEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (entry.DType != DumpDType.I32)
+        {
+            throw new InvalidOperationException($"{TensorsPath}: tensor '{entry.Key}' is {entry.DType}, not I32");
+        }
+
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(GetBytes(entry));
+    }
+
     /// <summary>
     /// Reads an F32 tensor into <paramref name="destination"/> with a positioned read instead of touching the map, for a
     /// caller that needs its own writable copy (teacher forcing). Thread-safe.

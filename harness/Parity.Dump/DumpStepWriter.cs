@@ -137,6 +137,10 @@ public sealed class DumpStepWriter : IDisposable
     public DumpTensorEntry Add(string name, string op, ReadOnlySpan<float> values, ReadOnlySpan<long> ne, bool madeContiguous = false) =>
         Add(name, op, "f32", ne, madeContiguous, MemoryMarshal.AsBytes(values));
 
+    /// <summary>Appends an I32 tensor (expert indices).</summary>
+    public DumpTensorEntry Add(string name, string op, ReadOnlySpan<int> values, ReadOnlySpan<long> ne) =>
+        Add(name, op, "i32", ne, false, MemoryMarshal.AsBytes(values));
+
     /// <summary>
     /// Finishes the step: writes <c>tensors.safetensors</c> and then <c>manifest.json</c> into the step directory and
     /// removes the temporary data. <paramref name="generatedTokens"/> is every token generated so far including this

@@ -22,7 +22,11 @@ public class LlamaArchitecture : IArchitecture
         ArgumentNullException.ThrowIfNull(file);
         var h = LlamaHyperparameters.Read(file);
         var arch = h.Architecture;
-        Refuse(file, arch, "expert_count", v => v.AsInt64() > 0, v => $"a mixture of experts (expert_count {v.AsInt64()})");
+        if (!TakesExperts)
+        {
+            Refuse(file, arch, GgufKeys.ExpertCount, v => v.AsInt64() > 0, v => $"a mixture of experts (expert_count {v.AsInt64()})");
+        }
+
         Refuse(file, arch, GgufKeys.RopeScalingType, v => v.AsString() is not ("none" or "linear"), v => $"rope.scaling.type '{v.AsString()}' (implemented: none, linear)");
         var (headDim, valueDim) = (h.HeadDim, h.ValueDim);
         if (valueDim != headDim || h.RopeDimensionCount != headDim)
@@ -75,6 +79,9 @@ public class LlamaArchitecture : IArchitecture
         set.RequireAllUsed();
         return weights;
     }
+
+    /// <summary>Whether the architecture's FFN is a mixture of experts (else <c>expert_count &gt; 0</c> is refused).</summary>
+    protected virtual bool TakesExperts => false;
 
     /// <summary>Whether the architecture reads <c>rope_freqs.weight</c> when a file has it (llama does, for Llama 3.1+).</summary>
     protected virtual bool TakesRopeFactors => true;
@@ -141,7 +148,7 @@ public class LlamaTransformer(GgufFile file, ModelConfig config, ModelWeights we
 
             // feed-forward norm, then SwiGLU
             Norm(ffnInp, layer.FfnNorm, cur, n, Names.Norm[il], Names.FfnNorm[il], sink);
-            FeedForward(il, layer, cur, n, sink);
+            FeedForwardBlock(il, layer, cur, n, sink);
 
             // residual: l_out = ffn_out + ffn_inp, the next layer's input
             TensorPrimitives.Add(s.FfnOut.AsSpan(0, n * E), ffnInp, inpL);
@@ -153,6 +160,10 @@ public class LlamaTransformer(GgufFile file, ModelConfig config, ModelWeights we
         s.Past = pos0 + n;
         return logits;
     }
+
+    /// <summary>The FFN after the FFN norm, its output in <see cref="ModelState.FfnOut"/>: SwiGLU in llama's graph.</summary>
+    protected virtual void FeedForwardBlock(int il, LayerWeights layer, ReadOnlySpan<float> cur, int n, ITensorSink? sink) =>
+        FeedForward(il, layer, cur, n, sink);
 
     /// <summary>The attention output projection's name: <c>attn_out</c> in llama's graph.</summary>
     protected virtual void TraceAttentionOutput(int il, int n, ITensorSink? sink) =>

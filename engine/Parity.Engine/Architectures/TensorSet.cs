@@ -39,6 +39,23 @@ public sealed class TensorSet
         return new WeightMatrix(_file, t);
     }
 
+    /// <summary>
+    /// Stacked experts, ggml ne [cols, rows, experts]: one matrix of <paramref name="rows"/> rows per expert, each a
+    /// view of the tensor's rows.
+    /// </summary>
+    public WeightMatrix[] Experts(string name, int cols, int rows, int experts)
+    {
+        var t = Take(name);
+        if (t.Dimensions.Count != 3 || t.Dimensions[0] != cols || t.Dimensions[1] != rows || t.Dimensions[2] != experts)
+        {
+            throw new InvalidDataException($"{_file.Path}: tensor '{name}' has shape {t.ShapeString}, expected [{cols}, {rows}, {experts}]");
+        }
+
+        _ = Traits(name, t);
+        var stacked = new WeightMatrix(_file, t);
+        return [.. Enumerable.Range(0, experts).Select(e => stacked.Slice(e * rows, rows))];
+    }
+
     /// <summary>A vector (norm weights, frequency factors), dequantized once.</summary>
     public float[] Vector(string name, int length)
     {

@@ -31,9 +31,25 @@ public sealed record LayerWeights
 
     public required float[] FfnNorm { get; init; }        // [n_embd]
 
-    public required WeightMatrix FfnGate { get; init; }   // [n_embd, n_ff]
+    /// <summary>The mixture-of-experts FFN (router and experts) in place of the dense one; null for a dense FFN.</summary>
+    public ExpertWeights? Experts { get; init; }
 
-    public required WeightMatrix FfnUp { get; init; }     // [n_embd, n_ff]
+    // The dense FFN (default when the layer's FFN is a mixture of experts).
+    public WeightMatrix FfnGate { get; init; }   // [n_embd, n_ff]
 
-    public required WeightMatrix FfnDown { get; init; }   // [n_ff, n_embd]
+    public WeightMatrix FfnUp { get; init; }     // [n_embd, n_ff]
+
+    public WeightMatrix FfnDown { get; init; }   // [n_ff, n_embd]
+}
+
+/// <summary>A mixture-of-experts FFN: the router and each expert's gate, up and down projections (views of the stacked tensors).</summary>
+public sealed record ExpertWeights
+{
+    public required WeightMatrix Router { get; init; }              // ffn_gate_inp [n_embd, n_expert]
+
+    public required IReadOnlyList<WeightMatrix> Gate { get; init; } // ffn_gate_exps [n_embd, n_ff_exp] per expert
+
+    public required IReadOnlyList<WeightMatrix> Up { get; init; }   // ffn_up_exps [n_embd, n_ff_exp] per expert
+
+    public required IReadOnlyList<WeightMatrix> Down { get; init; } // ffn_down_exps [n_ff_exp, n_embd] per expert
 }

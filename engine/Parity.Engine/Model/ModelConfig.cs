@@ -46,6 +46,15 @@ public sealed record ModelConfig
     /// <summary>The kq scale: <c>attention.scale</c> when the file has one, else 1/sqrt(head_dim) as llama.cpp.</summary>
     public required float AttentionScale { get; init; }
 
+    /// <summary><c>expert_count</c>: experts of a mixture-of-experts FFN; 0 for a dense FFN.</summary>
+    public int ExpertCount { get; init; }
+
+    /// <summary><c>expert_used_count</c>: experts each token is routed to.</summary>
+    public int ExpertUsedCount { get; init; }
+
+    /// <summary><c>expert_feed_forward_length</c>: one expert's FFN width.</summary>
+    public int NFfExp { get; init; }
+
     /// <summary>Query width: n_head * head_dim (equal to n_embd for most models, not for all).</summary>
     public int NEmbdQ => HeadDim * NHead;
 

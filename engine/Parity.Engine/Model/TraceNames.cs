@@ -25,6 +25,20 @@ public sealed class TraceNames
         FfnSwiglu = Names("ffn_swiglu");
         FfnOut = Names("ffn_out");
         LOut = Names("l_out");
+        MoeLogits = Names("ffn_moe_logits");
+        MoeProbs = Names("ffn_moe_probs");
+        MoeArgsort = Names("ffn_moe_argsort");
+        MoeTopk = Names("ffn_moe_topk");
+        MoeWeights = Names("ffn_moe_weights");
+        MoeWeightsSum = Names("ffn_moe_weights_sum");
+        MoeWeightsSumClamped = Names("ffn_moe_weights_sum_clamped");
+        MoeWeightsNorm = Names("ffn_moe_weights_norm");
+        MoeGate = Names("ffn_moe_gate");
+        MoeUp = Names("ffn_moe_up");
+        MoeSwiglu = Names("ffn_moe_swiglu");
+        MoeDown = Names("ffn_moe_down");
+        MoeWeighted = Names("ffn_moe_weighted");
+        MoeOut = Names("ffn_moe_out");
     }
 
     public string[] Norm { get; }
@@ -64,4 +78,32 @@ public sealed class TraceNames
     public string[] FfnOut { get; }
 
     public string[] LOut { get; }
+
+    public string[] MoeLogits { get; }
+
+    public string[] MoeProbs { get; }
+
+    public string[] MoeArgsort { get; }
+
+    public string[] MoeTopk { get; }
+
+    public string[] MoeWeights { get; }
+
+    public string[] MoeWeightsSum { get; }
+
+    public string[] MoeWeightsSumClamped { get; }
+
+    public string[] MoeWeightsNorm { get; }
+
+    public string[] MoeGate { get; }
+
+    public string[] MoeUp { get; }
+
+    public string[] MoeSwiglu { get; }
+
+    public string[] MoeDown { get; }
+
+    public string[] MoeWeighted { get; }
+
+    public string[] MoeOut { get; }
 }

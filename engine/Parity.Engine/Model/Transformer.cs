@@ -15,7 +15,7 @@ namespace Parity.Engine.Model;
 /// by side. The protected virtual members are the graph's inputs and seams (positions, the mask, the GQA mapping, the
 /// trace point), where an architecture, or a test's unit, differs.
 /// </summary>
-public abstract class Transformer : IDisposable
+public abstract partial class Transformer : IDisposable
 {
     private readonly GgufFile _file;
     private readonly MatMul _matmul;
@@ -573,6 +573,20 @@ public abstract class Transformer : IDisposable
         var values = data[..(int)(ne0 * ne1 * ne2)];
         sink.Tensor(name, op, values, ne);
         sink.Replace(name, op, values, ne);
+    }
+
+    /// <summary>An integer intermediate (expert indices), handed to the sink as <see cref="Trace"/> hands floats.</summary>
+    protected static void TraceIndices(ITensorSink? sink, string name, string op, Span<int> data, long ne0, long ne1)
+    {
+        if (sink is null || !sink.Wants(name))
+        {
+            return;
+        }
+
+        Span<long> ne = [ne0, ne1, 1, 1];
+        var values = data[..(int)(ne0 * ne1)];
+        sink.Indices(name, op, values, ne);
+        sink.ReplaceIndices(name, op, values, ne);
     }
 
     public void Dispose()

@@ -24,4 +24,12 @@ public interface ITensorSink
     /// </summary>
     /// <returns>True when the values were replaced.</returns>
     bool Replace(string name, string op, Span<float> data, ReadOnlySpan<long> ne) => false;
+
+    /// <summary>An integer tensor (ggml I32: the expert indices of an <c>ARGSORT</c> and its top-k view).</summary>
+    void Indices(string name, string op, ReadOnlySpan<int> data, ReadOnlySpan<long> ne)
+    {
+    }
+
+    /// <summary>Teacher forcing of an integer tensor, as <see cref="Replace"/>: a reference's expert choice in place of the engine's.</summary>
+    bool ReplaceIndices(string name, string op, Span<int> data, ReadOnlySpan<long> ne) => false;
 }

@@ -183,6 +183,12 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
             return "not available";
         }
 
+        if (ea.DType == DumpDType.I32 || eb.DType == DumpDType.I32)
+        {
+            // Expert indices: the comparison already named the token, both sides' experts and the router margin.
+            return tensor.Note ?? "indices differ";
+        }
+
         var fa = a.ToFloat32Array(ea);
         var fb = b.ToFloat32Array(eb);
         if (ea.Ne[0] != eb.Ne[0] && fb.Length != fa.Length)

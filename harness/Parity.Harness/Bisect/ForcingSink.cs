@@ -22,6 +22,22 @@ public sealed class ForcingSink(DumpStepWriter writer, DumpStep reference, Func<
     public void Tensor(string name, string op, ReadOnlySpan<float> data, ReadOnlySpan<long> ne) =>
         _lastKey = writer.Add(name, op, data, ne).Key;
 
+    public void Indices(string name, string op, ReadOnlySpan<int> data, ReadOnlySpan<long> ne) =>
+        _lastKey = writer.Add(name, op, data, ne).Key;
+
+    /// <summary>The reference's expert choice in place of the engine's, so the experts after it run on llama.cpp's routing.</summary>
+    public bool ReplaceIndices(string name, string op, Span<int> data, ReadOnlySpan<long> ne)
+    {
+        if (_lastKey is null || !force(name) || !reference.TryGet(_lastKey, out var entry) || entry.DType != DumpDType.I32 || entry.ElementCount != data.Length)
+        {
+            return false;
+        }
+
+        reference.GetInt32s(entry).CopyTo(data);
+        Forced.Add(_lastKey);
+        return true;
+    }
+
     public bool Replace(string name, string op, Span<float> data, ReadOnlySpan<long> ne)
     {
         if (_lastKey is null || !force(name) || !reference.TryGet(_lastKey, out var entry) || entry.DType != DumpDType.F32)

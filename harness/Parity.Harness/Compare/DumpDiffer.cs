@@ -121,6 +121,11 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
         var rule = Policy.RuleFor(eb.Name, context);
         var labels = map.DimensionLabels(eb.Name, eb.Occurrence);
         var diff = new TensorDiff { Key = eb.Key, Name = eb.Name, Op = eb.Op, Layer = eb.Layer, NeA = ea.Ne, NeB = eb.Ne, Rule = rule, Status = TensorStatus.Failed, DimensionLabels = labels };
+        if (ea.DType is DumpDType.I32 && eb.DType is DumpDType.I32)
+        {
+            return CompareIndices(diff, ea, eb, a, b, manifest, map);
+        }
+
         if (ea.DType is not (DumpDType.F32 or DumpDType.F16 or DumpDType.BF16) || eb.DType is not (DumpDType.F32 or DumpDType.F16 or DumpDType.BF16))
         {
             return diff with { Status = TensorStatus.NotCompared, Note = $"dtype {ea.DType} / {eb.DType}: raw bytes are not compared" };
@@ -136,6 +141,35 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
             a.Release(ea);
             b.Release(eb);
         }
+    }
+
+    /// <summary>
+    /// Integer tensors (expert indices) are equal or not, whatever the regime: identical, or Differs with the count of
+    /// differing entries and, for an expert choice, which token chose which experts on each side.
+    /// </summary>
+    private static TensorDiff CompareIndices(TensorDiff diff, DumpTensorEntry ea, DumpTensorEntry eb, DumpStep a, DumpStep b, StepManifest manifest, GraphDescriptor map)
+    {
+        if (!ea.Ne.SequenceEqual(eb.Ne))
+        {
+            return diff with { Status = TensorStatus.ShapeMismatch, Note = $"shapes differ: A {DumpTensorEntry.FormatDims(ea.Ne)}, B {DumpTensorEntry.FormatDims(eb.Ne)}" };
+        }
+
+        var ia = a.GetInt32s(ea);
+        var ib = b.GetInt32s(eb);
+        var differing = 0;
+        for (var i = 0; i < ib.Length; i++)
+        {
+            differing += ia[i] != ib[i] ? 1 : 0;
+        }
+
+        if (differing == 0)
+        {
+            return diff with { Status = TensorStatus.Passed, Note = "indices identical" };
+        }
+
+        var node = map.NodeOf(eb.Name, eb.Occurrence);
+        var routing = node?.RoutesBy is { } probs ? ExpertRouting.Describe(ia, ib, (int)eb.Ne[0], eb.Op == "ARGSORT", manifest.Positions, b, eb.Layer is int layer ? GraphReference.LayerName(probs, layer) : probs) : null;
+        return diff with { Status = TensorStatus.Differs, Note = $"{differing} of {ib.Length} indices differ" + (routing is null ? string.Empty : "; " + routing) };
     }
 
     /// <summary>A tensor present on one side only: not compared when the graph descriptor says why, else reported as missing.</summary>

@@ -10,4 +10,7 @@ public sealed class DumpTensorSink(DumpStepWriter step, Func<string, bool>? filt
 
     public void Tensor(string name, string op, ReadOnlySpan<float> data, ReadOnlySpan<long> ne) =>
         step.Add(name, op, data, ne);
+
+    public void Indices(string name, string op, ReadOnlySpan<int> data, ReadOnlySpan<long> ne) =>
+        step.Add(name, op, data, ne);
 }

@@ -11,7 +11,7 @@ namespace Parity.Harness.Graph;
 internal static class GraphDescriptorLoader
 {
     /// <summary>The dimension labels the pinpointing (<see cref="Bisect.ErrorLocator"/>) knows.</summary>
-    private static readonly HashSet<string> KnownDims = ["channel", "token", "head", "kv", "vocab"];
+    private static readonly HashSet<string> KnownDims = ["channel", "token", "head", "kv", "vocab", "expert", "slot"];
 
     private static readonly string[] AttentionDims = ["kv", "token", "head"];
 
@@ -88,6 +88,7 @@ internal static class GraphDescriptorLoader
             Require(!node.MaskedAttention || node.Dims.SequenceEqual(AttentionDims), at + ".dims", "masked attention rows are [kv, token, head]");
             Require(!node.Logits || (!node.PerLayer && node.Dims[0] == "vocab"), at + ".logits", "the logits are one per-step tensor with dims [vocab, token]");
             Require(node.PackedHeads is null || node.Dims[0] == "channel", at + ".packedHeads", "heads are packed in a channel dimension (dims[0] 'channel')");
+            Require(node.RoutesBy is null || (node.Dims.Count == 2 && node.Dims[1] == "token"), at + ".routesBy", "an expert choice has dims [expert or slot, token]");
             Require(!node.LayoutChecks.Contains(LayoutCheck.RopePairing) || node.Inputs.Count == 1, at + ".layoutChecks", "ropePairing needs the one input RoPE rotates");
             Require(!node.LayoutChecks.Contains(LayoutCheck.GqaMapping) || (node.Inputs.Count == 2 && node.Dims.SequenceEqual(AttentionDims)), at + ".layoutChecks", "gqaMapping needs inputs [queries, keys] and dims [kv, token, head]");
             for (var j = 0; j < node.Inputs.Count; j++)
@@ -163,7 +164,7 @@ internal static class GraphDescriptorLoader
                 var w = data.Weights.Tensors[i];
                 var at = $"$.weights.tensors[{i}]";
                 Require(!string.IsNullOrWhiteSpace(w.Name), at + ".name", "expected the GGUF tensor name");
-                Require(w.Ne.Count is 1 or 2, at + ".ne", $"expected 1 or 2 dimensions, found {w.Ne.Count}");
+                Require(w.Ne.Count is >= 1 and <= 3, at + ".ne", $"expected 1 to 3 dimensions (3 for stacked experts), found {w.Ne.Count}");
                 Require(w.Type is null || Enum.TryParse<GgmlType>(w.Type, ignoreCase: true, out _), at + ".type", $"expected a ggml type name (f32, f16), found '{w.Type}'");
             }
 

@@ -56,6 +56,10 @@ public enum WeightRole
     [JsonStringEnumMemberName("ropeFactors")]
     RopeFactors,
 
+    /// <summary>The MoE router (<c>ffn_gate_inp</c>): one row of logit weights per expert.</summary>
+    [JsonStringEnumMemberName("router")]
+    Router,
+
     /// <summary>A bias added after a projection (Qwen2's Q, K and V biases).</summary>
     [JsonStringEnumMemberName("bias")]
     Bias,
@@ -82,6 +86,14 @@ public enum ModelDimension
 
     [JsonStringEnumMemberName("n_ff")]
     NFf,
+
+    /// <summary>The number of experts of a mixture-of-experts FFN.</summary>
+    [JsonStringEnumMemberName("n_expert")]
+    NExpert,
+
+    /// <summary>One expert's FFN width (<c>expert_feed_forward_length</c>).</summary>
+    [JsonStringEnumMemberName("n_ff_exp")]
+    NFfExp,
 
     /// <summary>Two FFN widths: a fused gate and up projection (Phi-3's <c>ffn_up</c>).</summary>
     [JsonStringEnumMemberName("2*n_ff")]

@@ -26,7 +26,7 @@ public sealed record GraphNode
     // The source-generated reader assigns null to an init-only member the file leaves out: keep the empty default.
     public IReadOnlyList<string> Inputs { get; init => field = value ?? []; } = [];
 
-    /// <summary>What each ggml dimension indexes, ne[0] first (<c>channel</c>, <c>token</c>, <c>head</c>, <c>kv</c>, <c>vocab</c>).</summary>
+    /// <summary>What each ggml dimension indexes, ne[0] first (<c>channel</c>, <c>token</c>, <c>head</c>, <c>kv</c>, <c>vocab</c>, <c>expert</c>, <c>slot</c>).</summary>
     public required IReadOnlyList<string> Dims { get; init; }
 
     /// <summary>A point on the residual stream where bisect tests before scanning tensor by tensor.</summary>
@@ -47,6 +47,12 @@ public sealed record GraphNode
     /// <summary>Layout mistakes beyond transpose and head order that a failing pair of this tensor is tested for.</summary>
     // The source-generated reader assigns null to an init-only member the file leaves out: keep the empty default.
     public IReadOnlyList<LayoutCheck> LayoutChecks { get; init => field = value ?? []; } = [];
+
+    /// <summary>
+    /// For an expert choice (an ARGSORT of router probabilities, or its top-k view): the stem of those probabilities,
+    /// so a differing choice is reported per token with the experts each side chose and the reference's router margin.
+    /// </summary>
+    public string? RoutesBy { get; init; }
 
     [JsonIgnore]
     public string Stem => GraphReference.Parse(Tensor).Stem;

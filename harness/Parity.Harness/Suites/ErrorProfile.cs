@@ -77,5 +77,5 @@ public static class ErrorProfile
     };
 
     private static string Metrics(TensorDiff t) =>
-        t.Metrics is { } m ? $"nmse {Bucket(m.Nmse)}, maxabs {Bucket(m.MaxAbsError)}" : "no metrics";
+        t.Metrics is { } m ? $"nmse {Bucket(m.Nmse)}, maxabs {Bucket(m.MaxAbsError)}" : t.Note ?? "no metrics";
 }

@@ -99,6 +99,13 @@ public static class SyntheticModel
             .Add(GgufKeys.Arch(arch, GgufKeys.HeadCountKv), GgufValue.Of((uint)preset.NHeadKv))
             .Add(GgufKeys.Arch(arch, GgufKeys.RmsEpsilon), GgufValue.Of(preset.RmsEpsilon))
             .Add(GgufKeys.Arch(arch, GgufKeys.RopeFreqBase), GgufValue.Of(preset.RopeFreqBase));
+        if (preset.ExpertCount > 0)
+        {
+            writer.Add(GgufKeys.Arch(arch, GgufKeys.ExpertCount), GgufValue.Of((uint)preset.ExpertCount))
+                .Add(GgufKeys.Arch(arch, GgufKeys.ExpertUsedCount), GgufValue.Of((uint)preset.ExpertUsedCount))
+                .Add(GgufKeys.Arch(arch, GgufKeys.ExpertFeedForwardLength), GgufValue.Of((uint)preset.ExpertFeedForwardLength));
+        }
+
         if (preset.KeyLength is { } keyLength)
         {
             writer.Add(GgufKeys.Arch(arch, "attention.key_length"), GgufValue.Of((uint)keyLength))
@@ -139,7 +146,7 @@ public static class SyntheticModel
             }
 
             long[] dims = [.. weight.Ne.Select(d => Dimension(preset, d))];
-            var (rowLength, rows) = ((int)dims[0], dims.Length == 2 ? (int)dims[1] : 1);
+            var (rowLength, rows) = ((int)dims[0], checked((int)dims.Skip(1).Aggregate(1L, (a, d) => a * d)));
             var type = weight.Type is null ? weightType : Enum.Parse<GgmlType>(weight.Type, ignoreCase: true);
             writer.AddTensor(name, type, dims, s => stats.WriteTensor(s, name, weight.Role, rowLength, rows, type));
         }
@@ -214,6 +221,8 @@ public static class SyntheticModel
         ModelDimension.NEmbdKv => preset.NEmbdKv,
         ModelDimension.NFf => preset.NFf,
         ModelDimension.NFfTwice => 2L * preset.NFf,
+        ModelDimension.NExpert => preset.ExpertCount,
+        ModelDimension.NFfExp => preset.ExpertFeedForwardLength,
         ModelDimension.NEmbdQkv => preset.NEmbdQ + (2L * preset.NEmbdKv),
         ModelDimension.NVocab => preset.VocabSize,
         ModelDimension.NRotHalf => preset.HeadDim / 2,
@@ -292,6 +301,10 @@ public static class SyntheticModel
 
                     return;
 
+                case WeightRole.Router:
+                    FillRouterRow(row, tensorSeed, rowIndex);
+                    return;
+
                 case WeightRole.Bias:
                     // Trained Q/K biases are large next to the projections' outputs: a dropped bias shows.
                     for (var c = 0; c < n; c++)
@@ -346,6 +359,32 @@ public static class SyntheticModel
 
                         return;
                     }
+            }
+        }
+
+        /// <summary>
+        /// A router row (one expert): drawn as a projection, except that every fourth expert repeats the previous
+        /// expert's row with a few weights nudged by about 1e-6, so those two experts' logits nearly tie on every token
+        /// and routing decides on margins near float resolution, as trained routers sometimes do.
+        /// </summary>
+        private static void FillRouterRow(Span<float> row, ulong tensorSeed, int expert)
+        {
+            var twin = expert % 4 == 1;
+            var rng = new Xoshiro256StarStar(Xoshiro256StarStar.Mix(tensorSeed, (ulong)(twin ? expert - 1 : expert)));
+            var std = 2.0 / Math.Sqrt(row.Length);
+            for (var c = 0; c < row.Length; c++)
+            {
+                row[c] = (float)(rng.NextNormal() * std);
+            }
+
+            if (twin)
+            {
+                var nudge = new Xoshiro256StarStar(Xoshiro256StarStar.Mix(tensorSeed, (ulong)expert));
+                for (var k = 0; k < 4; k++)
+                {
+                    var c = nudge.NextInt(row.Length);
+                    row[c] += (float)(1e-6 * nudge.NextNormal());
+                }
             }
         }
 

@@ -92,6 +92,15 @@ public sealed record SyntheticPreset
 
     public int HeadDim => KeyLength ?? NEmbd / NHead;
 
+    /// <summary>Experts of a mixture-of-experts FFN (0: a dense FFN).</summary>
+    public int ExpertCount { get; init; }
+
+    /// <summary>Experts each token is routed to (top-k).</summary>
+    public int ExpertUsedCount { get; init; }
+
+    /// <summary>One expert's FFN width.</summary>
+    public int ExpertFeedForwardLength { get; init; }
+
     /// <summary>n_head × head_dim: the width of Q and of the attention output.</summary>
     public int NEmbdQ => HeadDim * NHead;
 

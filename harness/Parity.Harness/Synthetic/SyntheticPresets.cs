@@ -225,7 +225,35 @@ public static class SyntheticPresets
         SpecialTokens = 64,
     };
 
-    public static IReadOnlyList<SyntheticPreset> All { get; } = [TinyLlamaMini, TinyLlama11BShape, Llama27BShape, Micro, Llama3Mini, Llama32OneBShape, Qwen2Mini, Qwen25HalfBShape, Qwen3Mini, Qwen3SixTenthsBShape, Phi3Mini, Phi3Mini4kShape];
+    /// <summary>
+    /// Qwen3-MoE's structure scaled down for tests: qwen3's attention (Q/K norms, head_dim 128 from key_length) with a
+    /// mixture-of-experts FFN, 16 experts of which each token uses 4, softmax routing with the top-k weights
+    /// normalised; every fourth expert's router row nearly repeats the one before, so routing margins near float
+    /// resolution occur.
+    /// </summary>
+    public static SyntheticPreset Qwen3MoeMini { get; } = new()
+    {
+        Name = "qwen3moe-mini",
+        Description = "Qwen3-MoE scaled down for tests: 4 layers, n_embd 512, 8 heads / 2 KV heads, head_dim 128, 16 experts (4 used) of n_ff 256, near-tied router rows, Q/K norms, NEOX RoPE base 1e6, BPE vocab 2304, tied embeddings",
+        Architecture = "qwen3moe",
+        NEmbd = 512,
+        NFf = 1024,
+        NLayer = 4,
+        NHead = 8,
+        NHeadKv = 2,
+        KeyLength = 128,
+        ExpertCount = 16,
+        ExpertUsedCount = 4,
+        ExpertFeedForwardLength = 256,
+        VocabSize = 2304,
+        ContextLength = 40960,
+        RmsEpsilon = 1e-6f,
+        RopeFreqBase = 1000000f,
+        TiedEmbeddings = true,
+        Tokenizer = SyntheticTokenizer.Qwen2Bpe,
+    };
+
+    public static IReadOnlyList<SyntheticPreset> All { get; } = [TinyLlamaMini, TinyLlama11BShape, Llama27BShape, Micro, Llama3Mini, Llama32OneBShape, Qwen2Mini, Qwen25HalfBShape, Qwen3Mini, Qwen3SixTenthsBShape, Phi3Mini, Phi3Mini4kShape, Qwen3MoeMini];
 
     public static SyntheticPreset Get(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))

@@ -136,6 +136,20 @@ public sealed class MutationSuiteTests
         AssertLocal(report, 0, "Kcur-0", "VIEW", "heads: all", "phi3");
     }
 
+    [Test]
+    public async Task A_top_k_that_breaks_expert_ties_the_other_way_is_local_to_the_ranking_and_names_the_token_and_experts()
+    {
+        // qwen3moe-mini's near-twin router rows tie exactly on some tokens; ggml's argsort keeps the lower expert first there.
+        var model = Models.Synthetic(SyntheticPresets.Qwen3MoeMini);
+        var reference = await Reference(model, "f32", "ref-moe", steps: 4);
+        var report = Bisect(model, reference, "moe-ties", PlantedBug.Fault("MoeTiesToTheLaterExpert"));
+        Assert.That(report.Verdict, Is.EqualTo(BisectVerdict.Local), report.Summary);
+        var (_, first) = report.FirstLocal!.Value;
+        Assert.That(first.Op, Is.EqualTo("ARGSORT"), report.Summary);
+        Assert.That(first.Note, Does.Match(@"token \d+ \(position \d+\) (ranks|chose) experts \[[\d, ]+\] vs \[[\d, ]+\], router margin 0\b"), first.Note);
+        Assert.That(report.Summary, Does.StartWith($"local: {GraphDescriptors.For("qwen3moe").DescribeOp("ARGSORT")} on {first.Key}"));
+    }
+
     private static void AssertLocal(BisectReport report, int step, string key, string op, string where, string architecture = "llama")
     {
         Assert.That(report.Verdict, Is.EqualTo(BisectVerdict.Local), report.Summary);

@@ -18,6 +18,7 @@ namespace Parity.Tests.Graph;
 [TestFixture("qwen2", "qwen2-mini", "Qcur-2#3 Kcur-2#3", "ffn_inp-0=kqv_out-0 embd")]
 [TestFixture("qwen3", "qwen3-mini", "Qcur-2#2 Kcur-2#2", "ffn_inp-0=kqv_out-0 embd")]
 [TestFixture("phi3", "phi3-mini", "Qcur-2#2 Kcur-2#1", "norm-0#1=kqv_out-0 embd")]
+[TestFixture("qwen3moe", "qwen3moe-mini", "Qcur-2#2 Kcur-2#2", "ffn_inp-0=kqv_out-0 embd")]
 public sealed class GraphDescriptorWalkTests(string architecture, string presetName, string kqInputs, string afterAttention)
 {
     private static readonly int[] Tokens = [1, 300, 301, 302, 303];
@@ -146,7 +147,7 @@ public sealed class GraphDescriptorWalkTests(string architecture, string presetN
                 .Where(w => !(w.Weight.AbsentWhenTied && preset.TiedEmbeddings) && !(w.Weight.Optional && preset.RopeScaling is null))
                 .Select(w => w.Name);
             Assert.That(file.Tensors.Select(t => t.Name), Is.EqualTo(expected), preset.Name);
-            Assert.That(file.Tensors.Select(t => t.Name), Does.Contain("blk.1.ffn_down.weight"), preset.Name);
+            Assert.That(file.Tensors.Select(t => t.Name), Has.Some.StartsWith("blk.1."), preset.Name);
         }
     }
 

@@ -32,6 +32,9 @@ public sealed record PlantedBug
     /// <summary>(config) → where Q, K and V start in each row of Phi-3's fused QKV output.</summary>
     public Func<ModelConfig, (int Q, int K, int V)>? QkvOffsets { get; init; }
 
+    /// <summary>(one token's expert probabilities, order to fill) → the experts by rank, in place of ggml's argsort.</summary>
+    public Action<float[], int[]>? RankExperts { get; init; }
+
     /// <summary>(batch size, pos0) → the first position of the batch.</summary>
     public Func<int, int, int>? FirstPosition { get; init; }
 
@@ -43,7 +46,7 @@ public sealed record PlantedBug
 
     public ArchitectureRegistry Registry => ArchitectureRegistry.BuiltIn.With(Family == "llama" ? new Unit(this) : new FamilyUnit(this, Families[Family]));
 
-    private static readonly Dictionary<string, IArchitecture> Families = new() { ["qwen2"] = new Qwen2Architecture(), ["qwen3"] = new Qwen3Architecture(), ["phi3"] = new Phi3Architecture() };
+    private static readonly Dictionary<string, IArchitecture> Families = new() { ["qwen2"] = new Qwen2Architecture(), ["qwen3"] = new Qwen3Architecture(), ["phi3"] = new Phi3Architecture(), ["qwen3moe"] = new Qwen3MoeArchitecture() };
 
     /// <summary>The classic porting bugs of the mutation suite, by name.</summary>
     public static PlantedBug Fault(string name) => name switch
@@ -60,6 +63,7 @@ public sealed record PlantedBug
         "Qwen2KeyBiasDropped" => new() { Family = "qwen2", Weights = w => w with { Layers = [.. w.Layers.Select(l => l with { Bk = new float[l.Bk!.Length] })] } },
         "Qwen3QueryNormSkipped" => new() { Family = "qwen3", Weights = w => w with { Layers = [.. w.Layers.Select(l => l with { AttnQNorm = null })] } },
         "Phi3QkvSplitOneHeadLate" => new() { Family = "phi3", QkvOffsets = c => (0, c.NEmbdQ + c.HeadDim, c.NEmbdQ + c.NEmbdKv) },
+        "MoeTiesToTheLaterExpert" => new() { Family = "qwen3moe", RankExperts = RankTiesLate },
         _ => throw new ArgumentException($"no planted bug named '{name}'", nameof(name)),
     };
 
@@ -86,6 +90,11 @@ public sealed record PlantedBug
 
         public Transformer Create(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options)
         {
+            if (bug.RankExperts is not null)
+            {
+                return new MoeGraph(file, config, weights, options, bug);
+            }
+
             if (bug.QkvOffsets is not null)
             {
                 return new Phi3Graph(file, config, weights, options, bug);
@@ -97,6 +106,24 @@ public sealed record PlantedBug
             }
 
             return inner.Create(file, config, weights, options);
+        }
+    }
+
+    /// <summary>A top-k that sorts by probability but, on a tie, ranks the later expert first (a stable sort the other way round).</summary>
+    private static void RankTiesLate(float[] probabilities, int[] order)
+    {
+        var ranked = Enumerable.Range(0, probabilities.Length).OrderByDescending(e => probabilities[e]).ThenByDescending(e => e).ToArray();
+        ranked.CopyTo(order, 0);
+    }
+
+    private sealed class MoeGraph(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options, PlantedBug bug)
+        : MoeTransformer(file, config, weights, options)
+    {
+        protected override void RankExperts(ReadOnlySpan<float> probabilities, Span<int> order)
+        {
+            var ranked = new int[order.Length];
+            bug.RankExperts!(probabilities.ToArray(), ranked);
+            ranked.CopyTo(order);
         }
     }
 
