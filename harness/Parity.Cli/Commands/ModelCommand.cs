@@ -23,7 +23,7 @@ public static class ModelCommand
         var type = new Option<string>("--type") { Description = "Matrix type: f32 or f16 (quantize further with llama.cpp)", DefaultValueFactory = _ => "f32" };
         type.AcceptOnlyFromAmong("f32", "f16");
         var vocab = new Option<FileInfo?>("--vocab") { Description = "Copy every tokenizer.* key from this GGUF (e.g. a vocab-only ggml-vocab-*.gguf) instead of generating the preset's vocabulary; n_vocab follows it" };
-        var command = new Command("synth", "Write a deterministic synthetic LLaMA model") { preset, output, seed, type, vocab };
+        var command = new Command("synth", "Write a deterministic synthetic model of a preset's architecture") { preset, output, seed, type, vocab };
         command.SetAction(parse =>
         {
             var p = SyntheticPresets.Get(parse.GetValue(preset)!);

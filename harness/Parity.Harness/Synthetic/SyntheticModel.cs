@@ -5,7 +5,7 @@ using Parity.Harness.Graph;
 namespace Parity.Harness.Synthetic;
 
 /// <summary>
-/// Writes deterministic synthetic LLaMA models as GGUF. Every value comes from a xoshiro256** stream seeded by
+/// Writes deterministic synthetic models as GGUF. Every value comes from a xoshiro256** stream seeded by
 /// (seed, tensor name, row), using only integer arithmetic and IEEE basic operations, so the same preset and seed
 /// give the same bytes on any machine, in any thread count. The weight tensors, their order, shapes and roles come from
 /// the graph descriptor of the preset's architecture.

@@ -41,7 +41,7 @@ public sealed record Llama3RopeScaling(double Factor, double LowFreqFactor, doub
 }
 
 /// <summary>
-/// The shape of a synthetic LLaMA model. Dimensions follow llama.cpp's names: <c>n_embd</c>, <c>n_ff</c>, ...
+/// The shape of a synthetic model (a LLaMA-family architecture: llama, qwen2, qwen3, qwen3moe, phi3). Dimensions follow llama.cpp's names: <c>n_embd</c>, <c>n_ff</c>, ...
 /// </summary>
 public sealed record SyntheticPreset
 {
@@ -51,7 +51,7 @@ public sealed record SyntheticPreset
 
     /// <summary>
     /// <c>general.architecture</c> of the generated file, which also picks the graph descriptor its weight tensors come
-    /// from. Every built-in preset is a LLaMA shape.
+    /// from.
     /// </summary>
     public string Architecture { get; init; } = "llama";
 
