@@ -26,7 +26,7 @@ public static class BisectCommand
         var steps = new Option<int>("--steps") { Description = "Greedy decode steps after the prompt (a decode-only bug needs at least 1)", DefaultValueFactory = _ => 2 };
         var reference = new Option<string?>("--reference") { Description = "An existing llama.cpp dump or golden to bisect against (its tokens and steps), instead of running llama.cpp" };
         var localNmse = new Option<double>("--local-nmse") { Description = "An op fed llama.cpp's exact inputs is locally off above this NMSE", DefaultValueFactory = _ => 1e-6 };
-        var output = new Option<string>("--out") { Description = "Directory for the dumps and the reports (report.csv and report.json of the free-running diff, report.html)", DefaultValueFactory = _ => Path.Combine("out", "bisect") };
+        var output = new Option<string>("--out") { Description = "Directory for the dumps and the reports (report.csv and report.json of the free-running diff, report.html)", DefaultValueFactory = _ => Path.Combine("out", "bisect") }.Expecting("a directory for the dumps and reports");
         var decode = new DecodeOptionSet();
         var report = new ReportOptions();
         var command = new Command("bisect", "Find the first diverging tensor and tell a local bug from propagated error (teacher forcing)") { steps, reference, localNmse, output };

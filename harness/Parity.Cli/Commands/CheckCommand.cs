@@ -26,8 +26,8 @@ public static class CheckCommand
         var live = new Option<bool>("--live") { Description = "Also rerun llama.cpp (with the golden's threads and another count) and require the goldens to reproduce bit for bit" };
         var tolerances = new Option<string?>("--tolerances") { Description = "Tolerance policy file (default: the suite's, else reference-data/tolerances/default.json)" };
         var toleranceOnly = new Option<bool>("--tolerance-only") { Description = "Hold tensors to the tolerance policy only; do not compare or write snapshots (for git bisect across commits)" };
-        var html = new Option<string?>("--html") { Description = "Write an HTML report: every case's verdict, and each failing case's plots and tensors" };
-        var junit = new Option<string?>("--junit") { Description = "Write JUnit XML: one test case per suite case, the failing tensor and its tolerance in the failure message" };
+        var html = new Option<string?>("--html") { Description = "Write an HTML report: every case's verdict, and each failing case's plots and tensors" }.Expecting("a file to write the HTML report to");
+        var junit = new Option<string?>("--junit") { Description = "Write JUnit XML: one test case per suite case, the failing tensor and its tolerance in the failure message" }.Expecting("a file to write the JUnit XML to");
         var annotations = new Option<bool>("--github-annotations") { Description = "Print a GitHub Actions ::error line for each case that does not pass, naming the case and tensor" };
         var command = new Command("check", "Check the engine against a suite's golden dumps and tolerance snapshots") { shard, live, tolerances, toleranceOnly, html, junit, annotations };
         suiteOptions.AddTo(command);

@@ -15,7 +15,7 @@ public static class DiffCommand
     {
         var dumpA = new Argument<DirectoryInfo>("dump-a") { Description = "Run directory of the candidate (A)" };
         var dumpB = new Argument<DirectoryInfo>("dump-b") { Description = "Run directory of the reference (B)" };
-        var output = new Option<string?>("--out") { Description = "Where report.csv and report.json go (default: the candidate's run directory)" };
+        var output = new Option<string?>("--out") { Description = "Where report.csv and report.json go (default: the candidate's run directory)" }.Expecting("a directory for the reports");
         var report = new ReportOptions();
         var command = new Command("diff", "Compare two dumps tensor by tensor") { dumpA, dumpB, output };
         report.AddTo(command);

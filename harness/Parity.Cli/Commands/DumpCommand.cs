@@ -25,7 +25,7 @@ public static class DumpCommand
         var tokens = new Option<string?>("--tokens") { Description = "Prompt token ids, comma-separated (instead of --prompt)" };
         var noBos = new Option<bool>("--no-bos") { Description = "Do not add BOS when tokenizing --prompt" };
         var noParseSpecial = new Option<bool>("--no-parse-special") { Description = "Treat </s> etc. in --prompt as plain text" };
-        var output = new Option<string>("--out") { Description = "Run directory to write (replaced if it exists)", Required = true };
+        var output = new Option<string>("--out") { Description = "Run directory to write (replaced if it exists)", Required = true }.Expecting("a run directory to write");
         var steps = new Option<int>("--steps") { Description = "Greedy single-token steps after the prompt, one dump each", DefaultValueFactory = _ => 0 };
         var filter = new Option<string?>("--filter") { Description = "Only tensors whose name matches this regular expression" };
         var decode = new DecodeOptionSet();

@@ -23,7 +23,7 @@ public static class RunCommand
         var source = new ModelSource(DefaultQuant, DefaultPreset);
         var promptOptions = new PromptOptions();
         var steps = new Option<int>("--steps") { Description = "Greedy decode steps after the prompt, each compared too", DefaultValueFactory = _ => 0 };
-        var output = new Option<string>("--out") { Description = "Directory for both dumps and the reports", DefaultValueFactory = _ => Path.Combine("out", "run") };
+        var output = new Option<string>("--out") { Description = "Directory for both dumps and the reports", DefaultValueFactory = _ => Path.Combine("out", "run") }.Expecting("a directory for the dumps and reports");
         var decode = new DecodeOptionSet();
         var report = new ReportOptions();
         var command = new Command("run", "Run llama.cpp and the engine on the same tokens and compare every tensor") { steps, output };
