@@ -79,6 +79,9 @@ public sealed class LlamaCppRunner
 
         var stdout = new StringBuilder();
         var stdoutOverflow = false;
+
+        // Under way from the start: the runner's first progress line comes only after its start-up and model load.
+        progress?.Report(WorkProgress.Started("llama.cpp " + verb));
         var stderr = new RunnerStderr(Options.StderrTailLines, MaxStdoutBytes, "llama.cpp " + verb, progress);
         var command = Cli.Wrap(program)
             .WithArguments(args)
