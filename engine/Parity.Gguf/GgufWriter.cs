@@ -105,8 +105,12 @@ public sealed class GgufWriter
         return this;
     }
 
+    /// <summary>The bytes of tensor data the file will hold, without padding.</summary>
+    public long TensorBytes => _tensors.Sum(t => t.ByteSize);
+
     /// <summary>Writes the file atomically: to <c>path.tmp-*</c> first, renamed over <paramref name="path"/> when complete.</summary>
-    public void WriteTo(string path)
+    /// <param name="tensorBytesWritten">Told the tensor bytes written so far (of <see cref="TensorBytes"/>) after each tensor.</param>
+    public void WriteTo(string path, IProgress<long>? tensorBytesWritten = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
@@ -116,7 +120,7 @@ public sealed class GgufWriter
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
-                WriteTo(file);
+                WriteTo(file, tensorBytesWritten);
                 file.Flush(flushToDisk: false);
             }
 
@@ -129,7 +133,7 @@ public sealed class GgufWriter
         }
     }
 
-    public void WriteTo(Stream stream)
+    public void WriteTo(Stream stream, IProgress<long>? tensorBytesWritten = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         var alignment = Alignment;
@@ -167,6 +171,7 @@ public sealed class GgufWriter
         {
             WritePadding(stream, header.Length, alignment);
         }
+        var written = 0L;
         foreach (var t in _tensors)
         {
             var counter = new CountingStream(stream);
@@ -177,6 +182,8 @@ public sealed class GgufWriter
             }
 
             WritePadding(stream, t.ByteSize, alignment);
+            written += t.ByteSize;
+            tensorBytesWritten?.Report(written);
         }
     }
 

@@ -15,5 +15,8 @@ internal static class RunnerOutput
         return RunnerExitCodes.Ok;
     }
 
+    /// <summary>How far the verb is, on stderr (stdout carries only the result); the harness shows it as progress.</summary>
+    public static void Progress(long done, long total, string unit) => Console.Error.WriteLine(Parity.Dump.ProgressLine.Format(done, total, unit));
+
     public static JsonArray Array<T>(IEnumerable<T> values) => new([.. values.Select(v => JsonValue.Create(v))]);
 }

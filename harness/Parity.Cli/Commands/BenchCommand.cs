@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Parity.Cli.Rendering;
+using Parity.Harness;
 using Parity.Harness.Bench;
 using Parity.Harness.Engine;
 using Parity.Harness.Reports;
@@ -28,21 +30,17 @@ public static class BenchCommand
         source.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
-            EngineDumper.CheckSupported(model);
-            var options = new BenchOptions
+            var (model, options, results, rooflines) = await ProgressDisplay.RunAsync(parse, stdout, stderr, async io =>
             {
-                ModelPath = model,
-                Threads = [.. parse.GetValue(threads)!.Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))],
-                PromptTokens = parse.GetValue(promptTokens),
-                GenTokens = parse.GetValue(genTokens),
-                Reps = parse.GetValue(reps),
-                Numerics = parse.GetValue(numerics) == "f32" ? Parity.Engine.Model.NumericsMode.F32 : Parity.Engine.Model.NumericsMode.Ggml,
-            };
-            var results = await Benchmark.RunAsync(options, CommonOptions.Runner(parse), new ImmediateProgress<string>(m => stderr.WriteLine($"[parity] bench {m}")), ct).ConfigureAwait(false);
-            stderr.WriteLine("[parity] bench measuring memory read bandwidth");
+                var model = await source.ResolveAsync(parse, io.Progress, ct).ConfigureAwait(false);
+                EngineDumper.CheckSupported(model);
+                var options = Options(parse, model);
+                var results = await Benchmark.RunAsync(options, CommonOptions.Runner(parse), io.Progress, ct).ConfigureAwait(false);
+                io.Progress.Report(WorkProgress.Started("bench: measuring memory read bandwidth"));
+                var weightBytes = Roofline.WeightBytes(model);
+                return (model, options, results, options.Threads.ToDictionary(t => t, t => new Roofline(weightBytes, MemoryBandwidth.Measure(t), t)));
+            }).ConfigureAwait(false);
             var weightBytes = Roofline.WeightBytes(model);
-            var rooflines = options.Threads.ToDictionary(t => t, t => new Roofline(weightBytes, MemoryBandwidth.Measure(t), t));
             var fileBytes = new FileInfo(model).Length;
             var inv = CultureInfo.InvariantCulture;
             if (parse.GetValue(format) == "json")
@@ -91,5 +89,15 @@ public static class BenchCommand
             return ExitCodes.Ok;
         });
         return command;
+
+        BenchOptions Options(ParseResult parse, string model) => new()
+        {
+            ModelPath = model,
+            Threads = [.. parse.GetValue(threads)!.Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))],
+            PromptTokens = parse.GetValue(promptTokens),
+            GenTokens = parse.GetValue(genTokens),
+            Reps = parse.GetValue(reps),
+            Numerics = parse.GetValue(numerics) == "f32" ? Parity.Engine.Model.NumericsMode.F32 : Parity.Engine.Model.NumericsMode.Ggml,
+        };
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Parity.Cli.Rendering;
 using Parity.Dump;
 using Parity.Engine.Tokenizer;
 using Parity.Harness.Bisect;
@@ -25,7 +26,7 @@ public static class BisectCommand
         var steps = new Option<int>("--steps") { Description = "Greedy decode steps after the prompt (a decode-only bug needs at least 1)", DefaultValueFactory = _ => 2 };
         var reference = new Option<string?>("--reference") { Description = "An existing llama.cpp dump or golden to bisect against (its tokens and steps), instead of running llama.cpp" };
         var localNmse = new Option<double>("--local-nmse") { Description = "An op fed llama.cpp's exact inputs is locally off above this NMSE", DefaultValueFactory = _ => 1e-6 };
-        var output = new Option<string>("--out") { Description = "Directory for the dumps and the reports (report.csv and report.json of the free-running diff, report.html)", DefaultValueFactory = _ => Path.Combine("out", "bisect") };
+        var output = new Option<string>("--out") { Description = "Directory for the dumps and the reports (report.csv and report.json of the free-running diff, report.html)", DefaultValueFactory = _ => Path.Combine("out", "bisect") }.Expecting("a directory for the dumps and reports");
         var decode = new DecodeOptionSet();
         var report = new ReportOptions();
         var command = new Command("bisect", "Find the first diverging tensor and tell a local bug from propagated error (teacher forcing)") { steps, reference, localNmse, output };
@@ -35,42 +36,23 @@ public static class BisectCommand
         report.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            void Progress(string m) => stderr.WriteLine($"[parity] {m}");
             var policy = report.Policy(parse);
             var outDir = CommonOptions.OutputDirectory(parse.GetValue(output)!);
-            var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
-            EngineDumper.CheckSupported(model);
-            DumpRun referenceRun;
-            if (parse.GetValue(reference) is { } dump)
+            var (model, bisect) = await ProgressDisplay.RunAsync(parse, stdout, stderr, async io =>
             {
-                referenceRun = DumpRun.Open(dump);
-                var sha = await ModelCache.Sha256Async(model, ct).ConfigureAwait(false);
-                if (!string.Equals(sha, referenceRun.Manifest.Model.Sha256, StringComparison.OrdinalIgnoreCase))
+                var model = await source.ResolveAsync(parse, io.Progress, ct).ConfigureAwait(false);
+                EngineDumper.CheckSupported(model);
+                var referenceRun = await ReferenceAsync(parse, model, outDir, io, ct).ConfigureAwait(false);
+                var options = referenceRun.Manifest.Options;
+                var request = new DumpRequest
                 {
-                    throw new ArgumentException($"--reference {dump} was made from a model with sha256 {referenceRun.Manifest.Model.Sha256}, not {model} ({sha})");
-                }
-            }
-            else
-            {
-                EngineDumper.CheckSupported(decode.Read(parse));
-                var runner = CommonOptions.Runner(parse);
-                await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct).ConfigureAwait(false);
-                var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, stderr, ct).ConfigureAwait(false);
-                RunLimits.Check(model, ids.Length, parse.GetValue(steps));
-                Progress($"llama.cpp: dumping {ids.Length} prompt token(s) and {parse.GetValue(steps)} step(s)");
-                var result = await runner.DumpAsync(new DumpRequest { ModelPath = model, OutputDirectory = Path.Combine(outDir, "llama.cpp"), Prompt = text, Tokens = ids, Steps = parse.GetValue(steps), Decode = decode.Read(parse) }, ct).ConfigureAwait(false);
-                referenceRun = DumpRun.Open(result.RunDirectory);
-            }
-
-            var options = referenceRun.Manifest.Options;
-            var request = new DumpRequest
-            {
-                ModelPath = model,
-                OutputDirectory = outDir,
-                Tokens = referenceRun.Manifest.Prompt.Tokens,
-                Decode = new LlamaCppDecodeOptions { Threads = parse.GetValue(decode.Threads), FlashAttention = options.FlashAttention, CacheTypeK = options.TypeK, CacheTypeV = options.TypeV },
-            };
-            var bisect = new Bisector(policy, parse.GetValue(localNmse), report.Pairing(parse)).Run(request, referenceRun, decode.EngineNumerics(parse), outDir, new ImmediateProgress<string>(Progress));
+                    ModelPath = model,
+                    OutputDirectory = outDir,
+                    Tokens = referenceRun.Manifest.Prompt.Tokens,
+                    Decode = new LlamaCppDecodeOptions { Threads = parse.GetValue(decode.Threads), FlashAttention = options.FlashAttention, CacheTypeK = options.TypeK, CacheTypeV = options.TypeV },
+                };
+                return (model, new Bisector(policy, parse.GetValue(localNmse), report.Pairing(parse)).Run(request, referenceRun, decode.EngineNumerics(parse), outDir, io.Progress));
+            }).ConfigureAwait(false);
             var tokenizer = Tokenizers.Load(model);
             Print(stdout, bisect, tokenizer);
             foreach (var file in report.WriteFiles(parse, bisect.Cumulative, outDir, tokenizer, page => page with { Bisect = bisect }))
@@ -80,6 +62,28 @@ public static class BisectCommand
 
             return bisect.Verdict == BisectVerdict.Clean ? ExitCodes.Ok : ExitCodes.ParityBroken;
         });
+
+        // --reference, checked to be of this model, or a fresh llama.cpp dump of the prompt.
+        async Task<DumpRun> ReferenceAsync(ParseResult parse, string model, string outDir, VerbConsole io, CancellationToken ct)
+        {
+            if (parse.GetValue(reference) is { } dump)
+            {
+                var run = DumpRun.Open(dump);
+                var sha = await ModelCache.Sha256Async(model, ct).ConfigureAwait(false);
+                return string.Equals(sha, run.Manifest.Model.Sha256, StringComparison.OrdinalIgnoreCase)
+                    ? run
+                    : throw new ArgumentException($"--reference {dump} was made from a model with sha256 {run.Manifest.Model.Sha256}, not {model} ({sha})");
+            }
+
+            EngineDumper.CheckSupported(decode.Read(parse));
+            var runner = CommonOptions.Runner(parse);
+            await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct).ConfigureAwait(false);
+            var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, io.Err, ct).ConfigureAwait(false);
+            RunLimits.Check(model, ids.Length, parse.GetValue(steps));
+            var request = new DumpRequest { ModelPath = model, OutputDirectory = Path.Combine(outDir, "llama.cpp"), Prompt = text, Tokens = ids, Steps = parse.GetValue(steps), Decode = decode.Read(parse) };
+            return DumpRun.Open((await runner.DumpAsync(request, io.Progress, ct).ConfigureAwait(false)).RunDirectory);
+        }
+
         return command;
     }
 

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using Parity.Cli.Rendering;
+using Parity.Harness;
 using Parity.Harness.Compare;
 using Parity.Harness.Reports;
 using Parity.Harness.Reports.Html;
@@ -15,6 +17,8 @@ namespace Parity.Cli.Commands;
 /// </summary>
 public static class CheckCommand
 {
+    private const string LiveSuffix = " (live)";
+
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var suiteOptions = new SuiteOptions();
@@ -22,8 +26,8 @@ public static class CheckCommand
         var live = new Option<bool>("--live") { Description = "Also rerun llama.cpp (with the golden's threads and another count) and require the goldens to reproduce bit for bit" };
         var tolerances = new Option<string?>("--tolerances") { Description = "Tolerance policy file (default: the suite's, else reference-data/tolerances/default.json)" };
         var toleranceOnly = new Option<bool>("--tolerance-only") { Description = "Hold tensors to the tolerance policy only; do not compare or write snapshots (for git bisect across commits)" };
-        var html = new Option<string?>("--html") { Description = "Write an HTML report: every case's verdict, and each failing case's plots and tensors" };
-        var junit = new Option<string?>("--junit") { Description = "Write JUnit XML: one test case per suite case, the failing tensor and its tolerance in the failure message" };
+        var html = new Option<string?>("--html") { Description = "Write an HTML report: every case's verdict, and each failing case's plots and tensors" }.Expecting("a file to write the HTML report to");
+        var junit = new Option<string?>("--junit") { Description = "Write JUnit XML: one test case per suite case, the failing tensor and its tolerance in the failure message" }.Expecting("a file to write the JUnit XML to");
         var annotations = new Option<bool>("--github-annotations") { Description = "Print a GitHub Actions ::error line for each case that does not pass, naming the case and tensor" };
         var command = new Command("check", "Check the engine against a suite's golden dumps and tolerance snapshots") { shard, live, tolerances, toleranceOnly, html, junit, annotations };
         suiteOptions.AddTo(command);
@@ -34,27 +38,26 @@ public static class CheckCommand
             var policyPath = parse.GetValue(tolerances) ?? (suite.Tolerances is { } t ? Path.Combine(suite.Directory, t) : TolerancePolicy.DefaultPath);
             var policy = TolerancePolicy.Load(policyPath);
             var runner = CommonOptions.Runner(parse);
-            var resolver = new SuiteModelResolver(CommonOptions.Cache(parse));
             var work = Path.Combine(Path.GetTempPath(), "parity-check-" + Environment.ProcessId);
             Directory.CreateDirectory(work);
             try
             {
-                var checker = new SuiteChecker(resolver, policy, work, compareSnapshots: !parse.GetValue(toleranceOnly));
-                var liveChecker = new SuiteLiveChecker(resolver, runner, work);
-                stderr.WriteLine($"[parity] suite '{suite.Name}' ({suite.Directory}): {cases.Count} case(s){(parse.GetValue(live) ? ", with --live" : string.Empty)}");
-                var results = new List<CaseResult>();
-                foreach (var c in cases)
+                var results = await ProgressDisplay.RunAsync(parse, stdout, stderr, async io =>
                 {
-                    var result = await checker.CheckAsync(suite, c, ct).ConfigureAwait(false);
-                    Print(stdout, result, string.Empty);
-                    results.Add(result);
-                    if (parse.GetValue(live) && result.Verdict != CaseVerdict.Skipped)
+                    var resolver = new SuiteModelResolver(CommonOptions.Cache(parse, io.Progress));
+                    var checker = new SuiteChecker(resolver, policy, work, compareSnapshots: !parse.GetValue(toleranceOnly));
+                    var liveChecker = parse.GetValue(live) ? new SuiteLiveChecker(resolver, runner, work) : null;
+                    io.Err.WriteLine($"[parity] suite '{suite.Name}' ({suite.Directory}): {cases.Count} case(s){(liveChecker is null ? string.Empty : ", with --live")}");
+                    var results = new List<CaseResult>();
+                    foreach (var (c, i) in cases.Select((c, i) => (c, i)))
                     {
-                        var liveResult = await liveChecker.CheckAsync(suite, c, ct).ConfigureAwait(false);
-                        Print(stdout, liveResult, " (live)");
-                        results.Add(liveResult with { Case = liveResult.Case + " (live)" });
+                        io.Progress.Report(new WorkProgress("check", i, cases.Count, "case", c.Name));
+                        results.AddRange(await CheckCaseAsync(suite, c, checker, liveChecker, io.Out, ct).ConfigureAwait(false));
                     }
-                }
+
+                    io.Progress.Report(new WorkProgress("check", cases.Count, cases.Count, "case"));
+                    return results;
+                }).ConfigureAwait(false);
 
                 WriteReports(parse.GetValue(html), parse.GetValue(junit), parse.GetValue(annotations) ? stdout : null, suite.Name, results);
                 return Summarize(stdout, results);
@@ -65,6 +68,21 @@ public static class CheckCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The case against its golden and, with --live, the golden against llama.cpp again; each printed as it ends.</summary>
+    private static async Task<IReadOnlyList<CaseResult>> CheckCaseAsync(Suite suite, SuiteCase c, SuiteChecker checker, SuiteLiveChecker? liveChecker, TextWriter stdout, CancellationToken ct)
+    {
+        var result = await checker.CheckAsync(suite, c, ct).ConfigureAwait(false);
+        Print(stdout, result, string.Empty);
+        if (liveChecker is null || result.Verdict == CaseVerdict.Skipped)
+        {
+            return [result];
+        }
+
+        var liveResult = await liveChecker.CheckAsync(suite, c, ct).ConfigureAwait(false);
+        Print(stdout, liveResult, LiveSuffix);
+        return [result, liveResult with { Case = liveResult.Case + LiveSuffix }];
     }
 
     private static void WriteReports(string? html, string? junit, TextWriter? annotations, string suite, IReadOnlyList<CaseResult> results)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Parity.Harness;
 using Parity.Harness.Models;
 using Parity.Harness.Runner;
 
@@ -25,6 +26,12 @@ public static class CommonOptions
         Recursive = true,
     };
 
+    public static readonly Option<bool> Quiet = new("--quiet", "-q")
+    {
+        Description = "No live progress display: one plain line on stderr as each phase starts (stdout is unchanged)",
+        Recursive = true,
+    };
+
     public static LlamaCppRunner Runner(ParseResult parse)
     {
         var runner = LlamaCppRunner.CreateDefault();
@@ -36,8 +43,8 @@ public static class CommonOptions
         return parse.GetValue(Variant) is { } variant ? runner.WithVariant(variant) : runner;
     }
 
-    public static ModelCache Cache(ParseResult parse) =>
-        new(parse.GetValue(CacheDir) ?? ModelCache.DefaultDirectory(), Runner(parse));
+    public static ModelCache Cache(ParseResult parse, IProgress<WorkProgress>? progress = null) =>
+        new(parse.GetValue(CacheDir) ?? ModelCache.DefaultDirectory(), Runner(parse), progress);
 
     /// <summary>Creates the <c>--out</c> directory, or says why it cannot be one (an existing file, a device, no permission).</summary>
     public static string OutputDirectory(string path)

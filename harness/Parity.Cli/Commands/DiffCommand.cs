@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Parity.Cli.Rendering;
 using Parity.Engine.Tokenizer;
 using Parity.Harness.Compare;
 
@@ -14,11 +15,11 @@ public static class DiffCommand
     {
         var dumpA = new Argument<DirectoryInfo>("dump-a") { Description = "Run directory of the candidate (A)" };
         var dumpB = new Argument<DirectoryInfo>("dump-b") { Description = "Run directory of the reference (B)" };
-        var output = new Option<string?>("--out") { Description = "Where report.csv and report.json go (default: the candidate's run directory)" };
+        var output = new Option<string?>("--out") { Description = "Where report.csv and report.json go (default: the candidate's run directory)" }.Expecting("a directory for the reports");
         var report = new ReportOptions();
         var command = new Command("diff", "Compare two dumps tensor by tensor") { dumpA, dumpB, output };
         report.AddTo(command);
-        command.SetAction(parse =>
+        command.SetAction(async parse =>
         {
             var a = parse.GetValue(dumpA)!.FullName;
             var b = parse.GetValue(dumpB)!.FullName;
@@ -35,8 +36,9 @@ public static class DiffCommand
             });
             var runB = Parity.Dump.DumpRun.Open(b);
             var graph = Parity.Harness.Graph.GraphDescriptors.For(runB.Manifest.Model.Architecture);
-            var differ = new DumpDiffer(policy.GetAwaiter().GetResult(), graph, report.Pairing(parse));
-            var diff = differ.Diff(Parity.Dump.DumpRun.Open(a), runB, new ImmediateProgress<string>(m => stderr.WriteLine($"[parity] {m}")));
+            var differ = new DumpDiffer(await policy.ConfigureAwait(false), graph, report.Pairing(parse));
+            var runA = Parity.Dump.DumpRun.Open(a);
+            var diff = await ProgressDisplay.RunAsync(parse, stdout, stderr, io => Task.FromResult(differ.Diff(runA, runB, io.Progress))).ConfigureAwait(false);
             stderr.WriteLine($"[parity] {DiffThroughput.Describe(a, b, started.Elapsed)}");
             var model = diff.ManifestB.Model.Path;
             return report.Report(parse, diff, parse.GetValue(output) ?? a, stdout, File.Exists(model) ? Tokenizers.Load(model) : null);

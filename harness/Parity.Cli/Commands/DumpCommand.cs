@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using Parity.Cli.Rendering;
 using Parity.Engine.Kernels;
 using Parity.Engine.Model;
 using Parity.Engine.Tokenizer;
+using Parity.Harness;
 using Parity.Harness.Engine;
 using Parity.Harness.Runner;
 
@@ -14,7 +16,7 @@ namespace Parity.Cli.Commands;
 /// </summary>
 public static class DumpCommand
 {
-    public static Command Create(TextWriter stdout)
+    public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var side = new Option<string>("--side") { Description = "Which side to dump: llama.cpp or engine", Required = true };
         side.AcceptOnlyFromAmong("llama.cpp", "engine");
@@ -23,7 +25,7 @@ public static class DumpCommand
         var tokens = new Option<string?>("--tokens") { Description = "Prompt token ids, comma-separated (instead of --prompt)" };
         var noBos = new Option<bool>("--no-bos") { Description = "Do not add BOS when tokenizing --prompt" };
         var noParseSpecial = new Option<bool>("--no-parse-special") { Description = "Treat </s> etc. in --prompt as plain text" };
-        var output = new Option<string>("--out") { Description = "Run directory to write (replaced if it exists)", Required = true };
+        var output = new Option<string>("--out") { Description = "Run directory to write (replaced if it exists)", Required = true }.Expecting("a run directory to write");
         var steps = new Option<int>("--steps") { Description = "Greedy single-token steps after the prompt, one dump each", DefaultValueFactory = _ => 0 };
         var filter = new Option<string?>("--filter") { Description = "Only tensors whose name matches this regular expression" };
         var decode = new DecodeOptionSet();
@@ -35,7 +37,15 @@ public static class DumpCommand
         decode.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
+            var (request, result) = await ProgressDisplay.RunAsync(parse, stdout, stderr, io => DumpAsync(parse, io.Progress, ct)).ConfigureAwait(false);
+            await stdout.WriteLineAsync($"wrote {result.RunDirectory}: {request.Steps + 1} step(s), prompt tokens [{string.Join(' ', result.Tokens)}], greedy tokens [{string.Join(' ', result.Generated)}]").ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+        return command;
+
+        async Task<(DumpRequest Request, DumpResult Result)> DumpAsync(ParseResult parse, IProgress<WorkProgress> progress, CancellationToken ct)
+        {
+            var model = await source.ResolveAsync(parse, progress, ct).ConfigureAwait(false);
             if (parse.GetValue(side) != "llama.cpp")
             {
                 EngineDumper.CheckSupported(model);
@@ -68,21 +78,14 @@ public static class DumpCommand
                 Decode = decode.Read(parse),
             };
 
-            DumpResult result;
             if (parse.GetValue(side) == "llama.cpp")
             {
-                result = await CommonOptions.Runner(parse).DumpAsync(request, ct).ConfigureAwait(false);
-            }
-            else
-            {
-                var promptTokens = ids ?? Tokenizers.Load(model).Tokenize(text!, request.AddSpecial, request.ParseSpecial);
-                result = EngineDumper.Dump(request, promptTokens, numerics: decode.EngineNumerics(parse), variant: EngineVariant(parse.GetValue(CommonOptions.Variant)));
+                return (request, await CommonOptions.Runner(parse).DumpAsync(request, progress, ct).ConfigureAwait(false));
             }
 
-            await stdout.WriteLineAsync($"wrote {result.RunDirectory}: {request.Steps + 1} step(s), prompt tokens [{string.Join(' ', result.Tokens)}], greedy tokens [{string.Join(' ', result.Generated)}]").ConfigureAwait(false);
-            return ExitCodes.Ok;
-        });
-        return command;
+            var promptTokens = ids ?? Tokenizers.Load(model).Tokenize(text!, request.AddSpecial, request.ParseSpecial);
+            return (request, EngineDumper.Dump(request, promptTokens, numerics: decode.EngineNumerics(parse), variant: EngineVariant(parse.GetValue(CommonOptions.Variant)), progress: progress));
+        }
     }
 
     /// <summary>

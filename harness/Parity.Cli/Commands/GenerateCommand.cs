@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Parity.Cli.Rendering;
 using Parity.Engine.Generation;
 using Parity.Engine.Model;
 using Parity.Engine.Tokenizer;
@@ -8,7 +9,7 @@ namespace Parity.Cli.Commands;
 /// <summary><c>parity generate</c>: text from the engine, greedy or sampled, stopping at an end-of-generation token.</summary>
 public static class GenerateCommand
 {
-    public static Command Create(TextWriter stdout)
+    public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var source = new ModelSource();
         var prompt = new Option<string>("--prompt") { Description = "Prompt text (BOS is added as the vocabulary asks)", Required = true };
@@ -23,7 +24,7 @@ public static class GenerateCommand
         source.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
+            var model = await ProgressDisplay.RunAsync(parse, stdout, stderr, io => source.ResolveAsync(parse, io.Progress, ct)).ConfigureAwait(false);
             var tokenizer = Tokenizers.Load(model);
             var promptIds = tokenizer.Tokenize(parse.GetValue(prompt)!, true, true);
             var n = parse.GetValue(count);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Parity.Cli.Rendering;
 using Parity.Gguf;
 using Parity.Harness.Models;
 using Parity.Harness.Synthetic;
@@ -9,13 +10,13 @@ namespace Parity.Cli.Commands;
 /// <summary><c>parity model synth</c> and <c>parity model info</c>.</summary>
 public static class ModelCommand
 {
-    public static Command Create(TextWriter stdout) => new("model", "Make synthetic models and inspect GGUF files")
+    public static Command Create(TextWriter stdout, TextWriter stderr) => new("model", "Make synthetic models and inspect GGUF files")
     {
-        CreateSynth(stdout),
+        CreateSynth(stdout, stderr),
         CreateInfo(stdout),
     };
 
-    private static Command CreateSynth(TextWriter stdout)
+    private static Command CreateSynth(TextWriter stdout, TextWriter stderr)
     {
         var preset = new Option<string>("--preset") { Description = "Preset: " + string.Join(", ", SyntheticPresets.All.Select(p => p.Name)), Required = true };
         var output = new Option<FileInfo>("--out") { Description = "Output GGUF file (written atomically)", Required = true };
@@ -24,20 +25,25 @@ public static class ModelCommand
         type.AcceptOnlyFromAmong("f32", "f16");
         var vocab = new Option<FileInfo?>("--vocab") { Description = "Copy every tokenizer.* key from this GGUF (e.g. a vocab-only ggml-vocab-*.gguf) instead of generating the preset's vocabulary; n_vocab follows it" };
         var command = new Command("synth", "Write a deterministic synthetic model of a preset's architecture") { preset, output, seed, type, vocab };
-        command.SetAction(parse =>
+        command.SetAction(async parse =>
         {
             var p = SyntheticPresets.Get(parse.GetValue(preset)!);
             var path = parse.GetValue(output)!.FullName;
             var weightType = parse.GetValue(type) == "f16" ? GgmlType.F16 : GgmlType.F32;
             var started = System.Diagnostics.Stopwatch.StartNew();
-            if (parse.GetValue(vocab) is { } vocabulary)
+            await ProgressDisplay.RunAsync(parse, stdout, stderr, io =>
             {
-                SyntheticModel.Write(p, path, vocabulary.FullName, parse.GetValue(seed), weightType);
-            }
-            else
-            {
-                SyntheticModel.Write(p, path, parse.GetValue(seed), weightType);
-            }
+                if (parse.GetValue(vocab) is { } vocabulary)
+                {
+                    SyntheticModel.Write(p, path, vocabulary.FullName, parse.GetValue(seed), weightType, io.Progress);
+                }
+                else
+                {
+                    SyntheticModel.Write(p, path, parse.GetValue(seed), weightType, io.Progress);
+                }
+
+                return Task.FromResult(path);
+            }).ConfigureAwait(false);
 
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {path} ({new FileInfo(path).Length / 1e6:F1} MB, preset {p.Name}, seed {parse.GetValue(seed)}, {weightType}) in {started.Elapsed.TotalSeconds:F1} s"));
             return ExitCodes.Ok;

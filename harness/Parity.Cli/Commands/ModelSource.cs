@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Parity.Gguf;
+using Parity.Harness;
 using Parity.Harness.Synthetic;
 
 namespace Parity.Cli.Commands;
@@ -39,7 +40,8 @@ public sealed class ModelSource(string defaultQuant = "F32", string? defaultPres
         }
     }
 
-    public async Task<string> ResolveAsync(ParseResult parse, CancellationToken cancellationToken)
+    /// <param name="progress">Told how generating and quantizing go, when the model is not cached yet.</param>
+    public async Task<string> ResolveAsync(ParseResult parse, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parse);
         var file = parse.GetValue(Model);
@@ -70,9 +72,9 @@ public sealed class ModelSource(string defaultQuant = "F32", string? defaultPres
             var quant = parse.GetResult(Quant) is { Implicit: false } ? parse.GetValue(Quant) : null;
             return quant is null || quant.Equals("F32", StringComparison.OrdinalIgnoreCase)
                 ? file.FullName
-                : await CommonOptions.Cache(parse).QuantizeAsync(file.FullName, quant, cancellationToken).ConfigureAwait(false);
+                : await CommonOptions.Cache(parse, progress).QuantizeAsync(file.FullName, quant, cancellationToken).ConfigureAwait(false);
         }
 
-        return await CommonOptions.Cache(parse).GetAsync(SyntheticPresets.Get(preset!), parse.GetValue(Quant)!, parse.GetValue(Seed), cancellationToken).ConfigureAwait(false);
+        return await CommonOptions.Cache(parse, progress).GetAsync(SyntheticPresets.Get(preset!), parse.GetValue(Quant)!, parse.GetValue(Seed), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Parity.Cli.Rendering;
 using Parity.Gguf;
 using Parity.Harness.Synthetic;
 
@@ -7,7 +8,7 @@ namespace Parity.Cli.Commands;
 /// <summary><c>parity quantize</c>: llama.cpp's quantizer on a file or a preset, with the resulting type of every tensor.</summary>
 public static class QuantizeCommand
 {
-    public static Command Create(TextWriter stdout)
+    public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var model = new Option<FileInfo?>("--model") { Description = "Input GGUF (F32/F16/BF16)" };
         var preset = new Option<string?>("--preset") { Description = "A synthetic preset instead of --model (generated on first use)" };
@@ -16,19 +17,15 @@ public static class QuantizeCommand
         var command = new Command("quantize", "Quantize a model with llama.cpp and report each tensor's type") { model, preset, type, output };
         command.SetAction(async (parse, ct) =>
         {
-            var cache = CommonOptions.Cache(parse);
-            var source = parse.GetValue(model)?.FullName
-                ?? (parse.GetValue(preset) is { } p ? cache.GetSynthetic(SyntheticPresets.Get(p)) : throw new ArgumentException("give --model FILE or --preset NAME"));
-            var target = parse.GetValue(output)?.FullName;
-            IReadOnlyList<string> fallbacks = [];
-            if (target is null)
+            var (target, fallbacks) = await ProgressDisplay.RunAsync(parse, stdout, stderr, async io =>
             {
-                target = await cache.QuantizeAsync(source, parse.GetValue(type)!, ct).ConfigureAwait(false);
-            }
-            else
-            {
-                fallbacks = (await CommonOptions.Runner(parse).QuantizeAsync(source, target, parse.GetValue(type)!, cancellationToken: ct).ConfigureAwait(false)).Fallbacks;
-            }
+                var cache = CommonOptions.Cache(parse, io.Progress);
+                var source = parse.GetValue(model)?.FullName
+                    ?? (parse.GetValue(preset) is { } p ? cache.GetSynthetic(SyntheticPresets.Get(p)) : throw new ArgumentException("give --model FILE or --preset NAME"));
+                return parse.GetValue(output)?.FullName is { } target
+                    ? (target, (await CommonOptions.Runner(parse).QuantizeAsync(source, target, parse.GetValue(type)!, progress: io.Progress, cancellationToken: ct).ConfigureAwait(false)).Fallbacks)
+                    : (await cache.QuantizeAsync(source, parse.GetValue(type)!, ct).ConfigureAwait(false), (IReadOnlyList<string>)[]);
+            }).ConfigureAwait(false);
 
             using var file = GgufFile.Open(target);
             await stdout.WriteLineAsync($"{target} ({LlamaHyperparameters.Read(file).FileType})").ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Parity.Cli.Rendering;
 using Parity.Harness.Suites;
 
 namespace Parity.Cli.Commands;
@@ -19,11 +20,12 @@ public static class RegenCommand
         command.SetAction(async (parse, ct) =>
         {
             var (suite, cases) = suiteOptions.Read(parse);
-            var regenerator = new SuiteRegenerator(new SuiteModelResolver(CommonOptions.Cache(parse)), CommonOptions.Runner(parse), new ImmediateProgress<string>(m => stderr.WriteLine($"[parity] {m}")));
             RegenResult result;
             try
             {
-                result = await regenerator.RegenerateAsync(suite, cases, parse.GetValue(force), ct).ConfigureAwait(false);
+                result = await ProgressDisplay.RunAsync(parse, stdout, stderr, io =>
+                    new SuiteRegenerator(new SuiteModelResolver(CommonOptions.Cache(parse, io.Progress)), CommonOptions.Runner(parse), io.Progress)
+                        .RegenerateAsync(suite, cases, parse.GetValue(force), ct)).ConfigureAwait(false);
             }
             catch (RegenRefusedException e)
             {

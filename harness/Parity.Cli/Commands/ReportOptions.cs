@@ -16,7 +16,7 @@ public sealed class ReportOptions
 
     public Option<string> Format { get; } = new("--format") { Description = "Console report: table, json or md", DefaultValueFactory = _ => "table" };
 
-    public Option<string?> Html { get; } = new("--html") { Description = "Where the HTML report goes (default: report.html beside report.csv and report.json)" };
+    public Option<string?> Html { get; } = new Option<string?>("--html") { Description = "Where the HTML report goes (default: report.html beside report.csv and report.json)" }.Expecting("a file to write the HTML report to");
 
     public Option<bool> AllowInexact { get; } = new("--allow-inexact")
     {

@@ -1,12 +1,9 @@
 using System.CommandLine;
-using System.Globalization;
+using Parity.Cli.Rendering;
 using Parity.Dump;
-using Parity.Engine.Model;
 using Parity.Engine.Tokenizer;
-using Parity.Gguf;
 using Parity.Harness.Compare;
 using Parity.Harness.Engine;
-using Parity.Harness.Models;
 using Parity.Harness.Runner;
 
 namespace Parity.Cli.Commands;
@@ -26,7 +23,7 @@ public static class RunCommand
         var source = new ModelSource(DefaultQuant, DefaultPreset);
         var promptOptions = new PromptOptions();
         var steps = new Option<int>("--steps") { Description = "Greedy decode steps after the prompt, each compared too", DefaultValueFactory = _ => 0 };
-        var output = new Option<string>("--out") { Description = "Directory for both dumps and the reports", DefaultValueFactory = _ => Path.Combine("out", "run") };
+        var output = new Option<string>("--out") { Description = "Directory for both dumps and the reports", DefaultValueFactory = _ => Path.Combine("out", "run") }.Expecting("a directory for the dumps and reports");
         var decode = new DecodeOptionSet();
         var report = new ReportOptions();
         var command = new Command("run", "Run llama.cpp and the engine on the same tokens and compare every tensor") { steps, output };
@@ -36,35 +33,31 @@ public static class RunCommand
         report.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            void Progress(string m) => stderr.WriteLine($"[parity] {m}");
             var policy = report.Policy(parse);
-            Progress("preparing the model (generated and quantized on first use)");
-            var model = await source.ResolveAsync(parse, ct).ConfigureAwait(false);
-            EngineDumper.CheckSupported(model);
-            var runner = CommonOptions.Runner(parse);
-            await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct).ConfigureAwait(false);
-            var outDir = CommonOptions.OutputDirectory(parse.GetValue(output)!);
-
-            var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, stderr, ct).ConfigureAwait(false);
-            RunLimits.Check(model, ids.Length, parse.GetValue(steps));
-
-            var request = new DumpRequest
+            var (model, outDir, diff) = await ProgressDisplay.RunAsync(parse, stdout, stderr, async io =>
             {
-                ModelPath = model,
-                OutputDirectory = Path.Combine(outDir, "llama.cpp"),
-                Prompt = text,
-                Tokens = ids,
-                Steps = parse.GetValue(steps),
-                Decode = decode.Read(parse),
-            };
-            EngineDumper.CheckSupported(request.Decode);
-            Progress($"llama.cpp: dumping {ids.Length} prompt token(s) and {request.Steps} step(s)");
-            var reference = await runner.DumpAsync(request, ct).ConfigureAwait(false);
-            Progress("engine: dumping the same tokens");
-            var variant = EngineDumper.VariantFor(DumpRun.Open(reference.RunDirectory).Manifest.Producer);
-            var engine = EngineDumper.Dump(request with { OutputDirectory = Path.Combine(outDir, "engine") }, ids, teacherTokens: reference.Generated, numerics: decode.EngineNumerics(parse), variant: variant);
-            Progress("comparing");
-            var diff = new DumpDiffer(policy, pairing: report.Pairing(parse)).Diff(engine.RunDirectory, reference.RunDirectory, new ImmediateProgress<string>(m => Progress($"diff {m}")));
+                var model = await source.ResolveAsync(parse, io.Progress, ct).ConfigureAwait(false);
+                EngineDumper.CheckSupported(model);
+                var runner = CommonOptions.Runner(parse);
+                await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct).ConfigureAwait(false);
+                var outDir = CommonOptions.OutputDirectory(parse.GetValue(output)!);
+                var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, io.Err, ct).ConfigureAwait(false);
+                RunLimits.Check(model, ids.Length, parse.GetValue(steps));
+                var request = new DumpRequest
+                {
+                    ModelPath = model,
+                    OutputDirectory = Path.Combine(outDir, "llama.cpp"),
+                    Prompt = text,
+                    Tokens = ids,
+                    Steps = parse.GetValue(steps),
+                    Decode = decode.Read(parse),
+                };
+                EngineDumper.CheckSupported(request.Decode);
+                var reference = await runner.DumpAsync(request, io.Progress, ct).ConfigureAwait(false);
+                var variant = EngineDumper.VariantFor(DumpRun.Open(reference.RunDirectory).Manifest.Producer);
+                var engine = EngineDumper.Dump(request with { OutputDirectory = Path.Combine(outDir, "engine") }, ids, teacherTokens: reference.Generated, numerics: decode.EngineNumerics(parse), variant: variant, progress: io.Progress);
+                return (model, outDir, new DumpDiffer(policy, pairing: report.Pairing(parse)).Diff(engine.RunDirectory, reference.RunDirectory, io.Progress));
+            }).ConfigureAwait(false);
             return report.Report(parse, diff, outDir, stdout, Tokenizers.Load(model));
         });
         return command;

@@ -13,11 +13,12 @@ namespace Parity.Harness.Bench;
 /// </summary>
 public static class Benchmark
 {
-    public static async Task<IReadOnlyList<BenchResult>> RunAsync(BenchOptions options, LlamaCppRunner runner, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<BenchResult>> RunAsync(BenchOptions options, LlamaCppRunner runner, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(runner);
         var results = new List<BenchResult>();
+        var (done, total) = (0, options.Threads.Count * options.Reps);
         foreach (var threads in options.Threads)
         {
             var engine = (pp: new List<double>(), tg: new List<double>());
@@ -44,7 +45,7 @@ public static class Benchmark
             var llamaPeak = 0L;
             for (var rep = 0; rep < options.Reps; rep++)
             {
-                progress?.Report($"threads {threads}, repetition {rep + 1}/{options.Reps}");
+                progress?.Report(new WorkProgress("bench", done++, total, "repetition", $"{threads} thread(s)"));
                 var (pp, tg) = Engine(model, prompt, options.GenTokens);
                 engine.pp.Add(options.PromptTokens / pp);
                 engine.tg.Add(options.GenTokens / tg);
@@ -67,6 +68,7 @@ public static class Benchmark
             });
         }
 
+        progress?.Report(new WorkProgress("bench", done, total, "repetition"));
         return results;
     }
 

@@ -21,7 +21,8 @@ namespace Parity.Harness.Bisect;
 /// </summary>
 public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, PairingOptions? pairing = null, ArchitectureRegistry? architectures = null, GgmlTypeTable? types = null)
 {
-    public BisectReport Run(DumpRequest request, DumpRun reference, NumericsMode numerics, string workDirectory, IProgress<string>? progress = null)
+    /// <param name="progress">Told each of the three engine runs and three comparisons, as phase "bisect".</param>
+    public BisectReport Run(DumpRequest request, DumpRun reference, NumericsMode numerics, string workDirectory, IProgress<WorkProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(reference);
@@ -29,9 +30,11 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
         var steps = reference.StepCount - 1;
         var graph = GraphDescriptors.For(reference.Manifest.Model.Architecture);
         var variant = types?.Variant ?? EngineDumper.VariantFor(reference.Manifest.Producer);
+        var pass = 0;
+        void Pass(string what) => progress?.Report(new WorkProgress("bisect", pass++, 6, "pass", what));
         DumpResult EngineRun(string name, Func<string, bool>? force)
         {
-            progress?.Report($"engine: {name}");
+            Pass("engine " + name);
             // A filtered reference (a golden keeping some tensors) is matched by the same filter on the engine side.
             var r = request with { OutputDirectory = Path.Combine(workDirectory, name), Steps = steps, Filter = reference.Manifest.Options.Filter };
             return force is null
@@ -43,10 +46,13 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
         var opForced = EngineRun("op-forced", _ => true);
         var layerForced = EngineRun("layer-forced", graph.IsResidual);
 
-        progress?.Report("comparing");
+        Pass("comparing free-running");
         var cumulative = new DumpDiffer(policy, graph, pairing).Diff(free.RunDirectory, reference.Directory);
+        Pass("comparing op-forced");
         var local = new DumpDiffer(policy, graph, pairing).Diff(opForced.RunDirectory, reference.Directory);
+        Pass("comparing layer-forced");
         var layerLocal = new DumpDiffer(policy, graph, pairing).Diff(layerForced.RunDirectory, reference.Directory);
+        progress?.Report(new WorkProgress("bisect", pass, 6, "pass", "done"));
         var nLayer = cumulative.LayerCount;
 
         var (firstCumulative, probes) = FirstCumulativeFailure(cumulative);

@@ -14,11 +14,12 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
     public TolerancePolicy Policy { get; } = policy;
 
     /// <param name="maxSteps">Compare at most this many steps (e.g. only those both sides ran with the same tokens).</param>
-    public RunDiff Diff(string runA, string runB, IProgress<string>? progress = null, int? maxSteps = null) =>
+    public RunDiff Diff(string runA, string runB, IProgress<WorkProgress>? progress = null, int? maxSteps = null) =>
         Diff(DumpRun.Open(runA), DumpRun.Open(runB), progress, maxSteps);
 
     /// <summary>The same for runs already open (a caller that read the manifests first need not read them again).</summary>
-    public RunDiff Diff(DumpRun a, DumpRun b, IProgress<string>? progress = null, int? maxSteps = null)
+    /// <param name="progress">Told each step compared, as phase "diff".</param>
+    public RunDiff Diff(DumpRun a, DumpRun b, IProgress<WorkProgress>? progress = null, int? maxSteps = null)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
@@ -29,14 +30,16 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
         var numerics = a.Manifest.Notes is { } notes && notes.TryGetValue("numerics", out var mode) ? mode : "f32";
         var context = new ComparisonContext(weightType, kv, numerics, DumpPairing.CandidateExact(a.Manifest, b.Manifest));
         var steps = new List<StepDiff>();
-        for (var i = 0; i < Math.Min(Math.Min(a.StepCount, b.StepCount), maxSteps ?? int.MaxValue); i++)
+        var count = Math.Min(Math.Min(a.StepCount, b.StepCount), maxSteps ?? int.MaxValue);
+        progress?.Report(new WorkProgress("diff", 0, count, "step"));
+        for (var i = 0; i < count; i++)
         {
-            progress?.Report($"step {i}");
             using var stepA = a.OpenStep(i);
             using var stepB = b.OpenStep(i);
             DumpPairing.CheckStep(a, stepA);
             DumpPairing.CheckStep(b, stepB);
             steps.Add(DiffStep(stepA, stepB, map, context));
+            progress?.Report(new WorkProgress("diff", i + 1, count, "step"));
         }
 
         return new RunDiff

@@ -87,7 +87,8 @@ public static class EngineDumper
     /// <param name="architectures">The architecture units the engine picks from when <paramref name="options"/> is not given (the built-in ones when null).</param>
     /// <param name="types">The engine's type table when <paramref name="options"/> is not given (default: the built-in one of <paramref name="variant"/>).</param>
     /// <param name="variant">The library variant the ggml numerics follow when <paramref name="options"/> is not given (<see cref="VariantFor"/> the reference).</param>
-    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null, NumericsMode numerics = NumericsMode.F32, DumpRun? forceFrom = null, Func<string, bool>? force = null, ArchitectureRegistry? architectures = null, GgmlTypeTable? types = null, GgmlVariant variant = GgmlVariant.Avx512)
+    /// <param name="progress">Told each step dumped, as phase "engine dump".</param>
+    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null, NumericsMode numerics = NumericsMode.F32, DumpRun? forceFrom = null, Func<string, bool>? force = null, ArchitectureRegistry? architectures = null, GgmlTypeTable? types = null, GgmlVariant variant = GgmlVariant.Avx512, IProgress<WorkProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -135,6 +136,7 @@ public static class EngineDumper
         using var writer = DumpRunWriter.Create(request.OutputDirectory, info);
         var generated = new List<int>();
         var vocab = model.Config.NVocab;
+        progress?.Report(new WorkProgress("engine dump", 0, request.Steps + 1, "step"));
         for (var step = 0; step <= request.Steps; step++)
         {
             int[] stepTokens = step == 0 ? [.. tokens] : [teacherTokens is null ? generated[^1] : teacherTokens[step - 1]];
@@ -147,6 +149,7 @@ public static class EngineDumper
             var logits = model.Forward(stepTokens, sink);
             generated.Add(Sampler.ArgMax(logits[((stepTokens.Length - 1) * vocab)..(stepTokens.Length * vocab)]));
             stepWriter.Complete(stepTokens, [.. Enumerable.Range(firstPosition, stepTokens.Length)], [.. generated]);
+            progress?.Report(new WorkProgress("engine dump", step + 1, request.Steps + 1, "step"));
         }
 
         writer.Complete(generated);

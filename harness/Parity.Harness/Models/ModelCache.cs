@@ -12,9 +12,10 @@ namespace Parity.Harness.Models;
 /// runner, and kept in a cache directory (<c>$PARITY_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/parity</c>, else
 /// <c>~/.cache/parity</c>). File names carry everything that determines the bytes (preset, seed, generator
 /// version, and for quantized files which llama.cpp quantized them), so a stale file is never reused.
-/// Files appear atomically (temp + rename), so concurrent users at worst do the same work twice.
+/// Files appear atomically (temp + rename), so concurrent users at worst do the same work twice. Generating and
+/// quantizing report to <paramref name="progress"/>.
 /// </summary>
-public sealed class ModelCache(string directory, LlamaCppRunner runner)
+public sealed class ModelCache(string directory, LlamaCppRunner runner, IProgress<WorkProgress>? progress = null)
 {
     public string Directory { get; } = directory;
 
@@ -38,7 +39,7 @@ public sealed class ModelCache(string directory, LlamaCppRunner runner)
         var path = Path.Combine(Directory, string.Create(CultureInfo.InvariantCulture, $"{preset.Name}-s{seed}-g{SyntheticModel.GeneratorVersion}-F32.gguf"));
         if (!File.Exists(path))
         {
-            SyntheticModel.Write(preset, path, seed);
+            SyntheticModel.Write(preset, path, seed, progress: progress);
         }
 
         return path;
@@ -76,7 +77,7 @@ public sealed class ModelCache(string directory, LlamaCppRunner runner)
         if (!File.Exists(path))
         {
             System.IO.Directory.CreateDirectory(Directory);
-            await runner.QuantizeAsync(sourcePath, path, quant, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await runner.QuantizeAsync(sourcePath, path, quant, progress: progress, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         return path;

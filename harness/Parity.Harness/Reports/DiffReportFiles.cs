@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using CsvHelper;
 using Parity.Harness.Compare;
@@ -60,8 +59,7 @@ public static class DiffReportFiles
 
     public static void WriteCsv(RunDiff diff, string path) => Atomic(path, stream =>
     {
-        using var writer = new StreamWriter(stream);
-        using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture);
+        using var csv = CsvWriter.Create(stream, leaveOpen: true);
         csv.WriteRecords(Rows(diff));
     });
 

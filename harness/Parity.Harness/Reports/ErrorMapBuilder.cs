@@ -51,52 +51,48 @@ public static class ErrorMapBuilder
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(positions);
         var (rowDim, columnDim) = Axes(labels);
-        int[] n = [(int)ne[0], (int)ne[1], (int)ne[2]];
-        var rows = Math.Min(n[rowDim], ErrorMap.MaxRows);
-        var columns = Math.Min(n[columnDim], ErrorMap.MaxColumns);
-        var values = new double[rows, columns];
-        var rowError = new double[n[rowDim]];
-        var total = 0.0;
-        var max = 0.0;
-        (int, int)? pinpoint = null;
+        var grid = new ErrorGrid([(int)ne[0], (int)ne[1], (int)ne[2]], rowDim, columnDim);
+        Fill(grid, a, b);
+        return Map(grid, labels, positions, tensor, step);
+    }
+
+    /// <summary>Every element where the sides differ, in memory order (ne0 fastest).</summary>
+    private static void Fill(ErrorGrid grid, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var n = grid.Shape;
         Span<int> at = stackalloc int[3];
+        var i = 0;
         for (at[2] = 0; at[2] < n[2]; at[2]++)
         {
             for (at[1] = 0; at[1] < n[1]; at[1]++)
             {
-                for (at[0] = 0; at[0] < n[0]; at[0]++)
+                for (at[0] = 0; at[0] < n[0]; at[0]++, i++)
                 {
-                    var i = at[0] + (n[0] * (at[1] + (n[1] * at[2])));
                     var d = AbsoluteError(a[i], b[i]);
-                    if (d == 0)
+                    if (d != 0)
                     {
-                        continue;
-                    }
-
-                    var (r, c) = (Bin(at[rowDim], n[rowDim], rows), Bin(at[columnDim], n[columnDim], columns));
-                    values[r, c] = Math.Max(values[r, c], d);
-                    var squared = double.IsFinite(d) ? d * d : double.MaxValue / 1e6;
-                    rowError[at[rowDim]] += squared;
-                    total += squared;
-                    if (d > max)
-                    {
-                        (max, pinpoint) = (d, (r, c));
+                        grid.Add(at, d);
                     }
                 }
             }
         }
+    }
 
+    /// <summary>The filled grid with its axes named: token rows and columns by position, bins by their index ranges.</summary>
+    private static ErrorMap Map(ErrorGrid grid, IReadOnlyList<string> labels, IReadOnlyList<int> positions, string tensor, int step)
+    {
+        var (rowDim, columnDim) = (grid.RowDim, grid.ColumnDim);
         return new ErrorMap
         {
             Tensor = tensor,
             Step = step,
             RowLabel = Label(labels, rowDim),
             ColumnLabel = Label(labels, columnDim),
-            RowNames = BinNames(n[rowDim], rows, labels[rowDim] == "token" ? positions : null),
-            ColumnNames = BinNames(n[columnDim], columns, labels[columnDim] == "token" ? positions : null),
-            Values = values,
-            MarkedRows = MarkedRows(rowError, total, rows),
-            Pinpoint = pinpoint,
+            RowNames = BinNames(grid.Shape[rowDim], grid.Rows, labels[rowDim] == "token" ? positions : null),
+            ColumnNames = BinNames(grid.Shape[columnDim], grid.Columns, labels[columnDim] == "token" ? positions : null),
+            Values = grid.Values,
+            MarkedRows = MarkedRows(grid.RowError, grid.Total, grid.Rows),
+            Pinpoint = grid.Pinpoint,
         };
     }
 
@@ -129,14 +125,12 @@ public static class ErrorMapBuilder
         return double.IsFinite(d) ? d : double.PositiveInfinity;
     }
 
-    private static int Bin(int index, int length, int bins) => (int)((long)index * bins / length);
-
     private static List<int> MarkedRows(double[] rowError, double total, int bins)
     {
         var carrying = Enumerable.Range(0, rowError.Length).Where(i => rowError[i] > total * Negligible).ToList();
         return total == 0 || carrying.Count == rowError.Length
             ? []
-            : carrying.Select(i => Bin(i, rowError.Length, bins)).Distinct().ToList();
+            : carrying.Select(i => ErrorGrid.Bin(i, rowError.Length, bins)).Distinct().ToList();
     }
 
     private static List<string> BinNames(int length, int bins, IReadOnlyList<int>? positions)

@@ -1,9 +1,11 @@
 using System.Text.Json.Serialization;
+using CsvHelper;
 
 namespace Parity.Harness.Reports;
 
-/// <summary>One row of the per-tensor CSV report (flat, for spreadsheets and pandas).</summary>
-public sealed record TensorRow
+/// <summary>One row of the per-tensor CSV report (flat, for spreadsheets and pandas); CsvHelper generates its writer.</summary>
+[CsvRecord]
+public sealed partial record TensorRow
 {
     public int Step { get; init; }
 

@@ -39,9 +39,10 @@ public sealed class LlamaCppRunner
 
     /// <summary>
     /// Runs one verb. <paramref name="outputPath"/> names the file or directory the verb writes, so temporary
-    /// output (<c>OUT.tmp-PID*</c>) can be removed when the runner dies before renaming it into place.
+    /// output (<c>OUT.tmp-PID*</c>) can be removed when the runner dies before renaming it into place. The verb's
+    /// progress lines are reported to <paramref name="progress"/> as phase "llama.cpp VERB".
     /// </summary>
-    public async Task<RunnerResult> RunAsync(string verb, IEnumerable<string> arguments, string? outputPath = null, string? standardInput = null, CancellationToken cancellationToken = default)
+    public async Task<RunnerResult> RunAsync(string verb, IEnumerable<string> arguments, string? outputPath = null, string? standardInput = null, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(verb);
         ArgumentNullException.ThrowIfNull(arguments);
@@ -78,8 +79,10 @@ public sealed class LlamaCppRunner
 
         var stdout = new StringBuilder();
         var stdoutOverflow = false;
-        var stderrAll = new StringBuilder();
-        var tail = new Queue<string>();
+
+        // Under way from the start: the runner's first progress line comes only after its start-up and model load.
+        progress?.Report(WorkProgress.Started("llama.cpp " + verb));
+        var stderr = new RunnerStderr(Options.StderrTailLines, MaxStdoutBytes, "llama.cpp " + verb, progress);
         var command = Cli.Wrap(program)
             .WithArguments(args)
             .WithValidation(CommandResultValidation.None)
@@ -102,33 +105,10 @@ public sealed class LlamaCppRunner
 
                 stdout.AppendLine(line);
             }))
-            .WithStandardErrorPipe(PipeTarget.ToDelegate(line =>
-            {
-                lock (tail)
-                {
-                    if (stderrAll.Length < MaxStdoutBytes)
-                    {
-                        stderrAll.AppendLine(line);
-                    }
-
-                    tail.Enqueue(line);
-                    while (tail.Count > Options.StderrTailLines)
-                    {
-                        tail.Dequeue();
-                    }
-                }
-            }));
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(stderr.Add));
         if (standardInput is not null)
         {
             command = command.WithStandardInputPipe(PipeSource.FromString(standardInput));
-        }
-
-        string Tail()
-        {
-            lock (tail)
-            {
-                return string.Join('\n', tail);
-            }
         }
 
         using var timeout = new CancellationTokenSource(Options.Timeout);
@@ -150,7 +130,7 @@ public sealed class LlamaCppRunner
                 throw;
             }
 
-            throw new LlamaCppRunnerException(RunnerFailureKind.Timeout, commandLine, null, Tail(), $"no result after {Options.Timeout.TotalSeconds:F0} s; the runner's process tree was killed", e);
+            throw new LlamaCppRunnerException(RunnerFailureKind.Timeout, commandLine, null, stderr.Tail(), $"no result after {Options.Timeout.TotalSeconds:F0} s; the runner's process tree was killed", e);
         }
         catch (Win32Exception e)
         {
@@ -168,8 +148,8 @@ public sealed class LlamaCppRunner
                 > 128 and < 160 => RunnerFailureKind.Crash,
                 _ => RunnerFailureKind.NonZeroExit,
             };
-            var summary = kind == RunnerFailureKind.Crash ? $"the runner crashed during '{verb}'" : LastRunnerMessage(Tail()) ?? $"'{verb}' failed";
-            throw new LlamaCppRunnerException(kind, commandLine, result.ExitCode, Tail(), summary);
+            var summary = kind == RunnerFailureKind.Crash ? $"the runner crashed during '{verb}'" : LastRunnerMessage(stderr.Tail()) ?? $"'{verb}' failed";
+            throw new LlamaCppRunnerException(kind, commandLine, result.ExitCode, stderr.Tail(), summary);
         }
 
         var json = ParseResult(stdout.ToString(), stdoutOverflow);
@@ -177,10 +157,10 @@ public sealed class LlamaCppRunner
         {
             RemoveTemporaryOutput(outputPath, processId);
             var head = stdout.Length > 200 ? stdout.ToString(0, 200) + "..." : stdout.ToString();
-            throw new LlamaCppRunnerException(RunnerFailureKind.MalformedOutput, commandLine, 0, Tail(), $"'{verb}' exited 0 but did not print one JSON object on stdout (got: {head.Trim()})");
+            throw new LlamaCppRunnerException(RunnerFailureKind.MalformedOutput, commandLine, 0, stderr.Tail(), $"'{verb}' exited 0 but did not print one JSON object on stdout (got: {head.Trim()})");
         }
 
-        return new RunnerResult(commandLine, json, stderrAll.ToString(), started.Elapsed);
+        return new RunnerResult(commandLine, json, stderr.All(), started.Elapsed);
     }
 
     public async Task<RunnerInfo> InfoAsync(CancellationToken cancellationToken = default)
@@ -248,9 +228,9 @@ public sealed class LlamaCppRunner
             Convert.FromHexString(x!["textHex"]?.GetValue<string>() ?? throw Malformed(r, "textHex"))))];
     }
 
-    public async Task<QuantizeResult> QuantizeAsync(string inputPath, string outputPath, string type, int threads = 2, CancellationToken cancellationToken = default)
+    public async Task<QuantizeResult> QuantizeAsync(string inputPath, string outputPath, string type, int threads = 2, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var r = await RunAsync("quantize", ["--model", inputPath, "--out", outputPath, "--type", type, "--threads", threads.ToString(CultureInfo.InvariantCulture)], outputPath, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var r = await RunAsync("quantize", ["--model", inputPath, "--out", outputPath, "--type", type, "--threads", threads.ToString(CultureInfo.InvariantCulture)], outputPath, progress: progress, cancellationToken: cancellationToken).ConfigureAwait(false);
         var tensors = (r.Json["tensors"] as JsonArray ?? throw Malformed(r, "tensors")).Select(t => new QuantizedTensor(
             t!["name"]!.GetValue<string>(),
             t["from"]?.GetValue<string>(),
@@ -320,7 +300,7 @@ public sealed class LlamaCppRunner
     }
 
     /// <summary>Dumps every tensor of llama.cpp's forward pass (and of each greedy step) as a Parity dump.</summary>
-    public async Task<DumpResult> DumpAsync(DumpRequest request, CancellationToken cancellationToken = default)
+    public async Task<DumpResult> DumpAsync(DumpRequest request, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var args = new List<string> { "--model", request.ModelPath, "--out", request.OutputDirectory, "--steps", request.Steps.ToString(CultureInfo.InvariantCulture) };
@@ -348,7 +328,7 @@ public sealed class LlamaCppRunner
         }
 
         args.AddRange(request.Decode.ToArgs());
-        var r = await RunAsync("dump", args, request.OutputDirectory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var r = await RunAsync("dump", args, request.OutputDirectory, progress: progress, cancellationToken: cancellationToken).ConfigureAwait(false);
         return new DumpResult(Str(r, "out"), Ints(r, "tokens"), Ints(r, "generated"));
     }
 

@@ -59,7 +59,7 @@ public sealed class SuiteLiveChecker(SuiteModelResolver models, LlamaCppRunner r
                     Steps = goldenRun.StepCount - 1,
                     Decode = new LlamaCppDecodeOptions { Threads = threads, FlashAttention = options.FlashAttention, CacheTypeK = options.TypeK, CacheTypeV = options.TypeV, Repack = options.Repack },
                 };
-                await runner.DumpAsync(request, cancellationToken).ConfigureAwait(false);
+                await runner.DumpAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
                 GoldenWriter.Write(raw, compact, new Dictionary<string, string>());
                 var diff = new DumpDiffer(ExactPolicy.Instance).Diff(compact, goldenRun.Directory);
                 var moved = diff.Steps.SelectMany(s => s.Tensors.Where(t => t.IsFailure).Select(t => (s.Step, t))).ToList();

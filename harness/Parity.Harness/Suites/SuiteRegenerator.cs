@@ -13,7 +13,7 @@ namespace Parity.Harness.Suites;
 /// <c>goldens/</c> in one <see cref="DirectoryExchange"/>; a run killed at any point leaves the previous goldens
 /// byte-identical and at most a stale staging directory, which the next run removes.
 /// </summary>
-public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner runner, IProgress<string>? progress = null)
+public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner runner, IProgress<WorkProgress>? progress = null)
 {
     public const string StagingPrefix = ".regen-";
 
@@ -27,9 +27,9 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
         var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
         var skipped = new Dictionary<string, string>(StringComparer.Ordinal);
         var refusals = new List<string>();
-        foreach (var c in cases)
+        foreach (var (c, i) in cases.Select((c, i) => (c, i)))
         {
-            progress?.Report($"{c.Name}: preparing the model ({c.Model.Describe()})");
+            progress?.Report(new WorkProgress("regen: models", i, cases.Count, "case", $"{c.Name} ({c.Model.Describe()})"));
             try
             {
                 resolved[c.Name] = await models.ResolveAsync(suite, c, cancellationToken).ConfigureAwait(false);
@@ -52,6 +52,7 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
             }
         }
 
+        progress?.Report(new WorkProgress("regen: models", cases.Count, cases.Count, "case"));
         if (refusals.Count > 0)
         {
             throw new RegenRefusedException("refusing to regenerate: model bytes differ from the goldens' manifests (a generator or quantizer change; check it is intended, then pass --force):\n  " + string.Join("\n  ", refusals));
@@ -63,8 +64,10 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
         try
         {
             var regenerated = new List<string>();
-            foreach (var c in cases.Where(c => resolved.ContainsKey(c.Name)))
+            var todo = cases.Where(c => resolved.ContainsKey(c.Name)).ToList();
+            foreach (var c in todo)
             {
+                progress?.Report(new WorkProgress("regen", regenerated.Count, todo.Count, "case", c.Name));
                 await RegenerateCaseAsync(suite, c, resolved[c.Name], Path.Combine(staging, "raw-" + c.Name), Path.Combine(stagingGoldens, c.Name), cancellationToken).ConfigureAwait(false);
                 regenerated.Add(c.Name);
             }
@@ -79,8 +82,8 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
                 }
             }
 
+            progress?.Report(new WorkProgress("regen", regenerated.Count, todo.Count, "case", "comparing with the previous goldens"));
             var result = Drift(suite, regenerated, stagingGoldens) with { Skipped = skipped };
-            progress?.Report("swapping the new goldens in");
             DirectoryExchange.Exchange(stagingGoldens, suite.GoldensDirectory);
             return result;
         }
@@ -115,9 +118,7 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
             Steps = suite.StepsOf(c),
             Decode = LlamaCppDecodeOptions.Default with { Threads = suite.ThreadsOf(c), CacheTypeK = cacheK, CacheTypeV = cacheV },
         };
-        progress?.Report($"{c.Name}: llama.cpp dumps {tokens.Length} prompt token(s) and {request.Steps} step(s)");
-        var clock = Stopwatch.StartNew();
-        await runner.DumpAsync(request, cancellationToken).ConfigureAwait(false);
+        await runner.DumpAsync(request, progress, cancellationToken).ConfigureAwait(false);
         var provenance = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["suite"] = suite.Name,
@@ -128,7 +129,6 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
         };
         GoldenWriter.Write(rawDirectory, goldenDirectory, provenance);
         TryDelete(rawDirectory);
-        progress?.Report(string.Create(CultureInfo.InvariantCulture, $"{c.Name}: golden written ({DirectorySize(goldenDirectory) / 1024.0:F0} KB, {clock.Elapsed.TotalSeconds:F1} s)"));
     }
 
     /// <summary>The reference-drift report: each regenerated case's new golden against its previous one, exactly.</summary>
@@ -234,8 +234,6 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
         }
     }
 
-    private static long DirectorySize(string directory) =>
-        new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 
     private static void TryDelete(string directory)
     {

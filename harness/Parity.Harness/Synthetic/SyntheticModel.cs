@@ -53,16 +53,19 @@ public static class SyntheticModel
         "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}{% endfor %}" +
         "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
 
-    /// <summary>Writes the model to <paramref name="path"/> atomically.</summary>
-    public static void Write(SyntheticPreset preset, string path, ulong seed = 0, GgmlType weightType = GgmlType.F32) =>
-        CreateWriter(preset, seed, weightType).WriteTo(path);
+    /// <summary>Writes the model to <paramref name="path"/> atomically, reporting the MiB written as phase "synth PRESET".</summary>
+    public static void Write(SyntheticPreset preset, string path, ulong seed = 0, GgmlType weightType = GgmlType.F32, IProgress<WorkProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        WriteReporting(CreateWriter(preset, seed, weightType), preset, path, progress);
+    }
 
     /// <summary>
     /// Writes the model with the vocabulary of <paramref name="vocabularyPath"/> (every <c>tokenizer.*</c> key of a
     /// vocab-only GGUF such as llama.cpp's <c>ggml-vocab-*.gguf</c>) in place of the generated one; the vocabulary size
     /// follows the copied token list.
     /// </summary>
-    public static void Write(SyntheticPreset preset, string path, string vocabularyPath, ulong seed = 0, GgmlType weightType = GgmlType.F32)
+    public static void Write(SyntheticPreset preset, string path, string vocabularyPath, ulong seed = 0, GgmlType weightType = GgmlType.F32, IProgress<WorkProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(preset);
         using var vocabulary = GgufFile.Open(vocabularyPath);
@@ -72,7 +75,15 @@ public static class SyntheticModel
         }
 
         var keys = vocabulary.Metadata.Where(m => m.Key.StartsWith("tokenizer.", StringComparison.Ordinal)).ToList();
-        CreateWriter(preset with { VocabSize = checked((int)tokens.ArrayLength) }, seed, weightType, keys).WriteTo(path);
+        WriteReporting(CreateWriter(preset with { VocabSize = checked((int)tokens.ArrayLength) }, seed, weightType, keys), preset, path, progress);
+    }
+
+    private static void WriteReporting(GgufWriter writer, SyntheticPreset preset, string path, IProgress<WorkProgress>? progress)
+    {
+        var total = writer.TensorBytes >> 20;
+        var phase = "synth " + preset.Name;
+        progress?.Report(new WorkProgress(phase, 0, total, "MiB"));
+        writer.WriteTo(path, progress is null ? null : new ImmediateProgress<long>(bytes => progress.Report(new WorkProgress(phase, bytes >> 20, total, "MiB"))));
     }
 
     public static GgufWriter CreateWriter(SyntheticPreset preset, ulong seed = 0, GgmlType weightType = GgmlType.F32, IReadOnlyList<KeyValuePair<string, GgufValue>>? tokenizer = null)

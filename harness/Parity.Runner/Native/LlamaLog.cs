@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
+using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Parity.Runner.Native;
 
@@ -8,7 +10,7 @@ namespace Parity.Runner.Native;
 /// ever writes to the terminal on its own and the harness can keep the tail of it for error reports.
 /// Set before <c>llama_backend_init</c> so ggml's start-up messages are captured too.
 /// </summary>
-internal static unsafe class LlamaLog
+internal static unsafe partial class LlamaLog
 {
     /// <summary>ggml_log_level: NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5 (continues the previous message).</summary>
     private const int Info = 2;
@@ -50,6 +52,7 @@ internal static unsafe class LlamaLog
                 if (_pendingLevel >= Info)
                 {
                     Captured.Add(line);
+                    ReportQuantized(line);
                 }
 
                 if (_pendingLevel >= MinimumLevel)
@@ -59,6 +62,22 @@ internal static unsafe class LlamaLog
             }
         }
     }
+
+    /// <summary>
+    /// llama.cpp's quantizer logs each tensor as it finishes it, numbered (<c>[  12/ 201] blk.1.attn_k.weight ...</c>),
+    /// which is the only progress <c>llama_model_quantize</c> gives; a line of another shape is just not progress.
+    /// </summary>
+    private static void ReportQuantized(string line)
+    {
+        var m = QuantizedTensor().Match(line);
+        if (m.Success)
+        {
+            RunnerOutput.Progress(long.Parse(m.Groups[1].ValueSpan, CultureInfo.InvariantCulture), long.Parse(m.Groups[2].ValueSpan, CultureInfo.InvariantCulture), "tensor");
+        }
+    }
+
+    [GeneratedRegex(@"^\[\s*(\d{1,9})/\s*(\d{1,9})\] ", RegexOptions.CultureInvariant)]
+    private static partial Regex QuantizedTensor();
 
     private static string LevelName(int level) => level switch
     {

@@ -86,6 +86,7 @@ internal static unsafe class DumpVerb
             using var writer = DumpRunWriter.Create(parse.GetValue(output)!, info);
             var generated = new List<int>();
             var perStep = new JsonArray();
+            RunnerOutput.Progress(0, nSteps + 1, "step");
             for (var step = 0; step <= nSteps; step++)
             {
                 int[] stepTokens = step == 0 ? ids : [generated[^1]];
@@ -102,6 +103,7 @@ internal static unsafe class DumpVerb
                 var positions = Enumerable.Range(firstPosition, stepTokens.Length).ToArray();
                 var manifest = stepWriter.Complete(stepTokens, positions, [.. generated]);
                 perStep.Add(new JsonObject { ["step"] = step, ["tensors"] = manifest.Tensors.Count, ["argmax"] = generated[^1] });
+                RunnerOutput.Progress(step + 1, nSteps + 1, "step");
             }
 
             writer.Complete(generated);

@@ -31,7 +31,7 @@ public sealed class TypeTableTests
         Assert.That(row.VecDot is not null || row.FloatDot is not null, Is.True, "an integer block dot or a float dot");
         if (row.VecDot is not null)
         {
-            Assert.That(GgmlTypeTable.Default[vecDotType].FromFloat, Is.Not.Null, "the block dot's activations can be made");
+            Assert.That(GgmlTypeTable.Default[vecDotType].FromFloat is not null, Is.True, "the block dot's activations can be made");
         }
     }
 

@@ -90,7 +90,7 @@ public sealed class BpePreTokenizerTests
         var path = TokenizerModels.WithPre(SmallLlama3, "xyz");
         await LlamaCppTokenizer.RequireAsync();
 
-        var e = Assert.ThrowsAsync<LlamaCppRunnerException>(() => LlamaCppTokenizer.TokenizeAsync(path, "x", addSpecial: false, parseSpecial: false));
+        var e = await Assert.ThrowsAsync<LlamaCppRunnerException>(() => LlamaCppTokenizer.TokenizeAsync(path, "x", addSpecial: false, parseSpecial: false));
 
         Assert.That(e!.Message, Does.Contain(path));
     }

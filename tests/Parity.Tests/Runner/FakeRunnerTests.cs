@@ -27,9 +27,9 @@ public sealed class FakeRunnerTests
 
     [TestCase("crash", 11, "SIGSEGV", "about to dereference a bad pointer")]
     [TestCase("abort", 6, "SIGABRT", "GGML_ASSERT(false) failed")]
-    public void A_crashing_runner_gives_an_exception_with_the_signal_and_the_stderr_tail(string mode, int signal, string signalName, string stderrLine)
+    public async Task A_crashing_runner_gives_an_exception_with_the_signal_and_the_stderr_tail(string mode, int signal, string signalName, string stderrLine)
     {
-        var e = Assert.ThrowsAsync<LlamaCppRunnerException>(() => Fake(mode).TokenizeAsync("/m.gguf", "Hello"));
+        var e = await Assert.ThrowsAsync<LlamaCppRunnerException>(() => Fake(mode).TokenizeAsync("/m.gguf", "Hello"));
         Assert.Multiple(() =>
         {
             Assert.That(e!.Kind, Is.EqualTo(RunnerFailureKind.Crash));
@@ -41,9 +41,9 @@ public sealed class FakeRunnerTests
     }
 
     [Test]
-    public void A_non_zero_exit_gives_an_exception_with_the_exit_code_and_the_runners_message()
+    public async Task A_non_zero_exit_gives_an_exception_with_the_exit_code_and_the_runners_message()
     {
-        var e = Assert.ThrowsAsync<LlamaCppRunnerException>(() => Fake("exit:1").TokenizeAsync("/m.gguf", "Hello"));
+        var e = await Assert.ThrowsAsync<LlamaCppRunnerException>(() => Fake("exit:1").TokenizeAsync("/m.gguf", "Hello"));
         Assert.That(e!.Kind, Is.EqualTo(RunnerFailureKind.NonZeroExit));
         Assert.That(e.ExitCode, Is.EqualTo(1));
         Assert.That(e.Signal, Is.Null);
@@ -51,29 +51,29 @@ public sealed class FakeRunnerTests
     }
 
     [Test]
-    public void A_missing_library_is_reported_by_name_with_its_package()
+    public async Task A_missing_library_is_reported_by_name_with_its_package()
     {
-        var e = Assert.ThrowsAsync<LlamaCppRunnerException>(() => Fake("missing-lib").InfoAsync());
+        var e = await Assert.ThrowsAsync<LlamaCppRunnerException>(() => Fake("missing-lib").InfoAsync());
         Assert.That(e!.Kind, Is.EqualTo(RunnerFailureKind.MissingLibrary));
         Assert.That(e.Message, Does.Contain("libgomp.so.1").And.Contain("libgomp1"));
     }
 
     [Test]
-    public void Garbage_output_is_reported_as_malformed()
+    public async Task Garbage_output_is_reported_as_malformed()
     {
-        var e = Assert.ThrowsAsync<LlamaCppRunnerException>(() => Fake("garbage").InfoAsync());
+        var e = await Assert.ThrowsAsync<LlamaCppRunnerException>(() => Fake("garbage").InfoAsync());
         Assert.That(e!.Kind, Is.EqualTo(RunnerFailureKind.MalformedOutput));
         Assert.That(e.Message, Does.Contain("this is not { json"));
     }
 
     [Test]
-    public void A_hanging_runner_is_killed_with_its_whole_process_tree_after_the_timeout()
+    public async Task A_hanging_runner_is_killed_with_its_whole_process_tree_after_the_timeout()
     {
         using var temp = new TempDirectory();
         var pidFile = temp.File("pids");
         var runner = Fake("hang").WithEnvironment("PARITY_FAKE_PIDFILE", pidFile).WithTimeout(TimeSpan.FromSeconds(3));
         var watch = Stopwatch.StartNew();
-        var e = Assert.ThrowsAsync<LlamaCppRunnerException>(() => runner.InfoAsync());
+        var e = await Assert.ThrowsAsync<LlamaCppRunnerException>(() => runner.InfoAsync());
         Assert.That(e!.Kind, Is.EqualTo(RunnerFailureKind.Timeout));
         Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)));
         var pids = File.ReadAllText(pidFile).Split(' ').Select(int.Parse).ToArray();
@@ -84,13 +84,13 @@ public sealed class FakeRunnerTests
     }
 
     [Test]
-    public void Cancelling_a_call_kills_the_runner_and_throws_OperationCanceledException()
+    public async Task Cancelling_a_call_kills_the_runner_and_throws_OperationCanceledException()
     {
         using var temp = new TempDirectory();
         var pidFile = temp.File("pids");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         var runner = Fake("hang").WithEnvironment("PARITY_FAKE_PIDFILE", pidFile);
-        Assert.CatchAsync<OperationCanceledException>(() => runner.RunAsync("info", [], cancellationToken: cts.Token));
+        await Assert.CatchAsync<OperationCanceledException>(() => runner.RunAsync("info", [], cancellationToken: cts.Token));
         foreach (var pid in File.ReadAllText(pidFile).Split(' ').Select(int.Parse))
         {
             Assert.That(WaitUntilGone(pid), Is.True, $"process {pid} is still alive");
@@ -98,20 +98,20 @@ public sealed class FakeRunnerTests
     }
 
     [Test]
-    public void A_runner_that_crashes_while_writing_leaves_no_partial_output()
+    public async Task A_runner_that_crashes_while_writing_leaves_no_partial_output()
     {
         using var temp = new TempDirectory();
         var output = temp.File("dump");
-        var e = Assert.ThrowsAsync<LlamaCppRunnerException>(() => Fake("partial").RunAsync("dump", ["--out", output], outputPath: output));
+        var e = await Assert.ThrowsAsync<LlamaCppRunnerException>(() => Fake("partial").RunAsync("dump", ["--out", output], outputPath: output));
         Assert.That(e!.Kind, Is.EqualTo(RunnerFailureKind.Crash));
         Assert.That(Directory.EnumerateFileSystemEntries(temp.Path), Is.Empty, "the runner's temporary directory was removed");
     }
 
     [Test]
-    public void A_runner_program_that_does_not_exist_cannot_start()
+    public async Task A_runner_program_that_does_not_exist_cannot_start()
     {
         var runner = new LlamaCppRunner(new LlamaCppRunnerOptions { RunnerPath = "/nonexistent/parity-runner.dll" });
-        var e = Assert.ThrowsAsync<LlamaCppRunnerException>(() => runner.InfoAsync());
+        var e = await Assert.ThrowsAsync<LlamaCppRunnerException>(() => runner.InfoAsync());
         Assert.That(e!.Kind, Is.EqualTo(RunnerFailureKind.CannotStart));
         Assert.That(e.Message, Does.Contain("/nonexistent/parity-runner.dll"));
     }

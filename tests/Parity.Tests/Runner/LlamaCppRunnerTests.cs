@@ -23,10 +23,10 @@ public sealed class LlamaCppRunnerTests
     }
 
     [Test]
-    public void A_directory_without_llama_cpp_is_reported_as_a_missing_library()
+    public async Task A_directory_without_llama_cpp_is_reported_as_a_missing_library()
     {
         using var temp = new TempDirectory();
-        var e = Assert.ThrowsAsync<LlamaCppRunnerException>(() => Models.Runner.WithLibraryDirectory(temp.Path).InfoAsync());
+        var e = await Assert.ThrowsAsync<LlamaCppRunnerException>(() => Models.Runner.WithLibraryDirectory(temp.Path).InfoAsync());
         Assert.That(e!.Kind, Is.EqualTo(RunnerFailureKind.MissingLibrary));
         Assert.That(e.Message, Does.Contain("libggml-base.so is missing"));
     }
@@ -85,7 +85,7 @@ public sealed class LlamaCppRunnerTests
             var output = temp.File($"s-{type}.gguf");
             if (type is "Q8_0" or "Q4_0" or "Q4_1" or "Q5_0" or "Q5_1")
             {
-                var e = Assert.ThrowsAsync<LlamaCppRunnerException>(() => Models.Runner.QuantizeAsync(source, output, type));
+                var e = await Assert.ThrowsAsync<LlamaCppRunnerException>(() => Models.Runner.QuantizeAsync(source, output, type));
                 Assert.That(e!.Message, Does.Contain("ffn_down.weight").And.Contain("not divisible by  32"), type);
                 Assert.That(File.Exists(output), Is.False, "no partial output");
                 continue;

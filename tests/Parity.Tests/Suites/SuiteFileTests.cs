@@ -46,7 +46,7 @@ public sealed class SuiteFileTests
     }
 
     [Test]
-    public void Fixture_cases_skip_with_the_reason_when_the_fixtures_are_absent()
+    public async Task Fixture_cases_skip_with_the_reason_when_the_fixtures_are_absent()
     {
         var previous = Environment.GetEnvironmentVariable("PARITY_FIXTURES");
         Environment.SetEnvironmentVariable("PARITY_FIXTURES", "/nonexistent/fixtures");
@@ -54,7 +54,7 @@ public sealed class SuiteFileTests
         {
             var suite = SuiteWorkspace.Ci;
             var stories = suite.Cases.First(c => c.Model.Fixture is not null);
-            var e = Assert.ThrowsAsync<CaseSkippedException>(() => new SuiteModelResolver(Models.Cache).ResolveAsync(suite, stories));
+            var e = await Assert.ThrowsAsync<CaseSkippedException>(() => new SuiteModelResolver(Models.Cache).ResolveAsync(suite, stories));
             Assert.That(e!.Message, Does.Contain(stories.Name).And.Contain("shared fixtures"));
         }
         finally
