@@ -36,4 +36,8 @@ public sealed record LayerWeights
     public required WeightMatrix FfnUp { get; init; }     // [n_embd, n_ff]
 
     public required WeightMatrix FfnDown { get; init; }   // [n_ff, n_embd]
+
+    public float[]? AttnPostNorm { get; init; }           // [n_embd]: Gemma's norm of the attention output, null without
+
+    public float[]? FfnPostNorm { get; init; }            // [n_embd]: Gemma's norm of the feed-forward output, null without
 }
