@@ -225,7 +225,55 @@ public static class SyntheticPresets
         SpecialTokens = 64,
     };
 
-    public static IReadOnlyList<SyntheticPreset> All { get; } = [TinyLlamaMini, TinyLlama11BShape, Llama27BShape, Micro, Llama3Mini, Llama32OneBShape, Qwen2Mini, Qwen25HalfBShape, Qwen3Mini, Qwen3SixTenthsBShape, Phi3Mini, Phi3Mini4kShape];
+    /// <summary>
+    /// Gemma 2's structure scaled down for tests: head_dim 256 from <c>key_length</c>, GQA 2, GELU-gated FFN, post-norms,
+    /// attention and final soft-capping (50, 30), sliding-window attention of 16 tokens on every other layer (layers 0
+    /// and 2), NEOX RoPE, tied embeddings, Gemma's SentencePiece vocabulary and chat template.
+    /// </summary>
+    public static SyntheticPreset Gemma2Mini { get; } = new()
+    {
+        Name = "gemma2-mini",
+        Description = "Gemma 2 scaled down for tests: 4 layers, n_embd 512, 4 heads / 2 KV heads, head_dim 256 from key_length, n_ff 2048, GEGLU, post-norms, soft-caps 50/30, sliding window 16 on layers 0 and 2, SentencePiece vocab 2304 (Gemma's specials), tied embeddings",
+        Architecture = "gemma2",
+        NEmbd = 512,
+        NFf = 2048,
+        NLayer = 4,
+        NHead = 4,
+        NHeadKv = 2,
+        KeyLength = 256,
+        VocabSize = 2304,
+        ContextLength = 8192,
+        RmsEpsilon = 1e-6f,
+        TiedEmbeddings = true,
+        Tokenizer = SyntheticTokenizer.GemmaSentencePiece,
+        SlidingWindow = 16,
+        AttnLogitSoftcapping = 50f,
+        FinalLogitSoftcapping = 30f,
+    };
+
+    /// <summary>Gemma 2 2B's exact shapes, for benchmarks. About 10 GB in F32: generated on demand, never committed.</summary>
+    public static SyntheticPreset Gemma2TwoBShape { get; } = new()
+    {
+        Name = "gemma-2-2b-shape",
+        Description = "Gemma 2 2B's shapes: 26 layers, n_embd 2304, 8 heads / 4 KV heads, head_dim 256, n_ff 9216, sliding window 4096, SentencePiece vocab 256000, tied embeddings",
+        Architecture = "gemma2",
+        NEmbd = 2304,
+        NFf = 9216,
+        NLayer = 26,
+        NHead = 8,
+        NHeadKv = 4,
+        KeyLength = 256,
+        VocabSize = 256000,
+        ContextLength = 8192,
+        RmsEpsilon = 1e-6f,
+        TiedEmbeddings = true,
+        Tokenizer = SyntheticTokenizer.GemmaSentencePiece,
+        SlidingWindow = 4096,
+        AttnLogitSoftcapping = 50f,
+        FinalLogitSoftcapping = 30f,
+    };
+
+    public static IReadOnlyList<SyntheticPreset> All { get; } = [TinyLlamaMini, TinyLlama11BShape, Llama27BShape, Micro, Llama3Mini, Llama32OneBShape, Qwen2Mini, Qwen25HalfBShape, Qwen3Mini, Qwen3SixTenthsBShape, Phi3Mini, Phi3Mini4kShape, Gemma2Mini, Gemma2TwoBShape];
 
     public static SyntheticPreset Get(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
