@@ -136,6 +136,18 @@ public sealed class MutationSuiteTests
         AssertLocal(report, 0, "Kcur-0", "VIEW", "heads: all", "phi3");
     }
 
+    [Test]
+    public async Task A_missing_gemma2_final_soft_cap_is_local_to_the_logits()
+    {
+        // A Gemma 2 block at micro's width (head_dim 256 from key_length, a window of 16): the port skips the final
+        // tanh soft-cap, so result_norm agrees and result_output (llama.cpp's last SCALE) differs at every position.
+        var preset = SyntheticPresets.Gemma2Mini with { Name = "gemma2-micro", NEmbd = 256, NFf = 512, NLayer = 2, NHead = 2, NHeadKv = 1 };
+        var model = Models.Synthetic(preset);
+        var reference = await Reference(model, "f32", "ref-gemma2");
+        var report = Bisect(model, reference, "gemma2-softcap", PlantedBug.Fault("Gemma2FinalSoftcapMissing"));
+        AssertLocal(report, 0, "result_output", "SCALE", "tokens: all", "gemma2");
+    }
+
     private static void AssertLocal(BisectReport report, int step, string key, string op, string where, string architecture = "llama")
     {
         Assert.That(report.Verdict, Is.EqualTo(BisectVerdict.Local), report.Summary);

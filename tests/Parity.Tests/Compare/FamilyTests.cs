@@ -79,4 +79,22 @@ public sealed class FamilyTests
         Assert.That(stdout, Does.Contain("the greedy tokens agree at every step"));
         Assert.That(stdout, Does.Contain("PARITY HOLDS: every compared tensor is bit-identical"));
     }
+
+    // 65 steps x (inp_scaled, embd, 4 layers x 27 nodes, result_norm, result_output). Gemma 2's mini preset slides a
+    // window of 16 positions on layers 0 and 2: the chat prompt "Hello" (12 tokens)
+    // slides from the fifth decode step, the long prompt (39 tokens) already within the prompt's batch.
+    [TestCase("Hello", "7280 tensor pairs", TestName = "gemma2-mini Q4_K_M with its chat template is bit-identical for 64 greedy steps")]
+    [TestCase(LongPrompt, "7280 tensor pairs", TestName = "gemma2-mini Q4_K_M with a chat prompt longer than the sliding window is bit-identical for 64 greedy steps")]
+    public void Gemma2_mini_with_its_chat_template_is_bit_identical_for_64_greedy_steps(string prompt, string pairs)
+    {
+        using var temp = new TempDirectory();
+        var (code, stdout, stderr) = ParityCli.Run("run", "--preset", "gemma2-mini", "--quant", "Q4_K_M", "--chat", "--prompt", prompt, "--steps", "64", "--out", temp.Path);
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("prompt tokens [2 106 "), "<bos> (2), then <start_of_turn> (106): Gemma's layout and template");
+        Assert.That(stdout, Does.Contain(pairs + " compared"), "the soft-cap, GEGLU, post-norm and windowed attention nodes compared");
+        Assert.That(stdout, Does.Contain("the greedy tokens agree at every step"));
+        Assert.That(stdout, Does.Contain("PARITY HOLDS: every compared tensor is bit-identical (regime: exact, rule exact-ggml)"));
+    }
+
+    private const string LongPrompt = "Once upon a time there was a little girl named Sue who loved to play in the park with her dog and her friends every day.";
 }

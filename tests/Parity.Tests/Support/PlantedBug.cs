@@ -32,6 +32,9 @@ public sealed record PlantedBug
     /// <summary>(config) → where Q, K and V start in each row of Phi-3's fused QKV output.</summary>
     public Func<ModelConfig, (int Q, int K, int V)>? QkvOffsets { get; init; }
 
+    /// <summary>(layer, pos0, t, config) → the first cell token t attends (Gemma's sliding window).</summary>
+    public Func<int, int, int, ModelConfig, int>? FirstVisibleCell { get; init; }
+
     /// <summary>(batch size, pos0) → the first position of the batch.</summary>
     public Func<int, int, int>? FirstPosition { get; init; }
 
@@ -43,7 +46,7 @@ public sealed record PlantedBug
 
     public ArchitectureRegistry Registry => ArchitectureRegistry.BuiltIn.With(Family == "llama" ? new Unit(this) : new FamilyUnit(this, Families[Family]));
 
-    private static readonly Dictionary<string, IArchitecture> Families = new() { ["qwen2"] = new Qwen2Architecture(), ["qwen3"] = new Qwen3Architecture(), ["phi3"] = new Phi3Architecture() };
+    private static readonly Dictionary<string, IArchitecture> Families = new() { ["qwen2"] = new Qwen2Architecture(), ["qwen3"] = new Qwen3Architecture(), ["phi3"] = new Phi3Architecture(), ["gemma2"] = new Gemma2Architecture() };
 
     /// <summary>The classic porting bugs of the mutation suite, by name.</summary>
     public static PlantedBug Fault(string name) => name switch
@@ -60,6 +63,7 @@ public sealed record PlantedBug
         "Qwen2KeyBiasDropped" => new() { Family = "qwen2", Weights = w => w with { Layers = [.. w.Layers.Select(l => l with { Bk = new float[l.Bk!.Length] })] } },
         "Qwen3QueryNormSkipped" => new() { Family = "qwen3", Weights = w => w with { Layers = [.. w.Layers.Select(l => l with { AttnQNorm = null })] } },
         "Phi3QkvSplitOneHeadLate" => new() { Family = "phi3", QkvOffsets = c => (0, c.NEmbdQ + c.HeadDim, c.NEmbdQ + c.NEmbdKv) },
+        "Gemma2FinalSoftcapMissing" => new() { Family = "gemma2", Config = c => c with { FinalLogitSoftcapping = 0 } },
         _ => throw new ArgumentException($"no planted bug named '{name}'", nameof(name)),
     };
 
@@ -91,6 +95,11 @@ public sealed record PlantedBug
                 return new Phi3Graph(file, config, weights, options, bug);
             }
 
+            if (bug.FirstVisibleCell is not null)
+            {
+                return new GemmaGraph(file, config, weights, options, bug);
+            }
+
             if (bug.Mutate is not null || bug.KvHead is not null || bug.VisibleCells is not null || bug.FirstPosition is not null)
             {
                 throw new InvalidOperationException($"a planted graph bug needs llama's graph, not {inner.Name}'s");
@@ -104,6 +113,12 @@ public sealed record PlantedBug
         : Phi3Transformer(file, config, weights, options)
     {
         protected override (int Q, int K, int V) QkvOffsets => bug.QkvOffsets!(Config);
+    }
+
+    private sealed class GemmaGraph(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options, PlantedBug bug)
+        : GemmaTransformer(file, config, weights, options)
+    {
+        protected override int FirstVisibleCell(int il, int pos0, int t) => bug.FirstVisibleCell!(il, pos0, t, Config);
     }
 
     private sealed class Graph(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options, PlantedBug bug)
