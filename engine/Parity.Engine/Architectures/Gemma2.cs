@@ -92,7 +92,7 @@ public class Gemma2Architecture : LlamaArchitecture
 /// The gemma2 and gemma3 graphs (llama.cpp's iSWA builders), in llama.cpp's order and under its names. Q, K and V are
 /// projected, normed (Gemma 3) and roped one after the other, Q scaled by <see cref="ModelConfig.QueryScale"/> (an
 /// unnamed SCALE); the attention output projection is unnamed; the post-FFN norm and the output RMSNorm, named with layer -1
-/// in llama.cpp (bare <c>norm</c>, <c>ffn_post_norm</c>), are not traced.
+/// in llama.cpp (bare <c>norm</c>, and gemma2's <c>ffn_post_norm</c>), are not traced.
 /// </summary>
 public class GemmaTransformer : Transformer
 {
@@ -143,9 +143,10 @@ public class GemmaTransformer : Transformer
             Norm(saOut, layer.FfnNorm, cur, n, Names.Norm[il], Names.FfnNorm[il], sink);
             GatedFeedForward(il, layer, cur, n, sink);
 
-            // the feed-forward output normed, plus sa_out; llama.cpp names this norm with layer -1 (bare norm and
-            // ffn_post_norm, which the descriptor cannot place in a layer), so it is not traced: l_out is compared
-            Norm(s.FfnOut.AsSpan(0, n * E), layer.FfnPostNorm!, cur, n, null, "ffn_post_norm", sink: null);
+            // the feed-forward output normed, plus sa_out; llama.cpp names its RMSNorm with layer -1 (a bare norm the
+            // descriptor cannot place in a layer), so only a per-layer name of the weight multiply is traced
+            var postName = FfnPostNormName(il);
+            Norm(s.FfnOut.AsSpan(0, n * E), layer.FfnPostNorm!, cur, n, null, postName ?? "ffn_post_norm", postName is null ? null : sink);
             TensorPrimitives.Add(cur, saOut, inpL);
             Trace(sink, Names.LOut[il], "ADD", inpL, E, n);
         }
@@ -154,6 +155,12 @@ public class GemmaTransformer : Transformer
         s.Past = pos0 + n;
         return logits;
     }
+
+    /// <summary>
+    /// The trace name of layer <paramref name="il"/>'s post-FFN weight multiply, or null to leave it untraced: gemma2
+    /// names it with layer -1 (a bare <c>ffn_post_norm</c> per layer).
+    /// </summary>
+    protected virtual string? FfnPostNormName(int il) => null;
 
     /// <summary>The output RMSNorm untraced: llama.cpp's is the n_layer-th bare <c>norm</c>, after the layers' post-FFN ones.</summary>
     protected override string? OutputNormName => null;
