@@ -19,6 +19,7 @@ namespace Parity.Tests.Graph;
 [TestFixture("qwen3", "qwen3-mini", "Qcur-2#2 Kcur-2#2", "ffn_inp-0=kqv_out-0 embd")]
 [TestFixture("phi3", "phi3-mini", "Qcur-2#2 Kcur-2#1", "norm-0#1=kqv_out-0 embd")]
 [TestFixture("gemma2", "gemma2-mini", "Qcur-2#2 Kcur-2#2", "norm-0#1=kqv_out-0")]
+[TestFixture("gemma3", "gemma3-mini", "Qcur-2#2 Kcur-2#2", "norm-0#3=kqv_out-0")]
 public sealed class GraphDescriptorWalkTests(string architecture, string presetName, string kqInputs, string afterAttention)
 {
     private static readonly int[] Tokens = [1, 300, 301, 302, 303];

@@ -46,7 +46,7 @@ public sealed record PlantedBug
 
     public ArchitectureRegistry Registry => ArchitectureRegistry.BuiltIn.With(Family == "llama" ? new Unit(this) : new FamilyUnit(this, Families[Family]));
 
-    private static readonly Dictionary<string, IArchitecture> Families = new() { ["qwen2"] = new Qwen2Architecture(), ["qwen3"] = new Qwen3Architecture(), ["phi3"] = new Phi3Architecture(), ["gemma2"] = new Gemma2Architecture() };
+    private static readonly Dictionary<string, IArchitecture> Families = new() { ["qwen2"] = new Qwen2Architecture(), ["qwen3"] = new Qwen3Architecture(), ["phi3"] = new Phi3Architecture(), ["gemma2"] = new Gemma2Architecture(), ["gemma3"] = new Gemma3Architecture() };
 
     /// <summary>The classic porting bugs of the mutation suite, by name.</summary>
     public static PlantedBug Fault(string name) => name switch
@@ -64,6 +64,7 @@ public sealed record PlantedBug
         "Qwen3QueryNormSkipped" => new() { Family = "qwen3", Weights = w => w with { Layers = [.. w.Layers.Select(l => l with { AttnQNorm = null })] } },
         "Phi3QkvSplitOneHeadLate" => new() { Family = "phi3", QkvOffsets = c => (0, c.NEmbdQ + c.HeadDim, c.NEmbdQ + c.NEmbdKv) },
         "Gemma2FinalSoftcapMissing" => new() { Family = "gemma2", Config = c => c with { FinalLogitSoftcapping = 0 } },
+        "Gemma3WindowOffByOne" => new() { Family = "gemma3", FirstVisibleCell = (il, pos0, t, c) => c.IsSliding(il) ? Math.Max(0, pos0 + t - c.SlidingWindow) : 0 },
         _ => throw new ArgumentException($"no planted bug named '{name}'", nameof(name)),
     };
 
