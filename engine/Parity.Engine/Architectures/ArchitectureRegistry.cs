@@ -17,7 +17,7 @@ public sealed class ArchitectureRegistry
     }
 
     /// <summary>The units the engine ships.</summary>
-    public static ArchitectureRegistry BuiltIn { get; } = new([new LlamaArchitecture(), new Qwen2Architecture(), new Qwen3Architecture(), new Phi3Architecture(), new Qwen3MoeArchitecture()]);
+    public static ArchitectureRegistry BuiltIn { get; } = new([new LlamaArchitecture(), new Qwen2Architecture(), new Qwen3Architecture(), new Phi3Architecture(), new Qwen3MoeArchitecture(), new Gemma2Architecture(), new Gemma3Architecture()]);
 
     public IReadOnlyList<string> Names => [.. _units.Keys.Order(StringComparer.Ordinal)];
 

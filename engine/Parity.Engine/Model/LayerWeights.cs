@@ -40,6 +40,10 @@ public sealed record LayerWeights
     public WeightMatrix FfnUp { get; init; }     // [n_embd, n_ff]
 
     public WeightMatrix FfnDown { get; init; }   // [n_ff, n_embd]
+
+    public float[]? AttnPostNorm { get; init; }           // [n_embd]: Gemma's norm of the attention output, null without
+
+    public float[]? FfnPostNorm { get; init; }            // [n_embd]: Gemma's norm of the feed-forward output, null without
 }
 
 /// <summary>A mixture-of-experts FFN: the router and each expert's gate, up and down projections (views of the stacked tensors).</summary>

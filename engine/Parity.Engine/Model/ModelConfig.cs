@@ -55,6 +55,31 @@ public sealed record ModelConfig
     /// <summary><c>expert_feed_forward_length</c>: one expert's FFN width.</summary>
     public int NFfExp { get; init; }
 
+    /// <summary>
+    /// A factor Q is multiplied by after RoPE, before attention (a SCALE node: Gemma's query scaling, with
+    /// <see cref="AttentionScale"/> then 1); 1 for none.
+    /// </summary>
+    public float QueryScale { get; init; } = 1.0f;
+
+    /// <summary>Sliding-window attention (Gemma): the positions a sliding layer's query attends, itself included; 0 for none.</summary>
+    public int SlidingWindow { get; init; }
+
+    /// <summary>Which layers slide (<c>attention.sliding_window_pattern</c>); empty when none does.</summary>
+    public IReadOnlyList<bool> SlidingLayers { get; init; } = [];
+
+    /// <summary>RoPE base and scale of the sliding layers (Gemma 3's local base 10000); the global ones elsewhere.</summary>
+    public float RopeFreqBaseSwa { get; init; } = 10000f;
+
+    public float RopeFreqScaleSwa { get; init; } = 1.0f;
+
+    /// <summary>Gemma 2's soft-caps, <c>cap · tanh(x / cap)</c>, of the attention scores and of the logits; 0 for none.</summary>
+    public float AttnLogitSoftcapping { get; init; }
+
+    public float FinalLogitSoftcapping { get; init; }
+
+    /// <summary>Whether layer <paramref name="il"/> attends through the sliding window.</summary>
+    public bool IsSliding(int il) => il < SlidingLayers.Count && SlidingLayers[il];
+
     /// <summary>Query width: n_head * head_dim (equal to n_embd for most models, not for all).</summary>
     public int NEmbdQ => HeadDim * NHead;
 

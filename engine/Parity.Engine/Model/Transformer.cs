@@ -169,12 +169,22 @@ public abstract partial class Transformer : IDisposable
     {
         var E = Config.NEmbd;
         var cur = State.Cur.AsSpan(0, rows * E);
-        Norm(inpL.Slice((n - rows) * E, rows * E), Weights.OutputNorm, cur, rows, "norm", "result_norm", sink);
+        Norm(inpL.Slice((n - rows) * E, rows * E), Weights.OutputNorm, cur, rows, OutputNormName, "result_norm", sink);
         var logits = State.Logits.AsSpan(0, rows * Config.NVocab);
         MatMul.Compute(Weights.Output, cur, rows, logits);
-        Trace(sink, "result_output", "MUL_MAT", logits, Config.NVocab, rows);
+        FinishLogits(logits, rows, sink);
         return logits;
     }
+
+    /// <summary>
+    /// The output RMSNorm's trace name, <c>norm</c>; null leaves it untraced (a graph whose bare <c>norm</c> names also
+    /// label per-layer nodes, so a dump cannot tell which is the output's).
+    /// </summary>
+    protected virtual string? OutputNormName => "norm";
+
+    /// <summary>What follows the LM head's matmul, traced as <c>result_output</c>: nothing but the trace in llama's graph.</summary>
+    protected virtual void FinishLogits(Span<float> logits, int rows, ITensorSink? sink) =>
+        Trace(sink, "result_output", "MUL_MAT", logits, Config.NVocab, rows);
 
     /// <summary>
     /// Q, K, V projections (each with its bias when the layer has one, its per-head norm when it has one), RoPE, then
@@ -282,6 +292,7 @@ public abstract partial class Transformer : IDisposable
         (_attIl, _attN, _attPos0) = (il, n, pos0);
         _matmul.Pool.Run(_kqPart);
         Trace(sink, Names.Kq[il], "MUL_MAT", kq, nKv, n, c.NHead);
+        ShapeScores(il, kq, n, nKv, sink);
         _matmul.Pool.Run(_softmaxPart);
         Trace(sink, Names.KqSoftMax[il], "SOFT_MAX", kq, nKv, n, c.NHead);
         _matmul.Pool.Run(_kqvPart);
@@ -299,6 +310,14 @@ public abstract partial class Transformer : IDisposable
 
         Trace(sink, Names.KqvOut[il], "CONT", kqvOut, Eq, n);
         _matmul.Compute(layer.Wo, kqvOut, n, s.AttnOut.AsSpan(0, n * E));
+    }
+
+    /// <summary>
+    /// Ops on the scores between kq and the softmax, [n_kv, n_tokens, n_head] (Gemma 2's soft-capping); none in
+    /// llama's graph.
+    /// </summary>
+    protected virtual void ShapeScores(int il, Span<float> kq, int n, int nKv, ITensorSink? sink)
+    {
     }
 
     /// <summary>A projection's bias added to every token's row (<c>ggml_add</c> broadcast), traced as an ADD of the same name.</summary>
@@ -337,15 +356,24 @@ public abstract partial class Transformer : IDisposable
     /// </summary>
     protected virtual int VisibleCells(int pos0, int t, int nKv) => pos0 + t + 1;
 
+    /// <summary>
+    /// The first cache cell query token <paramref name="t"/> attends in layer <paramref name="il"/>: 0, or where a
+    /// sliding window starts (cells before it are masked as those past <see cref="VisibleCells"/> are).
+    /// </summary>
+    protected virtual int FirstVisibleCell(int il, int pos0, int t) => 0;
+
     /// <summary>RoPE of every token of the batch in place, at <see cref="ModelState.Positions"/>, with the file's frequency factors.</summary>
-    protected void Rope(Span<float> x, int heads, int n)
+    protected void Rope(Span<float> x, int heads, int n) => Rope(x, heads, n, Config.RopeFreqBase, Config.RopeFreqScale);
+
+    /// <summary>RoPE at another base and scale (a sliding layer's), otherwise as <see cref="Rope(Span{float}, int, int)"/>.</summary>
+    protected void Rope(Span<float> x, int heads, int n, float freqBase, float freqScale)
     {
         var c = Config;
         var width = heads * c.HeadDim;
         var factors = Weights.RopeFreqs is { } f ? f : ReadOnlySpan<float>.Empty;
         for (var t = 0; t < n; t++)
         {
-            Kernels.Rope.Apply(x.Slice(t * width, width), heads, c.HeadDim, c.NRot, State.Positions[t], c.RopeFreqBase, c.RopeFreqScale, c.RopeMode, factors, State.RopeScratch);
+            Kernels.Rope.Apply(x.Slice(t * width, width), heads, c.HeadDim, c.NRot, State.Positions[t], freqBase, freqScale, c.RopeMode, factors, State.RopeScratch);
         }
     }
 
@@ -445,7 +473,7 @@ public abstract partial class Transformer : IDisposable
             for (var t = 0; t < n; t++)
             {
                 var row = kq.Slice(((h * n) + t) * nKv, nKv);
-                Softmax.MaskedRow(row, scale, VisibleCells(pos0, t, nKv), row, _ggml);
+                Softmax.MaskedRow(row, scale, FirstVisibleCell(_attIl, pos0, t), VisibleCells(pos0, t, nKv), row, _ggml);
             }
         }
     }
@@ -494,8 +522,8 @@ public abstract partial class Transformer : IDisposable
         }
     }
 
-    /// <summary>RMSNorm of every token, then the weight multiply: two nodes in llama.cpp's graph, traced as such.</summary>
-    protected void Norm(ReadOnlySpan<float> x, float[] weight, Span<float> cur, int n, string normName, string mulName, ITensorSink? sink)
+    /// <summary>RMSNorm of every token, then the weight multiply: two nodes in llama.cpp's graph, traced as such (the RMSNorm not when <paramref name="normName"/> is null).</summary>
+    protected void Norm(ReadOnlySpan<float> x, float[] weight, Span<float> cur, int n, string? normName, string mulName, ITensorSink? sink)
     {
         var E = Config.NEmbd;
         for (var t = 0; t < n; t++)
@@ -503,7 +531,11 @@ public abstract partial class Transformer : IDisposable
             RmsNorm.Normalize(x.Slice(t * E, E), Config.RmsEps, cur.Slice(t * E, E));
         }
 
-        Trace(sink, normName, "RMS_NORM", cur, E, n);
+        if (normName is not null)
+        {
+            Trace(sink, normName, "RMS_NORM", cur, E, n);
+        }
+
         for (var t = 0; t < n; t++)
         {
             RmsNorm.MultiplyByWeight(cur.Slice(t * E, E), weight, cur.Slice(t * E, E));
@@ -516,7 +548,7 @@ public abstract partial class Transformer : IDisposable
     /// RMSNorm of every head of every token over head_dim, then the head weight (Qwen3's Q and K norms): the same two
     /// nodes as <see cref="Norm"/>, on [head_dim, heads, n_tokens]. Nothing when the layer has no such weight.
     /// </summary>
-    private void HeadNorm(Span<float> x, float[]? weight, int heads, int n, string normName, string mulName, ITensorSink? sink)
+    protected void HeadNorm(Span<float> x, float[]? weight, int heads, int n, string normName, string mulName, ITensorSink? sink)
     {
         if (weight is null)
         {

@@ -17,7 +17,7 @@ public sealed class PromptOptions
 
     public Option<string?> Tokens { get; } = new("--tokens") { Description = "Prompt token ids, comma-separated (instead of --prompt)" };
 
-    public Option<bool> Chat { get; } = new("--chat") { Description = "Wrap the prompt in the model's chat template (TinyLlama/Zephyr, Llama 3 or Llama 2 form, recognized as llama.cpp does)" };
+    public Option<bool> Chat { get; } = new("--chat") { Description = "Wrap the prompt in the model's chat template (TinyLlama/Zephyr, Llama 3, ChatML, Phi-3, Gemma or Llama 2 form, recognized as llama.cpp does)" };
 
     public void AddTo(Command command)
     {

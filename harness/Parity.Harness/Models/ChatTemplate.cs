@@ -39,11 +39,17 @@ public static class ChatTemplate
             return $"<|im_start|>user\n{userMessage}<|im_end|>\n<|im_start|>assistant\n";
         }
 
+        if (template.Contains("<start_of_turn>", StringComparison.Ordinal))
+        {
+            // Gemma, as llama.cpp's built-in form: the content trimmed, the assistant's turn called model, BOS from the tokenizer.
+            return $"<start_of_turn>user\n{userMessage.Trim(AsciiSpace)}<end_of_turn>\n<start_of_turn>model\n";
+        }
+
         if (template.Contains("[INST]", StringComparison.Ordinal))
         {
             return $"[INST] {userMessage} [/INST]";
         }
 
-        throw new ArgumentException($"{modelPath}: the chat template is not one Parity recognizes (TinyLlama/Zephyr <|user|>, Phi-3 <|user|> with <|end|>, Llama 3 <|start_header_id|>, ChatML <|im_start|> or Llama 2 [INST])");
+        throw new ArgumentException($"{modelPath}: the chat template is not one Parity recognizes (TinyLlama/Zephyr <|user|>, Phi-3 <|user|> with <|end|>, Llama 3 <|start_header_id|>, ChatML <|im_start|>, Gemma <start_of_turn> or Llama 2 [INST])");
     }
 }

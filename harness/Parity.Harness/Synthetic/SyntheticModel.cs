@@ -48,6 +48,13 @@ public static class SyntheticModel
         "{% if message['role'] == 'user' %}{{ '<|user|>\n' + message['content'] + '<|end|>\n' + '<|assistant|>\n' }}" +
         "{% elif message['role'] == 'assistant' %}{{ message['content'] + '<|end|>\n' }}{% endif %}{% endfor %}";
 
+    /// <summary>Gemma's instruct template: <c>&lt;start_of_turn&gt;user\n...&lt;end_of_turn&gt;\n&lt;start_of_turn&gt;model\n</c>, the assistant called model.</summary>
+    public const string GemmaChatTemplate =
+        "{{ bos_token }}{% for message in messages %}" +
+        "{% if message['role'] == 'assistant' %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}" +
+        "{{ '<start_of_turn>' + role + '\n' + message['content'] | trim + '<end_of_turn>\n' }}{% endfor %}" +
+        "{% if add_generation_prompt %}{{ '<start_of_turn>model\n' }}{% endif %}";
+
     /// <summary>ChatML as Qwen2 instruct files carry it, without a default system message.</summary>
     public const string ChatMlTemplate =
         "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}{% endfor %}" +
@@ -123,6 +130,7 @@ public static class SyntheticModel
                 .Add(GgufKeys.Arch(arch, "attention.value_length"), GgufValue.Of((uint)keyLength));
         }
 
+        AddSlidingWindow(writer, preset, arch);
         if (tokenizer is not null)
         {
             foreach (var (key, value) in tokenizer)
@@ -133,6 +141,10 @@ public static class SyntheticModel
         else if (preset.Tokenizer == SyntheticTokenizer.Phi3SentencePiece)
         {
             AddPhi3Vocabulary(writer, preset);
+        }
+        else if (preset.Tokenizer == SyntheticTokenizer.GemmaSentencePiece)
+        {
+            AddGemmaVocabulary(writer, preset);
         }
         else if (preset.Tokenizer != SyntheticTokenizer.SentencePiece)
         {
@@ -196,6 +208,48 @@ public static class SyntheticModel
             .Add(GgufKeys.AddBosToken, GgufValue.Of(true))
             .Add(GgufKeys.AddEosToken, GgufValue.Of(false))
             .Add(GgufKeys.ChatTemplate, GgufValue.Of(Phi3ChatTemplate));
+    }
+
+    /// <summary>Gemma's sliding window and soft-capping keys, each only when the preset sets it.</summary>
+    private static void AddSlidingWindow(GgufWriter writer, SyntheticPreset preset, string arch)
+    {
+        if (preset.SlidingWindow is { } window)
+        {
+            writer.Add(GgufKeys.Arch(arch, "attention.sliding_window"), GgufValue.Of((uint)window));
+        }
+
+        if (preset.SlidingWindowPattern is { } pattern)
+        {
+            writer.Add(GgufKeys.Arch(arch, "attention.sliding_window_pattern"), GgufValue.Of((uint)pattern));
+        }
+
+        if (preset.AttnLogitSoftcapping is { } attnCap)
+        {
+            writer.Add(GgufKeys.Arch(arch, "attn_logit_softcapping"), GgufValue.Of(attnCap));
+        }
+
+        if (preset.FinalLogitSoftcapping is { } finalCap)
+        {
+            writer.Add(GgufKeys.Arch(arch, "final_logit_softcapping"), GgufValue.Of(finalCap));
+        }
+    }
+
+    private static void AddGemmaVocabulary(GgufWriter writer, SyntheticPreset preset)
+    {
+        var vocab = SyntheticVocabulary.BuildGemma(preset.VocabSize);
+        writer.Add(GgufKeys.TokenizerModel, GgufValue.Of("llama"))
+            .Add(GgufKeys.TokenizerPre, GgufValue.Of("default"))
+            .Add(GgufKeys.Tokens, GgufValue.Array([.. vocab.Tokens]))
+            .Add(GgufKeys.Scores, GgufValue.Array([.. vocab.Scores]))
+            .Add(GgufKeys.TokenTypes, GgufValue.Array([.. vocab.TokenTypes]))
+            .Add(GgufKeys.BosTokenId, GgufValue.Of((uint)SyntheticVocabulary.GemmaBosId))
+            .Add(GgufKeys.EosTokenId, GgufValue.Of((uint)SyntheticVocabulary.GemmaEosId))
+            .Add(GgufKeys.UnknownTokenId, GgufValue.Of((uint)SyntheticVocabulary.GemmaUnknownId))
+            .Add(GgufKeys.PaddingTokenId, GgufValue.Of((uint)SyntheticVocabulary.GemmaPadId))
+            .Add(GgufKeys.AddBosToken, GgufValue.Of(true))
+            .Add(GgufKeys.AddEosToken, GgufValue.Of(false))
+            .Add(GgufKeys.AddSpacePrefix, GgufValue.Of(false))
+            .Add(GgufKeys.ChatTemplate, GgufValue.Of(GemmaChatTemplate));
     }
 
     private static void AddBpeVocabulary(GgufWriter writer, SyntheticPreset preset)

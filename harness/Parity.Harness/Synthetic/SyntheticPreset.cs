@@ -14,6 +14,13 @@ public enum SyntheticTokenizer
 
     /// <summary>SentencePiece (<c>llama</c>) with Phi-3's added control tokens and its chat template.</summary>
     Phi3SentencePiece,
+
+    /// <summary>
+    /// SentencePiece (<c>llama</c>) in Gemma's layout: <c>&lt;pad&gt;</c>, <c>&lt;eos&gt;</c>, <c>&lt;bos&gt;</c>,
+    /// <c>&lt;unk&gt;</c> first, <c>&lt;start_of_turn&gt;</c>/<c>&lt;end_of_turn&gt;</c> at 106/107, no space prefix, with
+    /// Gemma's chat template.
+    /// </summary>
+    GemmaSentencePiece,
 }
 
 /// <summary>
@@ -100,6 +107,18 @@ public sealed record SyntheticPreset
 
     /// <summary>One expert's FFN width.</summary>
     public int ExpertFeedForwardLength { get; init; }
+
+    /// <summary><c>attention.sliding_window</c> (Gemma): the tokens a sliding-window layer attends; null writes no key.</summary>
+    public int? SlidingWindow { get; init; }
+
+    /// <summary><c>attention.sliding_window_pattern</c>: every n-th layer is global, the others slide; null writes no key.</summary>
+    public int? SlidingWindowPattern { get; init; }
+
+    /// <summary><c>attn_logit_softcapping</c> (Gemma 2): the attention scores' tanh cap; null writes no key.</summary>
+    public float? AttnLogitSoftcapping { get; init; }
+
+    /// <summary><c>final_logit_softcapping</c> (Gemma 2): the logits' tanh cap; null writes no key.</summary>
+    public float? FinalLogitSoftcapping { get; init; }
 
     /// <summary>n_head × head_dim: the width of Q and of the attention output.</summary>
     public int NEmbdQ => HeadDim * NHead;

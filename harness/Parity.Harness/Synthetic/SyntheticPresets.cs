@@ -253,7 +253,102 @@ public static class SyntheticPresets
         Tokenizer = SyntheticTokenizer.Qwen2Bpe,
     };
 
-    public static IReadOnlyList<SyntheticPreset> All { get; } = [TinyLlamaMini, TinyLlama11BShape, Llama27BShape, Micro, Llama3Mini, Llama32OneBShape, Qwen2Mini, Qwen25HalfBShape, Qwen3Mini, Qwen3SixTenthsBShape, Phi3Mini, Phi3Mini4kShape, Qwen3MoeMini];
+    /// <summary>
+    /// Gemma 2's structure scaled down for tests: head_dim 256 from <c>key_length</c>, GQA 2, GELU-gated FFN, post-norms,
+    /// attention and final soft-capping (50, 30), sliding-window attention of 16 tokens on every other layer (layers 0
+    /// and 2), NEOX RoPE, tied embeddings, Gemma's SentencePiece vocabulary and chat template.
+    /// </summary>
+    public static SyntheticPreset Gemma2Mini { get; } = new()
+    {
+        Name = "gemma2-mini",
+        Description = "Gemma 2 scaled down for tests: 4 layers, n_embd 512, 4 heads / 2 KV heads, head_dim 256 from key_length, n_ff 2048, GEGLU, post-norms, soft-caps 50/30, sliding window 16 on layers 0 and 2, SentencePiece vocab 2304 (Gemma's specials), tied embeddings",
+        Architecture = "gemma2",
+        NEmbd = 512,
+        NFf = 2048,
+        NLayer = 4,
+        NHead = 4,
+        NHeadKv = 2,
+        KeyLength = 256,
+        VocabSize = 2304,
+        ContextLength = 8192,
+        RmsEpsilon = 1e-6f,
+        TiedEmbeddings = true,
+        Tokenizer = SyntheticTokenizer.GemmaSentencePiece,
+        SlidingWindow = 16,
+        AttnLogitSoftcapping = 50f,
+        FinalLogitSoftcapping = 30f,
+    };
+
+    /// <summary>Gemma 2 2B's exact shapes, for benchmarks. About 10 GB in F32: generated on demand, never committed.</summary>
+    public static SyntheticPreset Gemma2TwoBShape { get; } = new()
+    {
+        Name = "gemma-2-2b-shape",
+        Description = "Gemma 2 2B's shapes: 26 layers, n_embd 2304, 8 heads / 4 KV heads, head_dim 256, n_ff 9216, sliding window 4096, SentencePiece vocab 256000, tied embeddings",
+        Architecture = "gemma2",
+        NEmbd = 2304,
+        NFf = 9216,
+        NLayer = 26,
+        NHead = 8,
+        NHeadKv = 4,
+        KeyLength = 256,
+        VocabSize = 256000,
+        ContextLength = 8192,
+        RmsEpsilon = 1e-6f,
+        TiedEmbeddings = true,
+        Tokenizer = SyntheticTokenizer.GemmaSentencePiece,
+        SlidingWindow = 4096,
+        AttnLogitSoftcapping = 50f,
+        FinalLogitSoftcapping = 30f,
+    };
+
+    /// <summary>
+    /// Gemma 3's structure scaled down for tests: Gemma 2's block with Q/K norms and without soft-caps, one KV head as
+    /// Gemma 3 1B, a sliding window of 8 tokens on layers 0 and 2 (<c>sliding_window_pattern</c> 2, so a four-layer model
+    /// has global layers) at the local RoPE base 10000, the global layers at 1e6, Gemma's vocabulary and template.
+    /// </summary>
+    public static SyntheticPreset Gemma3Mini { get; } = new()
+    {
+        Name = "gemma3-mini",
+        Description = "Gemma 3 scaled down for tests: 4 layers, n_embd 512, 4 heads / 1 KV head, head_dim 256 from key_length, n_ff 1536, Q/K norms, GEGLU, post-norms, sliding window 8 on layers 0 and 2 (local RoPE base 10000, global 1e6), SentencePiece vocab 2304 (Gemma's specials), tied embeddings",
+        Architecture = "gemma3",
+        NEmbd = 512,
+        NFf = 1536,
+        NLayer = 4,
+        NHead = 4,
+        NHeadKv = 1,
+        KeyLength = 256,
+        VocabSize = 2304,
+        ContextLength = 32768,
+        RmsEpsilon = 1e-6f,
+        RopeFreqBase = 1000000f,
+        TiedEmbeddings = true,
+        Tokenizer = SyntheticTokenizer.GemmaSentencePiece,
+        SlidingWindow = 8,
+        SlidingWindowPattern = 2,
+    };
+
+    /// <summary>Gemma 3 1B's exact shapes, for benchmarks. About 5 GB in F32: generated on demand, never committed.</summary>
+    public static SyntheticPreset Gemma3OneBShape { get; } = new()
+    {
+        Name = "gemma-3-1b-shape",
+        Description = "Gemma 3 1B's shapes: 26 layers, n_embd 1152, 4 heads / 1 KV head, head_dim 256, n_ff 6912, sliding window 512 on 5 of every 6 layers, RoPE base 1e6 (local 10000), SentencePiece vocab 262144, tied embeddings",
+        Architecture = "gemma3",
+        NEmbd = 1152,
+        NFf = 6912,
+        NLayer = 26,
+        NHead = 4,
+        NHeadKv = 1,
+        KeyLength = 256,
+        VocabSize = 262144,
+        ContextLength = 32768,
+        RmsEpsilon = 1e-6f,
+        RopeFreqBase = 1000000f,
+        TiedEmbeddings = true,
+        Tokenizer = SyntheticTokenizer.GemmaSentencePiece,
+        SlidingWindow = 512,
+    };
+
+    public static IReadOnlyList<SyntheticPreset> All { get; } = [TinyLlamaMini, TinyLlama11BShape, Llama27BShape, Micro, Llama3Mini, Llama32OneBShape, Qwen2Mini, Qwen25HalfBShape, Qwen3Mini, Qwen3SixTenthsBShape, Phi3Mini, Phi3Mini4kShape, Qwen3MoeMini, Gemma2Mini, Gemma2TwoBShape, Gemma3Mini, Gemma3OneBShape];
 
     public static SyntheticPreset Get(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))

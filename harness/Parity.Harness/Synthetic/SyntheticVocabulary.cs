@@ -14,6 +14,12 @@ public sealed class SyntheticVocabulary
     public const int BosId = 1;
     public const int EosId = 2;
 
+    /// <summary>Gemma's special token ids: <c>&lt;pad&gt;</c> 0, <c>&lt;eos&gt;</c> 1, <c>&lt;bos&gt;</c> 2, <c>&lt;unk&gt;</c> 3.</summary>
+    public const int GemmaPadId = 0;
+    public const int GemmaEosId = 1;
+    public const int GemmaBosId = 2;
+    public const int GemmaUnknownId = 3;
+
     /// <summary>SentencePiece's word-boundary marker (U+2581), which stands for a space.</summary>
     public const string SpaceMarker = "\u2581";
 
@@ -72,15 +78,38 @@ public sealed class SyntheticVocabulary
     public int Count => Tokens.Count;
 
     /// <summary>Builds a vocabulary of exactly <paramref name="size"/> tokens (at least 259 + the single characters).</summary>
-    public static SyntheticVocabulary Build(int size)
+    public static SyntheticVocabulary Build(int size) => Build(size, [("<unk>", TypeUnknown), ("<s>", TypeControl), ("</s>", TypeControl)]);
+
+    /// <summary>
+    /// Gemma's layout: <c>&lt;pad&gt;</c>, <c>&lt;eos&gt;</c>, <c>&lt;bos&gt;</c>, <c>&lt;unk&gt;</c>, <c>&lt;mask&gt;</c>,
+    /// <c>[multimodal]</c>, <c>&lt;unused0&gt;</c>..<c>&lt;unused99&gt;</c>, then <c>&lt;start_of_turn&gt;</c> (106) and
+    /// <c>&lt;end_of_turn&gt;</c> (107) as Gemma 2 and 3 number them, all control tokens but <c>&lt;unk&gt;</c>; the byte
+    /// tokens and word pieces of <see cref="Build(int)"/> after them.
+    /// </summary>
+    public static SyntheticVocabulary BuildGemma(int size)
     {
-        if (size < MinimumSize)
+        var specials = new List<(string, int)> { ("<pad>", TypeControl), ("<eos>", TypeControl), ("<bos>", TypeControl), ("<unk>", TypeUnknown), ("<mask>", TypeControl), ("[multimodal]", TypeControl) };
+        specials.AddRange(Enumerable.Range(0, 100).Select(i => (string.Create(CultureInfo.InvariantCulture, $"<unused{i}>"), TypeControl)));
+        specials.Add(("<start_of_turn>", TypeControl));
+        specials.Add(("<end_of_turn>", TypeControl));
+        return Build(size, specials);
+    }
+
+    private static SyntheticVocabulary Build(int size, List<(string Text, int Type)> specials)
+    {
+        var minimum = MinimumSize - 3 + specials.Count;
+        if (size < minimum)
         {
-            throw new ArgumentOutOfRangeException(nameof(size), size, $"a synthetic vocabulary needs at least {MinimumSize} tokens (specials, bytes, characters)");
+            throw new ArgumentOutOfRangeException(nameof(size), size, $"a synthetic vocabulary needs at least {minimum} tokens (specials, bytes, characters)");
         }
 
-        var tokens = new List<string>(size) { "<unk>", "<s>", "</s>" };
-        var types = new List<int>(size) { TypeUnknown, TypeControl, TypeControl };
+        var tokens = new List<string>(size);
+        var types = new List<int>(size);
+        foreach (var (text, type) in specials)
+        {
+            tokens.Add(text);
+            types.Add(type);
+        }
         for (var b = 0; b < 256; b++)
         {
             tokens.Add(string.Create(CultureInfo.InvariantCulture, $"<0x{b:X2}>"));
@@ -130,8 +159,8 @@ public sealed class SyntheticVocabulary
             Add(filler);
         }
 
-        var scores = new List<float>(size) { 0f, 0f, 0f };
-        scores.AddRange(Enumerable.Repeat(0f, 256));
+        var scores = new List<float>(size);
+        scores.AddRange(Enumerable.Repeat(0f, specials.Count + 256));
         foreach (var piece in pieces.Take(size - tokens.Count))
         {
             // SentencePiece scores are log-probabilities: earlier (more frequent) pieces score higher and merge first.

@@ -150,6 +150,31 @@ public sealed class MutationSuiteTests
         Assert.That(report.Summary, Does.StartWith($"local: {GraphDescriptors.For("qwen3moe").DescribeOp("ARGSORT")} on {first.Key}"));
     }
 
+    [Test]
+    public async Task A_missing_gemma2_final_soft_cap_is_local_to_the_logits()
+    {
+        // A Gemma 2 block at micro's width (head_dim 256 from key_length, a window of 16): the port skips the final
+        // tanh soft-cap, so result_norm agrees and result_output (llama.cpp's last SCALE) differs at every position.
+        var preset = SyntheticPresets.Gemma2Mini with { Name = "gemma2-micro", NEmbd = 256, NFf = 512, NLayer = 2, NHead = 2, NHeadKv = 1 };
+        var model = Models.Synthetic(preset);
+        var reference = await Reference(model, "f32", "ref-gemma2");
+        var report = Bisect(model, reference, "gemma2-softcap", PlantedBug.Fault("Gemma2FinalSoftcapMissing"));
+        AssertLocal(report, 0, "result_output", "SCALE", "tokens: all", "gemma2");
+    }
+
+    [Test]
+    public async Task A_gemma3_sliding_window_one_cell_too_wide_is_local_to_the_softmax()
+    {
+        // A Gemma 3 block at micro's width with a window of 8 on layer 0 (layer 1 is global): the port masks cells with
+        // p - p0 > window instead of >= window, so the ninth prompt token still sees position 0 and kq_soft_max-0 is the
+        // first tensor to differ, on llama.cpp's identical kq, at the prompt positions 8 to 10 (those past the window).
+        var preset = SyntheticPresets.Gemma3Mini with { Name = "gemma3-micro", NEmbd = 256, NFf = 512, NLayer = 2, NHead = 2, NHeadKv = 1 };
+        var model = Models.Synthetic(preset);
+        var reference = await Reference(model, "f32", "ref-gemma3");
+        var report = Bisect(model, reference, "gemma3-window", PlantedBug.Fault("Gemma3WindowOffByOne"));
+        AssertLocal(report, 0, "kq_soft_max-0", "SOFT_MAX", "tokens: only position 8..position 10", "gemma3");
+    }
+
     private static void AssertLocal(BisectReport report, int step, string key, string op, string where, string architecture = "llama")
     {
         Assert.That(report.Verdict, Is.EqualTo(BisectVerdict.Local), report.Summary);

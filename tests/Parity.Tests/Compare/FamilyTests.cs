@@ -111,4 +111,56 @@ public sealed class FamilyTests
         Assert.That(stdout, Does.Contain("the greedy tokens agree at every step"));
         Assert.That(stdout, Does.Contain("PARITY HOLDS: every compared tensor is bit-identical"));
     }
+
+    // 65 steps x (inp_scaled, embd, 4 layers x 27 nodes, result_norm, result_output). Gemma 2's mini preset slides a
+    // window of 16 positions on layers 0 and 2: the chat prompt "Hello" (12 tokens)
+    // slides from the fifth decode step, the long prompt (39 tokens) already within the prompt's batch.
+    [TestCase("Hello", "7280 tensor pairs", TestName = "gemma2-mini Q4_K_M with its chat template is bit-identical for 64 greedy steps")]
+    [TestCase(LongPrompt, "7280 tensor pairs", TestName = "gemma2-mini Q4_K_M with a chat prompt longer than the sliding window is bit-identical for 64 greedy steps")]
+    public void Gemma2_mini_with_its_chat_template_is_bit_identical_for_64_greedy_steps(string prompt, string pairs)
+    {
+        using var temp = new TempDirectory();
+        var (code, stdout, stderr) = ParityCli.Run("run", "--preset", "gemma2-mini", "--quant", "Q4_K_M", "--chat", "--prompt", prompt, "--steps", "64", "--out", temp.Path);
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("prompt tokens [2 106 "), "<bos> (2), then <start_of_turn> (106): Gemma's layout and template");
+        Assert.That(stdout, Does.Contain(pairs + " compared"), "the soft-cap, GEGLU, post-norm and windowed attention nodes compared");
+        Assert.That(stdout, Does.Contain("the greedy tokens agree at every step"));
+        Assert.That(stdout, Does.Contain("PARITY HOLDS: every compared tensor is bit-identical (regime: exact, rule exact-ggml)"));
+    }
+
+    private const string LongPrompt = "Once upon a time there was a little girl named Sue who loved to play in the park with her dog and her friends every day.";
+
+    // 65 steps x (inp_scaled, embd, 4 layers x 29 nodes, result_norm, result_output). Gemma 3's mini preset slides a
+    // window of 8 positions on layers 0 and 2 at RoPE base 10000 (layers 1 and 3: global, base 1e6): both prompts
+    // (12 and 39 tokens) are longer than the window.
+    [TestCase("Hello", TestName = "gemma3-mini Q4_K_M with its chat template is bit-identical for 64 greedy steps")]
+    [TestCase(LongPrompt, TestName = "gemma3-mini Q4_K_M with a chat prompt longer than the sliding window is bit-identical for 64 greedy steps")]
+    public void Gemma3_mini_with_its_chat_template_is_bit_identical_for_64_greedy_steps(string prompt)
+    {
+        using var temp = new TempDirectory();
+        var (code, stdout, stderr) = ParityCli.Run("run", "--preset", "gemma3-mini", "--quant", "Q4_K_M", "--chat", "--prompt", prompt, "--steps", "64", "--out", temp.Path);
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("prompt tokens [2 106 "), "<bos> (2), then <start_of_turn> (106)");
+        Assert.That(stdout, Does.Contain("7800 tensor pairs compared"), "the Q/K norms, post-norms and windowed attention nodes compared");
+        Assert.That(stdout, Does.Contain("the greedy tokens agree at every step"));
+        Assert.That(stdout, Does.Contain("PARITY HOLDS: every compared tensor is bit-identical (regime: exact, rule exact-ggml)"));
+    }
+
+    // The real-shape presets' widths over two layers with a 4096-token Gemma vocabulary (no Gemma vocab-only file is in
+    // the fixtures): Gemma 2 2B's 2304-wide rows, head_dim 256 and GQA 2 with its 4096 window on layer 0; Gemma 3 1B's
+    // 1152-wide rows (no multiple of 256: Q4_K_M falls back per tensor as llama.cpp decides) with one KV head, both
+    // layers sliding (pattern 6 by default) at base 10000 inside a 512 window.
+    [TestCase("gemma-2-2b-shape")]
+    [TestCase("gemma-3-1b-shape")]
+    public void Gemma_real_shape_rows_over_two_layers_are_bit_identical(string presetName)
+    {
+        using var temp = new TempDirectory();
+        var model = temp.File(presetName + "-2l.gguf");
+        SyntheticModel.Write(SyntheticPresets.Get(presetName) with { NLayer = 2, VocabSize = 4096 }, model);
+        var (code, stdout, stderr) = ParityCli.Run("run", "--model", model, "--quant", "Q4_K_M", "--chat", "--prompt", "Hello, how are you?", "--steps", "8", "--out", temp.File("run"));
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("the greedy tokens agree at every step"));
+        Assert.That(stdout, Does.Contain("PARITY HOLDS: every compared tensor is bit-identical"));
+    }
 }
+

@@ -19,6 +19,8 @@ namespace Parity.Tests.Graph;
 [TestFixture("qwen3", "qwen3-mini", "Qcur-2#2 Kcur-2#2", "ffn_inp-0=kqv_out-0 embd")]
 [TestFixture("phi3", "phi3-mini", "Qcur-2#2 Kcur-2#1", "norm-0#1=kqv_out-0 embd")]
 [TestFixture("qwen3moe", "qwen3moe-mini", "Qcur-2#2 Kcur-2#2", "ffn_inp-0=kqv_out-0 embd")]
+[TestFixture("gemma2", "gemma2-mini", "Qcur-2#2 Kcur-2#2", "norm-0#1=kqv_out-0")]
+[TestFixture("gemma3", "gemma3-mini", "Qcur-2#2 Kcur-2#2", "norm-0#3=kqv_out-0")]
 public sealed class GraphDescriptorWalkTests(string architecture, string presetName, string kqInputs, string afterAttention)
 {
     private static readonly int[] Tokens = [1, 300, 301, 302, 303];
@@ -107,7 +109,8 @@ public sealed class GraphDescriptorWalkTests(string architecture, string presetN
         var (probe, probeInputs) = (afterAttention.Split('=')[0], afterAttention.Split('=')[1]);
         Assert.That(_graph.InputsOf(probe, 4), Is.EqualTo(probeInputs.Split(' ')));
         Assert.That(_graph.InputsOf("norm-3", 4), Is.EqualTo(new[] { "l_out-2" }));
-        Assert.That(_graph.InputsOf("norm", 4), Is.EqualTo(new[] { "l_out-3" }));
+        var outputHead = _graph.Keys(4).SkipWhile(k => k != "l_out-3").Skip(1).First();
+        Assert.That(_graph.InputsOf(outputHead, 4), Is.EqualTo(new[] { "l_out-3" }), $"{outputHead}, the output head's first node");
     }
 
     [Test]
@@ -130,7 +133,8 @@ public sealed class GraphDescriptorWalkTests(string architecture, string presetN
         Assert.That(step.TryGet(_graph.Residual.Input, out _), Is.True);
         Assert.That(step.Tensors.Count(t => _graph.IsResidual(t.Name)), Is.EqualTo(_preset.NLayer + 1));
         Assert.That(_graph.CountLayers(step.Tensors.Select(t => t.Name)), Is.EqualTo(_preset.NLayer));
-        Assert.That(_graph.MaskedAttentionStems, Is.EqualTo(new[] { "kq", "kq_soft_max" }));
+        Assert.That(_graph.MaskedAttentionStems, Is.SupersetOf(new[] { "kq", "kq_soft_max" }), "Gemma 2's soft-cap ops are attention rows too");
+        Assert.That(_graph.Nodes.Where(n => n.MaskedAttention).Select(n => string.Join(",", n.Dims)), Is.All.EqualTo("kv,token,head"));
     }
 
     [Test]

@@ -35,6 +35,9 @@ public sealed record PlantedBug
     /// <summary>(one token's expert probabilities, order to fill) → the experts by rank, in place of ggml's argsort.</summary>
     public Action<float[], int[]>? RankExperts { get; init; }
 
+    /// <summary>(layer, pos0, t, config) → the first cell token t attends (Gemma's sliding window).</summary>
+    public Func<int, int, int, ModelConfig, int>? FirstVisibleCell { get; init; }
+
     /// <summary>(batch size, pos0) → the first position of the batch.</summary>
     public Func<int, int, int>? FirstPosition { get; init; }
 
@@ -46,7 +49,7 @@ public sealed record PlantedBug
 
     public ArchitectureRegistry Registry => ArchitectureRegistry.BuiltIn.With(Family == "llama" ? new Unit(this) : new FamilyUnit(this, Families[Family]));
 
-    private static readonly Dictionary<string, IArchitecture> Families = new() { ["qwen2"] = new Qwen2Architecture(), ["qwen3"] = new Qwen3Architecture(), ["phi3"] = new Phi3Architecture(), ["qwen3moe"] = new Qwen3MoeArchitecture() };
+    private static readonly Dictionary<string, IArchitecture> Families = new() { ["qwen2"] = new Qwen2Architecture(), ["qwen3"] = new Qwen3Architecture(), ["phi3"] = new Phi3Architecture(), ["qwen3moe"] = new Qwen3MoeArchitecture(), ["gemma2"] = new Gemma2Architecture(), ["gemma3"] = new Gemma3Architecture() };
 
     /// <summary>The classic porting bugs of the mutation suite, by name.</summary>
     public static PlantedBug Fault(string name) => name switch
@@ -64,6 +67,8 @@ public sealed record PlantedBug
         "Qwen3QueryNormSkipped" => new() { Family = "qwen3", Weights = w => w with { Layers = [.. w.Layers.Select(l => l with { AttnQNorm = null })] } },
         "Phi3QkvSplitOneHeadLate" => new() { Family = "phi3", QkvOffsets = c => (0, c.NEmbdQ + c.HeadDim, c.NEmbdQ + c.NEmbdKv) },
         "MoeTiesToTheLaterExpert" => new() { Family = "qwen3moe", RankExperts = RankTiesLate },
+        "Gemma2FinalSoftcapMissing" => new() { Family = "gemma2", Config = c => c with { FinalLogitSoftcapping = 0 } },
+        "Gemma3WindowOffByOne" => new() { Family = "gemma3", FirstVisibleCell = (il, pos0, t, c) => c.IsSliding(il) ? Math.Max(0, pos0 + t - c.SlidingWindow) : 0 },
         _ => throw new ArgumentException($"no planted bug named '{name}'", nameof(name)),
     };
 
@@ -100,6 +105,11 @@ public sealed record PlantedBug
                 return new Phi3Graph(file, config, weights, options, bug);
             }
 
+            if (bug.FirstVisibleCell is not null)
+            {
+                return new GemmaGraph(file, config, weights, options, bug);
+            }
+
             if (bug.Mutate is not null || bug.KvHead is not null || bug.VisibleCells is not null || bug.FirstPosition is not null)
             {
                 throw new InvalidOperationException($"a planted graph bug needs llama's graph, not {inner.Name}'s");
@@ -131,6 +141,12 @@ public sealed record PlantedBug
         : Phi3Transformer(file, config, weights, options)
     {
         protected override (int Q, int K, int V) QkvOffsets => bug.QkvOffsets!(Config);
+    }
+
+    private sealed class GemmaGraph(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options, PlantedBug bug)
+        : GemmaTransformer(file, config, weights, options)
+    {
+        protected override int FirstVisibleCell(int il, int pos0, int t) => bug.FirstVisibleCell!(il, pos0, t, Config);
     }
 
     private sealed class Graph(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options, PlantedBug bug)
