@@ -48,7 +48,7 @@ public sealed record Llama3RopeScaling(double Factor, double LowFreqFactor, doub
 }
 
 /// <summary>
-/// The shape of a synthetic model (a LLaMA-family architecture: llama, qwen2, qwen3, qwen3moe, phi3). Dimensions follow llama.cpp's names: <c>n_embd</c>, <c>n_ff</c>, ...
+/// The shape of a synthetic model (llama, qwen2, qwen3, qwen3moe, phi3, gemma2 or gemma3). Dimensions follow llama.cpp's names: <c>n_embd</c>, <c>n_ff</c>, ...
 /// </summary>
 public sealed record SyntheticPreset
 {
