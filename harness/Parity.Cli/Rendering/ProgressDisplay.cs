@@ -21,7 +21,14 @@ public static class ProgressDisplay
             return await work(new VerbConsole(stdout, stderr, new LineProgress(stderr, quiet))).ConfigureAwait(false);
         }
 
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stderr) });
+        // Spectre detects ANSI and interactivity from the process's stdout, which is often a file or a pipe here: stderr
+        // is the terminal the display draws on, so say so.
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(stderr),
+            Ansi = AnsiSupport.Yes,
+            Interactive = InteractionSupport.Yes,
+        });
         return await console.Progress()
             .AutoClear(true)
             .HideCompleted(true)
@@ -29,7 +36,9 @@ public static class ProgressDisplay
             .StartAsync(async context =>
             {
                 using var above = new ConsoleLineWriter(console);
-                return await work(new VerbConsole(IsTerminal(stdout) ? above : stdout, above, new LiveProgress(context))).ConfigureAwait(false);
+                // On a pool thread: a verb's synchronous stretches (the engine's dump, the diff) must not hold the
+                // thread the display is started from.
+                return await Task.Run(() => work(new VerbConsole(IsTerminal(stdout) ? above : stdout, above, new LiveProgress(context)))).ConfigureAwait(false);
             }).ConfigureAwait(false);
     }
 

@@ -57,11 +57,11 @@ public sealed class ProgressOutputTests
         var result = Path.Combine(temp.Path, "stdout.json");
 
         // Under script both streams are the terminal; stdout is sent to a file, so the terminal shows stderr alone.
-        var inner = $"dotnet {Quote(ParityDll)} run --preset micro --quant Q8_0 --steps 2 --format json --out {Quote(temp.File("run"))} > {Quote(result)}";
+        var inner = $"dotnet {Quote(ParityDll)} run --preset micro --quant Q8_0 --steps 40 --format json --out {Quote(temp.File("run"))} > {Quote(result)}";
         var (code, terminal, _) = await RunAsync("/usr/bin/script", ["-q", "-e", "-c", inner, "/dev/null"]);
 
         Assert.That(code, Is.Zero, terminal);
-        Assert.That(terminal, Does.Contain(Escape + "[").And.Contain("llama.cpp dump"), "a live display (the runner's start-up alone outlasts its first refresh)");
+        Assert.That(terminal, Does.Contain(Escape + "[?25l").And.Contain(Escape + "[2A").And.Contain("llama.cpp dump"), "a live display: cursor hidden, redrawn in place, naming the phase");
         Assert.That(terminal, Does.Not.Contain("[parity] diff"), "not the plain lines");
         var stdout = await File.ReadAllTextAsync(result);
         Assert.That(stdout.Contains(Escape, StringComparison.Ordinal), Is.False);
