@@ -99,6 +99,7 @@ public class GemmaTransformer : Transformer
     private readonly string[] _attnPostNorm;
     private readonly string[] _saOut;
     private readonly string[] _ffnGeglu;
+    private readonly GatedActivation _geglu;
     private readonly string[] _kqScaled1;
     private readonly string[] _kqTanh;
     private readonly string[] _kqScaled2;
@@ -110,6 +111,7 @@ public class GemmaTransformer : Transformer
         _attnPostNorm = Names("attn_post_norm");
         _saOut = Names("sa_out");
         _ffnGeglu = Names("ffn_geglu");
+        _geglu = (gate, up, act) => Geglu.Apply(gate, up, act, GgmlKernels is not null);
         _kqScaled1 = Names("kq_scaled_1");
         _kqTanh = Names("kq_tanh");
         _kqScaled2 = Names("kq_scaled_2");
@@ -141,7 +143,7 @@ public class GemmaTransformer : Transformer
             Trace(sink, _saOut[il], "ADD", saOut, E, n);
 
             Norm(saOut, layer.FfnNorm, cur, n, Names.Norm[il], Names.FfnNorm[il], sink);
-            GatedFeedForward(il, layer, cur, n, sink);
+            GatedFeedForward(il, layer, cur, n, sink, _geglu, _ffnGeglu[il], "GEGLU");
 
             // the feed-forward output normed, plus sa_out; llama.cpp names its RMSNorm with layer -1 (a bare norm the
             // descriptor cannot place in a layer), so only a per-layer name of the weight multiply is traced
@@ -194,23 +196,6 @@ public class GemmaTransformer : Transformer
         return x;
     }
 
-    /// <summary>GELU-gated feed-forward: down(gelu(gate(x)) * up(x)), the GEGLU one fused op as in llama.cpp.</summary>
-    private void GatedFeedForward(int il, LayerWeights layer, ReadOnlySpan<float> cur, int n, ITensorSink? sink)
-    {
-        var c = Config;
-        var s = State;
-        var gate = s.Gate.AsSpan(0, n * c.NFf);
-        var up = s.Up.AsSpan(0, n * c.NFf);
-        var act = s.SwiGlu.AsSpan(0, n * c.NFf);
-        MatMul.Compute(layer.FfnGate, cur, n, gate);
-        Trace(sink, Names.FfnGate[il], "MUL_MAT", gate, c.NFf, n);
-        MatMul.Compute(layer.FfnUp, cur, n, up);
-        Trace(sink, Names.FfnUp[il], "MUL_MAT", up, c.NFf, n);
-        Geglu.Apply(gate, up, act, GgmlKernels is not null);
-        Trace(sink, _ffnGeglu[il], "GEGLU", act, c.NFf, n);
-        MatMul.Compute(layer.FfnDown, act, n, s.FfnOut.AsSpan(0, n * c.NEmbd));
-        Trace(sink, Names.FfnOut[il], "MUL_MAT", s.FfnOut.AsSpan(0, n * c.NEmbd), c.NEmbd, n);
-    }
 
     /// <summary>A sliding layer's window: query position p attends the cells of positions p - window + 1 .. p.</summary>
     protected override int FirstVisibleCell(int il, int pos0, int t) =>

@@ -24,6 +24,7 @@ public abstract partial class Transformer : IDisposable
     private readonly Action<int> _kqPart;
     private readonly Action<int> _softmaxPart;
     private readonly Action<int> _kqvPart;
+    private readonly GatedActivation _swiGlu;
     private int _attIl;
     private int _attN;
     private int _attPos0;
@@ -54,6 +55,7 @@ public abstract partial class Transformer : IDisposable
         _kqPart = KqPart;
         _softmaxPart = SoftmaxPart;
         _kqvPart = KqvPart;
+        _swiGlu = (gate, up, act) => SwiGlu.Apply(gate, up, act, Config.NFf, _ggml);
         _keyRotation = options.KvCache == KvCacheType.Q8_0 ? WalshHadamard.RotationSize(config.HeadDim) : 0;
         _keyRows = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
         if (options.KvCache == KvCacheType.Q8_0)
@@ -570,9 +572,21 @@ public abstract partial class Transformer : IDisposable
         Trace(sink, mulName, "MUL", x, hd, heads, n);
     }
 
+    /// <summary>A gated activation of the FFN: <c>act(gate) * up</c> over whole rows of n_ff values.</summary>
+    protected delegate void GatedActivation(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> destination);
+
     /// <summary>SwiGLU feed-forward: down(silu(gate(x)) * up(x)).</summary>
-    protected void FeedForward(int il, LayerWeights layer, ReadOnlySpan<float> cur, int n, ITensorSink? sink)
+    protected void FeedForward(int il, LayerWeights layer, ReadOnlySpan<float> cur, int n, ITensorSink? sink) =>
+        GatedFeedForward(il, layer, cur, n, sink, _swiGlu, Names.FfnSwiglu[il], "SWIGLU");
+
+    /// <summary>
+    /// A gated feed-forward: gate and up projections, <paramref name="activation"/> (one fused op in llama.cpp's graph,
+    /// traced as <paramref name="name"/>, <paramref name="op"/>), the down projection into <see cref="ModelState.FfnOut"/>.
+    /// </summary>
+    protected void GatedFeedForward(int il, LayerWeights layer, ReadOnlySpan<float> cur, int n, ITensorSink? sink, GatedActivation activation, string name, string op)
     {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(activation);
         var c = Config;
         var s = State;
         var gate = s.Gate.AsSpan(0, n * c.NFf);
@@ -582,8 +596,8 @@ public abstract partial class Transformer : IDisposable
         Trace(sink, Names.FfnGate[il], "MUL_MAT", gate, c.NFf, n);
         MatMul.Compute(layer.FfnUp, cur, n, up);
         Trace(sink, Names.FfnUp[il], "MUL_MAT", up, c.NFf, n);
-        SwiGlu.Apply(gate, up, act, c.NFf, _ggml);
-        Trace(sink, Names.FfnSwiglu[il], "SWIGLU", act, c.NFf, n);
+        activation(gate, up, act);
+        Trace(sink, name, op, act, c.NFf, n);
         _matmul.Compute(layer.FfnDown, act, n, s.FfnOut.AsSpan(0, n * c.NEmbd));
         Trace(sink, Names.FfnOut[il], "MUL_MAT", s.FfnOut.AsSpan(0, n * c.NEmbd), c.NEmbd, n);
     }
