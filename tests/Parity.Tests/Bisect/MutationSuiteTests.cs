@@ -102,38 +102,26 @@ public sealed class MutationSuiteTests
         Assert.That(report.Layers[1].Cumulative, Is.LessThan(1e-10));
     }
 
-    [Test]
-    public async Task A_dropped_qwen2_key_bias_is_local_to_the_bias_add()
+    // Each family's own slip, planted on its unit at micro's width (two layers, n_embd 256, n_ff 512):
+    // qwen2 - the key bias zeroed where the weights load, as a port that never applies it;
+    // qwen3 - the Q norm never applied, so the port's dump has no Qcur_normed and its norm-0#1 is the K norm;
+    // phi3 - K read from the fused projection one head late, so its last head is V's first;
+    // gemma2 - the final tanh soft-cap skipped: result_norm agrees, result_output (llama.cpp's last SCALE) differs everywhere;
+    // gemma3 - the window masks cells with p - p0 > window instead of >= window, so the prompt tokens past layer 0's
+    // 8-cell window (positions 8 to 10) still see cell 0, on llama.cpp's identical kq.
+    [TestCase("qwen2-mini", 4, 2, "Qwen2KeyBiasDropped", "Kcur-0#1", "ADD", "tokens: all")]
+    [TestCase("qwen3-mini", 4, 2, "Qwen3QueryNormSkipped", "norm-0#1", "RMS_NORM", "tokens: all")]
+    [TestCase("phi3-mini", 4, 4, "Phi3QkvSplitOneHeadLate", "Kcur-0", "VIEW", "heads: all")]
+    [TestCase("gemma2-mini", 2, 1, "Gemma2FinalSoftcapMissing", "result_output", "SCALE", "tokens: all")]
+    [TestCase("gemma3-mini", 2, 1, "Gemma3WindowOffByOne", "kq_soft_max-0", "SOFT_MAX", "tokens: only position 8..position 10")]
+    public async Task A_family_specific_slip_is_local_to_its_op(string presetName, int heads, int kvHeads, string fault, string key, string op, string where)
     {
-        // A Qwen2 block at micro's size; the bias is zeroed where the weights are loaded, as a port that never applies it.
-        var preset = SyntheticPresets.Qwen2Mini with { Name = "qwen2-micro", NEmbd = 256, NFf = 512, NLayer = 2, NHead = 4, NHeadKv = 2 };
+        var shape = SyntheticPresets.Get(presetName);
+        var preset = shape with { Name = shape.Architecture + "-micro", NEmbd = 256, NFf = 512, NLayer = 2, NHead = heads, NHeadKv = kvHeads };
         var model = Models.Synthetic(preset);
-        var reference = await Reference(model, "f32", "ref-qwen2");
-        var report = Bisect(model, reference, "qwen2-bias", PlantedBug.Fault("Qwen2KeyBiasDropped"));
-        AssertLocal(report, 0, "Kcur-0#1", "ADD", "tokens: all", "qwen2");
-    }
-
-    [Test]
-    public async Task A_skipped_qwen3_query_norm_is_local_to_the_query_norm()
-    {
-        // A Qwen3 block at micro's width (head_dim 128 from key_length); the port never applies the Q norm, so its dump
-        // has no Qcur_normed-N and its norm-N#1 is the K norm: the first node that differs is the Q norm's RMS_NORM.
-        var preset = SyntheticPresets.Qwen3Mini with { Name = "qwen3-micro", NEmbd = 256, NFf = 512, NLayer = 2, NHead = 4, NHeadKv = 2 };
-        var model = Models.Synthetic(preset);
-        var reference = await Reference(model, "f32", "ref-qwen3");
-        var report = Bisect(model, reference, "qwen3-qnorm", PlantedBug.Fault("Qwen3QueryNormSkipped"));
-        AssertLocal(report, 0, "norm-0#1", "RMS_NORM", "tokens: all", "qwen3");
-    }
-
-    [Test]
-    public async Task A_phi3_qkv_split_one_head_late_is_local_to_the_key_view()
-    {
-        // A Phi-3 block at micro's size: K read from the fused projection one head late, so its last head is V's first.
-        var preset = SyntheticPresets.Phi3Mini with { Name = "phi3-micro", NEmbd = 256, NFf = 512, NLayer = 2, NHead = 4, NHeadKv = 4 };
-        var model = Models.Synthetic(preset);
-        var reference = await Reference(model, "f32", "ref-phi3");
-        var report = Bisect(model, reference, "phi3-split", PlantedBug.Fault("Phi3QkvSplitOneHeadLate"));
-        AssertLocal(report, 0, "Kcur-0", "VIEW", "heads: all", "phi3");
+        var reference = await Reference(model, "f32", "ref-" + preset.Name);
+        var report = Bisect(model, reference, fault, PlantedBug.Fault(fault));
+        AssertLocal(report, 0, key, op, where, preset.Architecture);
     }
 
     [Test]
@@ -148,31 +136,6 @@ public sealed class MutationSuiteTests
         Assert.That(first.Op, Is.EqualTo("ARGSORT"), report.Summary);
         Assert.That(first.Note, Does.Match(@"token \d+ \(position \d+\) (ranks|chose) experts \[[\d, ]+\] vs \[[\d, ]+\], router margin 0\b"), first.Note);
         Assert.That(report.Summary, Does.StartWith($"local: {GraphDescriptors.For("qwen3moe").DescribeOp("ARGSORT")} on {first.Key}"));
-    }
-
-    [Test]
-    public async Task A_missing_gemma2_final_soft_cap_is_local_to_the_logits()
-    {
-        // A Gemma 2 block at micro's width (head_dim 256 from key_length, a window of 16): the port skips the final
-        // tanh soft-cap, so result_norm agrees and result_output (llama.cpp's last SCALE) differs at every position.
-        var preset = SyntheticPresets.Gemma2Mini with { Name = "gemma2-micro", NEmbd = 256, NFf = 512, NLayer = 2, NHead = 2, NHeadKv = 1 };
-        var model = Models.Synthetic(preset);
-        var reference = await Reference(model, "f32", "ref-gemma2");
-        var report = Bisect(model, reference, "gemma2-softcap", PlantedBug.Fault("Gemma2FinalSoftcapMissing"));
-        AssertLocal(report, 0, "result_output", "SCALE", "tokens: all", "gemma2");
-    }
-
-    [Test]
-    public async Task A_gemma3_sliding_window_one_cell_too_wide_is_local_to_the_softmax()
-    {
-        // A Gemma 3 block at micro's width with a window of 8 on layer 0 (layer 1 is global): the port masks cells with
-        // p - p0 > window instead of >= window, so the ninth prompt token still sees position 0 and kq_soft_max-0 is the
-        // first tensor to differ, on llama.cpp's identical kq, at the prompt positions 8 to 10 (those past the window).
-        var preset = SyntheticPresets.Gemma3Mini with { Name = "gemma3-micro", NEmbd = 256, NFf = 512, NLayer = 2, NHead = 2, NHeadKv = 1 };
-        var model = Models.Synthetic(preset);
-        var reference = await Reference(model, "f32", "ref-gemma3");
-        var report = Bisect(model, reference, "gemma3-window", PlantedBug.Fault("Gemma3WindowOffByOne"));
-        AssertLocal(report, 0, "kq_soft_max-0", "SOFT_MAX", "tokens: only position 8..position 10", "gemma3");
     }
 
     private static void AssertLocal(BisectReport report, int step, string key, string op, string where, string architecture = "llama")
