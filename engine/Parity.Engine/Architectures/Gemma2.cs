@@ -31,6 +31,12 @@ public class Gemma2Architecture : LlamaArchitecture
         ArgumentNullException.ThrowIfNull(file);
         var c = base.ReadConfig(file);
         var window = U32(file, "attention.sliding_window") ?? 4096;
+        if (window is 0 or > int.MaxValue)
+        {
+            // llama.cpp masks cells with p - p0 >= window: a window of 0 masks every cell of a sliding layer.
+            throw new UnsupportedModelException(file.Path, $"{GgufKeys.Arch(Name, "attention.sliding_window")} {window} (a sliding layer that sees no cell) is not implemented by the engine's {Name} unit");
+        }
+
         return c with
         {
             RopeMode = RopeMode.Neox,

@@ -59,6 +59,16 @@ public sealed class ArchitectureRefusalTests
     }
 
     [Test]
+    public void A_gemma2_sliding_window_of_zero_is_refused_naming_the_key()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.File("gemma2-window0.gguf");
+        SyntheticModel.Write(SyntheticPresets.Gemma2Mini with { NLayer = 1, SlidingWindow = 0 }, path);
+        var e = Assert.Throws<UnsupportedModelException>(() => Transformer.Check(path));
+        Assert.That(e!.Message, Does.Contain("gemma2.attention.sliding_window 0 (a sliding layer that sees no cell) is not implemented"));
+    }
+
+    [Test]
     public void A_registry_names_every_unit_and_an_added_unit_is_found()
     {
         Assert.That(ArchitectureRegistry.BuiltIn.Names, Does.Contain("llama"));
