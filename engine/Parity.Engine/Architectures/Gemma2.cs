@@ -72,18 +72,6 @@ public class Gemma2Architecture : LlamaArchitecture
         return [.. Enumerable.Range(0, nLayer).Select(il => pattern == 0 || il % pattern < pattern - 1)];
     }
 
-    protected uint? U32(GgufFile file, string key)
-    {
-        ArgumentNullException.ThrowIfNull(file);
-        return file.GetTyped(GgufKeys.Arch(Name, key), "a u32", GgufValueType.UInt32) is { } v ? (uint)v.Raw : null;
-    }
-
-    protected float? F32(GgufFile file, string key)
-    {
-        ArgumentNullException.ThrowIfNull(file);
-        return file.GetTyped(GgufKeys.Arch(Name, key), "an f32", GgufValueType.Float32) is { } v ? (float)v.Raw : null;
-    }
-
     protected override LayerWeights LoadLayer(TensorSet tensors, string p, ModelConfig config) => base.LoadLayer(tensors, p, config) with
     {
         AttnPostNorm = tensors.Vector(p + "post_attention_norm.weight", config.NEmbd),
@@ -113,7 +101,7 @@ public class GemmaTransformer : Transformer
     public GemmaTransformer(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options)
         : base(file, config, weights, options)
     {
-        string[] Names(string stem) => [.. Enumerable.Range(0, Config.NLayer).Select(il => $"{stem}-{il}")];
+        string[] Names(string stem) => TraceNames.PerLayer(stem, Config.NLayer);
         _attnPostNorm = Names("attn_post_norm");
         _saOut = Names("sa_out");
         _ffnGeglu = Names("ffn_geglu");

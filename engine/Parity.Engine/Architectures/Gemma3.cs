@@ -53,7 +53,7 @@ public class Gemma3Transformer : GemmaTransformer
     public Gemma3Transformer(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options)
         : base(file, config, weights, options)
     {
-        _ffnPostNorm = [.. Enumerable.Range(0, Config.NLayer).Select(il => $"ffn_post_norm-{il}")];
+        _ffnPostNorm = TraceNames.PerLayer("ffn_post_norm", Config.NLayer);
     }
 
     protected override string? FfnPostNormName(int il) => _ffnPostNorm[il];

@@ -109,6 +109,20 @@ public class LlamaArchitecture : IArchitecture
     public virtual Transformer Create(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options) =>
         new LlamaTransformer(file, config, weights, options);
 
+    /// <summary>The unit's <c>arch.key</c> as a u32, null when absent (a value of another type is refused, naming the key).</summary>
+    protected uint? U32(GgufFile file, string key)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        return file.GetTyped(GgufKeys.Arch(Name, key), "a u32", GgufValueType.UInt32) is { } v ? (uint)v.Raw : null;
+    }
+
+    /// <summary>The unit's <c>arch.key</c> as an f32, null when absent.</summary>
+    protected float? F32(GgufFile file, string key)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        return file.GetTyped(GgufKeys.Arch(Name, key), "an f32", GgufValueType.Float32) is { } v ? (float)v.Raw : null;
+    }
+
     private static void Refuse(GgufFile file, string arch, string key, Func<GgufValue, bool> unsupported, Func<GgufValue, string> what)
     {
         if (file.TryGetValue(GgufKeys.Arch(arch, key), out var v) && unsupported(v))

@@ -60,7 +60,7 @@ public class Phi3Transformer : Transformer
     {
         _qkv = new float[Options.MaxBatch * (Config.NEmbdQ + (2 * Config.NEmbdKv))];
         _gateUp = new float[Options.MaxBatch * 2 * Config.NFf];
-        _wqkv = [.. Enumerable.Range(0, Config.NLayer).Select(il => $"wqkv-{il}")];
+        _wqkv = TraceNames.PerLayer("wqkv", Config.NLayer);
     }
 
     /// <summary>Where Q, K and V start in each row of the fused projection's output: Q, then K, then V.</summary>

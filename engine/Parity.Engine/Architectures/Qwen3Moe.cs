@@ -62,17 +62,16 @@ public sealed class Qwen3MoeArchitecture : LlamaArchitecture
     public override Transformer Create(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options) =>
         new MoeTransformer(file, config, weights, options);
 
+    /// <summary>A count key: at least 1 (and at most 65536), <paramref name="fallback"/> when absent, else refused as missing.</summary>
     private int Count(GgufFile file, string key, int? fallback)
     {
-        var full = GgufKeys.Arch(Name, key);
-        var v = file.GetTyped(full, "a u32 count", GgufValueType.UInt32);
-        if (v is null)
+        var x = U32(file, key);
+        if (x is null)
         {
-            return fallback ?? throw new KeyNotFoundException($"{file.Path}: metadata key '{full}' is missing; the {Name} architecture requires it");
+            return fallback ?? throw new KeyNotFoundException($"{file.Path}: metadata key '{GgufKeys.Arch(Name, key)}' is missing; the {Name} architecture requires it");
         }
 
-        var x = (uint)v.Raw;
-        return x is >= 1 and <= 65536 ? (int)x : throw file.WrongValue(full, "a count from 1 to 65536", x.ToString(CultureInfo.InvariantCulture));
+        return x is >= 1 and <= 65536 ? (int)x : throw file.WrongValue(GgufKeys.Arch(Name, key), "a count from 1 to 65536", x.Value.ToString(CultureInfo.InvariantCulture));
     }
 }
 

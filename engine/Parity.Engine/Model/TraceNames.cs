@@ -5,7 +5,7 @@ public sealed class TraceNames
 {
     public TraceNames(int nLayer)
     {
-        string[] Names(string stem) => [.. Enumerable.Range(0, nLayer).Select(il => $"{stem}-{il}")];
+        string[] Names(string stem) => PerLayer(stem, nLayer);
         Norm = Names("norm");
         AttnNorm = Names("attn_norm");
         Qcur = Names("Qcur");
@@ -40,6 +40,9 @@ public sealed class TraceNames
         MoeWeighted = Names("ffn_moe_weighted");
         MoeOut = Names("ffn_moe_out");
     }
+
+    /// <summary><c>stem-0</c> .. <c>stem-(nLayer-1)</c>: one llama.cpp name per layer, for a unit's own nodes.</summary>
+    public static string[] PerLayer(string stem, int nLayer) => [.. Enumerable.Range(0, nLayer).Select(il => $"{stem}-{il}")];
 
     public string[] Norm { get; }
 
