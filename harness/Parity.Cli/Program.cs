@@ -23,6 +23,7 @@ public static class Program
             CommonOptions.Variant,
             CommonOptions.CacheDir,
             CommonOptions.Quiet,
+            CommonOptions.Debug,
             ModelCommand.Create(stdout, stderr),
             QuantizeCommand.Create(stdout, stderr),
             TokenizeCommand.Create(stdout),
@@ -86,7 +87,8 @@ public static class Program
             // Anything else is Parity's own failure: one line, no stack unless asked, and "cannot test" so that
             // `git bisect run` skips the commit rather than blaming it.
             stderr.WriteLine($"parity: internal error ({e.GetType().Name}): {e.Message}");
-            stderr.WriteLine(Environment.GetEnvironmentVariable("PARITY_DEBUG") == "1" ? e.ToString() : "set PARITY_DEBUG=1 for the stack trace, and please report it");
+            var debug = args.Contains(CommonOptions.Debug.Name) || Environment.GetEnvironmentVariable("PARITY_DEBUG") == "1";
+            stderr.WriteLine(debug ? e.ToString() : "run again with --debug for the stack trace, and please report it");
             return ExitCodes.CannotTest;
         }
     }

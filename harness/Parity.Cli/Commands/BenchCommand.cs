@@ -6,6 +6,7 @@ using Parity.Harness;
 using Parity.Harness.Bench;
 using Parity.Harness.Engine;
 using Parity.Harness.Reports;
+using Parity.Harness.Runner;
 
 namespace Parity.Cli.Commands;
 
@@ -18,10 +19,10 @@ public static class BenchCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var source = new ModelSource("Q4_K_M", "tinyllama-mini");
-        var threads = new Option<string>("--threads") { Description = "Thread counts, comma-separated", DefaultValueFactory = _ => "1,2" };
-        var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length", DefaultValueFactory = _ => 64 };
-        var genTokens = new Option<int>("--gen-tokens") { Description = "Tokens generated one at a time", DefaultValueFactory = _ => 16 };
-        var reps = new Option<int>("--reps") { Description = "Repetitions per side and thread count", DefaultValueFactory = _ => 3 };
+        var threads = OptionRules.IntList("--threads", "Thread counts, comma-separated (default 1,2)", 1, "thread counts");
+        var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length", DefaultValueFactory = _ => 64 }.AtLeast(1);
+        var genTokens = new Option<int>("--gen-tokens") { Description = "Tokens generated one at a time", DefaultValueFactory = _ => 16 }.AtLeast(1);
+        var reps = new Option<int>("--reps") { Description = "Repetitions per side and thread count", DefaultValueFactory = _ => 3 }.AtLeast(1);
         var format = new Option<string>("--format") { Description = "table, json or md", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json", "md");
         var numerics = new Option<string>("--numerics") { Description = "Engine numerics: ggml (default; the mode parity is checked in) or f32", DefaultValueFactory = _ => "ggml" };
@@ -35,6 +36,7 @@ public static class BenchCommand
                 var model = await source.ResolveAsync(parse, io.Progress, ct).ConfigureAwait(false);
                 EngineDumper.CheckSupported(model);
                 var options = Options(parse, model);
+                RunLimits.CheckContext(model, options.PromptTokens, options.GenTokens, labels: new RunLimits.Labels($"--prompt-tokens {options.PromptTokens}", $"--gen-tokens {options.GenTokens}"));
                 var results = await Benchmark.RunAsync(options, CommonOptions.Runner(parse), io.Progress, ct).ConfigureAwait(false);
                 io.Progress.Report(WorkProgress.Started("bench: measuring memory read bandwidth"));
                 var weightBytes = Roofline.WeightBytes(model);
@@ -93,7 +95,7 @@ public static class BenchCommand
         BenchOptions Options(ParseResult parse, string model) => new()
         {
             ModelPath = model,
-            Threads = [.. parse.GetValue(threads)!.Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))],
+            Threads = parse.GivenList(threads) ?? [1, 2],
             PromptTokens = parse.GetValue(promptTokens),
             GenTokens = parse.GetValue(genTokens),
             Reps = parse.GetValue(reps),

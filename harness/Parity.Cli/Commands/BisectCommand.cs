@@ -23,9 +23,9 @@ public static class BisectCommand
     {
         var source = new ModelSource(RunCommand.DefaultQuant, RunCommand.DefaultPreset);
         var promptOptions = new PromptOptions();
-        var steps = new Option<int>("--steps") { Description = "Greedy decode steps after the prompt (a decode-only bug needs at least 1)", DefaultValueFactory = _ => 2 };
+        var steps = new Option<int>("--steps") { Description = "Greedy decode steps after the prompt (a decode-only bug needs at least 1)", DefaultValueFactory = _ => 2 }.AtLeast(0);
         var reference = new Option<string?>("--reference") { Description = "An existing llama.cpp dump or golden to bisect against (its tokens and steps), instead of running llama.cpp" };
-        var localNmse = new Option<double>("--local-nmse") { Description = "An op fed llama.cpp's exact inputs is locally off above this NMSE", DefaultValueFactory = _ => 1e-6 };
+        var localNmse = new Option<double>("--local-nmse") { Description = "An op fed llama.cpp's exact inputs is locally off above this NMSE", DefaultValueFactory = _ => 1e-6 }.Within(0.0, 1.0);
         var output = new Option<string>("--out") { Description = "Directory for the dumps and the reports (report.csv and report.json of the free-running diff, report.html)", DefaultValueFactory = _ => Path.Combine("out", "bisect") }.Expecting("a directory for the dumps and reports");
         var decode = new DecodeOptionSet();
         var report = new ReportOptions();
@@ -79,7 +79,7 @@ public static class BisectCommand
             var runner = CommonOptions.Runner(parse);
             await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct).ConfigureAwait(false);
             var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, io.Err, ct).ConfigureAwait(false);
-            RunLimits.Check(model, ids.Length, parse.GetValue(steps));
+            decode.CheckLimits(parse, model, ids.Length, parse.GetValue(steps), outDir);
             var request = new DumpRequest { ModelPath = model, OutputDirectory = Path.Combine(outDir, "llama.cpp"), Prompt = text, Tokens = ids, Steps = parse.GetValue(steps), Decode = decode.Read(parse) };
             return DumpRun.Open((await runner.DumpAsync(request, io.Progress, ct).ConfigureAwait(false)).RunDirectory);
         }

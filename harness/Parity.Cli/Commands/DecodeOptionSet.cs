@@ -6,7 +6,7 @@ namespace Parity.Cli.Commands;
 /// <summary>The decode options both sides share: threads, flash attention, KV cache types, repacking, context.</summary>
 public sealed class DecodeOptionSet
 {
-    public Option<int> Threads { get; } = new("--threads") { Description = "Threads", DefaultValueFactory = _ => 2 };
+    public Option<int> Threads { get; } = new Option<int>("--threads") { Description = "Threads", DefaultValueFactory = _ => 2 }.AtLeast(1);
 
     public Option<string> FlashAttn { get; } = new("--flash-attn") { Description = "llama.cpp flash attention: off (default; kq, kq_soft_max and kqv exist) or on (llama.cpp only: the engine has none, so run and bisect refuse it)", DefaultValueFactory = _ => "off" };
 
@@ -18,28 +18,50 @@ public sealed class DecodeOptionSet
 
     public Option<string> Numerics { get; } = new("--numerics") { Description = "Engine numerics: ggml (round activations as llama.cpp's CPU backend does; default) or f32 (compute in float)", DefaultValueFactory = _ => "ggml" };
 
+    public Option<int> Ctx { get; } = new Option<int>("--ctx") { Description = "Context size for both sides (default: the positions the prompt and steps need, padded to 256; they must fit the model's trained context unless --ctx is given)", DefaultValueFactory = _ => 0 }.AtLeast(0);
+
+    public Option<long> MaxDumpSize { get; } = new("--max-dump-size")
+    {
+        Description = "Refuse before any work when the dumps are estimated to exceed this (bytes, or 500MB, 8GB; default 4GB)",
+        DefaultValueFactory = _ => RunLimits.DefaultMaxDumpBytes,
+        CustomParser = result =>
+        {
+            try
+            {
+                return RunLimits.ParseSize(result.Tokens[0].Value);
+            }
+            catch (FormatException e)
+            {
+                result.AddError($"--max-dump-size {e.Message}");
+                return 0;
+            }
+        },
+    };
+
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
         FlashAttn.AcceptOnlyFromAmong("on", "off");
-        Threads.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-            {
-                result.AddError($"--threads {result.GetValueOrDefault<int>()}: expected 1 or more");
-            }
-        });
         command.Options.Add(Threads);
         command.Options.Add(FlashAttn);
         command.Options.Add(CacheTypeK);
         command.Options.Add(CacheTypeV);
         command.Options.Add(Repack);
+        command.Options.Add(Ctx);
+        command.Options.Add(MaxDumpSize);
         Numerics.AcceptOnlyFromAmong("ggml", "f32");
         command.Options.Add(Numerics);
     }
 
     public Parity.Engine.Model.NumericsMode EngineNumerics(ParseResult parse) =>
         parse.GetValue(Numerics) == "f32" ? Parity.Engine.Model.NumericsMode.F32 : Parity.Engine.Model.NumericsMode.Ggml;
+
+    /// <summary>Refuses a run of this shape that cannot fit (context, dump size, disk, memory) before any work starts.</summary>
+    public RunEstimate CheckLimits(ParseResult parse, string model, int promptTokens, int steps, string outputDirectory, DumpSides sides = DumpSides.Both)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return RunLimits.Check(model, promptTokens, steps, outputDirectory, parse.GetValue(Ctx), parse.GetValue(MaxDumpSize), sides);
+    }
 
     public LlamaCppDecodeOptions Read(ParseResult parse)
     {
@@ -51,6 +73,7 @@ public sealed class DecodeOptionSet
             CacheTypeK = parse.GetValue(CacheTypeK)!,
             CacheTypeV = parse.GetValue(CacheTypeV)!,
             Repack = parse.GetValue(Repack),
+            ContextSize = parse.GetValue(Ctx),
         };
     }
 }

@@ -34,6 +34,7 @@ public static class DiffCommand
                 TensorComparer.Warm();
                 return report.Policy(parse);
             });
+            var reportDir = parse.GetValue(output) is { } outDir ? CommonOptions.OutputDirectory(outDir) : a;
             var runB = Parity.Dump.DumpRun.Open(b);
             var graph = Parity.Harness.Graph.GraphDescriptors.For(runB.Manifest.Model.Architecture);
             var differ = new DumpDiffer(await policy.ConfigureAwait(false), graph, report.Pairing(parse));
@@ -41,7 +42,7 @@ public static class DiffCommand
             var diff = await ProgressDisplay.RunAsync(parse, stdout, stderr, io => Task.FromResult(differ.Diff(runA, runB, io.Progress))).ConfigureAwait(false);
             stderr.WriteLine($"[parity] {DiffThroughput.Describe(a, b, started.Elapsed)}");
             var model = diff.ManifestB.Model.Path;
-            return report.Report(parse, diff, parse.GetValue(output) ?? a, stdout, File.Exists(model) ? Tokenizers.Load(model) : null);
+            return report.Report(parse, diff, reportDir, stdout, File.Exists(model) ? Tokenizers.Load(model) : null);
         });
         return command;
     }

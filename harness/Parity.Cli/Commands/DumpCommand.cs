@@ -22,12 +22,12 @@ public static class DumpCommand
         side.AcceptOnlyFromAmong("llama.cpp", "engine");
         var source = new ModelSource();
         var prompt = new Option<string?>("--prompt") { Description = "Prompt text (each side tokenizes it with its own tokenizer)" };
-        var tokens = new Option<string?>("--tokens") { Description = "Prompt token ids, comma-separated (instead of --prompt)" };
+        var tokens = OptionRules.IntList("--tokens", "Prompt token ids, comma-separated (instead of --prompt)", 0, "token ids");
         var noBos = new Option<bool>("--no-bos") { Description = "Do not add BOS when tokenizing --prompt" };
         var noParseSpecial = new Option<bool>("--no-parse-special") { Description = "Treat </s> etc. in --prompt as plain text" };
         var output = new Option<string>("--out") { Description = "Run directory to write (replaced if it exists)", Required = true }.Expecting("a run directory to write");
-        var steps = new Option<int>("--steps") { Description = "Greedy single-token steps after the prompt, one dump each", DefaultValueFactory = _ => 0 };
-        var filter = new Option<string?>("--filter") { Description = "Only tensors whose name matches this regular expression" };
+        var steps = new Option<int>("--steps") { Description = "Greedy single-token steps after the prompt, one dump each", DefaultValueFactory = _ => 0 }.AtLeast(0);
+        var filter = new Option<string?>("--filter") { Description = "Only tensors whose name matches this regular expression" }.RegularExpression();
         var decode = new DecodeOptionSet();
         var command = new Command("dump", "Dump every intermediate tensor of llama.cpp's or the engine's forward pass")
         {
@@ -45,6 +45,11 @@ public static class DumpCommand
 
         async Task<(DumpRequest Request, DumpResult Result)> DumpAsync(ParseResult parse, IProgress<WorkProgress> progress, CancellationToken ct)
         {
+            if (File.Exists(parse.GetValue(output)))
+            {
+                throw new ArgumentException($"--out {parse.GetValue(output)}: expected a run directory to write, but it is a file");
+            }
+
             var model = await source.ResolveAsync(parse, progress, ct).ConfigureAwait(false);
             if (parse.GetValue(side) != "llama.cpp")
             {
@@ -52,9 +57,7 @@ public static class DumpCommand
             }
 
             var text = parse.GetValue(prompt);
-            var ids = parse.GetValue(tokens) is { } list
-                ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray()
-                : null;
+            var ids = parse.GivenList(tokens);
             if ((text is null) == (ids is null))
             {
                 throw new ArgumentException("give exactly one of --prompt TEXT or --tokens IDS");
@@ -64,6 +67,12 @@ public static class DumpCommand
             {
                 ModelSource.CheckTokenIds(model, ids);
             }
+
+            var llamaSide = parse.GetValue(side) == "llama.cpp";
+            var promptTokens = ids ?? (llamaSide
+                ? await CommonOptions.Runner(parse).TokenizeAsync(model, text!, !parse.GetValue(noBos), !parse.GetValue(noParseSpecial), ct).ConfigureAwait(false)
+                : Tokenizers.Load(model).Tokenize(text!, !parse.GetValue(noBos), !parse.GetValue(noParseSpecial)));
+            decode.CheckLimits(parse, model, promptTokens.Length, parse.GetValue(steps), parse.GetValue(output)!, llamaSide ? DumpSides.Reference : DumpSides.Engine);
 
             var request = new DumpRequest
             {
@@ -78,12 +87,11 @@ public static class DumpCommand
                 Decode = decode.Read(parse),
             };
 
-            if (parse.GetValue(side) == "llama.cpp")
+            if (llamaSide)
             {
                 return (request, await CommonOptions.Runner(parse).DumpAsync(request, progress, ct).ConfigureAwait(false));
             }
 
-            var promptTokens = ids ?? Tokenizers.Load(model).Tokenize(text!, request.AddSpecial, request.ParseSpecial);
             return (request, EngineDumper.Dump(request, promptTokens, numerics: decode.EngineNumerics(parse), variant: EngineVariant(parse.GetValue(CommonOptions.Variant)), progress: progress));
         }
     }

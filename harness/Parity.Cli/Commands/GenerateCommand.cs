@@ -13,13 +13,13 @@ public static class GenerateCommand
     {
         var source = new ModelSource();
         var prompt = new Option<string>("--prompt") { Description = "Prompt text (BOS is added as the vocabulary asks)", Required = true };
-        var count = new Option<int>("-n") { Description = "Most tokens to generate", DefaultValueFactory = _ => 64 };
-        var temperature = new Option<float>("--temp") { Description = "Temperature; 0 is greedy", DefaultValueFactory = _ => 0f };
-        var topK = new Option<int>("--top-k") { Description = "Sample from the k most likely tokens (0: all)", DefaultValueFactory = _ => 0 };
-        var topP = new Option<float>("--top-p") { Description = "Sample from the most likely tokens up to this probability mass", DefaultValueFactory = _ => 1f };
+        var count = new Option<int>("-n") { Description = "Most tokens to generate", DefaultValueFactory = _ => 64 }.AtLeast(1);
+        var temperature = new Option<float>("--temp") { Description = "Temperature; 0 is greedy", DefaultValueFactory = _ => 0f }.AtLeast(0f);
+        var topK = new Option<int>("--top-k") { Description = "Sample from the k most likely tokens (0: all)", DefaultValueFactory = _ => 0 }.AtLeast(0);
+        var topP = new Option<float>("--top-p") { Description = "Sample from the most likely tokens up to this probability mass", DefaultValueFactory = _ => 1f }.Within(0f, 1f, minimumExcluded: true);
         var seed = new Option<int>("--sample-seed") { Description = "Seed of the sampler", DefaultValueFactory = _ => 0 };
         var ids = new Option<bool>("--ids") { Description = "Print the token ids instead of the text" };
-        var threads = new Option<int>("--threads") { Description = "Threads", DefaultValueFactory = _ => 2 };
+        var threads = new Option<int>("--threads") { Description = "Threads", DefaultValueFactory = _ => 2 }.AtLeast(1);
         var command = new Command("generate", "Generate text with the engine") { prompt, count, temperature, topK, topP, seed, ids, threads };
         source.AddTo(command);
         command.SetAction(async (parse, ct) =>

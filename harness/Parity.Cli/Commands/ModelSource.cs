@@ -15,7 +15,7 @@ public sealed class ModelSource(string defaultQuant = "F32", string? defaultPres
 
     public Option<string?> Preset { get; } = new("--preset") { Description = "Synthetic preset instead of --model: " + string.Join(", ", SyntheticPresets.All.Select(p => p.Name)) };
 
-    public Option<string> Quant { get; } = new("--quant") { Description = "Weight type of --preset, or to quantize --model to (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_M, Q4_K_M, Q5_K_M, Q6_K)", DefaultValueFactory = _ => defaultQuant };
+    public Option<string> Quant { get; } = new Option<string>("--quant") { Description = "Weight type of --preset, or to quantize --model to (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_M, Q4_K_M, Q5_K_M, Q6_K)", DefaultValueFactory = _ => defaultQuant }.OneOf(Parity.Runner.QuantizeTypes.Names);
 
     public Option<ulong> Seed { get; } = new("--seed") { Description = "With --preset: generator seed", DefaultValueFactory = _ => 0 };
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Parity.Engine.Tokenizer;
 using Parity.Harness.Models;
 using Parity.Harness.Runner;
@@ -15,7 +14,7 @@ public sealed class PromptOptions
 {
     public Option<string?> Prompt { get; } = new("--prompt") { Description = $"Prompt text (default \"{RunCommand.DefaultPrompt}\"), tokenized by llama.cpp; both sides run those ids" };
 
-    public Option<string?> Tokens { get; } = new("--tokens") { Description = "Prompt token ids, comma-separated (instead of --prompt)" };
+    public Option<int[]?> Tokens { get; } = OptionRules.IntList("--tokens", "Prompt token ids, comma-separated (instead of --prompt)", 0, "token ids");
 
     public Option<bool> Chat { get; } = new("--chat") { Description = "Wrap the prompt in the model's chat template (TinyLlama/Zephyr, Llama 3, ChatML, Phi-3, Gemma or Llama 2 form, recognized as llama.cpp does)" };
 
@@ -25,6 +24,13 @@ public sealed class PromptOptions
         command.Options.Add(Prompt);
         command.Options.Add(Tokens);
         command.Options.Add(Chat);
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(Prompt) is { Implicit: false } && result.GetResult(Tokens) is { Implicit: false })
+            {
+                result.AddError("give only one of --prompt TEXT or --tokens IDS");
+            }
+        });
     }
 
     /// <returns>The token ids and the prompt text (null when ids were given).</returns>
@@ -33,9 +39,8 @@ public sealed class PromptOptions
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(stderr);
-        if (parse.GetValue(Tokens) is { } list)
+        if (parse.GivenList(Tokens) is { } given)
         {
-            int[] given = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
             ModelSource.CheckTokenIds(model, given);
             return (given, null);
         }

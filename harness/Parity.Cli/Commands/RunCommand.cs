@@ -22,7 +22,7 @@ public static class RunCommand
     {
         var source = new ModelSource(DefaultQuant, DefaultPreset);
         var promptOptions = new PromptOptions();
-        var steps = new Option<int>("--steps") { Description = "Greedy decode steps after the prompt, each compared too", DefaultValueFactory = _ => 0 };
+        var steps = new Option<int>("--steps") { Description = "Greedy decode steps after the prompt, each compared too", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var output = new Option<string>("--out") { Description = "Directory for both dumps and the reports", DefaultValueFactory = _ => Path.Combine("out", "run") }.Expecting("a directory for the dumps and reports");
         var decode = new DecodeOptionSet();
         var report = new ReportOptions();
@@ -42,7 +42,7 @@ public static class RunCommand
                 await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct).ConfigureAwait(false);
                 var outDir = CommonOptions.OutputDirectory(parse.GetValue(output)!);
                 var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, io.Err, ct).ConfigureAwait(false);
-                RunLimits.Check(model, ids.Length, parse.GetValue(steps));
+                decode.CheckLimits(parse, model, ids.Length, parse.GetValue(steps), outDir);
                 var request = new DumpRequest
                 {
                     ModelPath = model,

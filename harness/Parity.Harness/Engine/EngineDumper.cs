@@ -98,7 +98,9 @@ public static class EngineDumper
         }
 
         CheckSupported(request.Decode);
-        var contextSize = Math.Max(256, (tokens.Count + request.Steps + 255) / 256 * 256);
+        // llama.cpp pads the context it is given to 256 cells; the engine sizes its cache the same way.
+        var cells = request.Decode.ContextSize > 0 ? request.Decode.ContextSize : tokens.Count + request.Steps;
+        var contextSize = Math.Max(256, (cells + 255) / 256 * 256);
         options ??= new EngineOptions
         {
             Threads = request.Decode.Threads,

@@ -12,13 +12,11 @@ namespace Parity.Runner.Verbs;
 /// </summary>
 internal static class QuantizeVerb
 {
-    public static readonly string[] Types = ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K_S", "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M", "Q6_K"];
-
     public static Command Create()
     {
         var model = new Option<string>("--model") { Required = true, Description = "Input GGUF (F32, F16 or BF16)" };
         var output = new Option<string>("--out") { Required = true, Description = "Output GGUF" };
-        var type = new Option<string>("--type") { Required = true, Description = "Target: " + string.Join(", ", Types) };
+        var type = new Option<string>("--type") { Required = true, Description = "Target: " + string.Join(", ", QuantizeTypes.Names) };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 2, Description = "Threads" };
         var command = new Command("quantize", "Quantize a model with llama.cpp") { model, output, type, threads };
         command.SetAction(parse => Run(parse, parse.GetValue(model)!, parse.GetValue(output)!, parse.GetValue(type)!, parse.GetValue(threads)));
@@ -83,9 +81,9 @@ internal static class QuantizeVerb
     public static LlamaFileType ParseType(string name)
     {
         var upper = name.ToUpperInvariant();
-        if (!Types.Contains(upper))
+        if (!QuantizeTypes.Names.Contains(upper))
         {
-            throw new RunnerException(RunnerExitCodes.BadInput, $"unknown quantization type '{name}'; known: {string.Join(", ", Types)}");
+            throw new RunnerException(RunnerExitCodes.BadInput, $"unknown quantization type '{name}'; known: {string.Join(", ", QuantizeTypes.Names)}");
         }
 
         return upper == "F32" ? LlamaFileType.ALL_F32 : Enum.Parse<LlamaFileType>("MOSTLY_" + upper);

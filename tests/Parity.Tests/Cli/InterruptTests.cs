@@ -24,7 +24,7 @@ public sealed class InterruptTests
 
         using var temp = new TempDirectory();
         _ = Models.Synthetic(Parity.Harness.Synthetic.SyntheticPresets.Micro);
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "parity.dll"), "run", "--preset", "micro", "--quant", "F32", "--prompt", "Hello", "--steps", "1500", "--out", temp.Path])
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "parity.dll"), "run", "--preset", "micro", "--quant", "F32", "--prompt", "Hello", "--steps", "800", "--out", temp.Path])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,

@@ -34,6 +34,60 @@ public sealed class LimitsTests
         Assert.That(Directory.Exists(Path.Combine(temp.Path, "llama.cpp")), Is.False);
     }
 
+    [Test]
+    public void Dumps_estimated_over_max_dump_size_are_refused_before_any_dump()
+    {
+        using var temp = new TempDirectory();
+        var (code, _, stderr) = ParityCli.Run("run", "--preset", "micro", "--quant", "F32", "--steps", "100", "--max-dump-size", "10MB", "--out", temp.Path);
+        Assert.That(code, Is.EqualTo(ExitCodes.BadInput), stderr);
+        Assert.That(stderr, Does.Contain("--steps 100 would dump about").And.Contain("over --max-dump-size 10 MB"));
+        Assert.That(Directory.EnumerateFileSystemEntries(temp.Path), Is.Empty, "nothing was dumped");
+    }
+
+    [Test]
+    public void Dumps_estimated_over_the_free_disk_are_refused_naming_both_sizes()
+    {
+        using var temp = new TempDirectory();
+        if (new DriveInfo(temp.Path).AvailableFreeSpace > 10L << 40)
+        {
+            Assert.Ignore("this disk has more than 10 TB free; the run below would fit");
+        }
+
+        // 60,000 steps over a 65,536-cell context: llama.cpp's cache views alone come to terabytes.
+        var (code, _, stderr) = ParityCli.Run("run", "--preset", "micro", "--quant", "F32", "--steps", "60000", "--ctx", "65536", "--max-dump-size", "100TB", "--out", temp.Path);
+        Assert.That(code, Is.EqualTo(ExitCodes.BadInput), stderr);
+        Assert.That(stderr, Does.Contain($"into {temp.Path}, but only").And.Contain("is free there"));
+        Assert.That(Directory.EnumerateFileSystemEntries(temp.Path), Is.Empty, "nothing was dumped");
+    }
+
+    [Test]
+    public void A_context_the_machine_cannot_hold_is_refused_naming_the_memory_needed()
+    {
+        using var temp = new TempDirectory();
+        var (code, _, stderr) = ParityCli.Run("run", "--preset", "micro", "--quant", "F32", "--ctx", "2000000000", "--out", temp.Path);
+        Assert.That(code, Is.EqualTo(ExitCodes.BadInput), stderr);
+        Assert.That(stderr, Does.Contain("(context 2000000000) need about").And.Contain("of memory").And.Contain("is available"));
+        Assert.That(Directory.EnumerateFileSystemEntries(temp.Path), Is.Empty, "nothing was dumped");
+    }
+
+    [Test]
+    public void Ctx_runs_past_the_trained_context_and_both_sides_still_agree()
+    {
+        using var temp = new TempDirectory();
+        var model = GgufEdits.Micro(temp.File("short.gguf"), (k, v) => k == "llama.context_length" ? Parity.Gguf.GgufValue.Of(8u) : v);
+        string[] run = ["run", "--model", model, "--tokens", "1,5,9", "--steps", "8"];
+        var (refused, _, why) = ParityCli.Run([.. run, "--out", temp.File("refused")]);
+        Assert.That(refused, Is.EqualTo(ExitCodes.BadInput), why);
+        Assert.That(why, Does.Contain("need 11 positions").And.Contain("trained for a context of 8").And.Contain("--ctx"));
+
+        var (code, stdout, stderr) = ParityCli.Run([.. run, "--ctx", "16", "--out", temp.File("past")]);
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), stderr);
+        Assert.That(stdout, Does.Contain("PARITY HOLDS"));
+        var (tooShort, _, named) = ParityCli.Run([.. run, "--ctx", "10", "--out", temp.File("short")]);
+        Assert.That(tooShort, Is.EqualTo(ExitCodes.BadInput), named);
+        Assert.That(named, Does.Contain("need 11 positions, but --ctx is 10"));
+    }
+
     [TestCase("--steps", "-1", "--steps -1")]
     [TestCase("--threads", "0", "--threads 0")]
     [TestCase("--steps", "2147483647", "--steps 2147483647")]

@@ -19,6 +19,9 @@ public sealed class FuzzTests
     private const int GgufCases = 320;
     private const int DumpCases = 120;
 
+    /// <summary>The whole test process, which also holds what earlier tests loaded.</summary>
+    private const long PeakMemoryLimit = 1L << 30;
+
     /// <summary>A model small enough to write hundreds of times, with every tensor kind llama has.</summary>
     private static readonly SyntheticPreset Tiny = SyntheticPresets.Micro with
     {
@@ -35,6 +38,7 @@ public sealed class FuzzTests
     public void Damaged_GGUF_files_are_read_or_refused_by_name_never_crash()
     {
         using var temp = new TempDirectory();
+        using var memory = new PeakMemory();
         var original = temp.File("tiny.gguf");
         SyntheticModel.Write(Tiny, original);
         var bytes = File.ReadAllBytes(original);
@@ -65,12 +69,14 @@ public sealed class FuzzTests
         TestContext.Out.WriteLine($"{GgufCases} damaged files, {refused} refusals over {2 * GgufCases} verb runs");
         Assert.That(failures, Is.Empty, string.Join('\n', failures));
         Assert.That(refused, Is.GreaterThan(GgufCases / 2), "most damage is noticed (the rest hits tensor data)");
+        Assert.That(memory.PeakBytes, Is.LessThan(PeakMemoryLimit), "no damaged count balloons the process");
     }
 
     [Test]
     public async Task Damaged_reference_dumps_are_refused_or_fail_parity_never_hold_and_never_crash()
     {
         using var temp = new TempDirectory();
+        using var memory = new PeakMemory();
         var model = temp.File("tiny.gguf");
         SyntheticModel.Write(Tiny, model);
         var runs = new PlantedRuns(model, temp.Path);
@@ -110,6 +116,7 @@ public sealed class FuzzTests
         TestContext.Out.WriteLine($"{DumpCases} damaged reference dumps, {dataCases} with a compared tensor's bits changed");
         Assert.That(failures, Is.Empty, string.Join('\n', failures));
         Assert.That(dataCases, Is.GreaterThan(DumpCases / 10), "enough cases change a compared tensor");
+        Assert.That(memory.PeakBytes, Is.LessThan(PeakMemoryLimit), "no damaged count balloons the process");
     }
 
     /// <summary>One damage to the file: raw bytes (truncation, flips, huge counts) or a structural edit through the writer.</summary>
