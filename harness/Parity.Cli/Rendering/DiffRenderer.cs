@@ -135,6 +135,11 @@ public static class DiffRenderer
             }
         }
 
+        if (diff.Divergence is { } divergence)
+        {
+            console.MarkupLine($"[red]{Markup.Escape(divergence.Describe())}[/]");
+        }
+
         foreach (var file in files ?? [])
         {
             console.MarkupLine($"report: {Markup.Escape(file)}");

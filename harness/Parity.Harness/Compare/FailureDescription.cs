@@ -12,7 +12,7 @@ public static class FailureDescription
     public static string? FirstFailure(RunDiff diff)
     {
         ArgumentNullException.ThrowIfNull(diff);
-        return diff.FirstFailure is { } f ? Describe(diff, f.Step, f.Tensor) : null;
+        return diff.FirstFailure is { } f ? Describe(diff, f.Step, f.Tensor) : diff.Divergence?.Describe();
     }
 
     public static string Describe(RunDiff diff, StepDiff step, TensorDiff t)

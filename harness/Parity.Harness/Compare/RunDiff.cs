@@ -32,6 +32,9 @@ public sealed record RunDiff
 
     public required IReadOnlyList<StepDiff> Steps { get; init; }
 
+    /// <summary>Where the two runs stopped running the same tokens (free-running dumps), or null when they never did.</summary>
+    public TokenDivergence? Divergence { get; init; }
+
     /// <summary>The model's layer count: B's hyperparameters, else the layer outputs of the first step.</summary>
     public int LayerCount => ManifestB.Model.Hyperparameters?.NLayer ?? (Steps.Count == 0 ? 0 : Graph.CountLayers(Steps[0].Tensors.Select(t => t.Name)));
 
@@ -45,7 +48,8 @@ public sealed record RunDiff
     public string Regime =>
         string.Join(" + ", Steps.SelectMany(s => s.Tensors).Select(t => t.Rule).OfType<ToleranceRule>().Select(r => r.Regime).Distinct().DefaultIfEmpty("none (nothing compared)"));
 
-    public bool Passed => Steps.All(s => s.Passed);
+    /// <summary>Every compared tensor held, and every step was compared (tokens that part are a failure of their own).</summary>
+    public bool Passed => Divergence is null && Steps.All(s => s.Passed);
 
     public (StepDiff Step, TensorDiff Tensor)? FirstFailure =>
         Steps.Select(s => (s, s.FirstFailure)).Where(x => x.Item2 is not null).Select(x => ((StepDiff, TensorDiff)?)(x.s, x.Item2!)).FirstOrDefault();

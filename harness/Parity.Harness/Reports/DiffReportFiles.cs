@@ -82,7 +82,8 @@ public static class DiffReportFiles
             regime = diff.Regime,
             candidateExact = diff.CandidateExact,
             allowedDifferences = diff.AllowedDifferences,
-            verdict = first is null ? null : FailureDescription.Describe(diff, first.Value.Step, first.Value.Tensor),
+            verdict = FailureDescription.FirstFailure(diff),
+            divergence = diff.Divergence is { } d ? new { step = d.Step, tokensA = d.TokensA, tokensB = d.TokensB, stepsNotCompared = d.StepsNotCompared, hint = d.Describe() } : null,
             firstFailure = first is null ? null : new
             {
                 step = first.Value.Step.Step,

@@ -41,6 +41,11 @@ internal static partial class RunSections
             html.Append("</p>");
         }
 
+        if (diff.FirstFailure is not null && diff.Divergence is { } divergence)
+        {
+            html.Append("<p class=\"divergence\">").Append(Html.Text(divergence.Describe())).Append("</p>");
+        }
+
         if (input.Bisect is { } bisect)
         {
             html.Append("<p class=\"bisect-summary\"><b>bisect</b>: ").Append(Html.Text(bisect.Summary)).Append("</p>");
@@ -55,6 +60,7 @@ internal static partial class RunSections
 
     private static string VerdictLine(RunDiff diff) =>
         diff.FirstFailure is { } f ? FailureDescription.Describe(diff, f.Step, f.Tensor)
+        : diff.Divergence is { } d ? d.Describe()
         : diff.Exact ? $"every compared tensor is bit-identical (regime: {diff.Regime})"
         : $"every compared tensor is within its tolerance (regime: {diff.Regime})";
 
