@@ -116,10 +116,10 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
 
     /// <summary>
     /// The local test of one op on llama.cpp's inputs: in the exact regime, identity (any differing bit is the op's own);
-    /// under tolerance rules, an NMSE above the local bound. A missing, misshapen or non-finite output is off in both.
+    /// under tolerance rules, an NMSE above the local bound. A missing, misshapen, non-finite output or another op is off in both.
     /// </summary>
     private bool LocallyOff(TensorDiff t) =>
-        t.Status is TensorStatus.ShapeMismatch or TensorStatus.OnlyInA or TensorStatus.NonFinite
+        t.Status is TensorStatus.ShapeMismatch or TensorStatus.OpMismatch or TensorStatus.OnlyInA or TensorStatus.NonFinite
         || (t.Rule is { IsIdentity: true } ? t.Status == TensorStatus.Differs : t.Metrics is { } m && (double.IsNaN(m.Nmse) || m.Nmse > localBound));
 
     private static string LocalError(TensorDiff t) => t.Metrics switch

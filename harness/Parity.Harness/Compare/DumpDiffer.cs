@@ -139,7 +139,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
 
         try
         {
-            return Compare(diff, ea, eb, Read(a, ea), Read(b, eb), new PairContext(b, manifest, rule, map));
+            return CheckOp(Compare(diff, ea, eb, Read(a, ea), Read(b, eb), new PairContext(b, manifest, rule, map)), ea, eb);
         }
         finally
         {
@@ -148,6 +148,15 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
             b.Release(eb);
         }
     }
+
+    /// <summary>
+    /// The same name must come from the same op: a candidate's GLU where llama.cpp has SWIGLU computes something else
+    /// even when this input happens to give the same values. Checked after the values, so the metrics stay in the report.
+    /// </summary>
+    private static TensorDiff CheckOp(TensorDiff diff, DumpTensorEntry ea, DumpTensorEntry eb) =>
+        string.Equals(ea.Op, eb.Op, StringComparison.Ordinal) || diff.Status is TensorStatus.NonFinite or TensorStatus.ShapeMismatch
+            ? diff
+            : diff with { Status = TensorStatus.OpMismatch, Op = eb.Op, Note = $"op differs: A {ea.Op}, B {eb.Op}" + (diff.Note is null ? string.Empty : "; " + diff.Note) };
 
     /// <summary>
     /// Integer tensors (expert indices) are equal or not, whatever the regime: identical, or Differs with the count of

@@ -16,6 +16,10 @@ public enum TensorStatus
     NonFinite,
 
     ShapeMismatch,
+
+    /// <summary>The same name from another ggml op on each side (the values may even agree).</summary>
+    OpMismatch,
+
     OnlyInA,
     OnlyInB,
     NotCompared,

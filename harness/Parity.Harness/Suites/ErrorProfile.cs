@@ -71,6 +71,7 @@ public static class ErrorProfile
         TensorStatus.Differs => "DIFFERS " + Metrics(t) + (t.Metrics is { } m ? $", {m.DifferingValues} value(s), max {m.MaxUlp} ulp" : string.Empty),
         TensorStatus.NonFinite => "NON-FINITE " + t.Note,
         TensorStatus.ShapeMismatch => "SHAPE MISMATCH " + t.Note,
+        TensorStatus.OpMismatch => "OP MISMATCH " + t.Note,
         TensorStatus.OnlyInA => "only in the engine's dump",
         TensorStatus.OnlyInB => "only in the golden",
         _ => t.Status.ToString(),

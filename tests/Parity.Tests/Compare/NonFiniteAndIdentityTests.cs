@@ -115,6 +115,31 @@ public sealed class NonFiniteAndIdentityTests
         Assert.That(stderr, Does.Contain("step-0000").And.Contain("run.json").And.Contain("[1 2 3 4]"));
     }
 
+    [Test]
+    public void The_same_name_from_another_op_is_a_failure_naming_both_ops()
+    {
+        // A candidate that computes ffn_swiglu with a plain GLU: its manifest says so, whatever the values.
+        var candidate = _temp.File("engine-glu");
+        CopyDirectory(_engine, candidate);
+        var manifest = Path.Combine(candidate, "step-0000", "manifest.json");
+        var text = File.ReadAllText(manifest);
+        Assert.That(text, Does.Contain("\"op\": \"SWIGLU\""));
+        File.WriteAllText(manifest, text.Replace("\"op\": \"SWIGLU\"", "\"op\": \"GLU\"", StringComparison.Ordinal));
+        var (code, stdout, _) = ParityCli.Run("diff", candidate, _reference, "--out", _temp.File("r-op"));
+        Assert.That(code, Is.EqualTo(1), stdout);
+        Assert.That(stdout, Does.Contain("step 0 ffn_swiglu-0 (SWIGLU), OpMismatch").And.Contain("op differs: A GLU, B SWIGLU"));
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     private string Edit(string name, Func<int, DumpTensorEntry, float[], float[]?> edit, string? source = null, Func<DumpRunInfo, DumpRunInfo>? editRun = null) =>
         DumpEditor.Rewrite(source ?? _reference, _temp.File(name), (step, e, values, _) => edit(step, e, values), editRun);
 
