@@ -25,7 +25,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
         ArgumentNullException.ThrowIfNull(b);
         var allowed = DumpPairing.Check(a, b, pairing ?? PairingOptions.Strict, sameStepCount: maxSteps is null);
         var map = graph ?? GraphDescriptors.For(b.Manifest.Model.Architecture);
-        var weightType = WeightType(b.Manifest.Model.FileType);
+        var weightType = WeightType(b.Manifest.Model);
         var kv = b.Manifest.Options.TypeK;
         var numerics = a.Manifest.Notes is { } notes && notes.TryGetValue("numerics", out var mode) ? mode : "f32";
         var context = new ComparisonContext(weightType, kv, numerics, DumpPairing.CandidateExact(a.Manifest, b.Manifest));
@@ -66,6 +66,28 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
         };
     }
 
+    /// <summary>
+    /// The weight type the tolerance rules are chosen by: the file type when the GGUF has one, else what the weights
+    /// are (a file with no <c>general.file_type</c> whose weights are all F32 is F32, not "unknown").
+    /// </summary>
+    public static string WeightType(DumpModelInfo model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.FileType is not null)
+        {
+            return WeightType(model.FileType);
+        }
+
+        // Norms are F32 in every model, so a single other type is the weights' type.
+        var others = model.WeightTypes.Keys.Where(t => !t.Equals("f32", StringComparison.OrdinalIgnoreCase)).ToList();
+        return model.WeightTypes.Count == 0 ? "unknown" : others.Count switch
+        {
+            0 => "F32",
+            1 => others[0].ToUpperInvariant(),
+            _ => "unknown",
+        };
+    }
+
     /// <summary>"ALL_F32" → "F32", "MOSTLY_Q4_K_M" → "Q4_K_M": the names tolerance rules use.</summary>
     public static string WeightType(string? fileType) => fileType switch
     {
@@ -102,14 +124,15 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
 
         diffs.AddRange(a.Tensors.Where(e => !usedA.Contains(e.Key)).Select(ea => OneSided(ea, map, TensorStatus.OnlyInA) with { NeA = ea.Ne }));
 
-        return new StepDiff { Step = manifest.Step, Tokens = manifest.Tokens, Positions = manifest.Positions, Tensors = diffs, Logits = Logits(a, b, map.LogitsKey) };
+        var logitsA = map.LogitsKey is { } logits && reverseAliases.TryGetValue(logits, out var aliased) ? aliased : map.LogitsKey;
+        return new StepDiff { Step = manifest.Step, Tokens = manifest.Tokens, Positions = manifest.Positions, Tensors = diffs, Logits = Logits(a, b, logitsA, map.LogitsKey) };
     }
 
-    /// <summary>Token rankings of the graph's logits tensor at every position both sides computed it for.</summary>
-    private static List<LogitsComparison> Logits(DumpStep a, DumpStep b, string? key)
+    /// <summary>Token rankings of the graph's logits tensor (under A's alias for it) at every position both sides computed it for.</summary>
+    private static List<LogitsComparison> Logits(DumpStep a, DumpStep b, string? keyA, string? keyB)
     {
         var logits = new List<LogitsComparison>();
-        if (key is not null && a.TryGet(key, out var la) && b.TryGet(key, out var lb) && la.Ne[0] == lb.Ne[0] && la.Ne[1] == lb.Ne[1])
+        if (keyA is not null && keyB is not null && a.TryGet(keyA, out var la) && b.TryGet(keyB, out var lb) && la.Ne[0] == lb.Ne[0] && la.Ne[1] == lb.Ne[1])
         {
             var fa = Floats(a, la);
             var fb = Floats(b, lb);

@@ -130,6 +130,19 @@ public sealed class NonFiniteAndIdentityTests
         Assert.That(stdout, Does.Contain("step 0 ffn_swiglu-0 (SWIGLU), OpMismatch").And.Contain("op differs: A GLU, B SWIGLU"));
     }
 
+    [Test]
+    public void A_model_without_a_file_type_is_judged_by_what_its_weights_are()
+    {
+        // stories260K has no general.file_type; its weights are all F32, and the F32 rule judges it, not the catch-all.
+        var model = GgufEdits.Micro(_temp.File("no-file-type.gguf"), key: k => k == "general.file_type" ? "parity.test.no_file_type" : k);
+        string[] common = ["--model", model, "--tokens", "1,17,42,99"];
+        Assert.That(ParityCli.Run(["dump", "--side", "llama.cpp", .. common, "--out", _temp.File("nft-ref")]).Code, Is.Zero);
+        Assert.That(ParityCli.Run(["dump", "--side", "engine", "--numerics", "f32", .. common, "--out", _temp.File("nft-engine")]).Code, Is.Zero);
+        var (code, stdout, stderr) = ParityCli.Run("diff", _temp.File("nft-engine"), _temp.File("nft-ref"), "--out", _temp.File("r-nft"));
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("weights F32").And.Contain("judged by: tolerance, rule f32-weights-f16-cache"));
+    }
+
     private static void CopyDirectory(string from, string to)
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
