@@ -16,8 +16,9 @@ public static class DiffCommand
         var dumpA = new Argument<DirectoryInfo>("dump-a") { Description = "Run directory of the candidate (A)" };
         var dumpB = new Argument<DirectoryInfo>("dump-b") { Description = "Run directory of the reference (B)" };
         var output = new Option<string?>("--out") { Description = "Where report.csv and report.json go (default: the candidate's run directory)" }.Expecting("a directory for the reports");
+        var nameMap = new Option<FileInfo?>("--name-map") { Description = "A JSON name map (docs/name-maps.md): regular expressions over A's tensor names and the llama.cpp keys they stand for" };
         var report = new ReportOptions();
-        var command = new Command("diff", "Compare two dumps tensor by tensor") { dumpA, dumpB, output };
+        var command = new Command("diff", "Compare two dumps tensor by tensor") { dumpA, dumpB, output, nameMap };
         report.AddTo(command);
         command.SetAction(async parse =>
         {
@@ -37,7 +38,8 @@ public static class DiffCommand
             var reportDir = parse.GetValue(output) is { } outDir ? CommonOptions.OutputDirectory(outDir) : a;
             var runB = Parity.Dump.DumpRun.Open(b);
             var graph = Parity.Harness.Graph.GraphDescriptors.For(runB.Manifest.Model.Architecture);
-            var differ = new DumpDiffer(await policy.ConfigureAwait(false), graph, report.Pairing(parse));
+            var names = parse.GetValue(nameMap) is { } mapFile ? NameMap.Load(mapFile.FullName) : null;
+            var differ = new DumpDiffer(await policy.ConfigureAwait(false), graph, report.Pairing(parse), names);
             var runA = Parity.Dump.DumpRun.Open(a);
             var diff = await ProgressDisplay.RunAsync(parse, stdout, stderr, io => Task.FromResult(differ.Diff(runA, runB, io.Progress))).ConfigureAwait(false);
             stderr.WriteLine($"[parity] {DiffThroughput.Describe(a, b, started.Elapsed)}");

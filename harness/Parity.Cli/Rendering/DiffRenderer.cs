@@ -28,6 +28,10 @@ public static class DiffRenderer
         }
 
         console.MarkupLine(Markup.Escape($"judged by: {diff.Regime}"));
+        if (diff.NameMap is { } names)
+        {
+            console.MarkupLine(Markup.Escape($"A's tensor names aligned by {names}"));
+        }
         foreach (var allowed in diff.AllowedDifferences)
         {
             console.MarkupLine($"[yellow]allowed[/]: {Markup.Escape(allowed)}");

@@ -7,9 +7,10 @@ namespace Parity.Harness.Compare;
 /// Compares two dumps with no model present: side A (candidate) against side B (reference), step by step, tensor by
 /// tensor in B's graph order. Tensors are read one pair at a time from the memory-mapped files, so memory stays
 /// bounded whatever the dumps' size. What is compared, how and under which labels comes from the graph descriptor of
-/// B's architecture unless the caller passes one.
+/// B's architecture unless the caller passes one. A's tensors are found under B's keys through the descriptor's
+/// aliases, and through <paramref name="names"/> when the candidate names its tensors its own way.
 /// </summary>
-public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = null, PairingOptions? pairing = null)
+public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = null, PairingOptions? pairing = null, NameMap? names = null)
 {
     public TolerancePolicy Policy { get; } = policy;
 
@@ -63,6 +64,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
             Graph = map,
             Steps = steps,
             Divergence = divergence,
+            NameMap = names is null ? null : $"{names.Source} ({names.RuleCount} rule(s))",
         };
     }
 
@@ -100,15 +102,14 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
     private StepDiff DiffStep(DumpStep a, DumpStep b, GraphDescriptor map, ComparisonContext context)
     {
         var manifest = b.Manifest;
-        var reverseAliases = map.Aliases.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
+        var findA = CandidateIndex(a, map);
         var usedA = new HashSet<string>(StringComparer.Ordinal);
         var slots = new TensorDiff?[b.Tensors.Count];
         var pairs = new List<(int Slot, DumpTensorEntry A, DumpTensorEntry B)>();
         for (var i = 0; i < b.Tensors.Count; i++)
         {
             var eb = b.Tensors[i];
-            var keyA = reverseAliases.TryGetValue(eb.Key, out var alias) ? alias : eb.Key;
-            if (a.TryGet(keyA, out var ea))
+            if (findA(eb.Key) is { } ea)
             {
                 usedA.Add(ea.Key);
                 pairs.Add((i, ea, eb));
@@ -124,15 +125,30 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
 
         diffs.AddRange(a.Tensors.Where(e => !usedA.Contains(e.Key)).Select(ea => OneSided(ea, map, TensorStatus.OnlyInA) with { NeA = ea.Ne }));
 
-        var logitsA = map.LogitsKey is { } logits && reverseAliases.TryGetValue(logits, out var aliased) ? aliased : map.LogitsKey;
-        return new StepDiff { Step = manifest.Step, Tokens = manifest.Tokens, Positions = manifest.Positions, Tensors = diffs, Logits = Logits(a, b, logitsA, map.LogitsKey) };
+        return new StepDiff { Step = manifest.Step, Tokens = manifest.Tokens, Positions = manifest.Positions, Tensors = diffs, Logits = Logits(a, b, findA, map.LogitsKey) };
     }
 
-    /// <summary>Token rankings of the graph's logits tensor (under A's alias for it) at every position both sides computed it for.</summary>
-    private static List<LogitsComparison> Logits(DumpStep a, DumpStep b, string? keyA, string? keyB)
+    /// <summary>
+    /// A's tensor standing for B's key: under the name map's key for it when there is a map (the first of A's tensors
+    /// to claim a key keeps it), else under its own key; either way, also under the descriptor's alias for B's key.
+    /// </summary>
+    private Func<string, DumpTensorEntry?> CandidateIndex(DumpStep a, GraphDescriptor map)
+    {
+        var reverseAliases = map.Aliases.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
+        var mapped = new Dictionary<string, DumpTensorEntry>(StringComparer.Ordinal);
+        foreach (var e in a.Tensors)
+        {
+            mapped.TryAdd(names?.KeyFor(e) ?? e.Key, e);
+        }
+
+        return keyB => mapped.GetValueOrDefault(keyB) ?? (reverseAliases.TryGetValue(keyB, out var alias) ? mapped.GetValueOrDefault(alias) : null);
+    }
+
+    /// <summary>Token rankings of the graph's logits tensor (A's under its mapped name) at every position both sides computed it for.</summary>
+    private static List<LogitsComparison> Logits(DumpStep a, DumpStep b, Func<string, DumpTensorEntry?> findA, string? keyB)
     {
         var logits = new List<LogitsComparison>();
-        if (keyA is not null && keyB is not null && a.TryGet(keyA, out var la) && b.TryGet(keyB, out var lb) && la.Ne[0] == lb.Ne[0] && la.Ne[1] == lb.Ne[1])
+        if (keyB is not null && findA(keyB) is { } la && b.TryGet(keyB, out var lb) && la.Ne[0] == lb.Ne[0] && la.Ne[1] == lb.Ne[1])
         {
             var fa = Floats(a, la);
             var fb = Floats(b, lb);

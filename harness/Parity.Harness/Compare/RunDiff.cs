@@ -32,6 +32,9 @@ public sealed record RunDiff
 
     public required IReadOnlyList<StepDiff> Steps { get; init; }
 
+    /// <summary>The name map A's tensors were aligned by (file and rule count), or null when they kept their names.</summary>
+    public string? NameMap { get; init; }
+
     /// <summary>Where the two runs stopped running the same tokens (free-running dumps), or null when they never did.</summary>
     public TokenDivergence? Divergence { get; init; }
 

@@ -82,6 +82,7 @@ public static class DiffReportFiles
             regime = diff.Regime,
             candidateExact = diff.CandidateExact,
             allowedDifferences = diff.AllowedDifferences,
+            nameMap = diff.NameMap,
             verdict = FailureDescription.FirstFailure(diff),
             divergence = diff.Divergence is { } d ? new { step = d.Step, tokensA = d.TokensA, tokensB = d.TokensB, stepsNotCompared = d.StepsNotCompared, hint = d.Describe() } : null,
             firstFailure = first is null ? null : new

@@ -7,7 +7,8 @@ internal static class DumpEditor
 {
     /// <param name="edit">(step, entry, values) → new values, or null to copy the tensor unchanged.</param>
     /// <param name="editRun">Changes the run's manifest (model identity, options, notes); null keeps it.</param>
-    public static string Rewrite(string source, string destination, Func<int, DumpTensorEntry, float[], DumpStep, float[]?> edit, Func<DumpRunInfo, DumpRunInfo>? editRun = null)
+    /// <param name="rename">A tensor's new name (its occurrence follows from the order of names); null keeps them.</param>
+    public static string Rewrite(string source, string destination, Func<int, DumpTensorEntry, float[], DumpStep, float[]?> edit, Func<DumpRunInfo, DumpRunInfo>? editRun = null, Func<DumpTensorEntry, string>? rename = null)
     {
         var run = DumpRun.Open(source);
         var m = run.Manifest;
@@ -20,7 +21,7 @@ internal static class DumpEditor
             foreach (var e in step.Tensors)
             {
                 var values = step.ToFloat32Array(e);
-                w.Add(e.Name, e.Op, edit(step.Step, e, values, step) ?? values, e.Ne.ToArray(), e.MadeContiguous);
+                w.Add(rename?.Invoke(e) ?? e.Name, e.Op, edit(step.Step, e, values, step) ?? values, e.Ne.ToArray(), e.MadeContiguous);
             }
 
             w.Complete(step.Manifest.Tokens, step.Manifest.Positions, step.Manifest.GeneratedTokens);

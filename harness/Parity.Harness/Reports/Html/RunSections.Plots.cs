@@ -59,6 +59,12 @@ internal static partial class RunSections
     {
         var compared = diff.Steps.SelectMany(s => s.Tensors.Select(t => (Step: s.Step, Tensor: t))).Where(x => x.Tensor.Metrics is not null).ToList();
         var columns = compared.Select(x => Column(x.Tensor)).Distinct().ToList();
+        if (columns.Count == 0)
+        {
+            // Nothing paired (a candidate whose names no map aligns): the tables say what is on each side.
+            return;
+        }
+
         var rowNames = Enumerable.Range(0, diff.LayerCount).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append("out").ToList();
         var cells = new (double Nmse, int Step, TensorDiff? Tensor, bool Failing)[rowNames.Count, columns.Count];
         var values = new double[rowNames.Count, columns.Count];
