@@ -40,8 +40,10 @@ public static class DiffCommand
             var graph = Parity.Harness.Graph.GraphDescriptors.For(runB.Manifest.Model.Architecture);
             var names = parse.GetValue(nameMap) is { } mapFile ? NameMap.Load(mapFile.FullName) : null;
             var differ = new DumpDiffer(await policy.ConfigureAwait(false), graph, report.Pairing(parse), names);
-            var runA = Parity.Dump.DumpRun.Open(a);
+            using var foreign = ForeignDump.IsForeign(a) ? new ImportedDump(a, runB) : null;
+            var runA = Parity.Dump.DumpRun.Open(foreign?.Directory ?? a);
             var diff = await ProgressDisplay.RunAsync(parse, stdout, stderr, io => Task.FromResult(differ.Diff(runA, runB, io.Progress))).ConfigureAwait(false);
+            diff = foreign is null ? diff : diff with { DirectoryA = a };
             stderr.WriteLine($"[parity] {DiffThroughput.Describe(a, b, started.Elapsed)}");
             var model = diff.ManifestB.Model.Path;
             return report.Report(parse, diff, reportDir, stdout, File.Exists(model) ? Tokenizers.Load(model) : null);

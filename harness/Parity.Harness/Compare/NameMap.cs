@@ -46,7 +46,10 @@ public sealed class NameMap
             {
                 // A key that names no occurrence keeps the candidate's: the k-th tensor of a name stands for the k-th.
                 var key = match.Result(rule.Key);
-                return key.Contains(DumpFormat.OccurrenceSeparator, StringComparison.Ordinal) ? key : DumpTensorNames.KeyFor(key, entry.Occurrence);
+                var hash = key.LastIndexOf(DumpFormat.OccurrenceSeparator);
+                return hash >= 0 && int.TryParse(key.AsSpan(hash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var occurrence)
+                    ? DumpTensorNames.KeyFor(key[..hash], occurrence)
+                    : DumpTensorNames.KeyFor(key, entry.Occurrence);
             }
         }
 
