@@ -53,6 +53,11 @@ public static class Program
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TerminationGrace });
         }
+        catch (Parity.Harness.Runner.LlamaCppRunnerException e) when (e.Kind == Parity.Harness.Runner.RunnerFailureKind.UnservableAbi)
+        {
+            stderr.WriteLine($"parity: {e.Message}");
+            return ExitCodes.BadInput;
+        }
         catch (Parity.Harness.Runner.LlamaCppRunnerException e)
         {
             stderr.WriteLine($"parity: {e.Message}");

@@ -144,6 +144,7 @@ public sealed class LlamaCppRunner
             {
                 3 => RunnerFailureKind.MissingLibrary,
                 4 => RunnerFailureKind.AbiMismatch,
+                6 => RunnerFailureKind.UnservableAbi,
                 5 => RunnerFailureKind.Crash,
                 > 128 and < 160 => RunnerFailureKind.Crash,
                 _ => RunnerFailureKind.NonZeroExit,
