@@ -34,6 +34,7 @@ public static class Program
             BisectCommand.Create(stdout, stderr),
             CheckCommand.Create(stdout, stderr),
             RegenCommand.Create(stdout, stderr),
+            DriftCommand.Create(stdout, stderr),
             AcceptCommand.Create(stdout),
         };
 
