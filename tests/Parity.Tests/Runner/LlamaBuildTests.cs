@@ -119,6 +119,46 @@ public sealed class LlamaBuildTests
         Assert.That(stdout, Does.Contain("the llama.cpp builds differ"));
     }
 
+    [Test]
+    public void Parity_run_against_d8a24cc_is_judged_exact_with_the_avx2_numerics_it_was_built_with()
+    {
+        var lib = SharedLlamaBuilds.RequireLibraries(SharedLlamaBuilds.D8a24cc);
+        using var temp = new TempDirectory();
+        var (code, stdout, stderr) = ParityCli.Run("--lib-dir", lib, "run", "--preset", "tinyllama-mini", "--quant", "Q4_K_M", "--steps", "2", "--out", temp.Path);
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), stdout + stderr);
+        Assert.That(stdout, Does.Contain("PARITY HOLDS").And.Contain("regime: exact"));
+        var engine = DumpRun.Open(Path.Combine(temp.Path, "engine")).Manifest;
+        Assert.That(engine.Notes!["exactFor"], Is.EqualTo("llama.cpp d8a24ccee avx2"));
+    }
+
+    [Test]
+    public void Drift_between_the_packaged_avx2_library_and_d8a24cc_on_tinyllama_mini_q4_k_m_is_identical_with_the_count_compared()
+    {
+        var lib = SharedLlamaBuilds.RequireLibraries(SharedLlamaBuilds.D8a24cc);
+        using var temp = new TempDirectory();
+        var (code, stdout, stderr) = ParityCli.Run("--variant", "avx2", "drift", "--to", lib, "--preset", "tinyllama-mini", "--quant", "Q4_K_M", "--steps", "2", "--out", temp.Path);
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), stdout + stderr);
+        Assert.That(stdout, Does.Contain("from: llama.cpp 815a2a5 (avx2, ggml 0.18.0)").And.Contain("to:   llama.cpp d8a24ccee (avx2, ggml 0.15.1"));
+        Assert.That(stdout, Does.Match(@"identical \((\d{3,}) tensors bit for bit\)"));
+    }
+
+    [Test]
+    public void Drift_from_the_avx512_library_to_d8a24cc_names_the_first_moved_op_and_the_layer_table()
+    {
+        var lib = SharedLlamaBuilds.RequireLibraries(SharedLlamaBuilds.D8a24cc);
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            Assert.Ignore("needs a CPU with AVX-512 to load the package's avx512 library");
+        }
+
+        using var temp = new TempDirectory();
+        var (code, stdout, stderr) = ParityCli.Run("--variant", "avx512", "drift", "--to", lib, "--preset", "tinyllama-mini", "--quant", "Q4_K_M", "--steps", "1", "--out", temp.Path);
+        Assert.That(code, Is.EqualTo(ExitCodes.ParityBroken), stdout + stderr);
+        Assert.That(stdout, Does.Contain("the library variants differ (avx512 vs avx2)"));
+        Assert.That(stdout, Does.Match(@"\d+ of \d+ tensors moved; first moved op: step 0 kq-0 \(MUL_MAT, layer 0\)"), "the avx512 tinyBLAS reduces kq in another order than the avx2 one");
+        Assert.That(stdout, Does.Contain("layer").And.Contain("first moved"));
+    }
+
     private static void RequireCompiler()
     {
         var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
