@@ -159,6 +159,57 @@ public sealed class LlamaBuildTests
         Assert.That(stdout, Does.Contain("layer").And.Contain("first moved"));
     }
 
+    [Test]
+    public void Regen_with_d8a24cc_reports_per_case_what_a_direct_drift_reports_and_check_closes_the_loop()
+    {
+        var lib = SharedLlamaBuilds.RequireLibraries(SharedLlamaBuilds.D8a24cc);
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            Assert.Ignore("needs a CPU with AVX-512: the ci goldens were made with the package's avx512 library, which the direct drift reruns");
+        }
+
+        using var workspace = Suites.SuiteWorkspace.CopyOfCi("mini-q4_k_m-story7", "mini-q8_0-bos");
+        var before = workspace.GoldenHashes();
+        var (code, stdout, stderr) = ParityCli.Run("--lib-dir", lib, "regen", "--suite", workspace.Directory);
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), stdout + stderr);
+        Assert.That(workspace.GoldenHashes(), Is.Not.EqualTo(before));
+        Assert.That(stdout, Does.Contain("the goldens move to another llama.cpp build: llama.cpp 815a2a5 (avx512, ggml 0.18.0) -> llama.cpp d8a24ccee (avx2, ggml 0.15.1, headers 98c21a49c038)"));
+        var golden = DumpRun.Open(Path.Combine(workspace.Directory, "goldens", "mini-q8_0-bos")).Manifest.Producer;
+        Assert.That((golden.Version, golden.LibraryVariant, golden.HeadersSha256), Is.EqualTo(("d8a24ccee", "avx2", D8a24ccHeadersSha256)));
+
+        // The story7 golden keeps every compared tensor, so its first moved op is the full dump's; the bos golden keeps a few.
+        var cases = new (string Name, string Quant, string[] Prompt, string Steps, bool KeepsAll)[]
+        {
+            ("mini-q4_k_m-story7", "Q4_K_M", ["--prompt", "Once upon a time there was"], "1", true),
+            ("mini-q8_0-bos", "Q8_0", ["--tokens", "1"], "3", false),
+        };
+        using var temp = new TempDirectory();
+        foreach (var c in cases)
+        {
+            string[] args = ["--variant", "avx512", "drift", "--to", lib, "--preset", "tinyllama-mini", "--quant", c.Quant, .. c.Prompt, "--steps", c.Steps, "--out", temp.File(c.Name)];
+            var drift = ParityCli.Run(args);
+            var direct = OutcomeLine(drift.Stdout, "tinyllama-mini-");
+            var regen = OutcomeLine(stdout, c.Name + ":");
+            Assert.That(regen.Outcome, Is.EqualTo(direct.Outcome), $"{c.Name}: regen said '{regen.Line}', drift said '{direct.Line}'");
+            if (c.KeepsAll)
+            {
+                Assert.That(regen.FirstMoved, Is.EqualTo(direct.FirstMoved), $"{c.Name}: regen said '{regen.Line}', drift said '{direct.Line}'");
+            }
+        }
+
+        (code, stdout, _) = ParityCli.Run("check", "--suite", workspace.Directory);
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), stdout);
+        Assert.That(stdout, Does.Contain("2 passed, 0 failed"));
+    }
+
+    /// <summary>A drift report's outcome line: identical or moved, and the first moved op.</summary>
+    private static (string Line, string Outcome, string? FirstMoved) OutcomeLine(string report, string prefix)
+    {
+        var line = report.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        var first = line.Contains("first moved op: ", StringComparison.Ordinal) ? line[(line.IndexOf("first moved op: ", StringComparison.Ordinal) + 16)..].Split(';')[0] : null;
+        return (line, line.Contains(": identical (", StringComparison.Ordinal) ? "identical" : "moved", first);
+    }
+
     private static void RequireCompiler()
     {
         var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
