@@ -35,6 +35,7 @@ public static class Program
             BisectCommand.Create(stdout, stderr),
             CheckCommand.Create(stdout, stderr),
             RegenCommand.Create(stdout, stderr),
+            DriftCommand.Create(stdout, stderr),
             AcceptCommand.Create(stdout),
         };
 
@@ -53,6 +54,11 @@ public static class Program
         try
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TerminationGrace });
+        }
+        catch (Parity.Harness.Runner.LlamaCppRunnerException e) when (e.Kind == Parity.Harness.Runner.RunnerFailureKind.UnservableAbi)
+        {
+            stderr.WriteLine($"parity: {e.Message}");
+            return ExitCodes.BadInput;
         }
         catch (Parity.Harness.Runner.LlamaCppRunnerException e)
         {

@@ -62,6 +62,10 @@ internal static class ManifestBinder
         GgmlVersion = o.OptionalString("ggmlVersion"),
         LibraryVariant = o.OptionalString("libraryVariant"),
         LibraryPath = o.OptionalString("libraryPath"),
+        GgmlCommit = o.OptionalString("ggmlCommit"),
+        CompileFlags = o.OptionalString("compileFlags"),
+        HeadersSha256 = o.OptionalString("headersSha256"),
+        Layout = o.OptionalString("layout"),
     };
 
     private static DumpModelInfo Model(Node o) => new()

@@ -13,10 +13,6 @@ namespace Parity.Runner;
 /// </summary>
 internal sealed unsafe class GraphTensorCapture
 {
-    /// <summary>Offsets in <c>struct ggml_type_traits</c> (ggml 0.18.0): blck_size (int64) and type_size (size_t).</summary>
-    private const int TraitsBlockSizeOffset = 8;
-    private const int TraitsTypeSizeOffset = 24;
-
     private static GraphTensorCapture? _current;
 
     private readonly Regex? _filter;
@@ -81,8 +77,9 @@ internal sealed unsafe class GraphTensorCapture
 
         var ne = t.NeArray();
         var traits = LlamaApi.ggml_get_type_traits(t.Type);
-        var blockSize = *(long*)((byte*)traits + TraitsBlockSizeOffset);
-        var typeSize = (long)*(nuint*)((byte*)traits + TraitsTypeSizeOffset);
+        var layout = Abi.LlamaLayout.Current;
+        var blockSize = *(long*)((byte*)traits + layout.Offset("ggml_type_traits.blck_size"));
+        var typeSize = (long)*(nuint*)((byte*)traits + layout.Offset("ggml_type_traits.type_size"));
         var rowBytes = ne[0] / blockSize * typeSize;
         var total = checked((int)(rowBytes * ne[1] * ne[2] * ne[3]));
         if (_buffer.Length < total)
@@ -162,7 +159,7 @@ internal sealed unsafe class GraphTensorCapture
         var problems = new List<string>();
         if (nameBytes.IndexOf((byte)0) < 0)
         {
-            problems.Add("name at offset 256 is not NUL-terminated within 64 bytes");
+            problems.Add($"name at offset {GgmlTensor.NameOffset} is not NUL-terminated within {GgmlTensor.MaxName} bytes");
         }
 
         for (var i = 0; i < 4; i++)
@@ -175,7 +172,7 @@ internal sealed unsafe class GraphTensorCapture
 
         if (t.Type is < 0 or > 64)
         {
-            problems.Add($"type at offset 0 reads {t.Type}");
+            problems.Add($"type at offset {GgmlTensor.TypeOffset} reads {t.Type}");
         }
 
         if (problems.Count == 0 && LlamaApi.ggml_is_contiguous(t.Pointer))
@@ -184,13 +181,13 @@ internal sealed unsafe class GraphTensorCapture
             var actual = (long)LlamaApi.ggml_nbytes(t.Pointer);
             if (expected != actual)
             {
-                problems.Add($"ggml_nbytes is {actual} but ne read at offset 16 gives {expected}");
+                problems.Add($"ggml_nbytes is {actual} but ne read at offset {GgmlTensor.NeOffset} gives {expected}");
             }
         }
 
         if (problems.Count > 0)
         {
-            throw new RunnerException(RunnerExitCodes.AbiMismatch, $"struct ggml_tensor does not have ggml 0.18.0's layout: {string.Join("; ", problems)}");
+            throw new RunnerException(RunnerExitCodes.AbiMismatch, $"struct ggml_tensor does not have the layout the runner chose ({Abi.LlamaLayout.Current.Source}): {string.Join("; ", problems)}");
         }
     }
 }

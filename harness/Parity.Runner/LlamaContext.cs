@@ -14,26 +14,29 @@ internal sealed unsafe class LlamaContext : IDisposable
     {
         Model = model;
         var p = LlamaApi.llama_context_default_params();
-        p.NCtx = (uint)options.ContextFor(tokensNeeded);
+        var nCtx = (uint)options.ContextFor(tokensNeeded);
         // One ubatch holds the whole prompt, so the eval callback sees one graph per decode.
-        p.NBatch = (uint)Math.Max(1, maxBatch);
-        p.NUbatch = p.NBatch;
-        p.NSeqMax = 1;
-        p.NThreads = options.Threads;
-        p.NThreadsBatch = options.Threads;
-        p.FlashAttnType = options.FlashAttention ? 1 : 0;
-        p.TypeK = (int)options.TypeK;
-        p.TypeV = (int)options.TypeV;
-        p.NoPerf = 1;
-        p.CbEval = evalCallback;
+        var nBatch = (uint)Math.Max(1, maxBatch);
+        p.Set("llama_context_params.n_ctx", nCtx);
+        p.Set("llama_context_params.n_batch", nBatch);
+        p.Set("llama_context_params.n_ubatch", nBatch);
+        p.Set("llama_context_params.n_seq_max", 1u);
+        p.Set("llama_context_params.n_threads", options.Threads);
+        p.Set("llama_context_params.n_threads_batch", options.Threads);
+        p.Set("llama_context_params.flash_attn_type", options.FlashAttention ? 1 : 0);
+        p.Set("llama_context_params.type_k", (int)options.TypeK);
+        p.Set("llama_context_params.type_v", (int)options.TypeV);
+        p.Set("llama_context_params.no_perf", (byte)1);
+        p.Set("llama_context_params.cb_eval", (IntPtr)evalCallback);
+        p.Set("llama_context_params.cb_eval_user_data", IntPtr.Zero);
         Handle = LlamaApi.llama_init_from_model(model.Handle, p);
         if (Handle == IntPtr.Zero)
         {
-            throw new RunnerException(RunnerExitCodes.LlamaFailure, $"llama.cpp could not create a context (n_ctx {p.NCtx}, n_batch {p.NBatch}) for {model.Path}: {string.Join(" | ", LlamaLog.Captured.TakeLast(3))}");
+            throw new RunnerException(RunnerExitCodes.LlamaFailure, $"llama.cpp could not create a context (n_ctx {nCtx}, n_batch {nBatch}) for {model.Path}: {string.Join(" | ", LlamaLog.Captured.TakeLast(3))}");
         }
 
         ContextSize = (int)LlamaApi.llama_n_ctx(Handle);
-        _batchCapacity = (int)p.NBatch;
+        _batchCapacity = (int)nBatch;
         _batch = LlamaApi.llama_batch_init(_batchCapacity, 0, 1);
     }
 

@@ -30,8 +30,8 @@ internal sealed unsafe class LlamaModel : IDisposable
         }
 
         var p = LlamaApi.llama_model_default_params();
-        p.VocabOnly = vocabOnly ? (byte)1 : (byte)0;
-        p.UseExtraBufts = repack ? (byte)1 : (byte)0;
+        p.Set("llama_model_params.vocab_only", vocabOnly ? (byte)1 : (byte)0);
+        p.Set("llama_model_params.use_extra_bufts", repack ? (byte)1 : (byte)0);
         var before = LlamaLog.Captured.Count;
         var handle = LlamaApi.llama_model_load_from_file(path, p);
         if (handle == IntPtr.Zero)

@@ -27,7 +27,7 @@ internal static partial class RunnerGlobals
 
     private static bool _started;
 
-    /// <summary>Loads the libraries, routes the log, initializes the backend and checks the ABI.</summary>
+    /// <summary>Loads the libraries, routes the log, initializes the backend, chooses the layout and checks it.</summary>
     public static void Start(ParseResult parse)
     {
         if (_started)
@@ -41,7 +41,8 @@ internal static partial class RunnerGlobals
         LlamaLibrary.Load(parse.GetValue(LibDir), parse.GetValue(Variant));
         LlamaLog.Install();
         LlamaApi.llama_backend_init();
-        LlamaAbi.Check(LlamaLibrary.Directory!);
+        var build = Abi.LlamaBuild.Identify();
+        LlamaAbi.Check(build.LibraryDirectory, Abi.LlamaLayout.Current);
         _started = true;
     }
 

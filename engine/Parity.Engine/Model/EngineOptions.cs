@@ -34,6 +34,9 @@ public sealed record EngineOptions
     /// </summary>
     public GgmlVariant Variant { get; init; } = GgmlVariant.Avx512;
 
+    /// <summary>The llama.cpp commit whose ggml numerics (with <see cref="Variant"/>) the engine claims to reproduce (<see cref="GgmlTarget.Builds"/>).</summary>
+    public string Target { get; init; } = GgmlTarget.Commit;
+
     /// <summary>
     /// The ggml types the engine reads and their kernels; null (the default) means the built-in ones of
     /// <see cref="Variant"/>. A table with a row replaced runs the whole engine on another kernel for that type, e.g.

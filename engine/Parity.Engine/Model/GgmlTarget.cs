@@ -5,26 +5,42 @@ namespace Parity.Engine.Model;
 /// <summary>
 /// The llama.cpp CPU builds whose arithmetic <see cref="NumericsMode.Ggml"/> reproduces bit for bit: the packaged
 /// llama.cpp commit and the library variants whose kernels (vector widths, reduction orders, <c>expf</c>) the engine
-/// has in their order, for every weight type it reads. Other variants and builds compute some ops in another order, so
-/// against them the engine is not exact.
+/// has in their order, for every weight type it reads, and the other builds listed in <see cref="Builds"/>. Other
+/// variants and builds compute some ops in another order, so against them the engine is not exact.
 /// </summary>
 public static class GgmlTarget
 {
     public const string Commit = "815a2a5915f22ce6a760c676389c5dfe8535c08f";
 
-    /// <summary>The library variants reproduced, the one the engine follows by default first.</summary>
+    /// <summary>The library variants the engine has kernels for, the one it follows by default first.</summary>
     public static IReadOnlyList<GgmlVariant> Variants { get; } = [GgmlVariant.Avx512, GgmlVariant.Avx2];
+
+    /// <summary>
+    /// The llama.cpp builds (commit, variants) whose ggml numerics the engine follows: the packaged 815a2a5 in both
+    /// variants, and upstream d8a24ccee as built AVX2 without AVX-512 (docs/numerics.md, "Across llama.cpp versions").
+    /// </summary>
+    public static IReadOnlyList<(string Commit, IReadOnlyList<GgmlVariant> Variants)> Builds { get; } =
+    [
+        (Commit, Variants),
+        ("d8a24ccee", [GgmlVariant.Avx2]),
+    ];
 
     /// <summary>Whether a llama.cpp build (commit, library variant name) is one the ggml numerics reproduce.</summary>
     public static bool Reproduces(string? commit, string? variant) =>
-        commit == Commit && GgmlVariants.TryParse(variant, out var v) && Variants.Contains(v);
+        GgmlVariants.TryParse(variant, out var v) && Builds.Any(b => b.Commit == commit && b.Variants.Contains(v));
 
     /// <summary>
-    /// The variant the ggml numerics follow against a reference made by (commit, variant): that variant where it is
-    /// reproduced, else the default (a comparison the engine cannot reproduce is judged by tolerance, or refused).
+    /// The variant the ggml numerics follow against a reference made by (commit, variant): that variant where the engine
+    /// has its kernels, else the default (a comparison the engine cannot reproduce is judged by tolerance, or refused).
     /// </summary>
     public static GgmlVariant VariantFor(string? commit, string? variant) =>
-        Reproduces(commit, variant) && GgmlVariants.TryParse(variant, out var v) ? v : Variants[0];
+        GgmlVariants.TryParse(variant, out var v) && Variants.Contains(v) ? v : Variants[0];
+
+    /// <summary>The commit the ggml numerics claim against a reference made by (commit, variant): its own where reproduced, else <see cref="Commit"/>.</summary>
+    public static string CommitFor(string? commit, string? variant) => Reproduces(commit, variant) ? commit! : Commit;
+
+    /// <summary>The reproduced builds, for messages: "815a2a5 (avx512, avx2), d8a24cc (avx2)".</summary>
+    public static string BuildNames => string.Join(", ", Builds.Select(b => $"{b.Commit[..7]} ({string.Join(", ", b.Variants.Select(v => v.Name()))})"));
 
     /// <summary>The reproduced variants' names, for messages: "avx512, avx2".</summary>
     public static string VariantNames => string.Join(", ", Variants.Select(v => v.Name()));

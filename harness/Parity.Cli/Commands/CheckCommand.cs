@@ -48,6 +48,7 @@ public static class CheckCommand
                     var checker = new SuiteChecker(resolver, policy, work, compareSnapshots: !parse.GetValue(toleranceOnly));
                     var liveChecker = parse.GetValue(live) ? new SuiteLiveChecker(resolver, runner, work) : null;
                     io.Err.WriteLine($"[parity] suite '{suite.Name}' ({suite.Directory}): {cases.Count} case(s){(liveChecker is null ? string.Empty : ", with --live")}");
+                    WriteGoldenBuilds(io.Err, suite, cases);
                     var results = new List<CaseResult>();
                     foreach (var (c, i) in cases.Select((c, i) => (c, i)))
                     {
@@ -83,6 +84,22 @@ public static class CheckCommand
         var liveResult = await liveChecker.CheckAsync(suite, c, ct).ConfigureAwait(false);
         Print(stdout, liveResult, LiveSuffix);
         return [result, liveResult with { Case = liveResult.Case + LiveSuffix }];
+    }
+
+    /// <summary>Which llama.cpp build made the goldens; when they come from more than one, each build with its cases.</summary>
+    private static void WriteGoldenBuilds(TextWriter err, Suite suite, IReadOnlyList<SuiteCase> cases)
+    {
+        var builds = GoldenBuilds.Of(suite, cases);
+        if (builds.Count == 1)
+        {
+            err.WriteLine($"[parity] goldens made by {builds[0].Build}");
+            return;
+        }
+
+        foreach (var (build, names) in builds)
+        {
+            err.WriteLine($"[parity] goldens from different llama.cpp builds: {names.Count} case(s) by {build} ({string.Join(", ", names.Take(4))}{(names.Count > 4 ? ", ..." : string.Empty)})");
+        }
     }
 
     private static void WriteReports(string? html, string? junit, TextWriter? annotations, string suite, IReadOnlyList<CaseResult> results)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Parity.Cli.Rendering;
 using Parity.Harness.Suites;
 
@@ -41,40 +40,29 @@ public static class RegenCommand
 
     private static void Report(TextWriter stdout, Suite suite, RegenResult result)
     {
-        var inv = CultureInfo.InvariantCulture;
         stdout.WriteLine($"regenerated {result.Regenerated.Count} golden(s) in {suite.GoldensDirectory}");
         foreach (var (name, reason) in result.Skipped)
         {
             stdout.WriteLine($"  kept {name}: {reason}");
         }
 
+        if (result.Builds is { } builds)
+        {
+            stdout.WriteLine($"the goldens move to another llama.cpp build: {builds}");
+        }
+
         stdout.WriteLine("reference drift (new goldens against the previous ones, exact):");
+        var drifts = result.Cases.ToDictionary(c => c.Name, StringComparer.Ordinal);
         foreach (var name in result.Regenerated)
         {
-            if (result.New.Contains(name))
+            if (drifts.TryGetValue(name, out var drift))
             {
-                stdout.WriteLine($"  {name}: new (no previous golden to compare){(result.TokenChanges.TryGetValue(name, out var why) ? "; " + why : string.Empty)}");
+                DriftRenderer.Case(stdout, drift);
                 continue;
             }
 
-            var moved = result.Drift.Where(d => d.Case == name).ToList();
-            var tokens = result.TokenChanges.TryGetValue(name, out var change) ? "; " + change : string.Empty;
-            if (moved.Count == 0)
-            {
-                stdout.WriteLine($"  {name}: identical ({result.Compared[name]} tensors bit for bit){tokens}");
-                continue;
-            }
-
-            stdout.WriteLine($"  {name}: {moved.Count} of {result.Compared[name]} tensors moved{tokens}");
-            foreach (var d in moved.Take(12))
-            {
-                stdout.WriteLine(string.Create(inv, $"      step {d.Step} {d.Key,-24} {d.Status,-13} nmse {d.Nmse:G3}  max abs {d.MaxAbsError:G3}"));
-            }
-
-            if (moved.Count > 12)
-            {
-                stdout.WriteLine($"      ... and {moved.Count - 12} more");
-            }
+            var why = result.TokenChanges.TryGetValue(name, out var change) ? "; " + change : string.Empty;
+            stdout.WriteLine($"  {name}: new (no previous golden to compare){why}");
         }
 
         stdout.WriteLine($"next: `parity check --suite {suite.Name}` compares the engine with the new goldens; `parity accept --suite {suite.Name}` takes changed error profiles");

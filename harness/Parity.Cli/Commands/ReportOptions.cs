@@ -65,7 +65,7 @@ public sealed class ReportOptions
         if (!Parity.Engine.Model.GgmlTarget.Reproduces(info.LlamaCppCommit, info.Variant))
         {
             throw new ArgumentException(
-                $"llama.cpp {info.LlamaCppCommit} ({info.Variant} library, {info.LibraryDirectory}): the engine's ggml numerics reproduce llama.cpp {Parity.Engine.Model.GgmlTarget.Commit} with the {Parity.Engine.Model.GgmlTarget.VariantNames} libraries only, so this comparison cannot be judged exact; pass --allow-inexact to judge it by the tolerance rules, or --numerics f32");
+                $"llama.cpp {info.LlamaCppCommit} ({info.Variant} library, {info.LibraryDirectory}): the engine's ggml numerics reproduce the llama.cpp builds {Parity.Engine.Model.GgmlTarget.BuildNames} only, so this comparison cannot be judged exact; pass --allow-inexact to judge it by the tolerance rules, or --numerics f32");
         }
     }
 

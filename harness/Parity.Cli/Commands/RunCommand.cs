@@ -54,8 +54,8 @@ public static class RunCommand
                 };
                 EngineDumper.CheckSupported(request.Decode);
                 var reference = await runner.DumpAsync(request, io.Progress, ct).ConfigureAwait(false);
-                var variant = EngineDumper.VariantFor(DumpRun.Open(reference.RunDirectory).Manifest.Producer);
-                var engine = EngineDumper.Dump(request with { OutputDirectory = Path.Combine(outDir, "engine") }, ids, teacherTokens: reference.Generated, numerics: decode.EngineNumerics(parse), variant: variant, progress: io.Progress);
+                var producer = DumpRun.Open(reference.RunDirectory).Manifest.Producer;
+                var engine = EngineDumper.Dump(request with { OutputDirectory = Path.Combine(outDir, "engine") }, ids, teacherTokens: reference.Generated, numerics: decode.EngineNumerics(parse), variant: EngineDumper.VariantFor(producer), progress: io.Progress, target: EngineDumper.TargetFor(producer));
                 return (model, outDir, new DumpDiffer(policy, pairing: report.Pairing(parse)).Diff(engine.RunDirectory, reference.RunDirectory, io.Progress));
             }).ConfigureAwait(false);
             return report.Report(parse, diff, outDir, stdout, Tokenizers.Load(model));

@@ -30,6 +30,7 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
         var steps = reference.StepCount - 1;
         var graph = GraphDescriptors.For(reference.Manifest.Model.Architecture);
         var variant = types?.Variant ?? EngineDumper.VariantFor(reference.Manifest.Producer);
+        var target = EngineDumper.TargetFor(reference.Manifest.Producer);
         var pass = 0;
         void Pass(string what) => progress?.Report(new WorkProgress("bisect", pass++, 6, "pass", what));
         DumpResult EngineRun(string name, Func<string, bool>? force)
@@ -38,8 +39,8 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
             // A filtered reference (a golden keeping some tensors) is matched by the same filter on the engine side.
             var r = request with { OutputDirectory = Path.Combine(workDirectory, name), Steps = steps, Filter = reference.Manifest.Options.Filter };
             return force is null
-                ? EngineDumper.Dump(r, tokens, teacherTokens: reference.GeneratedTokens, numerics: numerics, architectures: architectures, types: types, variant: variant)
-                : EngineDumper.Dump(r, tokens, numerics: numerics, forceFrom: reference, force: force, architectures: architectures, types: types, variant: variant);
+                ? EngineDumper.Dump(r, tokens, teacherTokens: reference.GeneratedTokens, numerics: numerics, architectures: architectures, types: types, variant: variant, target: target)
+                : EngineDumper.Dump(r, tokens, numerics: numerics, forceFrom: reference, force: force, architectures: architectures, types: types, variant: variant, target: target);
         }
 
         var free = EngineRun("free-running", null);

@@ -71,6 +71,11 @@ public static class DumpPairing
             Differ("the attention configurations", Describe(oa), Describe(ob), options.AllowDifferentConfig, "dump both sides with the same --flash-attn, --cache-type-k/-v and --repack, or pass --allow-different-config to measure what the difference costs");
         }
 
+        if (ma.Producer.Name == DumpProducer.LlamaCppName && mb.Producer.Name == DumpProducer.LlamaCppName && ma.Producer.BuildDifference(mb.Producer) is { } builds)
+        {
+            allowed.Add($"the llama.cpp builds differ: A {ma.Producer.Describe()}, B {mb.Producer.Describe()} ({builds})");
+        }
+
         if (ExactFor(ma) is { } claim && mb.Producer.Name == DumpProducer.LlamaCppName && claim != Identity(mb.Producer))
         {
             Differ("the builds", $"reproduces '{claim}' exactly", $"is '{Identity(mb.Producer)}'", options.AllowInexact,

@@ -54,12 +54,12 @@ public static class EngineDumper
     /// The manifest notes: the numerics mode, and in ggml numerics the exactness claim (every configuration the engine
     /// accepts is one it reproduces bit for bit against <see cref="GgmlTarget"/>'s commit with the variant it followed).
     /// </summary>
-    public static Dictionary<string, string> Notes(NumericsMode numerics, GgmlVariant variant = GgmlVariant.Avx512)
+    public static Dictionary<string, string> Notes(NumericsMode numerics, GgmlVariant variant = GgmlVariant.Avx512, string target = GgmlTarget.Commit)
     {
         var notes = new Dictionary<string, string> { ["numerics"] = numerics.ToString().ToLowerInvariant() };
         if (numerics == NumericsMode.Ggml)
         {
-            notes[DumpPairing.ExactForNote] = DumpPairing.Identity(new DumpProducer { Name = DumpProducer.LlamaCppName, Version = GgmlTarget.Commit, LibraryVariant = variant.Name() });
+            notes[DumpPairing.ExactForNote] = DumpPairing.Identity(new DumpProducer { Name = DumpProducer.LlamaCppName, Version = target, LibraryVariant = variant.Name() });
         }
 
         return notes;
@@ -75,6 +75,13 @@ public static class EngineDumper
         return reference.Name == DumpProducer.LlamaCppName ? GgmlTarget.VariantFor(reference.Version, reference.LibraryVariant) : GgmlTarget.Variants[0];
     }
 
+    /// <summary>The llama.cpp commit the engine's ggml numerics claim against a reference dump (<see cref="GgmlTarget.CommitFor"/>).</summary>
+    public static string TargetFor(DumpProducer reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        return reference.Name == DumpProducer.LlamaCppName ? GgmlTarget.CommitFor(reference.Version, reference.LibraryVariant) : GgmlTarget.Commit;
+    }
+
     /// <param name="teacherTokens">
     /// When given, decode step s feeds <c>teacherTokens[s-1]</c> (the reference's greedy choice) instead of the engine's
     /// own, so both sides run the same tokens at every step and one near-tie cannot derail the comparison.
@@ -88,7 +95,7 @@ public static class EngineDumper
     /// <param name="types">The engine's type table when <paramref name="options"/> is not given (default: the built-in one of <paramref name="variant"/>).</param>
     /// <param name="variant">The library variant the ggml numerics follow when <paramref name="options"/> is not given (<see cref="VariantFor"/> the reference).</param>
     /// <param name="progress">Told each step dumped, as phase "engine dump".</param>
-    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null, NumericsMode numerics = NumericsMode.F32, DumpRun? forceFrom = null, Func<string, bool>? force = null, ArchitectureRegistry? architectures = null, GgmlTypeTable? types = null, GgmlVariant variant = GgmlVariant.Avx512, IProgress<WorkProgress>? progress = null)
+    public static DumpResult Dump(DumpRequest request, IReadOnlyList<int> tokens, EngineOptions? options = null, IReadOnlyList<int>? teacherTokens = null, NumericsMode numerics = NumericsMode.F32, DumpRun? forceFrom = null, Func<string, bool>? force = null, ArchitectureRegistry? architectures = null, GgmlTypeTable? types = null, GgmlVariant variant = GgmlVariant.Avx512, IProgress<WorkProgress>? progress = null, string target = GgmlTarget.Commit)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -110,6 +117,7 @@ public static class EngineDumper
             Numerics = numerics,
             Architectures = architectures ?? ArchitectureRegistry.BuiltIn,
             Variant = variant,
+            Target = target,
             Types = types,
         };
         using var model = Transformer.Load(request.ModelPath, options);
@@ -118,7 +126,7 @@ public static class EngineDumper
         var info = new DumpRunInfo
         {
             Producer = new DumpProducer { Name = DumpProducer.EngineName, Version = typeof(Transformer).Assembly.GetName().Version?.ToString() ?? "0" },
-            Notes = Notes(options.Numerics, options.Variant),
+            Notes = Notes(options.Numerics, options.Variant, options.Target),
             Model = DumpModelInfoReader.Read(request.ModelPath),
             Prompt = new DumpPrompt { Text = request.Prompt, Tokens = [.. tokens] },
             Options = new DumpOptions

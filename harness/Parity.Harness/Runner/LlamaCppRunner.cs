@@ -144,6 +144,7 @@ public sealed class LlamaCppRunner
             {
                 3 => RunnerFailureKind.MissingLibrary,
                 4 => RunnerFailureKind.AbiMismatch,
+                6 => RunnerFailureKind.UnservableAbi,
                 5 => RunnerFailureKind.Crash,
                 > 128 and < 160 => RunnerFailureKind.Crash,
                 _ => RunnerFailureKind.NonZeroExit,
@@ -172,7 +173,9 @@ public sealed class LlamaCppRunner
             Str(r, "ggmlCommit", optional: true),
             Str(r, "variant"),
             Str(r, "libraryDirectory"),
-            Str(r, "systemInfo", optional: true));
+            Str(r, "systemInfo", optional: true),
+            Str(r, "headersSha256", optional: true),
+            Str(r, "layout", optional: true));
     }
 
     public async Task<int[]> TokenizeAsync(string modelPath, string text, bool addSpecial = true, bool parseSpecial = true, CancellationToken cancellationToken = default)

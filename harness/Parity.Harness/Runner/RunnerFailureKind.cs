@@ -21,6 +21,12 @@ public enum RunnerFailureKind
     /// <summary>The libraries load but have another llama.cpp version's struct layouts.</summary>
     AbiMismatch,
 
+    /// <summary>
+    /// The runner cannot serve the llama.cpp build asked for: no known layout and none readable (no headers, no C
+    /// compiler), or headers lacking a field it uses. The user's to fix, so the CLI exits 2.
+    /// </summary>
+    UnservableAbi,
+
     /// <summary>The runner program itself cannot be started.</summary>
     CannotStart,
 }

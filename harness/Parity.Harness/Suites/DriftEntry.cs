@@ -1,4 +1,4 @@
 namespace Parity.Harness.Suites;
 
-/// <summary>One tensor of a regenerated golden that moved against the previous golden.</summary>
-public sealed record DriftEntry(string Case, int Step, string Key, string Status, double Nmse, double MaxAbsError);
+/// <summary>One tensor that moved between two llama.cpp dumps of the same model and tokens (old golden and new, or two builds).</summary>
+public sealed record DriftEntry(string Case, int Step, string Key, string Status, double Nmse, double MaxAbsError, string Op = "", int? Layer = null);

@@ -22,4 +22,10 @@ public sealed record RegenResult
 
     /// <summary>Case → a change of greedy tokens or prompt tokens between the old golden and the new one.</summary>
     public required IReadOnlyDictionary<string, string> TokenChanges { get; init; }
+
+    /// <summary>Each compared case's drift (identical, moved, tokens changed), in the order regenerated.</summary>
+    public IReadOnlyList<CaseDrift> Cases { get; init; } = [];
+
+    /// <summary>The build change ("old build -> new build") when the new goldens come from another llama.cpp build, else null.</summary>
+    public string? Builds { get; init; }
 }

@@ -67,7 +67,7 @@ public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy poli
                 Decode = LlamaCppDecodeOptions.Default with { Threads = suite.ThreadsOf(suiteCase), CacheTypeK = cacheK, CacheTypeV = cacheV },
             };
             var numerics = suite.NumericsOf(suiteCase) == "f32" ? NumericsMode.F32 : NumericsMode.Ggml;
-            EngineDumper.Dump(request, tokens, teacherTokens: goldenRun.GeneratedTokens, numerics: numerics, architectures: architectures, variant: EngineDumper.VariantFor(goldenRun.Manifest.Producer));
+            EngineDumper.Dump(request, tokens, teacherTokens: goldenRun.GeneratedTokens, numerics: numerics, architectures: architectures, variant: EngineDumper.VariantFor(goldenRun.Manifest.Producer), target: EngineDumper.TargetFor(goldenRun.Manifest.Producer));
             var diff = new DumpDiffer(policy).Diff(engineDir, golden);
             // Tolerance-only checks (git bisect across commits whose accepted profiles differ) leave snapshots alone.
             var (outcome, snapshotDiff) = compareSnapshots

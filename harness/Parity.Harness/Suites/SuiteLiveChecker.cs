@@ -74,9 +74,11 @@ public sealed class SuiteLiveChecker(SuiteModelResolver models, LlamaCppRunner r
                 if (moved.Count > 0)
                 {
                     var (step, first) = moved[0];
-                    var variants = loaded == goldenRun.Manifest.Producer.LibraryVariant
+                    var variants = live.Manifest.Producer.BuildDifference(goldenRun.Manifest.Producer) is not { } builds
                         ? string.Empty
-                        : $" (this machine loads the {loaded} library, the golden was made with {goldenRun.Manifest.Producer.LibraryVariant}: their kernels round differently{EngineFollows(live.Manifest.Producer)})";
+                        : loaded == goldenRun.Manifest.Producer.LibraryVariant
+                        ? $" (this machine loads another llama.cpp build than the golden's: {builds}{EngineFollows(live.Manifest.Producer)})"
+                        : $" (this machine loads the {loaded} library, the golden was made with {goldenRun.Manifest.Producer.LibraryVariant}: their kernels round differently; builds: {builds}{EngineFollows(live.Manifest.Producer)})";
                     problems.Add(string.Create(CultureInfo.InvariantCulture,
                         $"{threads} thread(s): {moved.Count} tensor(s) differ from the golden{variants}; first step {step} {first.Key} ({first.Status}{(first.Metrics is { } m ? $", {m.DifferingValues} values, max {m.MaxUlp} ulp, nmse {m.Nmse:G3}" : string.Empty)})"));
                 }

@@ -131,11 +131,10 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
         TryDelete(rawDirectory);
     }
 
-    /// <summary>The reference-drift report: each regenerated case's new golden against its previous one, exactly.</summary>
+    /// <summary>The reference-drift report: each regenerated case's new golden against its previous one, exactly (<see cref="ReferenceDrift"/>).</summary>
     private static RegenResult Drift(Suite suite, IReadOnlyList<string> regenerated, string stagingGoldens)
     {
-        var drift = new List<DriftEntry>();
-        var compared = new Dictionary<string, int>(StringComparer.Ordinal);
+        var cases = new List<CaseDrift>();
         var fresh = new List<string>();
         var tokenChanges = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in regenerated)
@@ -149,32 +148,17 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
 
             var oldRun = DumpRun.Open(old);
             var newRun = DumpRun.Open(Path.Combine(stagingGoldens, name));
-            if (!oldRun.Manifest.Prompt.Tokens.SequenceEqual(newRun.Manifest.Prompt.Tokens))
+            if (ReferenceDrift.Compare(name, oldRun, newRun) is not { } drift)
             {
                 tokenChanges[name] = $"prompt tokens [{string.Join(' ', oldRun.Manifest.Prompt.Tokens)}] -> [{string.Join(' ', newRun.Manifest.Prompt.Tokens)}]";
                 fresh.Add(name);
                 continue;
             }
 
-            if (oldRun.StepCount != newRun.StepCount)
+            cases.Add(drift);
+            if (drift.TokenChange is { } change)
             {
-                tokenChanges[name] = $"{oldRun.StepCount} steps -> {newRun.StepCount} (the first {Math.Min(oldRun.StepCount, newRun.StepCount)} compared)";
-            }
-            else if (!oldRun.GeneratedTokens.SequenceEqual(newRun.GeneratedTokens))
-            {
-                tokenChanges[name] = $"greedy tokens [{string.Join(' ', oldRun.GeneratedTokens)}] -> [{string.Join(' ', newRun.GeneratedTokens)}] (steps compared while the tokens agree)";
-            }
-
-            // Step k runs the token step k-1 chose: once the greedy tokens part, later steps are not comparable.
-            var sameTokens = 1 + oldRun.GeneratedTokens.Zip(newRun.GeneratedTokens).TakeWhile(p => p.First == p.Second).Count();
-            var diff = new DumpDiffer(ExactPolicy.Instance, pairing: new PairingOptions(AllowDifferentModel: true)).Diff(newRun.Directory, oldRun.Directory, maxSteps: sameTokens);
-            compared[name] = diff.Steps.Sum(s => s.Tensors.Count);
-            foreach (var step in diff.Steps)
-            {
-                foreach (var t in step.Tensors.Where(t => t.IsFailure))
-                {
-                    drift.Add(new DriftEntry(name, step.Step, t.Key, t.Status.ToString(), t.Metrics?.Nmse ?? double.NaN, t.Metrics?.MaxAbsError ?? double.NaN));
-                }
+                tokenChanges[name] = change;
             }
         }
 
@@ -183,10 +167,29 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
             Regenerated = regenerated,
             Skipped = new Dictionary<string, string>(),
             New = fresh,
-            Compared = compared,
-            Drift = drift,
+            Compared = cases.ToDictionary(c => c.Name, c => c.Compared, StringComparer.Ordinal),
+            Drift = [.. cases.SelectMany(c => c.Moved)],
             TokenChanges = tokenChanges,
+            Cases = cases,
+            Builds = BuildChange(suite, regenerated, stagingGoldens),
         };
+    }
+
+    /// <summary>"llama.cpp 815a2a5 (...) -> llama.cpp d8a24cc (...)" when the regenerated goldens come from another build than the ones they replace.</summary>
+    private static string? BuildChange(Suite suite, IReadOnlyList<string> regenerated, string stagingGoldens)
+    {
+        foreach (var name in regenerated)
+        {
+            var old = Path.Combine(suite.GoldensDirectory, name, "run.json");
+            if (File.Exists(old))
+            {
+                var before = DumpRun.Open(Path.GetDirectoryName(old)!).Manifest.Producer;
+                var after = DumpRun.Open(Path.Combine(stagingGoldens, name)).Manifest.Producer;
+                return before.BuildDifference(after) is null ? null : $"{before.Describe()} -> {after.Describe()}";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Staging directories of regenerations that were killed (their process is gone).</summary>

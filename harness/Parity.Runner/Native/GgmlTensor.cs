@@ -4,22 +4,36 @@ using System.Text;
 namespace Parity.Runner.Native;
 
 /// <summary>
-/// Read-only view of a <c>struct ggml_tensor</c> (336 bytes at ggml 0.18.0) through its pointer. Offsets are facts of
-/// that layout; <see cref="LlamaAbi"/> checks them against a live tensor at start-up.
+/// Read-only view of a <c>struct ggml_tensor</c> through its pointer, at the offsets of the loaded build's
+/// <see cref="Abi.LlamaLayout"/> (bound once at start-up); the first tensor of a dump is checked against
+/// <c>ggml_nbytes</c> (<see cref="GraphTensorCapture"/>).
 /// </summary>
 internal readonly unsafe struct GgmlTensor(IntPtr pointer)
 {
-    public const int TypeOffset = 0;
-    public const int BufferOffset = 8;
-    public const int NeOffset = 16;
-    public const int NbOffset = 48;
-    public const int OpOffset = 80;
-    public const int OpParamsOffset = 84;
-    public const int SrcOffset = 152;
-    public const int ViewSrcOffset = 232;
-    public const int DataOffset = 248;
-    public const int NameOffset = 256;
-    public const int MaxName = 64;
+    public static int TypeOffset { get; private set; }
+
+    public static int BufferOffset { get; private set; }
+
+    public static int NeOffset { get; private set; }
+
+    public static int NbOffset { get; private set; }
+
+    public static int DataOffset { get; private set; }
+
+    public static int NameOffset { get; private set; }
+
+    public static int MaxName { get; private set; }
+
+    public static void Bind(Abi.LlamaLayout layout)
+    {
+        TypeOffset = layout.Offset("ggml_tensor.type");
+        BufferOffset = layout.Offset("ggml_tensor.buffer");
+        NeOffset = layout.Offset("ggml_tensor.ne");
+        NbOffset = layout.Offset("ggml_tensor.nb");
+        DataOffset = layout.Offset("ggml_tensor.data");
+        NameOffset = layout.Offset("ggml_tensor.name");
+        MaxName = layout.Offset("sizeof(ggml_tensor.name)");
+    }
 
     public IntPtr Pointer => pointer;
 

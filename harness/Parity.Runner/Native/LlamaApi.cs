@@ -1,12 +1,14 @@
 using System.Runtime.InteropServices;
+using Parity.Runner.Abi;
 
 namespace Parity.Runner.Native;
 
 #pragma warning disable CA1707, SA1300, IDE1006 // llama.cpp's and ggml's own function names, so the two read side by side.
 
 /// <summary>
-/// The llama.cpp and ggml C functions the runner calls, with signatures as of llama.cpp 815a2a5 / ggml 0.18.0.
-/// The library names resolve to the handles <see cref="LlamaLibrary"/> loaded.
+/// The llama.cpp and ggml C functions the runner calls, with signatures unchanged from llama.cpp 815a2a5 to d8a24cc;
+/// the parameter structs whose layouts differ between builds travel as <see cref="ParamsBlock"/>s read through the
+/// loaded build's <see cref="LlamaLayout"/>. The library names resolve to the handles <see cref="LlamaLibrary"/> loaded.
 /// </summary>
 internal static unsafe partial class LlamaApi
 {
@@ -23,22 +25,22 @@ internal static unsafe partial class LlamaApi
     public static partial void llama_log_set(delegate* unmanaged[Cdecl]<int, byte*, IntPtr, void> callback, IntPtr userData);
 
     [LibraryImport(L)]
-    public static partial LlamaModelParams llama_model_default_params();
+    public static partial ParamsBlock llama_model_default_params();
 
     [LibraryImport(L)]
-    public static partial LlamaContextParams llama_context_default_params();
+    public static partial ParamsBlock llama_context_default_params();
 
     [LibraryImport(L)]
-    public static partial LlamaModelQuantizeParams llama_model_quantize_default_params();
+    public static partial ParamsBlock llama_model_quantize_default_params();
 
     [LibraryImport(L, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial IntPtr llama_model_load_from_file(string path, LlamaModelParams parameters);
+    public static partial IntPtr llama_model_load_from_file(string path, ParamsBlock parameters);
 
     [LibraryImport(L)]
     public static partial void llama_model_free(IntPtr model);
 
     [LibraryImport(L)]
-    public static partial IntPtr llama_init_from_model(IntPtr model, LlamaContextParams parameters);
+    public static partial IntPtr llama_init_from_model(IntPtr model, ParamsBlock parameters);
 
     [LibraryImport(L)]
     public static partial void llama_free(IntPtr context);
@@ -96,7 +98,7 @@ internal static unsafe partial class LlamaApi
     public static partial void llama_memory_clear(IntPtr memory, [MarshalAs(UnmanagedType.U1)] bool data);
 
     [LibraryImport(L, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial uint llama_model_quantize(string input, string output, LlamaModelQuantizeParams* parameters);
+    public static partial uint llama_model_quantize(string input, string output, ParamsBlock* parameters);
 
     [LibraryImport(L)]
     public static partial IntPtr llama_print_system_info();
@@ -116,7 +118,6 @@ internal static unsafe partial class LlamaApi
     [LibraryImport(G)]
     public static partial IntPtr ggml_get_type_traits(int type);
 
-    /// <summary><c>struct ggml_type_traits_cpu</c>: from_float (0), vec_dot (8), vec_dot_type (16, int), nrows (24).</summary>
     [LibraryImport(LlamaLibrary.GgmlCpu)]
     public static partial IntPtr ggml_get_type_traits_cpu(int type);
 

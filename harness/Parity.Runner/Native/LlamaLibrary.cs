@@ -22,7 +22,11 @@ internal static class LlamaLibrary
 
     public static string? Directory { get; private set; }
 
+    /// <summary>The package variant loaded, or for a build of one's own the variant its CPU features match.</summary>
     public static string? Variant { get; private set; }
+
+    /// <summary>Whether the libraries are the NuGet package's (no <c>--lib-dir</c>).</summary>
+    public static bool Packaged { get; private set; }
 
     /// <summary>The best package variant this CPU runs: avx512, avx2, avx or noavx.</summary>
     public static string BestVariant() =>
@@ -43,10 +47,10 @@ internal static class LlamaLibrary
         if (directory is not null)
         {
             dir = Path.GetFullPath(directory);
-            Variant = "custom";
         }
         else
         {
+            Packaged = true;
             Variant = variant ?? BestVariant();
             dir = PackageDirectory(Variant);
         }
@@ -59,7 +63,7 @@ internal static class LlamaLibrary
         // Dependencies first, so each dlopen finds its siblings already loaded.
         foreach (var name in new[] { "ggml-base", "ggml-cpu", "ggml", "llama" })
         {
-            var path = Path.Combine(dir, $"lib{name}.so");
+            var path = FollowLinkFile(Path.Combine(dir, $"lib{name}.so"));
             if (!File.Exists(path))
             {
                 throw new RunnerException(RunnerExitCodes.MissingLibrary, $"{path} is missing: a llama.cpp build directory must hold libllama.so, libggml.so, libggml-base.so and libggml-cpu.so");
@@ -77,6 +81,38 @@ internal static class LlamaLibrary
 
         Directory = dir;
         NativeLibrary.SetDllImportResolver(Assembly.GetExecutingAssembly(), Resolve);
+    }
+
+    /// <summary>
+    /// For a build of one's own, the package variant whose instruction sets its CPU backend was compiled with, from
+    /// <c>llama_print_system_info</c> ("AVX512 = 1", "AVX2 = 1", ...): the variant whose numerics it shares.
+    /// </summary>
+    public static void SetVariantFromSystemInfo(string systemInfo)
+    {
+        Variant ??= systemInfo.Contains("AVX512 = 1", StringComparison.Ordinal) ? "avx512"
+            : systemInfo.Contains("AVX2 = 1", StringComparison.Ordinal) ? "avx2"
+            : systemInfo.Contains("AVX = 1", StringComparison.Ordinal) ? "avx"
+            : "noavx";
+    }
+
+    /// <summary>
+    /// A build copied without symlinks keeps each link as a small file holding its target's name
+    /// (<c>libllama.so</c> containing "libllama.so.0"); follow such files to the real library, at most a few hops.
+    /// </summary>
+    private static string FollowLinkFile(string path)
+    {
+        for (var hop = 0; hop < 4 && File.Exists(path) && new FileInfo(path).Length is > 0 and < 256; hop++)
+        {
+            var target = File.ReadAllText(path).Trim();
+            if (target.Length == 0 || target.Contains('/', StringComparison.Ordinal) || target.Contains('\0', StringComparison.Ordinal) || !target.StartsWith("lib", StringComparison.Ordinal))
+            {
+                break;
+            }
+
+            path = Path.Combine(Path.GetDirectoryName(path)!, target);
+        }
+
+        return path;
     }
 
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>

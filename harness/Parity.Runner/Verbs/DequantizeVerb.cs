@@ -14,9 +14,6 @@ namespace Parity.Runner.Verbs;
 /// </summary>
 internal static unsafe class DequantizeVerb
 {
-    /// <summary>Offset of <c>to_float</c> in <c>struct ggml_type_traits</c> (ggml 0.18.0).</summary>
-    private const int ToFloatOffset = 40;
-
     public static Command Create()
     {
         var model = new Option<string>("--model") { Required = true, Description = "GGUF model" };
@@ -98,7 +95,7 @@ internal static unsafe class DequantizeVerb
             }
 
             var traits = LlamaApi.ggml_get_type_traits((int)t.Type);
-            var toFloat = *(delegate* unmanaged[Cdecl]<void*, float*, long, void>*)((byte*)traits + ToFloatOffset);
+            var toFloat = *(delegate* unmanaged[Cdecl]<void*, float*, long, void>*)((byte*)traits + Abi.LlamaLayout.Current.Offset("ggml_type_traits.to_float"));
             if (toFloat == null)
             {
                 throw new RunnerException(RunnerExitCodes.BadInput, $"ggml has no to_float for type {info.GgmlName}");

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Parity.Dump;
@@ -59,14 +58,7 @@ internal static unsafe class DumpVerb
             using var ctx = new LlamaContext(m, options, ids.Length + nSteps, ids.Length, GraphTensorCapture.Callback);
             var info = new DumpRunInfo
             {
-                Producer = new DumpProducer
-                {
-                    Name = DumpProducer.LlamaCppName,
-                    Version = LlamaLibrary.Variant == "custom" ? "custom build (" + (Marshal.PtrToStringUTF8(LlamaApi.ggml_commit()) ?? "?") + ")" : LlamaAbi.PinnedCommit,
-                    GgmlVersion = Marshal.PtrToStringUTF8(LlamaApi.ggml_version()),
-                    LibraryVariant = LlamaLibrary.Variant,
-                    LibraryPath = LlamaLibrary.Directory,
-                },
+                Producer = Abi.LlamaBuild.Current.ToProducer(),
                 Model = modelInfo,
                 Prompt = new DumpPrompt { Text = text, Tokens = ids },
                 Options = new DumpOptions

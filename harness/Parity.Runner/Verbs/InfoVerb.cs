@@ -1,11 +1,8 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
-using System.Text.Json.Nodes;
-using Parity.Runner.Native;
 
 namespace Parity.Runner.Verbs;
 
-/// <summary><c>info</c>: which llama.cpp this is (commit, ggml version, library variant) and the system info.</summary>
+/// <summary><c>info</c>: which llama.cpp build this is (<see cref="Abi.LlamaBuild"/>).</summary>
 internal static class InfoVerb
 {
     public static Command Create()
@@ -14,15 +11,7 @@ internal static class InfoVerb
         command.SetAction(parse =>
         {
             RunnerGlobals.Start(parse);
-            return RunnerOutput.Write(new JsonObject
-            {
-                ["llamaCppCommit"] = LlamaLibrary.Variant == "custom" ? null : LlamaAbi.PinnedCommit,
-                ["ggmlVersion"] = Marshal.PtrToStringUTF8(LlamaApi.ggml_version()),
-                ["ggmlCommit"] = Marshal.PtrToStringUTF8(LlamaApi.ggml_commit()),
-                ["variant"] = LlamaLibrary.Variant,
-                ["libraryDirectory"] = LlamaLibrary.Directory,
-                ["systemInfo"] = Marshal.PtrToStringUTF8(LlamaApi.llama_print_system_info())?.Trim(),
-            });
+            return RunnerOutput.Write(Abi.LlamaBuild.Current.ToJson());
         });
         return command;
     }

@@ -38,8 +38,8 @@ internal static class QuantizeVerb
         try
         {
             var p = LlamaApi.llama_model_quantize_default_params();
-            p.FType = (int)ftype;
-            p.NThread = threads;
+            p.Set("llama_model_quantize_params.ftype", (int)ftype);
+            p.Set("llama_model_quantize_params.nthread", threads);
             var before = LlamaLog.Captured.Count;
             if (LlamaApi.llama_model_quantize(input, temp, &p) != 0)
             {

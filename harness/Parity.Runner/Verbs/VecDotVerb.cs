@@ -44,8 +44,9 @@ internal static unsafe class VecDotVerb
             RunnerGlobals.Start(parse);
             LlamaApi.ggml_cpu_init();
             var traits = (byte*)LlamaApi.ggml_get_type_traits_cpu((int)t.Type);
-            var fromFloatOf = *(int*)(traits + 16);
-            var vecDot = *(delegate* unmanaged[Cdecl]<int, float*, nuint, void*, nuint, void*, nuint, int, void>*)(traits + 8);
+            var layout = Abi.LlamaLayout.Current;
+            var fromFloatOf = *(int*)(traits + layout.Offset("ggml_type_traits_cpu.vec_dot_type"));
+            var vecDot = *(delegate* unmanaged[Cdecl]<int, float*, nuint, void*, nuint, void*, nuint, int, void>*)(traits + layout.Offset("ggml_type_traits_cpu.vec_dot"));
             if (vecDot == null)
             {
                 throw new RunnerException(RunnerExitCodes.BadInput, $"ggml has no CPU vec_dot for {t.TypeInfo.GgmlName}");
@@ -66,7 +67,7 @@ internal static unsafe class VecDotVerb
                 }
                 else
                 {
-                    var fromFloat = *(delegate* unmanaged[Cdecl]<float*, void*, long, void>*)((byte*)LlamaApi.ggml_get_type_traits_cpu(fromFloatOf) + 0);
+                    var fromFloat = *(delegate* unmanaged[Cdecl]<float*, void*, long, void>*)((byte*)LlamaApi.ggml_get_type_traits_cpu(fromFloatOf) + layout.Offset("ggml_type_traits_cpu.from_float"));
                     fromFloat((float*)xp, yp, k);
                 }
 
