@@ -14,7 +14,9 @@ public sealed class DecodeOptionSet
 
     public Option<string> CacheTypeV { get; } = new("--cache-type-v") { Description = "KV cache V type", DefaultValueFactory = _ => "f16" };
 
-    public Option<bool> Repack { get; } = new("--repack") { Description = "Let llama.cpp repack weights for its CPU kernels (off by default)" };
+    public Option<bool> Repack { get; } = new("--repack") { Description = "Let llama.cpp repack weights for its CPU kernels (Q4_0, Q4_K, IQ4_NL; Q2_K in the AVX-512 library), and the engine multiply as llama.cpp then does; off by default" };
+
+    public Option<bool> NoRepack { get; } = new("--no-repack") { Description = "Keep weights in ggml's plain layout (the default)" };
 
     public Option<string> Numerics { get; } = new("--numerics") { Description = "Engine numerics: ggml (round activations as llama.cpp's CPU backend does; default) or f32 (compute in float)", DefaultValueFactory = _ => "ggml" };
 
@@ -34,6 +36,14 @@ public sealed class DecodeOptionSet
         command.Options.Add(CacheTypeK);
         command.Options.Add(CacheTypeV);
         command.Options.Add(Repack);
+        command.Options.Add(NoRepack);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(Repack) && result.GetValue(NoRepack))
+            {
+                result.AddError("--repack and --no-repack: give one of them");
+            }
+        });
         Numerics.AcceptOnlyFromAmong("ggml", "f32");
         command.Options.Add(Numerics);
     }
