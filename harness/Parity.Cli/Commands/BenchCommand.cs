@@ -26,7 +26,16 @@ public static class BenchCommand
         format.AcceptOnlyFromAmong("table", "json", "md");
         var numerics = new Option<string>("--numerics") { Description = "Engine numerics: ggml (default; the mode parity is checked in) or f32", DefaultValueFactory = _ => "ggml" };
         numerics.AcceptOnlyFromAmong("ggml", "f32");
-        var command = new Command("bench", "Measure engine and llama.cpp speed side by side") { threads, promptTokens, genTokens, reps, format, numerics };
+        var repack = new Option<bool>("--repack") { Description = "llama.cpp repacks weights for its CPU kernels, as it does by default, and the engine multiplies as it then does (the default)" };
+        var noRepack = new Option<bool>("--no-repack") { Description = "Keep weights in ggml's plain layout on both sides" };
+        var command = new Command("bench", "Measure engine and llama.cpp speed side by side") { threads, promptTokens, genTokens, reps, format, numerics, repack, noRepack };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(repack) && result.GetValue(noRepack))
+            {
+                result.AddError("--repack and --no-repack: give one of them");
+            }
+        });
         source.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -69,7 +78,7 @@ public static class BenchCommand
             }
 
             var sep = parse.GetValue(format) == "md" ? " | " : "  ";
-            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine numerics {options.Numerics.ToString().ToLowerInvariant()}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine numerics {options.Numerics.ToString().ToLowerInvariant()}, repack {(options.Repack ? "on" : "off")}").ConfigureAwait(false);
             await stdout.WriteLineAsync(string.Join(sep, "threads", "side     ", "prompt tok/s        ", "gen tok/s           ", "first token ms", "peak RSS MB (x file)", "engine/llama.cpp pp", "tg")).ConfigureAwait(false);
             foreach (var group in results.GroupBy(r => r.Threads))
             {
@@ -98,6 +107,7 @@ public static class BenchCommand
             GenTokens = parse.GetValue(genTokens),
             Reps = parse.GetValue(reps),
             Numerics = parse.GetValue(numerics) == "f32" ? Parity.Engine.Model.NumericsMode.F32 : Parity.Engine.Model.NumericsMode.Ggml,
+            Repack = !parse.GetValue(noRepack),
         };
     }
 }

@@ -3,7 +3,11 @@ using Parity.Harness.Runner;
 
 namespace Parity.Cli.Commands;
 
-/// <summary>The decode options both sides share: threads, flash attention, KV cache types, repacking, context.</summary>
+/// <summary>
+/// The decode options both sides share: threads, flash attention, KV cache types, repacking (on unless
+/// <c>--no-repack</c>, as in llama.cpp's defaults; the engine reproduces the repacked products of every weight type it
+/// reads), context.
+/// </summary>
 public sealed class DecodeOptionSet
 {
     public Option<int> Threads { get; } = new("--threads") { Description = "Threads", DefaultValueFactory = _ => 2 };
@@ -14,9 +18,9 @@ public sealed class DecodeOptionSet
 
     public Option<string> CacheTypeV { get; } = new("--cache-type-v") { Description = "KV cache V type", DefaultValueFactory = _ => "f16" };
 
-    public Option<bool> Repack { get; } = new("--repack") { Description = "Let llama.cpp repack weights for its CPU kernels (Q4_0, Q4_K, IQ4_NL; Q2_K in the AVX-512 library), and the engine multiply as llama.cpp then does; off by default" };
+    public Option<bool> Repack { get; } = new("--repack") { Description = "Let llama.cpp repack weights for its CPU kernels (Q4_0, Q4_K, IQ4_NL; Q2_K in the AVX-512 library), as llama.cpp does by default, and the engine multiply as llama.cpp then does (the default)" };
 
-    public Option<bool> NoRepack { get; } = new("--no-repack") { Description = "Keep weights in ggml's plain layout (the default)" };
+    public Option<bool> NoRepack { get; } = new("--no-repack") { Description = "Keep weights in ggml's plain layout (llama.cpp's vec_dot and tinyBLAS kernels)" };
 
     public Option<string> Numerics { get; } = new("--numerics") { Description = "Engine numerics: ggml (round activations as llama.cpp's CPU backend does; default) or f32 (compute in float)", DefaultValueFactory = _ => "ggml" };
 
@@ -60,7 +64,7 @@ public sealed class DecodeOptionSet
             FlashAttention = parse.GetValue(FlashAttn) == "on",
             CacheTypeK = parse.GetValue(CacheTypeK)!,
             CacheTypeV = parse.GetValue(CacheTypeV)!,
-            Repack = parse.GetValue(Repack),
+            Repack = !parse.GetValue(NoRepack),
         };
     }
 }

@@ -30,6 +30,7 @@ public static class Benchmark
                 ContextSize = (options.PromptTokens + options.GenTokens + 255) / 256 * 256,
                 KvCache = KvCacheType.F16,
                 Numerics = options.Numerics,
+                Repack = options.Repack,
             });
             var prompt = Parity.Runner.BenchTokens.Prompt(options.PromptTokens, model.Config.NVocab);
 
@@ -49,7 +50,7 @@ public static class Benchmark
                 var (pp, tg) = Engine(model, prompt, options.GenTokens);
                 engine.pp.Add(options.PromptTokens / pp);
                 engine.tg.Add(options.GenTokens / tg);
-                var r = await runner.RunAsync("bench", ["--model", options.ModelPath, "--threads", threads.ToString(CultureInfo.InvariantCulture), "--prompt-tokens", options.PromptTokens.ToString(CultureInfo.InvariantCulture), "--gen-tokens", options.GenTokens.ToString(CultureInfo.InvariantCulture), "--reps", "2"], cancellationToken: cancellationToken).ConfigureAwait(false);
+                var r = await runner.RunAsync("bench", ["--model", options.ModelPath, "--threads", threads.ToString(CultureInfo.InvariantCulture), "--prompt-tokens", options.PromptTokens.ToString(CultureInfo.InvariantCulture), "--gen-tokens", options.GenTokens.ToString(CultureInfo.InvariantCulture), "--reps", "2", .. (options.Repack ? (string[])["--repack"] : [])], cancellationToken: cancellationToken).ConfigureAwait(false);
                 // The runner's first repetition warms up; keep its second.
                 llama.pp.Add(options.PromptTokens / ((JsonArray)r.Json["promptSeconds"]!)[^1]!.GetValue<double>());
                 llama.tg.Add(options.GenTokens / ((JsonArray)r.Json["genSeconds"]!)[^1]!.GetValue<double>());
