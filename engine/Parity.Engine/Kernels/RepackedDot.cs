@@ -18,7 +18,7 @@ namespace Parity.Engine.Kernels;
 /// bytes and the activation row alone: the kernels read the file's own blocks. Each type has a scalar reference and
 /// an AVX2 kernel that computes the same integer sums eight lanes at a time and the same float operations.
 /// </summary>
-public static class RepackedDot
+public static partial class RepackedDot
 {
     private const int QK = 32;
     private const int QKK = 256;
@@ -29,7 +29,7 @@ public static class RepackedDot
     /// <summary><c>ggml_gemv/gemm_q4_0_8x8_q8_0</c> for each of <paramref name="results"/>.Length rows.</summary>
     public static void RowsQ4_0(ReadOnlySpan<byte> rows, int rowBytes, ActivationRow y, Span<float> results)
     {
-        for (var r = 0; r < results.Length; r++)
+        for (var r = UseAvx2 ? Q4_0Rows8(rows, rowBytes, y, results) : 0; r < results.Length; r++)
         {
             var row = rows.Slice(r * rowBytes, rowBytes);
             results[r] = UseAvx2 ? Q4_0Avx2(row, y.Quants, y.Scales) : Q4_0Scalar(row, y.Quants, y.Scales);
@@ -39,7 +39,7 @@ public static class RepackedDot
     /// <summary><c>ggml_gemv/gemm_q4_K_8x8_q8_K</c> for each of <paramref name="results"/>.Length rows.</summary>
     public static void RowsQ4_K(ReadOnlySpan<byte> rows, int rowBytes, ActivationRow y, Span<float> results)
     {
-        for (var r = 0; r < results.Length; r++)
+        for (var r = UseAvx2 ? Q4_KRows8(rows, rowBytes, y, results, gemm: false) : 0; r < results.Length; r++)
         {
             var row = rows.Slice(r * rowBytes, rowBytes);
             results[r] = UseAvx2 ? Q4_KAvx2(row, y.Quants, y.Scales, y.BlockSums) : Q4_KScalar(row, y.Quants, y.Scales, y.BlockSums);
@@ -59,7 +59,7 @@ public static class RepackedDot
     /// <summary>The AVX-512 build's <c>ggml_gemm_q4_K_8x8_q8_K</c> for each of <paramref name="results"/>.Length rows.</summary>
     public static void GemmRowsQ4_K(ReadOnlySpan<byte> rows, int rowBytes, ActivationRow y, Span<float> results)
     {
-        for (var r = 0; r < results.Length; r++)
+        for (var r = UseAvx2 ? Q4_KRows8(rows, rowBytes, y, results, gemm: true) : 0; r < results.Length; r++)
         {
             var row = rows.Slice(r * rowBytes, rowBytes);
             results[r] = UseAvx2 ? Q4_KGemmAvx2(row, y.Quants, y.Scales, y.BlockSums) : Q4_KGemmScalar(row, y.Quants, y.Scales, y.BlockSums);

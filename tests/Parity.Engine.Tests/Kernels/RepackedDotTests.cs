@@ -52,6 +52,48 @@ public sealed class RepackedDotTests
         }
     }
 
+    [TestCase("q4_0", 19)]
+    [TestCase("q4_0", 8)]
+    [TestCase("q4_K gemv", 19)]
+    [TestCase("q4_K gemm", 19)]
+    [TestCase("q4_K gemm", 16)]
+    public void Eight_rows_at_a_time_give_each_row_the_scalar_references_bits(string kernel, int rowCount)
+    {
+        var rng = new Random(23);
+        var q4_0 = kernel == "q4_0";
+        var (blockBytes, halfAt, blocks, k) = q4_0 ? (18, 0, 12, 32) : (144, 0, 3, 256);
+        var rows = RandomBlocks(rng, rowCount * blocks, blockBytes, halfAt, q4_0 ? 1 : 2);
+        var rowBytes = blocks * blockBytes;
+        var x = RandomFloats(rng, blocks * k);
+        var results = new float[rowCount];
+        if (q4_0)
+        {
+            var acts = new Q8_0Activations();
+            acts.Quantize(x, 1, x.Length);
+            RepackedDot.RowsQ4_0(rows, rowBytes, acts.Row(0, x.Length), results);
+            for (var r = 0; r < rowCount; r++)
+            {
+                var expected = RepackedDot.Q4_0Scalar(rows.AsSpan(r * rowBytes, rowBytes), acts.Quants(0, x.Length), acts.Scales(0, x.Length));
+                Assert.That(Bits(results[r]), Is.EqualTo(Bits(expected)), $"row {r}");
+            }
+
+            return;
+        }
+
+        var kacts = new Q8_KActivations();
+        kacts.Quantize(x, 1, x.Length);
+        var gemm = kernel.EndsWith("gemm", StringComparison.Ordinal);
+        (gemm ? (VecDotKernel)RepackedDot.GemmRowsQ4_K : RepackedDot.RowsQ4_K)(rows, rowBytes, kacts.Row(0, x.Length), results);
+        for (var r = 0; r < rowCount; r++)
+        {
+            var row = rows.AsSpan(r * rowBytes, rowBytes);
+            var expected = gemm
+                ? RepackedDot.Q4_KGemmScalar(row, kacts.Quants(0, x.Length), kacts.Scales(0, x.Length), kacts.BlockSums(0, x.Length))
+                : RepackedDot.Q4_KScalar(row, kacts.Quants(0, x.Length), kacts.Scales(0, x.Length), kacts.BlockSums(0, x.Length));
+            Assert.That(Bits(results[r]), Is.EqualTo(Bits(expected)), $"{kernel}, row {r}");
+        }
+    }
+
     [TestCase("q4_0")]
     [TestCase("q4_K gemv")]
     [TestCase("q4_K gemm")]
