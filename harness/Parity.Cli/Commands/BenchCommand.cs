@@ -78,17 +78,19 @@ public static class BenchCommand
             }
 
             var sep = parse.GetValue(format) == "md" ? " | " : "  ";
-            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine numerics {options.Numerics.ToString().ToLowerInvariant()}, repack {(options.Repack ? "on" : "off")}").ConfigureAwait(false);
-            await stdout.WriteLineAsync(string.Join(sep, "threads", "side     ", "prompt tok/s        ", "gen tok/s           ", "first token ms", "peak RSS MB (x file)", "engine/llama.cpp pp", "tg")).ConfigureAwait(false);
+            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine numerics {options.Numerics.ToString().ToLowerInvariant()}, repack {(options.Repack ? "on (llama.cpp's default; \"llama.cpp plain\" without)" : "off")}").ConfigureAwait(false);
+            await stdout.WriteLineAsync(string.Join(sep, "threads", "side           ", "prompt tok/s        ", "gen tok/s           ", "first token ms", "peak RSS MB (x file)", "engine/row pp", "tg")).ConfigureAwait(false);
             foreach (var group in results.GroupBy(r => r.Threads))
             {
                 var engine = group.Single(r => r.Side == "engine");
                 var llama = group.Single(r => r.Side == "llama.cpp");
-                foreach (var r in new[] { engine, llama })
+                foreach (var r in group)
                 {
-                    var ratio = r == engine ? string.Create(inv, $"{engine.PromptMedian / llama.PromptMedian:F2}x{sep}{engine.GenMedian / llama.GenMedian:F2}x") : string.Empty;
+                    // Each llama.cpp row carries the engine's speed over its own; the engine's row, over llama.cpp in the same configuration.
+                    var of = r == engine ? llama : r;
+                    var ratio = string.Create(inv, $"{engine.PromptMedian / of.PromptMedian:F2}x{sep}{engine.GenMedian / of.GenMedian:F2}x");
                     var rss = r.PeakRssBytes > 0 ? string.Create(inv, $"{r.PeakRssBytes / 1e6,8:F0} ({(double)r.PeakRssBytes / fileBytes:F2}x)") : "       ?          ";
-                    await stdout.WriteLineAsync(string.Create(inv, $"{r.Threads,7}{sep}{r.Side,-9}{sep}{r.PromptMedian,8:F1} ({r.PromptTokensPerSecond.Min(),7:F1}-{r.PromptTokensPerSecond.Max(),7:F1}){sep}{r.GenMedian,8:F1} ({r.GenTokensPerSecond.Min(),7:F1}-{r.GenTokensPerSecond.Max(),7:F1}){sep}{r.FirstTokenMs,14:F0}{sep}{rss,-20}{sep}{ratio}")).ConfigureAwait(false);
+                    await stdout.WriteLineAsync(string.Create(inv, $"{r.Threads,7}{sep}{r.Side,-15}{sep}{r.PromptMedian,8:F1} ({r.PromptTokensPerSecond.Min(),7:F1}-{r.PromptTokensPerSecond.Max(),7:F1}){sep}{r.GenMedian,8:F1} ({r.GenTokensPerSecond.Min(),7:F1}-{r.GenTokensPerSecond.Max(),7:F1}){sep}{r.FirstTokenMs,14:F0}{sep}{rss,-20}{sep}{ratio}")).ConfigureAwait(false);
                 }
 
                 var roof = rooflines[group.Key];

@@ -23,6 +23,7 @@ public static class Benchmark
         {
             var engine = (pp: new List<double>(), tg: new List<double>());
             var llama = (pp: new List<double>(), tg: new List<double>());
+            var plain = (pp: new List<double>(), tg: new List<double>());
             using var model = Transformer.Load(options.ModelPath, new EngineOptions
             {
                 Threads = threads,
@@ -43,18 +44,18 @@ public static class Benchmark
                 Engine(model, prompt, options.GenTokens);
             }
 
-            var llamaPeak = 0L;
+            var (llamaPeak, plainPeak) = (0L, 0L);
             for (var rep = 0; rep < options.Reps; rep++)
             {
                 progress?.Report(new WorkProgress("bench", done++, total, "repetition", $"{threads} thread(s)"));
                 var (pp, tg) = Engine(model, prompt, options.GenTokens);
                 engine.pp.Add(options.PromptTokens / pp);
                 engine.tg.Add(options.GenTokens / tg);
-                var r = await runner.RunAsync("bench", ["--model", options.ModelPath, "--threads", threads.ToString(CultureInfo.InvariantCulture), "--prompt-tokens", options.PromptTokens.ToString(CultureInfo.InvariantCulture), "--gen-tokens", options.GenTokens.ToString(CultureInfo.InvariantCulture), "--reps", "2", .. (options.Repack ? (string[])["--repack"] : [])], cancellationToken: cancellationToken).ConfigureAwait(false);
-                // The runner's first repetition warms up; keep its second.
-                llama.pp.Add(options.PromptTokens / ((JsonArray)r.Json["promptSeconds"]!)[^1]!.GetValue<double>());
-                llama.tg.Add(options.GenTokens / ((JsonArray)r.Json["genSeconds"]!)[^1]!.GetValue<double>());
-                llamaPeak = Math.Max(llamaPeak, r.Json["peakRssBytes"]?.GetValue<long>() ?? 0);
+                llamaPeak = Math.Max(llamaPeak, await LlamaCppAsync(runner, options, threads, options.Repack, llama, cancellationToken).ConfigureAwait(false));
+                if (options.Repack)
+                {
+                    plainPeak = Math.Max(plainPeak, await LlamaCppAsync(runner, options, threads, repack: false, plain, cancellationToken).ConfigureAwait(false));
+                }
             }
 
             results.Add(new BenchResult("engine", threads, engine.pp, engine.tg)
@@ -67,10 +68,33 @@ public static class Benchmark
                 FirstTokenMs = 1000 * options.PromptTokens / BenchResult.Median(llama.pp),
                 PeakRssBytes = llamaPeak,
             });
+            if (options.Repack)
+            {
+                results.Add(new BenchResult(PlainSide, threads, plain.pp, plain.tg)
+                {
+                    FirstTokenMs = 1000 * options.PromptTokens / BenchResult.Median(plain.pp),
+                    PeakRssBytes = plainPeak,
+                });
+            }
         }
 
         progress?.Report(new WorkProgress("bench", done, total, "repetition"));
         return results;
+    }
+
+    /// <summary>The side name of llama.cpp without repacking, measured beside its default configuration.</summary>
+    public const string PlainSide = "llama.cpp plain";
+
+    /// <summary>One repetition of the runner's bench; adds its tokens/s and returns its peak RSS.</summary>
+    private static async Task<long> LlamaCppAsync(LlamaCppRunner runner, BenchOptions options, int threads, bool repack, (List<double> Pp, List<double> Tg) into, CancellationToken cancellationToken)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string[] args = ["--model", options.ModelPath, "--threads", threads.ToString(inv), "--prompt-tokens", options.PromptTokens.ToString(inv), "--gen-tokens", options.GenTokens.ToString(inv), "--reps", "2", .. repack ? (string[])["--repack"] : []];
+        var r = await runner.RunAsync("bench", args, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // The runner's first repetition warms up; keep its second.
+        into.Pp.Add(options.PromptTokens / ((JsonArray)r.Json["promptSeconds"]!)[^1]!.GetValue<double>());
+        into.Tg.Add(options.GenTokens / ((JsonArray)r.Json["genSeconds"]!)[^1]!.GetValue<double>());
+        return r.Json["peakRssBytes"]?.GetValue<long>() ?? 0;
     }
 
     private static (double Prompt, double Gen) Engine(Transformer model, int[] prompt, int genTokens)
