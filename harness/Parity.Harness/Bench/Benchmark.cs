@@ -21,9 +21,6 @@ public static class Benchmark
         var (done, total) = (0, options.Threads.Count * options.Reps);
         foreach (var threads in options.Threads)
         {
-            var engine = (pp: new List<double>(), tg: new List<double>());
-            var llama = (pp: new List<double>(), tg: new List<double>());
-            var plain = (pp: new List<double>(), tg: new List<double>());
             using var model = Transformer.Load(options.ModelPath, new EngineOptions
             {
                 Threads = threads,
@@ -44,37 +41,25 @@ public static class Benchmark
                 Engine(model, prompt, options.GenTokens);
             }
 
-            var (llamaPeak, plainPeak) = (0L, 0L);
+            var (engine, llama, plain) = (new Side("engine", threads), new Side("llama.cpp", threads), new Side(PlainSide, threads));
             for (var rep = 0; rep < options.Reps; rep++)
             {
                 progress?.Report(new WorkProgress("bench", done++, total, "repetition", $"{threads} thread(s)"));
                 var (pp, tg) = Engine(model, prompt, options.GenTokens);
-                engine.pp.Add(options.PromptTokens / pp);
-                engine.tg.Add(options.GenTokens / tg);
-                llamaPeak = Math.Max(llamaPeak, await LlamaCppAsync(runner, options, threads, options.Repack, llama, cancellationToken).ConfigureAwait(false));
+                engine.Add(options.PromptTokens / pp, options.GenTokens / tg, 0);
+                await LlamaCppAsync(runner, options, threads, options.Repack, llama, cancellationToken).ConfigureAwait(false);
                 if (options.Repack)
                 {
-                    plainPeak = Math.Max(plainPeak, await LlamaCppAsync(runner, options, threads, repack: false, plain, cancellationToken).ConfigureAwait(false));
+                    await LlamaCppAsync(runner, options, threads, repack: false, plain, cancellationToken).ConfigureAwait(false);
                 }
             }
 
-            results.Add(new BenchResult("engine", threads, engine.pp, engine.tg)
-            {
-                FirstTokenMs = 1000 * options.PromptTokens / BenchResult.Median(engine.pp),
-                PeakRssBytes = Parity.Runner.ProcessMemory.PeakResidentBytes,
-            });
-            results.Add(new BenchResult("llama.cpp", threads, llama.pp, llama.tg)
-            {
-                FirstTokenMs = 1000 * options.PromptTokens / BenchResult.Median(llama.pp),
-                PeakRssBytes = llamaPeak,
-            });
+            engine.Add(double.NaN, double.NaN, Parity.Runner.ProcessMemory.PeakResidentBytes);
+            results.Add(engine.Result(options.PromptTokens));
+            results.Add(llama.Result(options.PromptTokens));
             if (options.Repack)
             {
-                results.Add(new BenchResult(PlainSide, threads, plain.pp, plain.tg)
-                {
-                    FirstTokenMs = 1000 * options.PromptTokens / BenchResult.Median(plain.pp),
-                    PeakRssBytes = plainPeak,
-                });
+                results.Add(plain.Result(options.PromptTokens));
             }
         }
 
@@ -85,16 +70,43 @@ public static class Benchmark
     /// <summary>The side name of llama.cpp without repacking, measured beside its default configuration.</summary>
     public const string PlainSide = "llama.cpp plain";
 
-    /// <summary>One repetition of the runner's bench; adds its tokens/s and returns its peak RSS.</summary>
-    private static async Task<long> LlamaCppAsync(LlamaCppRunner runner, BenchOptions options, int threads, bool repack, (List<double> Pp, List<double> Tg) into, CancellationToken cancellationToken)
+    /// <summary>One side's repetitions at one thread count, and its peak resident set.</summary>
+    private sealed class Side(string name, int threads)
+    {
+        private readonly List<double> _pp = [];
+        private readonly List<double> _tg = [];
+        private long _peak;
+
+        /// <summary>One repetition's tokens/s (NaN: none, only a peak) and the peak resident set seen.</summary>
+        public void Add(double pp, double tg, long peakRss)
+        {
+            if (!double.IsNaN(pp))
+            {
+                _pp.Add(pp);
+                _tg.Add(tg);
+            }
+
+            _peak = Math.Max(_peak, peakRss);
+        }
+
+        public BenchResult Result(int promptTokens) => new(name, threads, _pp, _tg)
+        {
+            FirstTokenMs = 1000 * promptTokens / BenchResult.Median(_pp),
+            PeakRssBytes = _peak,
+        };
+    }
+
+    /// <summary>One repetition of the runner's bench, added to <paramref name="into"/>.</summary>
+    private static async Task LlamaCppAsync(LlamaCppRunner runner, BenchOptions options, int threads, bool repack, Side into, CancellationToken cancellationToken)
     {
         var inv = CultureInfo.InvariantCulture;
         string[] args = ["--model", options.ModelPath, "--threads", threads.ToString(inv), "--prompt-tokens", options.PromptTokens.ToString(inv), "--gen-tokens", options.GenTokens.ToString(inv), "--reps", "2", .. repack ? (string[])["--repack"] : []];
         var r = await runner.RunAsync("bench", args, cancellationToken: cancellationToken).ConfigureAwait(false);
         // The runner's first repetition warms up; keep its second.
-        into.Pp.Add(options.PromptTokens / ((JsonArray)r.Json["promptSeconds"]!)[^1]!.GetValue<double>());
-        into.Tg.Add(options.GenTokens / ((JsonArray)r.Json["genSeconds"]!)[^1]!.GetValue<double>());
-        return r.Json["peakRssBytes"]?.GetValue<long>() ?? 0;
+        into.Add(
+            options.PromptTokens / ((JsonArray)r.Json["promptSeconds"]!)[^1]!.GetValue<double>(),
+            options.GenTokens / ((JsonArray)r.Json["genSeconds"]!)[^1]!.GetValue<double>(),
+            r.Json["peakRssBytes"]?.GetValue<long>() ?? 0);
     }
 
     private static (double Prompt, double Gen) Engine(Transformer model, int[] prompt, int genTokens)
