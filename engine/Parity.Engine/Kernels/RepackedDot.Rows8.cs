@@ -124,6 +124,80 @@ public static partial class RepackedDot
         return 8 * groups;
     }
 
+    /// <summary>
+    /// Rows [0, results.Length rounded down to 8) of <see cref="RowsQ2_K"/> (<paramref name="gemm"/>: of
+    /// <see cref="GemmRowsQ2_K"/>, one FMA pair per 128 values); returns the first row not done.
+    /// </summary>
+    internal static unsafe int Q2_KRows8(ReadOnlySpan<byte> rows, int rowBytes, ActivationRow y, Span<float> results, bool gemm)
+    {
+        var groups = results.Length / 8;
+        var three = Vector256.Create((byte)3);
+        var lowNibble = Vector128.Create((byte)0x0F);
+        var sums = stackalloc Vector256<int>[8];
+        var halves = stackalloc Vector256<int>[16];
+        var minTerms = stackalloc Vector256<int>[8];
+        fixed (byte* w = rows)
+        fixed (sbyte* q8 = y.Quants)
+        fixed (float* ys = y.Scales)
+        fixed (short* bsums = y.BlockSums)
+        fixed (float* res = results)
+        {
+            for (var g = 0; g < groups; g++)
+            {
+                var first = w + ((long)8 * g * rowBytes);
+                var acc = Vector256<float>.Zero;
+                var accMin = Vector256<float>.Zero;
+                for (var i = 0; i < y.Scales.Length; i++)
+                {
+                    for (var r = 0; r < 8; r++)
+                    {
+                        var block = first + ((long)r * rowBytes) + (i * 84);
+                        var mins16 = Avx2.ConvertToVector256Int16(Sse2.ShiftRightLogical(Sse2.LoadVector128(block).AsUInt16(), 4).AsByte() & lowNibble);
+                        minTerms[r] = Avx2.MultiplyAddAdjacent(mins16, Avx.LoadVector256(bsums + (i * 16)));
+                        halves[2 * r] = Q2KHalf(block, q8 + (i * QKK), three, 0);
+                        halves[(2 * r) + 1] = Q2KHalf(block, q8 + (i * QKK), three, 1);
+                    }
+
+                    var d = Halves(first + (i * 84) + 80, rowBytes) * Vector256.Create(ys[i]);
+                    var dmin = Halves(first + (i * 84) + 82, rowBytes) * Vector256.Create(ys[i]);
+                    if (gemm)
+                    {
+                        for (var j = 0; j < 2; j++)
+                        {
+                            for (var r = 0; r < 8; r++)
+                            {
+                                sums[r] = halves[(2 * r) + j];
+                            }
+
+                            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Reduce8(sums)), d, acc);
+                            var lanes = j == 0 ? Vector256.Create(-1, -1, -1, -1, 0, 0, 0, 0) : Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1);
+                            for (var r = 0; r < 8; r++)
+                            {
+                                sums[r] = minTerms[r] & lanes;
+                            }
+
+                            accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Reduce8(sums)), dmin, accMin);
+                        }
+                    }
+                    else
+                    {
+                        for (var r = 0; r < 8; r++)
+                        {
+                            sums[r] = halves[2 * r] + halves[(2 * r) + 1];
+                        }
+
+                        acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Reduce8(sums)), d, acc);
+                        accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Reduce8(minTerms)), dmin, accMin);
+                    }
+                }
+
+                Avx.Store(res + (8 * g), acc - accMin);
+            }
+        }
+
+        return 8 * groups;
+    }
+
     /// <summary>The F16 value at <paramref name="at"/> in each of eight rows <paramref name="rowBytes"/> apart, widened.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector256<float> Halves(byte* at, int rowBytes) => Vector256.Create(

@@ -49,7 +49,7 @@ public static partial class RepackedDot
     /// <summary><c>ggml_gemv/gemm_q2_K_8x8_q8_K</c> for each of <paramref name="results"/>.Length rows.</summary>
     public static void RowsQ2_K(ReadOnlySpan<byte> rows, int rowBytes, ActivationRow y, Span<float> results)
     {
-        for (var r = 0; r < results.Length; r++)
+        for (var r = UseAvx2 ? Q2_KRows8(rows, rowBytes, y, results, gemm: false) : 0; r < results.Length; r++)
         {
             var row = rows.Slice(r * rowBytes, rowBytes);
             results[r] = UseAvx2 ? Q2_KAvx2(row, y.Quants, y.Scales, y.BlockSums) : Q2_KScalar(row, y.Quants, y.Scales, y.BlockSums);
@@ -69,7 +69,7 @@ public static partial class RepackedDot
     /// <summary>The AVX-512 build's <c>ggml_gemm_q2_K_8x8_q8_K</c> for each of <paramref name="results"/>.Length rows.</summary>
     public static void GemmRowsQ2_K(ReadOnlySpan<byte> rows, int rowBytes, ActivationRow y, Span<float> results)
     {
-        for (var r = 0; r < results.Length; r++)
+        for (var r = UseAvx2 ? Q2_KRows8(rows, rowBytes, y, results, gemm: true) : 0; r < results.Length; r++)
         {
             var row = rows.Slice(r * rowBytes, rowBytes);
             results[r] = UseAvx2 ? Q2_KGemmAvx2(row, y.Quants, y.Scales, y.BlockSums) : Q2_KGemmScalar(row, y.Quants, y.Scales, y.BlockSums);

@@ -57,11 +57,14 @@ public sealed class RepackedDotTests
     [TestCase("q4_K gemv", 19)]
     [TestCase("q4_K gemm", 19)]
     [TestCase("q4_K gemm", 16)]
+    [TestCase("q2_K gemv", 19)]
+    [TestCase("q2_K gemm", 19)]
     public void Eight_rows_at_a_time_give_each_row_the_scalar_references_bits(string kernel, int rowCount)
     {
         var rng = new Random(23);
         var q4_0 = kernel == "q4_0";
-        var (blockBytes, halfAt, blocks, k) = q4_0 ? (18, 0, 12, 32) : (144, 0, 3, 256);
+        var q2 = kernel.StartsWith("q2_K", StringComparison.Ordinal);
+        var (blockBytes, halfAt, blocks, k) = q4_0 ? (18, 0, 12, 32) : q2 ? (84, 80, 3, 256) : (144, 0, 3, 256);
         var rows = RandomBlocks(rng, rowCount * blocks, blockBytes, halfAt, q4_0 ? 1 : 2);
         var rowBytes = blocks * blockBytes;
         var x = RandomFloats(rng, blocks * k);
@@ -83,13 +86,19 @@ public sealed class RepackedDotTests
         var kacts = new Q8_KActivations();
         kacts.Quantize(x, 1, x.Length);
         var gemm = kernel.EndsWith("gemm", StringComparison.Ordinal);
-        (gemm ? (VecDotKernel)RepackedDot.GemmRowsQ4_K : RepackedDot.RowsQ4_K)(rows, rowBytes, kacts.Row(0, x.Length), results);
+        VecDotKernel rowsKernel = (q2, gemm) switch
+        {
+            (true, true) => RepackedDot.GemmRowsQ2_K,
+            (true, false) => RepackedDot.RowsQ2_K,
+            (false, true) => RepackedDot.GemmRowsQ4_K,
+            _ => RepackedDot.RowsQ4_K,
+        };
+        var (_, _, _, scalar) = KQuant(kernel);
+        rowsKernel(rows, rowBytes, kacts.Row(0, x.Length), results);
         for (var r = 0; r < rowCount; r++)
         {
             var row = rows.AsSpan(r * rowBytes, rowBytes);
-            var expected = gemm
-                ? RepackedDot.Q4_KGemmScalar(row, kacts.Quants(0, x.Length), kacts.Scales(0, x.Length), kacts.BlockSums(0, x.Length))
-                : RepackedDot.Q4_KScalar(row, kacts.Quants(0, x.Length), kacts.Scales(0, x.Length), kacts.BlockSums(0, x.Length));
+            var expected = scalar(row, kacts.Quants(0, x.Length), kacts.Scales(0, x.Length), kacts.BlockSums(0, x.Length));
             Assert.That(Bits(results[r]), Is.EqualTo(Bits(expected)), $"{kernel}, row {r}");
         }
     }
