@@ -11,7 +11,21 @@ namespace Parity.Engine.Kernels;
 /// </summary>
 internal static unsafe class GgmlTypeRows
 {
-    public static IEnumerable<GgmlTypeTraits> All(VariantKernels variant) =>
+    public static IEnumerable<GgmlTypeTraits> All(VariantKernels variant)
+    {
+        // repack.cpp on x86: Q4_0 and Q4_K are repacked by builds with AVX2 (the AVX-512 one too), Q2_K only by the AVX-512 build.
+        var avx2 = variant.Variant is GgmlVariant.Avx512 or GgmlVariant.Avx2;
+        var avx512 = variant.Variant == GgmlVariant.Avx512;
+        return Rows(variant, avx2 ? Q4_0Repacked : null, avx2 ? Q4_KRepacked : null, avx512 ? Q2_KRepacked : null);
+    }
+
+    private static readonly RepackedKernel Q4_0Repacked = new("q4_0_8x8_q8_0", 8, RepackedDot.RowsQ4_0, RepackedDot.RowsQ4_0, static () => new Q8_0Activations());
+
+    private static readonly RepackedKernel Q4_KRepacked = new("q4_K_8x8_q8_K", 8, RepackedDot.RowsQ4_K, RepackedDot.GemmRowsQ4_K, static () => new Q8_KActivations(fourRowTiles: true));
+
+    private static readonly RepackedKernel Q2_KRepacked = new("q2_K_8x8_q8_K", 8, RepackedDot.RowsQ2_K, RepackedDot.GemmRowsQ2_K, static () => new Q8_KActivations(fourRowTiles: true));
+
+    private static IEnumerable<GgmlTypeTraits> Rows(VariantKernels variant, RepackedKernel? q4_0, RepackedKernel? q4_K, RepackedKernel? q2_K) =>
     [
         // Float types: products widen the row and use ggml's float vec_dot after rounding x to the vec_dot_type.
         new(GgmlType.F32) { ToFloat = Dequantize.F32, VecDotType = GgmlType.F32, FloatDot = variant.DotF32 },
@@ -31,7 +45,7 @@ internal static unsafe class GgmlTypeRows
         {
             ToFloat = Dequantize.Q4_0, ToFloatVector = Dequantize.Q4_0Vector256, VecDotType = GgmlType.Q8_0,
             VecDot = static (rows, rowBytes, y, results) => Q8_0Dot.Rows(GgmlType.Q4_0, rows, rowBytes, y, results),
-            Tile = Q8_0Dot.TileSupported ? Q8_0Dot.TileQ4_0 : null,
+            Tile = Q8_0Dot.TileSupported ? Q8_0Dot.TileQ4_0 : null, Repacked = q4_0,
         },
         new(GgmlType.Q4_1)
         {
@@ -62,6 +76,7 @@ internal static unsafe class GgmlTypeRows
         new(GgmlType.Q2_K)
         {
             ToFloat = Dequantize.Q2_K, ToFloatVector = Dequantize.Q2_KVector256, VecDotType = GgmlType.Q8_K, VecDot = Q2KDot.Rows,
+            Repacked = q2_K,
         },
         new(GgmlType.Q3_K)
         {
@@ -70,7 +85,7 @@ internal static unsafe class GgmlTypeRows
         new(GgmlType.Q4_K)
         {
             ToFloat = Dequantize.Q4_K, ToFloatVector = Dequantize.Q4_KVector256, VecDotType = GgmlType.Q8_K, VecDot = Q4KDot.Rows,
-            Tile = Q4KDot.UseAvx2 ? Q4KDot.Tile : null,
+            Tile = Q4KDot.UseAvx2 ? Q4KDot.Tile : null, Repacked = q4_K,
         },
         new(GgmlType.Q5_K)
         {

@@ -79,6 +79,12 @@ public sealed record GgmlTypeTraits
     /// <summary>As a block <c>vec_dot_type</c> (Q8_0, Q8_1, Q8_K): new buffers that quantize activations to its blocks.</summary>
     public Func<QuantizedActivations>? FromFloat { get; init; }
 
+    /// <summary>
+    /// The product of this type's weights when llama.cpp repacks them (its CPU "extra" buffer type, <c>repack.cpp</c>),
+    /// as the table's library variant selects it on x86; null where that library keeps the plain layout.
+    /// </summary>
+    public RepackedKernel? Repacked { get; init; }
+
     /// <summary>Whether weights of this type can be read (the type has a dequantizer).</summary>
     public bool IsWeightType => ToFloat is not null;
 

@@ -34,6 +34,11 @@ public sealed unsafe partial class MatMul : IDisposable
 
     private readonly bool _ggmlRounding;
     private readonly GgmlTypeTable _types;
+    private readonly bool _repack;
+    private readonly nint _keepPlain;
+
+    // The activations of each repacked weight type (its layout's quantization), by weight type number.
+    private readonly QuantizedActivations?[] _repackedActivations;
 
     // The buffers of each block vec_dot_type (Q8_0, Q8_1, Q8_K), by type number, made once.
     private readonly QuantizedActivations?[] _activations;
@@ -55,17 +60,30 @@ public sealed unsafe partial class MatMul : IDisposable
     private QuantizedActivations? _blockActivations;
     private FloatDotKernel? _floatDot;
 
+    // Repacked weights: the activation rows [0, _gemmTokens) take the layout's GEMM kernel, the rest its GEMV.
+    private VecDotKernel? _gemmDot;
+    private int _gemmTokens;
+
     // One token against F16 weights: rows read straight through F16RowDot against x pre-scaled into _xScaled.
     private bool _f16Row;
 
-    public MatMul(int threads, int maxCols, bool ggmlActivationRounding = false, GgmlTypeTable? types = null)
+    /// <param name="repack">
+    /// ggml numerics of llama.cpp with repacked weights: a matrix whose type the table's variant repacks (and whose row
+    /// count the layout takes) goes through the type's <see cref="GgmlTypeTraits.Repacked"/> kernel and activations.
+    /// </param>
+    /// <param name="keepPlain">The matrix llama.cpp keeps in its plain buffer even so (the token embedding, which GET_ROWS reads, when the output shares it).</param>
+    public MatMul(int threads, int maxCols, bool ggmlActivationRounding = false, GgmlTypeTable? types = null, bool repack = false, nint keepPlain = 0)
     {
         _ggmlRounding = ggmlActivationRounding;
         _types = types ?? GgmlTypeTable.Default;
+        _repack = repack && ggmlActivationRounding;
+        _keepPlain = keepPlain;
         _activations = new QuantizedActivations?[(int)Enum.GetValues<GgmlType>().Max() + 1];
+        _repackedActivations = new QuantizedActivations?[_activations.Length];
         foreach (var row in _types.Rows)
         {
             _activations[(int)row.Type] = row.FromFloat?.Invoke();
+            _repackedActivations[(int)row.Type] = _repack ? row.Repacked?.FromFloat() : null;
         }
 
         _pool = new WorkerPool(threads);
@@ -91,7 +109,7 @@ public sealed unsafe partial class MatMul : IDisposable
             throw new ArgumentException($"matmul {w.Name}: buffers too small for {n} rows");
         }
 
-        x = PrepareActivations(w.Type, w.Cols, x, n);
+        x = PrepareActivations(w, x, n);
         // The register-widening F16 row kernel is in the AVX-512 build's order only.
         _f16Row = _floatDot is not null && n == 1 && w.Type == GgmlType.F16 && _types.Variant == GgmlVariant.Avx512;
         if (_f16Row)
@@ -125,9 +143,25 @@ public sealed unsafe partial class MatMul : IDisposable
     /// an integer block dot reads x quantized to its vec_dot_type's blocks (once per input, shared by every part); a
     /// float dot, or a type with only a dequantizer, reads x rounded to its vec_dot_type. f32 numerics: x as it is.
     /// </summary>
-    private ReadOnlySpan<float> PrepareActivations(GgmlType type, int cols, ReadOnlySpan<float> x, int n)
+    private ReadOnlySpan<float> PrepareActivations(WeightMatrix w, ReadOnlySpan<float> x, int n)
     {
-        var traits = _types[type];
+        var traits = _types[w.Type];
+        var cols = w.Cols;
+        _gemmDot = null;
+        _gemmTokens = 0;
+        if (_repack && traits.Repacked is { } repacked && repacked.Takes(w.Rows) && w.Address != _keepPlain)
+        {
+            _traits = traits;
+            _blockActivations = _repackedActivations[(int)w.Type]!;
+            _vecDot = repacked.Gemv;
+            _gemmDot = repacked.Gemm;
+            _gemmTokens = n - (n % 4);
+            _tile = null;
+            _floatDot = null;
+            QuantizeActivations(_blockActivations, _types[traits.VecDotType!.Value].BlockSize, x, n, cols);
+            return x;
+        }
+
         var activationType = _ggmlRounding && traits.VecDotType is { } vecDotType ? _types[vecDotType] : null;
         _traits = traits;
         _blockActivations = traits.VecDot is null || activationType is null ? null : _activations[(int)activationType.Type];
@@ -308,7 +342,8 @@ public sealed unsafe partial class MatMul : IDisposable
                 if (from < r1)
                 {
                     var rows = new ReadOnlySpan<byte>(w.Data + ((long)from * w.RowBytes), (r1 - from) * w.RowBytes);
-                    vecDot(rows, w.RowBytes, _blockActivations!.Row(t, w.Cols), outputs.Slice((t * w.Rows) + from, r1 - from));
+                    var kernel = t < _gemmTokens ? _gemmDot! : vecDot;
+                    kernel(rows, w.RowBytes, _blockActivations!.Row(t, w.Cols), outputs.Slice((t * w.Rows) + from, r1 - from));
                 }
             }
         }

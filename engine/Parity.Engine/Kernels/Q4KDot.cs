@@ -121,6 +121,22 @@ public static class Q4KDot
             + Run(block + 112, q8 + 192, low, both, Shuffle6, Shuffle7);
     }
 
+    /// <summary>
+    /// <see cref="Sums"/> kept per 64 values: <paramref name="steps"/>[j] holds the lane sums of run pair j (sub-blocks
+    /// 2j and 2j + 1, each times its scale), as the repacked GEMM accumulates them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void Steps(byte* block, sbyte* q8, ulong sc, Vector256<int>* steps)
+    {
+        var low = Vector256.Create((byte)0x0F);
+        var scales = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(sc).AsByte()).AsByte();
+        var both = Vector256.Create(scales, scales);
+        steps[0] = Run(block + 16, q8, low, both, Shuffle0, Shuffle1);
+        steps[1] = Run(block + 48, q8 + 64, low, both, Shuffle2, Shuffle3);
+        steps[2] = Run(block + 80, q8 + 128, low, both, Shuffle4, Shuffle5);
+        steps[3] = Run(block + 112, q8 + 192, low, both, Shuffle6, Shuffle7);
+    }
+
     /// <summary>32 bytes of nibbles: low nibbles against 32 q8, high nibbles against the next 32, each times its scale.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector256<int> Run(byte* q4p, sbyte* q8, Vector256<byte> low, Vector256<byte> scales, Vector256<byte> lowScale, Vector256<byte> highScale)

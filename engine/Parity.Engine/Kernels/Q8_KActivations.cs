@@ -5,12 +5,16 @@ namespace Parity.Engine.Kernels;
 /// <summary>
 /// Activations quantized to ggml's Q8_K blocks as x86 runs it (<c>quantize_row_q8_K_ref</c>): per 256 values,
 /// iscale = -127/max with max the signed value of the first largest magnitude, quants = min(127, RNE(iscale·x)),
-/// d = 1/iscale kept as float32, and the sixteen 16-element sums the K-quant dots use.
+/// d = 1/iscale kept as float32, and the sixteen 16-element sums the K-quant dots use. With
+/// <c>fourRowTiles</c>, the rows a repacked GEMM reads in tiles of four (all but the last n % 4) are
+/// quantized as <c>ggml_quantize_mat_q8_K_4x8</c> does: the same except for the sign of max, which is +amax whenever
+/// some value equals +amax, wherever it is (the SIMD kernel keeps a mask, not the first position).
 /// </summary>
-internal sealed class Q8_KActivations : QuantizedActivations
+internal sealed class Q8_KActivations(bool fourRowTiles = false) : QuantizedActivations
 {
     public const int BlockSize = 256;
 
+    private int _tiledBlocks;
     private sbyte[] _q = [];
     private float[] _d = [];
     private short[] _bsums = [];
@@ -32,6 +36,7 @@ internal sealed class Q8_KActivations : QuantizedActivations
 
     public override void Prepare(int n, int cols)
     {
+        _tiledBlocks = fourRowTiles ? (n - (n % 4)) * (cols / BlockSize) : 0;
         if (_q.Length < n * cols)
         {
             _q = new sbyte[n * cols];
@@ -64,6 +69,11 @@ internal sealed class Q8_KActivations : QuantizedActivations
                 q.Clear();
                 _bsums.AsSpan(b * 16, 16).Clear();
                 continue;
+            }
+
+            if (b < _tiledBlocks)
+            {
+                max = block.Contains(amax) ? amax : -amax;
             }
 
             var iscale = -127f / max;

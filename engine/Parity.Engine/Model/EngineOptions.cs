@@ -26,6 +26,13 @@ public sealed record EngineOptions
     /// <summary>How products round: <see cref="NumericsMode.F32"/> (default) or ggml's activation rounding.</summary>
     public NumericsMode Numerics { get; init; } = NumericsMode.F32;
 
+    /// <summary>
+    /// In ggml numerics: multiply weights as llama.cpp does when it repacks them for its CPU kernels
+    /// (<c>use_extra_bufts</c>, on in llama.cpp's defaults): the types <see cref="Variant"/>'s library repacks go through
+    /// their <see cref="GgmlTypeTraits.Repacked"/> kernels. f32 numerics do not depend on it.
+    /// </summary>
+    public bool Repack { get; init; }
+
     /// <summary>The architecture units the engine picks from by <c>general.architecture</c>.</summary>
     public ArchitectureRegistry Architectures { get; init; } = ArchitectureRegistry.BuiltIn;
     /// <summary>

@@ -49,7 +49,7 @@ public abstract partial class Transformer : IDisposable
         Options = options;
         State = new ModelState(config, options);
         var types = options.TypeTable;
-        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, Math.Max(config.NEmbd, config.NEmbdQ)), options.Numerics == NumericsMode.Ggml, types);
+        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, Math.Max(config.NEmbd, config.NEmbdQ)), options.Numerics == NumericsMode.Ggml, types, options.Repack, weights.TokenEmbd.Address);
         _ggml = options.Numerics == NumericsMode.Ggml ? types.Kernels : null;
         Names = new TraceNames(config.NLayer);
         _kqPart = KqPart;

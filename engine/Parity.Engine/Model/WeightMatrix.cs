@@ -42,6 +42,9 @@ public readonly unsafe struct WeightMatrix
 
     public byte* Data { get; }
 
+    /// <summary><see cref="Data"/> as a number, which identifies the tensor where pointers cannot go.</summary>
+    public nint Address => (nint)Data;
+
     public ReadOnlySpan<byte> Row(int r) => new(Data + ((long)r * RowBytes), RowBytes);
 
     /// <summary>

@@ -27,7 +27,16 @@ public static class BenchCommand
         format.AcceptOnlyFromAmong("table", "json", "md");
         var numerics = new Option<string>("--numerics") { Description = "Engine numerics: ggml (default; the mode parity is checked in) or f32", DefaultValueFactory = _ => "ggml" };
         numerics.AcceptOnlyFromAmong("ggml", "f32");
-        var command = new Command("bench", "Measure engine and llama.cpp speed side by side") { threads, promptTokens, genTokens, reps, format, numerics };
+        var repack = new Option<bool>("--repack") { Description = "llama.cpp repacks weights for its CPU kernels, as it does by default, and the engine multiplies as it then does (the default)" };
+        var noRepack = new Option<bool>("--no-repack") { Description = "Keep weights in ggml's plain layout on both sides" };
+        var command = new Command("bench", "Measure engine and llama.cpp speed side by side") { threads, promptTokens, genTokens, reps, format, numerics, repack, noRepack };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(repack) && result.GetValue(noRepack))
+            {
+                result.AddError("--repack and --no-repack: give one of them");
+            }
+        });
         source.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -71,17 +80,19 @@ public static class BenchCommand
             }
 
             var sep = parse.GetValue(format) == "md" ? " | " : "  ";
-            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine numerics {options.Numerics.ToString().ToLowerInvariant()}").ConfigureAwait(false);
-            await stdout.WriteLineAsync(string.Join(sep, "threads", "side     ", "prompt tok/s        ", "gen tok/s           ", "first token ms", "peak RSS MB (x file)", "engine/llama.cpp pp", "tg")).ConfigureAwait(false);
+            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine numerics {options.Numerics.ToString().ToLowerInvariant()}, repack {(options.Repack ? "on (llama.cpp's default; \"llama.cpp plain\" without)" : "off")}").ConfigureAwait(false);
+            await stdout.WriteLineAsync(string.Join(sep, "threads", "side           ", "prompt tok/s        ", "gen tok/s           ", "first token ms", "peak RSS MB (x file)", "engine/row pp", "tg")).ConfigureAwait(false);
             foreach (var group in results.GroupBy(r => r.Threads))
             {
                 var engine = group.Single(r => r.Side == "engine");
                 var llama = group.Single(r => r.Side == "llama.cpp");
-                foreach (var r in new[] { engine, llama })
+                foreach (var r in group)
                 {
-                    var ratio = r == engine ? string.Create(inv, $"{engine.PromptMedian / llama.PromptMedian:F2}x{sep}{engine.GenMedian / llama.GenMedian:F2}x") : string.Empty;
+                    // Each llama.cpp row carries the engine's speed over its own; the engine's row, over llama.cpp in the same configuration.
+                    var of = r == engine ? llama : r;
+                    var ratio = string.Create(inv, $"{engine.PromptMedian / of.PromptMedian:F2}x{sep}{engine.GenMedian / of.GenMedian:F2}x");
                     var rss = r.PeakRssBytes > 0 ? string.Create(inv, $"{r.PeakRssBytes / 1e6,8:F0} ({(double)r.PeakRssBytes / fileBytes:F2}x)") : "       ?          ";
-                    await stdout.WriteLineAsync(string.Create(inv, $"{r.Threads,7}{sep}{r.Side,-9}{sep}{r.PromptMedian,8:F1} ({r.PromptTokensPerSecond.Min(),7:F1}-{r.PromptTokensPerSecond.Max(),7:F1}){sep}{r.GenMedian,8:F1} ({r.GenTokensPerSecond.Min(),7:F1}-{r.GenTokensPerSecond.Max(),7:F1}){sep}{r.FirstTokenMs,14:F0}{sep}{rss,-20}{sep}{ratio}")).ConfigureAwait(false);
+                    await stdout.WriteLineAsync(string.Create(inv, $"{r.Threads,7}{sep}{r.Side,-15}{sep}{r.PromptMedian,8:F1} ({r.PromptTokensPerSecond.Min(),7:F1}-{r.PromptTokensPerSecond.Max(),7:F1}){sep}{r.GenMedian,8:F1} ({r.GenTokensPerSecond.Min(),7:F1}-{r.GenTokensPerSecond.Max(),7:F1}){sep}{r.FirstTokenMs,14:F0}{sep}{rss,-20}{sep}{ratio}")).ConfigureAwait(false);
                 }
 
                 var roof = rooflines[group.Key];
@@ -100,6 +111,7 @@ public static class BenchCommand
             GenTokens = parse.GetValue(genTokens),
             Reps = parse.GetValue(reps),
             Numerics = parse.GetValue(numerics) == "f32" ? Parity.Engine.Model.NumericsMode.F32 : Parity.Engine.Model.NumericsMode.Ggml,
+            Repack = !parse.GetValue(noRepack),
         };
     }
 }

@@ -49,7 +49,7 @@ public static class BisectCommand
                     ModelPath = model,
                     OutputDirectory = outDir,
                     Tokens = referenceRun.Manifest.Prompt.Tokens,
-                    Decode = new LlamaCppDecodeOptions { Threads = parse.GetValue(decode.Threads), FlashAttention = options.FlashAttention, CacheTypeK = options.TypeK, CacheTypeV = options.TypeV },
+                    Decode = new LlamaCppDecodeOptions { Threads = parse.GetValue(decode.Threads), FlashAttention = options.FlashAttention, CacheTypeK = options.TypeK, CacheTypeV = options.TypeV, Repack = options.Repack },
                 };
                 return (model, new Bisector(policy, parse.GetValue(localNmse), report.Pairing(parse)).Run(request, referenceRun, decode.EngineNumerics(parse), outDir, io.Progress));
             }).ConfigureAwait(false);

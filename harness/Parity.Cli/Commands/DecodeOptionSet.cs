@@ -3,7 +3,11 @@ using Parity.Harness.Runner;
 
 namespace Parity.Cli.Commands;
 
-/// <summary>The decode options both sides share: threads, flash attention, KV cache types, repacking, context.</summary>
+/// <summary>
+/// The decode options both sides share: threads, flash attention, KV cache types, repacking (on unless
+/// <c>--no-repack</c>, as in llama.cpp's defaults; the engine reproduces the repacked products of every weight type it
+/// reads), context.
+/// </summary>
 public sealed class DecodeOptionSet
 {
     public Option<int> Threads { get; } = new Option<int>("--threads") { Description = "Threads", DefaultValueFactory = _ => 2 }.AtLeast(1);
@@ -14,7 +18,9 @@ public sealed class DecodeOptionSet
 
     public Option<string> CacheTypeV { get; } = new("--cache-type-v") { Description = "KV cache V type", DefaultValueFactory = _ => "f16" };
 
-    public Option<bool> Repack { get; } = new("--repack") { Description = "Let llama.cpp repack weights for its CPU kernels (off by default)" };
+    public Option<bool> Repack { get; } = new("--repack") { Description = "Let llama.cpp repack weights for its CPU kernels (Q4_0, Q4_K, IQ4_NL; Q2_K in the AVX-512 library), as llama.cpp does by default, and the engine multiply as llama.cpp then does (the default)" };
+
+    public Option<bool> NoRepack { get; } = new("--no-repack") { Description = "Keep weights in ggml's plain layout (llama.cpp's vec_dot and tinyBLAS kernels)" };
 
     public Option<string> Numerics { get; } = new("--numerics") { Description = "Engine numerics: ggml (round activations as llama.cpp's CPU backend does; default) or f32 (compute in float)", DefaultValueFactory = _ => "ggml" };
 
@@ -49,6 +55,14 @@ public sealed class DecodeOptionSet
         command.Options.Add(Repack);
         command.Options.Add(Ctx);
         command.Options.Add(MaxDumpSize);
+        command.Options.Add(NoRepack);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(Repack) && result.GetValue(NoRepack))
+            {
+                result.AddError("--repack and --no-repack: give one of them");
+            }
+        });
         Numerics.AcceptOnlyFromAmong("ggml", "f32");
         command.Options.Add(Numerics);
     }
@@ -72,7 +86,7 @@ public sealed class DecodeOptionSet
             FlashAttention = parse.GetValue(FlashAttn) == "on",
             CacheTypeK = parse.GetValue(CacheTypeK)!,
             CacheTypeV = parse.GetValue(CacheTypeV)!,
-            Repack = parse.GetValue(Repack),
+            Repack = !parse.GetValue(NoRepack),
             ContextSize = parse.GetValue(Ctx),
         };
     }

@@ -21,7 +21,7 @@ public static class DiffRenderer
         var inv = CultureInfo.InvariantCulture;
         var a = diff.ManifestA.Producer.Name;
         var b = diff.ManifestB.Producer.Name;
-        console.MarkupLine($"[bold]{Markup.Escape(a)}[/] (A) vs [bold]{Markup.Escape(b)}[/] (B) on {Markup.Escape(Path.GetFileName(diff.ManifestB.Model.Path))}: weights {diff.WeightType}, KV cache {diff.KvCache}, engine numerics {diff.Numerics}, {diff.Steps.Count} step(s)");
+        console.MarkupLine($"[bold]{Markup.Escape(a)}[/] (A) vs [bold]{Markup.Escape(b)}[/] (B) on {Markup.Escape(Path.GetFileName(diff.ManifestB.Model.Path))}: weights {diff.WeightType}, KV cache {diff.KvCache}, repack {(diff.ManifestB.Options.Repack ? "on" : "off")}, engine numerics {diff.Numerics}, {diff.Steps.Count} step(s)");
         if (diff.Steps.Count > 0)
         {
             console.MarkupLine(Markup.Escape($"prompt tokens [{string.Join(' ', diff.Steps[0].Tokens)}]"));

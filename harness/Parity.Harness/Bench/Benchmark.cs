@@ -21,8 +21,6 @@ public static class Benchmark
         var (done, total) = (0, options.Threads.Count * options.Reps);
         foreach (var threads in options.Threads)
         {
-            var engine = (pp: new List<double>(), tg: new List<double>());
-            var llama = (pp: new List<double>(), tg: new List<double>());
             using var model = Transformer.Load(options.ModelPath, new EngineOptions
             {
                 Threads = threads,
@@ -30,6 +28,7 @@ public static class Benchmark
                 ContextSize = (options.PromptTokens + options.GenTokens + 255) / 256 * 256,
                 KvCache = KvCacheType.F16,
                 Numerics = options.Numerics,
+                Repack = options.Repack,
             });
             var prompt = Parity.Runner.BenchTokens.Prompt(options.PromptTokens, model.Config.NVocab);
 
@@ -42,34 +41,72 @@ public static class Benchmark
                 Engine(model, prompt, options.GenTokens);
             }
 
-            var llamaPeak = 0L;
+            var (engine, llama, plain) = (new Side("engine", threads), new Side("llama.cpp", threads), new Side(PlainSide, threads));
             for (var rep = 0; rep < options.Reps; rep++)
             {
                 progress?.Report(new WorkProgress("bench", done++, total, "repetition", $"{threads} thread(s)"));
                 var (pp, tg) = Engine(model, prompt, options.GenTokens);
-                engine.pp.Add(options.PromptTokens / pp);
-                engine.tg.Add(options.GenTokens / tg);
-                var r = await runner.RunAsync("bench", ["--model", options.ModelPath, "--threads", threads.ToString(CultureInfo.InvariantCulture), "--prompt-tokens", options.PromptTokens.ToString(CultureInfo.InvariantCulture), "--gen-tokens", options.GenTokens.ToString(CultureInfo.InvariantCulture), "--reps", "2"], cancellationToken: cancellationToken).ConfigureAwait(false);
-                // The runner's first repetition warms up; keep its second.
-                llama.pp.Add(options.PromptTokens / ((JsonArray)r.Json["promptSeconds"]!)[^1]!.GetValue<double>());
-                llama.tg.Add(options.GenTokens / ((JsonArray)r.Json["genSeconds"]!)[^1]!.GetValue<double>());
-                llamaPeak = Math.Max(llamaPeak, r.Json["peakRssBytes"]?.GetValue<long>() ?? 0);
+                engine.Add(options.PromptTokens / pp, options.GenTokens / tg, 0);
+                await LlamaCppAsync(runner, options, threads, options.Repack, llama, cancellationToken).ConfigureAwait(false);
+                if (options.Repack)
+                {
+                    await LlamaCppAsync(runner, options, threads, repack: false, plain, cancellationToken).ConfigureAwait(false);
+                }
             }
 
-            results.Add(new BenchResult("engine", threads, engine.pp, engine.tg)
+            engine.Add(double.NaN, double.NaN, Parity.Runner.ProcessMemory.PeakResidentBytes);
+            results.Add(engine.Result(options.PromptTokens));
+            results.Add(llama.Result(options.PromptTokens));
+            if (options.Repack)
             {
-                FirstTokenMs = 1000 * options.PromptTokens / BenchResult.Median(engine.pp),
-                PeakRssBytes = Parity.Runner.ProcessMemory.PeakResidentBytes,
-            });
-            results.Add(new BenchResult("llama.cpp", threads, llama.pp, llama.tg)
-            {
-                FirstTokenMs = 1000 * options.PromptTokens / BenchResult.Median(llama.pp),
-                PeakRssBytes = llamaPeak,
-            });
+                results.Add(plain.Result(options.PromptTokens));
+            }
         }
 
         progress?.Report(new WorkProgress("bench", done, total, "repetition"));
         return results;
+    }
+
+    /// <summary>The side name of llama.cpp without repacking, measured beside its default configuration.</summary>
+    public const string PlainSide = "llama.cpp plain";
+
+    /// <summary>One side's repetitions at one thread count, and its peak resident set.</summary>
+    private sealed class Side(string name, int threads)
+    {
+        private readonly List<double> _pp = [];
+        private readonly List<double> _tg = [];
+        private long _peak;
+
+        /// <summary>One repetition's tokens/s (NaN: none, only a peak) and the peak resident set seen.</summary>
+        public void Add(double pp, double tg, long peakRss)
+        {
+            if (!double.IsNaN(pp))
+            {
+                _pp.Add(pp);
+                _tg.Add(tg);
+            }
+
+            _peak = Math.Max(_peak, peakRss);
+        }
+
+        public BenchResult Result(int promptTokens) => new(name, threads, _pp, _tg)
+        {
+            FirstTokenMs = 1000 * promptTokens / BenchResult.Median(_pp),
+            PeakRssBytes = _peak,
+        };
+    }
+
+    /// <summary>One repetition of the runner's bench, added to <paramref name="into"/>.</summary>
+    private static async Task LlamaCppAsync(LlamaCppRunner runner, BenchOptions options, int threads, bool repack, Side into, CancellationToken cancellationToken)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string[] args = ["--model", options.ModelPath, "--threads", threads.ToString(inv), "--prompt-tokens", options.PromptTokens.ToString(inv), "--gen-tokens", options.GenTokens.ToString(inv), "--reps", "2", .. repack ? (string[])["--repack"] : []];
+        var r = await runner.RunAsync("bench", args, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // The runner's first repetition warms up; keep its second.
+        into.Add(
+            options.PromptTokens / ((JsonArray)r.Json["promptSeconds"]!)[^1]!.GetValue<double>(),
+            options.GenTokens / ((JsonArray)r.Json["genSeconds"]!)[^1]!.GetValue<double>(),
+            r.Json["peakRssBytes"]?.GetValue<long>() ?? 0);
     }
 
     private static (double Prompt, double Gen) Engine(Transformer model, int[] prompt, int genTokens)

@@ -68,7 +68,7 @@ public static class DumpPairing
         var (oa, ob) = (ma.Options, mb.Options);
         if (oa.FlashAttention != ob.FlashAttention || oa.TypeK != ob.TypeK || oa.TypeV != ob.TypeV || oa.Repack != ob.Repack)
         {
-            Differ("the attention configurations", Describe(oa), Describe(ob), options.AllowDifferentConfig, "dump both sides with the same --flash-attn, --cache-type-k/-v and --repack, or pass --allow-different-config to measure what the difference costs");
+            Differ("the attention configurations", Describe(oa), Describe(ob), options.AllowDifferentConfig, "dump both sides with the same --flash-attn, --cache-type-k/-v and --repack/--no-repack, or pass --allow-different-config to measure what the difference costs");
         }
 
         if (ma.Producer.Name == DumpProducer.LlamaCppName && mb.Producer.Name == DumpProducer.LlamaCppName && ma.Producer.BuildDifference(mb.Producer) is { } builds)

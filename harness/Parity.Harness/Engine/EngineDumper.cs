@@ -119,6 +119,7 @@ public static class EngineDumper
             Variant = variant,
             Target = target,
             Types = types,
+            Repack = request.Decode.Repack,
         };
         using var model = Transformer.Load(request.ModelPath, options);
         teacherTokens ??= forceFrom?.GeneratedTokens;
@@ -135,7 +136,7 @@ public static class EngineDumper
                 FlashAttention = false,
                 TypeK = options.KvCache switch { KvCacheType.F32 => "f32", KvCacheType.Q8_0 => "q8_0", _ => "f16" },
                 TypeV = options.KvCache == KvCacheType.F32 ? "f32" : "f16",
-                Repack = false,
+                Repack = options.Repack,
                 NCtx = options.ContextSize,
                 NBatch = tokens.Count,
                 Filter = request.Filter,

@@ -65,6 +65,8 @@ public sealed record Suite
 
     public string NumericsOf(SuiteCase c) => c.Numerics ?? Defaults.Numerics;
 
+    public bool RepackOf(SuiteCase c) => c.Repack ?? Defaults.Repack;
+
     /// <summary>
     /// A suite by name (<c>reference-data/suites/NAME</c> in the repository above the working directory or above
     /// this program) or by path (a directory holding suite.json, or the file itself).

@@ -32,6 +32,9 @@ public sealed record SuiteCase
     /// </summary>
     public string? Tensors { get; init; }
 
+    /// <summary>Whether llama.cpp repacks weights for its CPU kernels (<c>--repack</c>), and the engine multiplies as it then does.</summary>
+    public bool? Repack { get; init; }
+
     /// <summary>Engine numerics: <c>ggml</c> or <c>f32</c>.</summary>
     public string? Numerics { get; init; }
 }

@@ -64,7 +64,7 @@ public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy poli
                 Tokens = tokens,
                 Filter = suiteCase.Tensors,
                 Steps = goldenRun.StepCount - 1,
-                Decode = LlamaCppDecodeOptions.Default with { Threads = suite.ThreadsOf(suiteCase), CacheTypeK = cacheK, CacheTypeV = cacheV },
+                Decode = LlamaCppDecodeOptions.Default with { Threads = suite.ThreadsOf(suiteCase), CacheTypeK = cacheK, CacheTypeV = cacheV, Repack = suite.RepackOf(suiteCase) },
             };
             var numerics = suite.NumericsOf(suiteCase) == "f32" ? NumericsMode.F32 : NumericsMode.Ggml;
             EngineDumper.Dump(request, tokens, teacherTokens: goldenRun.GeneratedTokens, numerics: numerics, architectures: architectures, variant: EngineDumper.VariantFor(goldenRun.Manifest.Producer), target: EngineDumper.TargetFor(goldenRun.Manifest.Producer));

@@ -10,4 +10,7 @@ public sealed record SuiteDefaults
     public string KvCache { get; init; } = "f16";
 
     public string Numerics { get; init; } = "ggml";
+
+    /// <summary>Weight repacking (off: ggml's plain kernels).</summary>
+    public bool Repack { get; init; }
 }

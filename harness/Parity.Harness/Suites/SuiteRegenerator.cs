@@ -116,7 +116,7 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
             Tokens = tokens,
             Filter = c.Tensors,
             Steps = suite.StepsOf(c),
-            Decode = LlamaCppDecodeOptions.Default with { Threads = suite.ThreadsOf(c), CacheTypeK = cacheK, CacheTypeV = cacheV },
+            Decode = LlamaCppDecodeOptions.Default with { Threads = suite.ThreadsOf(c), CacheTypeK = cacheK, CacheTypeV = cacheV, Repack = suite.RepackOf(c) },
         };
         await runner.DumpAsync(request, progress, cancellationToken).ConfigureAwait(false);
         var provenance = new Dictionary<string, string>(StringComparer.Ordinal)

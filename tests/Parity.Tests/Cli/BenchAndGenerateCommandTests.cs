@@ -13,12 +13,22 @@ public sealed class BenchAndGenerateCommandTests
         Assert.That(code, Is.Zero, stderr);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines.Count(l => l.Contains("engine", StringComparison.Ordinal) && l.TrimEnd().EndsWith('x')), Is.EqualTo(2), stdout);
-        var llamaRows = lines.Where(l => l.Contains("llama.cpp", StringComparison.Ordinal) && !l.StartsWith("roofline", StringComparison.Ordinal) && !l.Contains("engine/", StringComparison.Ordinal)).ToArray();
-        Assert.That(llamaRows, Has.Length.EqualTo(2), "one llama.cpp row per thread count");
+        var llamaRows = lines.Where(l => l.Contains("llama.cpp", StringComparison.Ordinal) && !l.StartsWith("roofline", StringComparison.Ordinal) && !l.Contains("engine/", StringComparison.Ordinal) && !l.Contains("MB)", StringComparison.Ordinal)).ToArray();
+        Assert.That(llamaRows, Has.Length.EqualTo(4), "llama.cpp with repacking (its default, as the engine runs) and plain, per thread count");
+        Assert.That(llamaRows.Count(l => l.Contains("llama.cpp plain", StringComparison.Ordinal)), Is.EqualTo(2), stdout);
+        Assert.That(llamaRows, Has.All.Match(@"\d\.\d\dx\s+\d+\.\d\dx\s*$"), "each llama.cpp row carries the engine's ratio to it");
 
         // Each row carries its process's peak RSS against the file size; each thread count gets a roofline line.
         Assert.That(llamaRows, Has.All.Match(@"\(\d+\.\d\dx\)"), stdout);
         Assert.That(lines.Count(l => l.StartsWith("roofline", StringComparison.Ordinal) && l.Contains("GB/s read bandwidth", StringComparison.Ordinal)), Is.EqualTo(2), stdout);
+    }
+
+    [Test]
+    public void Parity_bench_without_repacking_measures_one_llama_cpp_configuration()
+    {
+        var (code, stdout, stderr) = ParityCli.Run("bench", "--preset", "micro", "--quant", "Q8_0", "--threads", "1", "--reps", "1", "--prompt-tokens", "8", "--gen-tokens", "2", "--no-repack");
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("repack off").And.Not.Contain("llama.cpp plain"));
     }
 
     [Test]

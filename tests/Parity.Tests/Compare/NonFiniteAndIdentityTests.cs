@@ -97,6 +97,15 @@ public sealed class NonFiniteAndIdentityTests
     }
 
     [Test]
+    public void Dumps_with_and_without_repacked_weights_are_refused_naming_both()
+    {
+        var edited = Edit("plain", (_, _, _) => null, editRun: i => i with { Options = i.Options with { Repack = !i.Options.Repack } });
+        var (code, _, stderr) = ParityCli.Run("diff", _engine, edited, "--out", _temp.File("r-repack"));
+        Assert.That(code, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain("repack on").And.Contain("repack off").And.Contain("--no-repack"));
+    }
+
+    [Test]
     public void Dumps_with_different_step_counts_are_refused_naming_both_counts()
     {
         var (ec, _, ee) = ParityCli.Run("dump", "--side", "engine", "--model", Models.Synthetic(SyntheticPresets.Micro), "--tokens", "1,17,42,99", "--steps", "1", "--out", _temp.File("engine-1step"));

@@ -20,6 +20,7 @@ public sealed class RunCommandTests
             var (code, stdout, stderr) = ParityCli.Run("run");
             Assert.That(code, Is.Zero, stdout + stderr);
             Assert.That(stdout, Does.Contain("tinyllama-mini").And.Contain("Q4_K_M").And.Contain("prompt tokens [1 959]"));
+            Assert.That(stdout, Does.Contain("repack on"), "llama.cpp's default: weights repacked");
             Assert.That(stdout, Does.Contain("l_out RMS A").And.Contain("worst tensor").And.Contain("PARITY HOLDS"));
             Assert.That(File.Exists(Path.Combine(temp.Path, "out", "run", "report.csv")), Is.True);
             Assert.That(File.Exists(Path.Combine(temp.Path, "out", "run", "report.json")), Is.True);
@@ -28,6 +29,24 @@ public sealed class RunCommandTests
         {
             Environment.CurrentDirectory = previous;
         }
+    }
+
+    [Test]
+    public void I_run_with_no_repack_and_both_sides_keep_the_plain_layout_and_the_header_says_so()
+    {
+        using var temp = new TempDirectory();
+        var (code, stdout, stderr) = ParityCli.Run("run", "--preset", "micro", "--quant", "Q4_0", "--no-repack", "--out", temp.Path);
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("repack off").And.Contain("PARITY HOLDS"));
+    }
+
+    [Test]
+    public void Repack_and_no_repack_together_are_refused_with_exit_2()
+    {
+        using var temp = new TempDirectory();
+        var (code, stdout, stderr) = ParityCli.Run("run", "--preset", "micro", "--repack", "--no-repack", "--out", temp.Path);
+        Assert.That(code, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr + stdout, Does.Contain("--repack and --no-repack"));
     }
 
     [Test]
