@@ -23,6 +23,12 @@ public sealed record EngineOptions
     /// </summary>
     public KvCacheType KvCache { get; init; } = KvCacheType.F32;
 
+    /// <summary>
+    /// Attention as llama.cpp's flash attention computes it (one <c>FLASH_ATTN_EXT</c> node: an online softmax per
+    /// query row, <see cref="Kernels.FlashAttention"/>) instead of the kq, softmax and kqv nodes.
+    /// </summary>
+    public bool FlashAttention { get; init; }
+
     /// <summary>How products round: <see cref="NumericsMode.F32"/> (default) or ggml's activation rounding.</summary>
     public NumericsMode Numerics { get; init; } = NumericsMode.F32;
 

@@ -17,6 +17,21 @@ namespace Parity.Engine.Model;
 /// </summary>
 public abstract partial class Transformer : IDisposable
 {
+    /// <summary>llama.cpp pads the KV cells an attention reads to a multiple of this (the masked cells add nothing).</summary>
+    public const int KvPadding = 256;
+
+    /// <summary>
+    /// ggml-cpu's flash attention splits one token's cells over the threads from this many padded cells on (with K and
+    /// V both F16 or both F32), which changes the summation order.
+    /// </summary>
+    public const int SplitKvCells = 512;
+
+    /// <summary>
+    /// ggml-cpu's flash attention takes its tiled path for a batch of at least this many tokens (with K and V both F16
+    /// or both F32): another order, which the engine does not implement.
+    /// </summary>
+    public const int TiledFlashAttentionBatch = 64;
+
     private readonly GgufFile _file;
     private readonly MatMul _matmul;
 
@@ -24,6 +39,7 @@ public abstract partial class Transformer : IDisposable
     private readonly Action<int> _kqPart;
     private readonly Action<int> _softmaxPart;
     private readonly Action<int> _kqvPart;
+    private readonly Action<int> _flashPart;
     private readonly GatedActivation _swiGlu;
     private int _attIl;
     private int _attN;
@@ -34,6 +50,10 @@ public abstract partial class Transformer : IDisposable
     private readonly int _keyRotation;
     private readonly Q8_0Activations _queryBlocks = new();
     private readonly float[][] _keyRows;
+
+    // Flash attention: per worker, the row accumulator and, for ggml's split-KV path, one chunk's accumulator.
+    private readonly float[][] _flashRows;
+    private readonly float[][] _flashChunks;
 
     // ggml numerics: the library variant whose attention dots, softmax and SwiGLU the engine follows; null in f32 numerics.
     private readonly VariantKernels? _ggml;
@@ -55,9 +75,12 @@ public abstract partial class Transformer : IDisposable
         _kqPart = KqPart;
         _softmaxPart = SoftmaxPart;
         _kqvPart = KqvPart;
+        _flashPart = FlashRows;
         _swiGlu = (gate, up, act) => SwiGlu.Apply(gate, up, act, Config.NFf, _ggml);
         _keyRotation = options.KvCache == KvCacheType.Q8_0 ? WalshHadamard.RotationSize(config.HeadDim) : 0;
         _keyRows = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
+        _flashRows = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
+        _flashChunks = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
         if (options.KvCache == KvCacheType.Q8_0)
         {
             _queryBlocks.Prepare(options.MaxBatch * config.NHead, config.HeadDim);
@@ -239,6 +262,11 @@ public abstract partial class Transformer : IDisposable
         var k = s.K.AsSpan(0, n * Ekv);
         var v = s.V.AsSpan(0, n * Ekv);
 
+        if (FlashAttentionRefusal(Options.FlashAttention, Options.KvCache, n) is { } refusal)
+        {
+            throw new NotSupportedException(refusal);
+        }
+
         // A quantized K cache: llama.cpp rotates Q and K (after RoPE, unnamed nodes in its graph) so the 8-bit blocks
         // see no outlier channels; kq is unchanged in exact arithmetic.
         if (_keyRotation > 0)
@@ -286,12 +314,31 @@ public abstract partial class Transformer : IDisposable
             _queryBlocks.Quantize(q, n * c.NHead, hd);
         }
 
-        // scores kq[h][t][j] = K_j . Q_t (unscaled, as ggml's kq), softmax with scale and causal mask, then P V;
-        // each phase runs its heads on the worker pool, and the traces (and teacher forcing) sit between phases.
-        var nKv = pos0 + n;
-        var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
-        var kqv = s.Kqv.AsSpan(0, c.NHead * n * hd);
         (_attIl, _attN, _attPos0) = (il, n, pos0);
+        var kqvOut = s.KqvOut.AsSpan(0, n * Eq);
+        if (Options.FlashAttention)
+        {
+            FlashAttend(il, kqvOut, sink);
+        }
+        else
+        {
+            SoftmaxAttend(il, kqvOut, sink);
+        }
+
+        _matmul.Compute(layer.Wo, kqvOut, n, s.AttnOut.AsSpan(0, n * E));
+    }
+
+    /// <summary>
+    /// Attention without flash attention, ggml's three nodes: scores kq[h][t][j] = K_j . Q_t (unscaled, as ggml's kq),
+    /// the softmax with scale and causal mask, then P V; each phase runs its heads on the worker pool, and the traces
+    /// (and teacher forcing) sit between phases. The heads are then merged side by side (CONT).
+    /// </summary>
+    private void SoftmaxAttend(int il, Span<float> kqvOut, ITensorSink? sink)
+    {
+        var c = Config;
+        int n = _attN, nKv = _attPos0 + _attN, hd = c.HeadDim, Eq = c.NEmbdQ;
+        var kq = State.Kq.AsSpan(0, c.NHead * n * nKv);
+        var kqv = State.Kqv.AsSpan(0, c.NHead * n * hd);
         _matmul.Pool.Run(_kqPart);
         Trace(sink, Names.Kq[il], "MUL_MAT", kq, nKv, n, c.NHead);
         ShapeScores(il, kq, n, nKv, sink);
@@ -301,7 +348,6 @@ public abstract partial class Transformer : IDisposable
         Trace(sink, Names.Kqv[il], "MUL_MAT", kqv, hd, n, c.NHead);
 
         // heads back side by side: kqv_out[t][h * hd + d]
-        var kqvOut = s.KqvOut.AsSpan(0, n * Eq);
         for (var h = 0; h < c.NHead; h++)
         {
             for (var t = 0; t < n; t++)
@@ -311,7 +357,19 @@ public abstract partial class Transformer : IDisposable
         }
 
         Trace(sink, Names.KqvOut[il], "CONT", kqvOut, Eq, n);
-        _matmul.Compute(layer.Wo, kqvOut, n, s.AttnOut.AsSpan(0, n * E));
+    }
+
+    /// <summary>
+    /// Flash attention, ggml's one <c>FLASH_ATTN_EXT</c> node (unnamed in llama.cpp's graph) written straight into the
+    /// merged heads, which llama.cpp names <c>kqv_out</c> (a RESHAPE of the node: the same values). The scores are each
+    /// cell's <c>vec_dot</c> of the cached key with Q converted to the K type's vec_dot type (never tinyBLAS), then
+    /// each query row's online softmax (<see cref="FlashRows"/>).
+    /// </summary>
+    private void FlashAttend(int il, Span<float> kqvOut, ITensorSink? sink)
+    {
+        _matmul.Pool.Run(_kqPart);
+        _matmul.Pool.Run(_flashPart);
+        Trace(sink, Names.KqvOut[il], "RESHAPE", kqvOut, Config.NEmbdQ, _attN);
     }
 
     /// <summary>
@@ -394,7 +452,7 @@ public abstract partial class Transformer : IDisposable
         int Eq = c.NEmbdQ, Ekv = c.NEmbdKv, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
         var halfCache = Options.KvCache == KvCacheType.F16;
         var ggml = _ggml;
-        var tinyBlas = ggml is not null && n > 1 && ggml.TinyBlasAccepts(hd);
+        var tinyBlas = ggml is not null && n > 1 && ggml.TinyBlasAccepts(hd) && !Options.FlashAttention;
         var q = s.Q.AsSpan(0, n * Eq);
         var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
         var kCache = s.KeyCache[_attIl].AsSpan(0, nKv * Ekv);
@@ -420,6 +478,84 @@ public abstract partial class Transformer : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Why the engine cannot compute flash attention over a batch of <paramref name="batch"/> tokens with this cache, or
+    /// null when it can: ggml's tiled path (K and V both F16 or both F32, a batch of at least
+    /// <see cref="TiledFlashAttentionBatch"/> tokens) is not implemented.
+    /// </summary>
+    public static string? FlashAttentionRefusal(bool flashAttention, KvCacheType kvCache, int batch) =>
+        flashAttention && batch >= TiledFlashAttentionBatch && kvCache is KvCacheType.F16 or KvCacheType.F32
+            ? $"flash attention over a batch of {batch} tokens with a {kvCache} K and V cache: ggml-cpu then takes its tiled path (Q tiles of {TiledFlashAttentionBatch} rows, a float GEMM per KV tile), which the engine does not implement; use a prompt of fewer than {TiledFlashAttentionBatch} tokens or --flash-attn off"
+            : null;
+
+    /// <summary>Flash attention's kernel for one query row (ggml's one-chunk path), a seam for a unit or a test to replace.</summary>
+    protected virtual FlashAttention.RowKernel FlashRow => FlashAttention.Row;
+
+    /// <summary>A soft-cap on the attention scores inside flash attention (<c>cap · tanh(s / cap)</c>); 0 for none, as in llama's graph.</summary>
+    protected virtual float AttentionSoftCap => 0;
+
+    /// <summary>
+    /// Flash attention's rows for this part's heads: each (head, token) row's online softmax over its attended cells
+    /// (<see cref="FlashAttention"/>), written into <see cref="ModelState.KqvOut"/>. In ggml numerics a single token
+    /// over at least 512 padded cells with K and V both F16 or both F32 takes ggml's split-KV path instead
+    /// (<see cref="SplitKvRow"/>).
+    /// </summary>
+    private void FlashRows(int part)
+    {
+        var c = Config;
+        var s = State;
+        int Eq = c.NEmbdQ, Ekv = c.NEmbdKv, hd = c.HeadDim, n = _attN, pos0 = _attPos0, nKv = _attPos0 + _attN;
+        var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
+        var vCache = s.ValueCache[_attIl].AsSpan(0, nKv * Ekv);
+        var kqvOut = s.KqvOut.AsSpan(0, n * Eq);
+        var ggml = Options.Numerics == NumericsMode.Ggml;
+        var halfValues = ggml && Options.KvCache is KvCacheType.F16 or KvCacheType.Q8_0;
+        var paddedCells = Math.Min(State.ContextSize, (nKv + KvPadding - 1) / KvPadding * KvPadding);
+        var splitKv = ggml && n == 1 && Options.KvCache is KvCacheType.F16 or KvCacheType.F32 && paddedCells >= SplitKvCells;
+        var (h0, h1) = Heads(part);
+        for (var h = h0; h < h1; h++)
+        {
+            var offset = KvHead(h) * hd;
+            for (var t = 0; t < n; t++)
+            {
+                var dots = kq.Slice(((h * n) + t) * nKv, nKv);
+                int first = FirstVisibleCell(_attIl, pos0, t), end = VisibleCells(pos0, t, nKv);
+                var output = kqvOut.Slice((t * Eq) + (h * hd), hd);
+                if (splitKv)
+                {
+                    SplitKvRow(part, dots, first, end, paddedCells, vCache, offset, halfValues, output);
+                }
+                else
+                {
+                    FlashRow(dots, first, end, c.AttentionScale, AttentionSoftCap, vCache, Ekv, offset, halfValues, _flashRows[part], output);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// ggml's split-KV flash attention for one token: the padded cells cut into one chunk per thread
+    /// (<c>ceil(n_kv / n_threads)</c> cells each), each chunk's online softmax without the division, the chunks merged
+    /// in order (<see cref="FlashAttention.MergeChunk"/>), then divided by the merged sum.
+    /// </summary>
+    private void SplitKvRow(int part, ReadOnlySpan<float> dots, int first, int end, int paddedCells, ReadOnlySpan<float> vCache, int offset, bool halfValues, Span<float> output)
+    {
+        var threads = Options.Threads;
+        var chunkSize = (paddedCells + threads - 1) / threads;
+        var final = _flashRows[part];
+        var chunk = _flashChunks[part];
+        final.AsSpan().Clear();
+        float m = float.NegativeInfinity, sum = 0;
+        for (var i = 0; i < threads && i * chunkSize < paddedCells; i++)
+        {
+            int from = Math.Max(first, i * chunkSize), to = Math.Min(end, (i + 1) * chunkSize);
+            var (chunkMax, chunkSum) = FlashAttention.Accumulate(dots, from, Math.Max(from, to), Config.AttentionScale, AttentionSoftCap, vCache, Config.NEmbdKv, offset, halfValues, chunk);
+            FlashAttention.MergeChunk(ref m, ref sum, final, chunkMax, chunkSum, chunk);
+        }
+
+        FlashAttention.Normalize(final, sum, output);
     }
 
     /// <summary>

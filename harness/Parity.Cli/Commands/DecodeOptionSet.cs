@@ -8,7 +8,7 @@ public sealed class DecodeOptionSet
 {
     public Option<int> Threads { get; } = new("--threads") { Description = "Threads", DefaultValueFactory = _ => 2 };
 
-    public Option<string> FlashAttn { get; } = new("--flash-attn") { Description = "llama.cpp flash attention: off (default; kq, kq_soft_max and kqv exist) or on (llama.cpp only: the engine has none, so run and bisect refuse it)", DefaultValueFactory = _ => "off" };
+    public Option<string> FlashAttn { get; } = new("--flash-attn") { Description = "Flash attention on both sides: off (default; kq, kq_soft_max and kqv exist) or on (one FLASH_ATTN_EXT node per layer; the engine follows ggml-cpu's one-chunk and split-KV paths, and refuses a prompt of 64 or more tokens with an F16 or F32 cache, where ggml tiles)", DefaultValueFactory = _ => "off" };
 
     public Option<string> CacheTypeK { get; } = new("--cache-type-k") { Description = "KV cache K type: f16 (llama.cpp's default), f32, bf16, q8_0, ...", DefaultValueFactory = _ => "f16" };
 

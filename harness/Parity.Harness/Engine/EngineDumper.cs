@@ -24,12 +24,20 @@ public static class EngineDumper
     public static void CheckSupported(LlamaCppDecodeOptions decode)
     {
         ArgumentNullException.ThrowIfNull(decode);
-        if (decode.FlashAttention)
-        {
-            throw new ArgumentException("--flash-attn on: the engine has no flash attention (llama.cpp then fuses kq, the softmax and kqv into one FLASH_ATTN_EXT node, which the engine does not reproduce); compare with --flash-attn off, or dump llama.cpp alone with `parity dump --side llama.cpp --flash-attn on`");
-        }
-
         _ = KvCacheFor(decode.CacheTypeK, decode.CacheTypeV);
+    }
+
+    /// <summary>
+    /// Throws, naming why, when the engine cannot run <paramref name="promptTokens"/> as one batch in this configuration
+    /// (flash attention's tiled path); called before llama.cpp runs.
+    /// </summary>
+    public static void CheckSupported(LlamaCppDecodeOptions decode, int promptTokens)
+    {
+        CheckSupported(decode);
+        if (Transformer.FlashAttentionRefusal(decode.FlashAttention, KvCacheFor(decode.CacheTypeK, decode.CacheTypeV), promptTokens) is { } refusal)
+        {
+            throw new ArgumentException(refusal);
+        }
     }
 
     /// <summary>
@@ -97,7 +105,7 @@ public static class EngineDumper
             throw new ArgumentException("the prompt has no tokens", nameof(tokens));
         }
 
-        CheckSupported(request.Decode);
+        CheckSupported(request.Decode, tokens.Count);
         var contextSize = Math.Max(256, (tokens.Count + request.Steps + 255) / 256 * 256);
         options ??= new EngineOptions
         {
@@ -105,6 +113,7 @@ public static class EngineDumper
             MaxBatch = tokens.Count,
             ContextSize = contextSize,
             KvCache = KvCacheFor(request.Decode.CacheTypeK, request.Decode.CacheTypeV),
+            FlashAttention = request.Decode.FlashAttention,
             Numerics = numerics,
             Architectures = architectures ?? ArchitectureRegistry.BuiltIn,
             Variant = variant,
@@ -122,7 +131,7 @@ public static class EngineDumper
             Options = new DumpOptions
             {
                 Threads = options.Threads,
-                FlashAttention = false,
+                FlashAttention = options.FlashAttention,
                 TypeK = options.KvCache switch { KvCacheType.F32 => "f32", KvCacheType.Q8_0 => "q8_0", _ => "f16" },
                 TypeV = options.KvCache == KvCacheType.F32 ? "f32" : "f16",
                 Repack = false,
