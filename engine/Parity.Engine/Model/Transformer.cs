@@ -48,6 +48,8 @@ public abstract partial class Transformer : IDisposable
     // A Q8_0 K cache: the Walsh-Hadamard size applied to Q and K (0: none), Q's Q8_0 blocks for kq, and one row of
     // dequantized K per worker for the f32 numerics.
     private readonly int _keyRotation;
+    private readonly int _valueRotation;
+    private readonly byte[] _valueBlocks;
     private readonly Q8_0Activations _queryBlocks = new();
     private readonly float[][] _keyRows;
 
@@ -77,11 +79,13 @@ public abstract partial class Transformer : IDisposable
         _kqvPart = KqvPart;
         _flashPart = FlashRows;
         _swiGlu = (gate, up, act) => SwiGlu.Apply(gate, up, act, Config.NFf, _ggml);
-        _keyRotation = options.KvCache == KvCacheType.Q8_0 ? WalshHadamard.RotationSize(config.HeadDim) : 0;
+        _keyRotation = options.QuantizedKeys ? WalshHadamard.RotationSize(config.HeadDim) : 0;
+        _valueRotation = options.QuantizedValues ? WalshHadamard.RotationSize(config.HeadDim) : 0;
+        _valueBlocks = new byte[ModelState.KeyRowBytes(KvCacheType.Q8_0, config.NEmbdKv)];
         _keyRows = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
         _flashRows = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
         _flashChunks = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
-        if (options.KvCache == KvCacheType.Q8_0)
+        if (options.QuantizedKeys)
         {
             _queryBlocks.Prepare(options.MaxBatch * config.NHead, config.HeadDim);
         }
@@ -262,54 +266,35 @@ public abstract partial class Transformer : IDisposable
         var k = s.K.AsSpan(0, n * Ekv);
         var v = s.V.AsSpan(0, n * Ekv);
 
-        if (FlashAttentionRefusal(Options.FlashAttention, Options.KvCache, n) is { } refusal)
+        if (FlashAttentionRefusal(Options.FlashAttention, Options.AttendedKeyType, Options.AttendedValueType, n) is { } refusal)
         {
             throw new NotSupportedException(refusal);
         }
 
-        // A quantized K cache: llama.cpp rotates Q and K (after RoPE, unnamed nodes in its graph) so the 8-bit blocks
-        // see no outlier channels; kq is unchanged in exact arithmetic.
+        // A quantized cache: llama.cpp rotates Q and K (a quantized K), V (a quantized V) after RoPE (unnamed nodes in
+        // its graph) so the blocks see no outlier channels; kq and P·V are unchanged in exact arithmetic.
         if (_keyRotation > 0)
         {
             WalshHadamard.Rotate(q, _keyRotation);
             WalshHadamard.Rotate(k, _keyRotation);
         }
 
-        // KV cache write: rounded to half precision for an F16 cache (V also with a Q8_0 K), K quantized to Q8_0 blocks
-        // row by row (one token's n_embd_kv values per row, as llama.cpp's SET_ROWS converts them).
-        var vCache = s.ValueCache[il].AsSpan(0, (pos0 + n) * Ekv);
-        v.CopyTo(vCache[(pos0 * Ekv)..]);
-        if (Options.KvCache == KvCacheType.Q8_0)
+        if (_valueRotation > 0)
         {
-            var rowBytes = Q8_0RowQuantizer.RowBytes(Ekv);
-            for (var t = 0; t < n; t++)
-            {
-                Q8_0RowQuantizer.Quantize(k.Slice(t * Ekv, Ekv), s.KeyBlocks[il].AsSpan((pos0 + t) * rowBytes, rowBytes));
-            }
-        }
-        else
-        {
-            var kCache = s.KeyCache[il].AsSpan(0, (pos0 + n) * Ekv);
-            k.CopyTo(kCache[(pos0 * Ekv)..]);
-            if (Options.KvCache == KvCacheType.F16)
-            {
-                RoundToHalf(kCache[(pos0 * Ekv)..]);
-            }
+            WalshHadamard.Rotate(v, _valueRotation);
         }
 
-        if (Options.KvCache is KvCacheType.F16 or KvCacheType.Q8_0)
-        {
-            RoundToHalf(vCache[(pos0 * Ekv)..]);
-        }
+        WriteKeys(il, k, n, pos0);
+        WriteValues(il, v, n, pos0);
 
         // ggml's matmuls convert the other operand to the cache type's vec_dot_type: Q to F16 before kq against an F16
-        // cache, to Q8_0 blocks (one row per head and token) against a Q8_0 one; the softmax probabilities to F16
-        // before kqv against F16 values.
-        if (Options.KvCache == KvCacheType.F16)
+        // cache, to Q8_0 blocks (one row per head and token) against a Q8_0 or Q4_0 one; the softmax probabilities to
+        // F16 before kqv against F16 values.
+        if (Options.AttendedKeyType == KvCacheType.F16)
         {
             RoundToHalf(q);
         }
-        else if (Options.KvCache == KvCacheType.Q8_0 && Options.Numerics == NumericsMode.Ggml)
+        else if (Options.QuantizedKeys && Options.Numerics == NumericsMode.Ggml)
         {
             _queryBlocks.Quantize(q, n * c.NHead, hd);
         }
@@ -325,7 +310,76 @@ public abstract partial class Transformer : IDisposable
             SoftmaxAttend(il, kqvOut, sink);
         }
 
+        // Rotated values give a rotated output: llama.cpp rotates it back (the transform is its own inverse) after kqv_out.
+        if (_valueRotation > 0)
+        {
+            WalshHadamard.Rotate(kqvOut, _valueRotation);
+        }
+
         _matmul.Compute(layer.Wo, kqvOut, n, s.AttnOut.AsSpan(0, n * E));
+    }
+
+    /// <summary>
+    /// The K cache write, one token's n_embd_kv values per row as llama.cpp's SET_ROWS converts them: quantized to
+    /// Q8_0 or Q4_0 blocks with the type's <c>from_float</c>, rounded to half precision for F16, kept for F32.
+    /// </summary>
+    private void WriteKeys(int il, ReadOnlySpan<float> k, int n, int pos0)
+    {
+        var ekv = Config.NEmbdKv;
+        if (Options.QuantizedKeys)
+        {
+            var rowBytes = ModelState.KeyRowBytes(Options.KvCache, ekv);
+            for (var t = 0; t < n; t++)
+            {
+                QuantizeRow(Options.KvCache, k.Slice(t * ekv, ekv), State.KeyBlocks[il].AsSpan((pos0 + t) * rowBytes, rowBytes));
+            }
+
+            return;
+        }
+
+        var kCache = State.KeyCache[il].AsSpan(pos0 * ekv, n * ekv);
+        k.CopyTo(kCache);
+        if (Options.AttendedKeyType == KvCacheType.F16)
+        {
+            RoundToHalf(kCache);
+        }
+    }
+
+    /// <summary>
+    /// The V cache write: rounded to half precision for F16; for a quantized V each row quantized as llama.cpp stores
+    /// it and kept as its dequantized values (<c>to_float</c>, all that flash attention reads of it); F32 kept.
+    /// </summary>
+    private void WriteValues(int il, ReadOnlySpan<float> v, int n, int pos0)
+    {
+        var ekv = Config.NEmbdKv;
+        var vCache = State.ValueCache[il].AsSpan(pos0 * ekv, n * ekv);
+        v.CopyTo(vCache);
+        if (Options.AttendedValueType == KvCacheType.F16)
+        {
+            RoundToHalf(vCache);
+        }
+        else if (Options.QuantizedValues)
+        {
+            var blocks = _valueBlocks.AsSpan(0, ModelState.KeyRowBytes(Options.ValueType, ekv));
+            var type = Options.ValueType == KvCacheType.Q4_0 ? GgmlType.Q4_0 : GgmlType.Q8_0;
+            for (var t = 0; t < n; t++)
+            {
+                QuantizeRow(Options.ValueType, vCache.Slice(t * ekv, ekv), blocks);
+                Dequantize.Row(type, blocks, vCache.Slice(t * ekv, ekv));
+            }
+        }
+    }
+
+    private static void QuantizeRow(KvCacheType type, ReadOnlySpan<float> row, Span<byte> blocks)
+    {
+        if (type == KvCacheType.Q4_0)
+        {
+            Q4_0RowQuantizer.Quantize(row, blocks);
+        }
+        else
+        {
+            Q8_0RowQuantizer.Quantize(row, blocks);
+        }
     }
 
     /// <summary>
@@ -441,16 +495,16 @@ public abstract partial class Transformer : IDisposable
     private void KqPart(int part)
     {
         var (h0, h1) = Heads(part);
-        if (Options.KvCache == KvCacheType.Q8_0)
+        if (Options.QuantizedKeys)
         {
-            KqQ8_0(part, h0, h1);
+            KqQuantized(part, h0, h1);
             return;
         }
 
         var c = Config;
         var s = State;
         int Eq = c.NEmbdQ, Ekv = c.NEmbdKv, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
-        var halfCache = Options.KvCache == KvCacheType.F16;
+        var halfCache = Options.AttendedKeyType == KvCacheType.F16;
         var ggml = _ggml;
         var tinyBlas = ggml is not null && n > 1 && ggml.TinyBlasAccepts(hd) && !Options.FlashAttention;
         var q = s.Q.AsSpan(0, n * Eq);
@@ -485,9 +539,9 @@ public abstract partial class Transformer : IDisposable
     /// null when it can: ggml's tiled path (K and V both F16 or both F32, a batch of at least
     /// <see cref="TiledFlashAttentionBatch"/> tokens) is not implemented.
     /// </summary>
-    public static string? FlashAttentionRefusal(bool flashAttention, KvCacheType kvCache, int batch) =>
-        flashAttention && batch >= TiledFlashAttentionBatch && kvCache is KvCacheType.F16 or KvCacheType.F32
-            ? $"flash attention over a batch of {batch} tokens with a {kvCache} K and V cache: ggml-cpu then takes its tiled path (Q tiles of {TiledFlashAttentionBatch} rows, a float GEMM per KV tile), which the engine does not implement; use a prompt of fewer than {TiledFlashAttentionBatch} tokens or --flash-attn off"
+    public static string? FlashAttentionRefusal(bool flashAttention, KvCacheType keyType, KvCacheType valueType, int batch) =>
+        flashAttention && batch >= TiledFlashAttentionBatch && keyType == valueType && keyType is KvCacheType.F16 or KvCacheType.F32
+            ? $"flash attention over a batch of {batch} tokens with a {keyType} K and V cache: ggml-cpu then takes its tiled path (Q tiles of {TiledFlashAttentionBatch} rows, a float GEMM per KV tile), which the engine does not implement; use a prompt of fewer than {TiledFlashAttentionBatch} tokens or --flash-attn off"
             : null;
 
     /// <summary>Flash attention's kernel for one query row (ggml's one-chunk path), a seam for a unit or a test to replace.</summary>
@@ -511,9 +565,9 @@ public abstract partial class Transformer : IDisposable
         var vCache = s.ValueCache[_attIl].AsSpan(0, nKv * Ekv);
         var kqvOut = s.KqvOut.AsSpan(0, n * Eq);
         var ggml = Options.Numerics == NumericsMode.Ggml;
-        var halfValues = ggml && Options.KvCache is KvCacheType.F16 or KvCacheType.Q8_0;
+        var halfValues = ggml && Options.AttendedValueType == KvCacheType.F16;
         var paddedCells = Math.Min(State.ContextSize, (nKv + KvPadding - 1) / KvPadding * KvPadding);
-        var splitKv = ggml && n == 1 && Options.KvCache is KvCacheType.F16 or KvCacheType.F32 && paddedCells >= SplitKvCells;
+        var splitKv = ggml && n == 1 && Options.AttendedValueType == Options.AttendedKeyType && Options.AttendedKeyType is KvCacheType.F16 or KvCacheType.F32 && paddedCells >= SplitKvCells;
         var (h0, h1) = Heads(part);
         for (var h = h0; h < h1; h++)
         {
@@ -559,19 +613,20 @@ public abstract partial class Transformer : IDisposable
     }
 
     /// <summary>
-    /// kq against a Q8_0 K cache: ggml's <c>vec_dot_q8_0_q8_0</c> of each cached key head with the query head in Q8_0
-    /// blocks (tinyBLAS's Q8_0 tiles, used for a batch, sum in the same order); in f32 numerics, the dequantized key
-    /// against the unquantized query.
+    /// kq against a quantized K cache: ggml's <c>vec_dot_q8_0_q8_0</c> (<c>vec_dot_q4_0_q8_0</c> for Q4_0) of each
+    /// cached key head with the query head in Q8_0 blocks (tinyBLAS's Q8_0 tiles, used for a batch without flash
+    /// attention, sum in the same order); in f32 numerics, the dequantized key against the unquantized query.
     /// </summary>
-    private void KqQ8_0(int part, int h0, int h1)
+    private void KqQuantized(int part, int h0, int h1)
     {
         var c = Config;
         int Eq = c.NEmbdQ, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
         var kq = State.Kq.AsSpan(0, c.NHead * n * nKv);
         var q = State.Q.AsSpan(0, n * Eq);
         var keys = State.KeyBlocks[_attIl];
-        var rowBytes = Q8_0RowQuantizer.RowBytes(c.NEmbdKv);
-        var headBytes = Q8_0RowQuantizer.RowBytes(hd);
+        var rowBytes = ModelState.KeyRowBytes(Options.KvCache, c.NEmbdKv);
+        var headBytes = ModelState.KeyRowBytes(Options.KvCache, hd);
+        var type = Options.KvCache == KvCacheType.Q4_0 ? GgmlType.Q4_0 : GgmlType.Q8_0;
         var keyRow = _keyRows[part];
         var ggml = Options.Numerics == NumericsMode.Ggml;
         for (var h = h0; h < h1; h++)
@@ -586,11 +641,11 @@ public abstract partial class Transformer : IDisposable
                     var key = keys.AsSpan((j * rowBytes) + (kvh * headBytes), headBytes);
                     if (ggml)
                     {
-                        row[j] = Q8_0Dot.Row(GgmlType.Q8_0, key, _queryBlocks.Quants(qRow, hd), _queryBlocks.Scales(qRow, hd));
+                        row[j] = Q8_0Dot.Row(type, key, _queryBlocks.Quants(qRow, hd), _queryBlocks.Scales(qRow, hd));
                     }
                     else
                     {
-                        Dequantize.Row(GgmlType.Q8_0, key, keyRow);
+                        Dequantize.Row(type, key, keyRow);
                         row[j] = TensorPrimitives.Dot(keyRow, q.Slice((t * Eq) + (h * hd), hd));
                     }
                 }
@@ -626,7 +681,7 @@ public abstract partial class Transformer : IDisposable
         var kqv = s.Kqv.AsSpan(0, c.NHead * n * hd);
         var vCache = s.ValueCache[_attIl].AsSpan(0, nKv * Ekv);
         var (h0, h1) = Heads(part);
-        if (Options.KvCache is KvCacheType.F16 or KvCacheType.Q8_0)
+        if (Options.AttendedValueType == KvCacheType.F16)
         {
             RoundToHalf(kq[(h0 * n * nKv)..(h1 * n * nKv)]);
         }

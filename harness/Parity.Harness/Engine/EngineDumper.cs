@@ -24,7 +24,7 @@ public static class EngineDumper
     public static void CheckSupported(LlamaCppDecodeOptions decode)
     {
         ArgumentNullException.ThrowIfNull(decode);
-        _ = KvCacheFor(decode.CacheTypeK, decode.CacheTypeV);
+        _ = KvCachesFor(decode);
     }
 
     /// <summary>
@@ -34,7 +34,8 @@ public static class EngineDumper
     public static void CheckSupported(LlamaCppDecodeOptions decode, int promptTokens)
     {
         CheckSupported(decode);
-        if (Transformer.FlashAttentionRefusal(decode.FlashAttention, KvCacheFor(decode.CacheTypeK, decode.CacheTypeV), promptTokens) is { } refusal)
+        var (k, v) = KvCachesFor(decode);
+        if (Transformer.FlashAttentionRefusal(decode.FlashAttention, k, v ?? (k == KvCacheType.F32 ? KvCacheType.F32 : KvCacheType.F16), promptTokens) is { } refusal)
         {
             throw new ArgumentException(refusal);
         }
@@ -47,15 +48,43 @@ public static class EngineDumper
     public static void CheckSupported(string modelPath) => _ = Transformer.Check(modelPath);
 
     /// <summary>
-    /// The engine's cache for llama.cpp's <c>--cache-type-k</c>/<c>--cache-type-v</c> pair. The engine keeps the
-    /// pairs llama.cpp runs without flash attention: f32/f32, f16/f16 and q8_0/f16 (a quantized V needs flash attention).
+    /// The engine's cache for llama.cpp's <c>--cache-type-k</c>/<c>--cache-type-v</c> pair: the K type, and the V type
+    /// when it is not the one the K type implies (<see cref="EngineOptions.ValueCache"/>). Without flash attention the
+    /// engine keeps the pairs llama.cpp runs there: f32/f32, f16/f16, q8_0/f16 and q4_0/f16; a quantized V is refused
+    /// with llama.cpp's reason. With flash attention K and V are each f32, f16, q8_0 or q4_0.
     /// </summary>
-    public static KvCacheType KvCacheFor(string typeK, string typeV) => (typeK.ToLowerInvariant(), typeV.ToLowerInvariant()) switch
+    public static (KvCacheType K, KvCacheType? V) KvCachesFor(LlamaCppDecodeOptions decode)
     {
-        ("f32", "f32") => KvCacheType.F32,
-        ("f16", "f16") => KvCacheType.F16,
-        ("q8_0", "f16") => KvCacheType.Q8_0,
-        _ => throw new ArgumentException($"KV cache K {typeK} with V {typeV}: the engine supports f32/f32, f16/f16 and q8_0/f16 (--cache-type-k/--cache-type-v)"),
+        ArgumentNullException.ThrowIfNull(decode);
+        var k = CacheType(decode.CacheTypeK, "--cache-type-k");
+        var v = CacheType(decode.CacheTypeV, "--cache-type-v");
+        if (v is KvCacheType.Q8_0 or KvCacheType.Q4_0 && !decode.FlashAttention)
+        {
+            throw new ArgumentException($"--cache-type-v {decode.CacheTypeV} without flash attention: llama.cpp refuses it (\"quantized V cache was requested, but this requires Flash Attention\"); add --flash-attn on");
+        }
+
+        var implied = k == KvCacheType.F32 ? KvCacheType.F32 : KvCacheType.F16;
+        if (v != implied && !decode.FlashAttention)
+        {
+            throw new ArgumentException($"KV cache K {decode.CacheTypeK} with V {decode.CacheTypeV}: without flash attention the engine supports f32/f32, f16/f16, q8_0/f16 and q4_0/f16 (--cache-type-k/--cache-type-v)");
+        }
+
+        return (k, v == implied ? null : v);
+    }
+
+    /// <summary>The engine's K cache type for a pair <see cref="KvCachesFor"/> accepts without flash attention.</summary>
+    public static KvCacheType KvCacheFor(string typeK, string typeV) => KvCachesFor(new LlamaCppDecodeOptions { CacheTypeK = typeK, CacheTypeV = typeV }).K;
+
+    /// <summary>llama.cpp's name of a cache type (<c>f16</c>, <c>q8_0</c>), as the manifest records it.</summary>
+    public static string CacheTypeName(KvCacheType type) => type.ToString().ToLowerInvariant();
+
+    private static KvCacheType CacheType(string name, string option) => name.ToLowerInvariant() switch
+    {
+        "f32" => KvCacheType.F32,
+        "f16" => KvCacheType.F16,
+        "q8_0" => KvCacheType.Q8_0,
+        "q4_0" => KvCacheType.Q4_0,
+        _ => throw new ArgumentException($"{option} {name}: the engine keeps f32, f16, q8_0 and q4_0 caches (llama.cpp also offers bf16, q4_1, q5_0, q5_1 and iq4_nl, which the engine does not implement)"),
     };
 
     /// <summary>
@@ -112,7 +141,8 @@ public static class EngineDumper
             Threads = request.Decode.Threads,
             MaxBatch = tokens.Count,
             ContextSize = contextSize,
-            KvCache = KvCacheFor(request.Decode.CacheTypeK, request.Decode.CacheTypeV),
+            KvCache = KvCachesFor(request.Decode).K,
+            ValueCache = KvCachesFor(request.Decode).V,
             FlashAttention = request.Decode.FlashAttention,
             Numerics = numerics,
             Architectures = architectures ?? ArchitectureRegistry.BuiltIn,
@@ -132,8 +162,8 @@ public static class EngineDumper
             {
                 Threads = options.Threads,
                 FlashAttention = options.FlashAttention,
-                TypeK = options.KvCache switch { KvCacheType.F32 => "f32", KvCacheType.Q8_0 => "q8_0", _ => "f16" },
-                TypeV = options.KvCache == KvCacheType.F32 ? "f32" : "f16",
+                TypeK = CacheTypeName(options.KvCache),
+                TypeV = CacheTypeName(options.ValueType),
                 Repack = false,
                 NCtx = options.ContextSize,
                 NBatch = tokens.Count,
