@@ -26,7 +26,9 @@ public static class BenchCommand
         format.AcceptOnlyFromAmong("table", "json", "md");
         var numerics = new Option<string>("--numerics") { Description = "Engine numerics: ggml (default; the mode parity is checked in) or f32", DefaultValueFactory = _ => "ggml" };
         numerics.AcceptOnlyFromAmong("ggml", "f32");
-        var command = new Command("bench", "Measure engine and llama.cpp speed side by side") { threads, promptTokens, genTokens, reps, format, numerics };
+        var flashAttn = new Option<string>("--flash-attn") { Description = "Flash attention on both sides: off (default), on, or auto (resolves to on on a CPU); the engine's needs a prompt of fewer than 64 tokens", DefaultValueFactory = _ => "off" };
+        flashAttn.AcceptOnlyFromAmong("off", "on", "auto");
+        var command = new Command("bench", "Measure engine and llama.cpp speed side by side") { threads, promptTokens, genTokens, reps, format, numerics, flashAttn };
         source.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -69,7 +71,7 @@ public static class BenchCommand
             }
 
             var sep = parse.GetValue(format) == "md" ? " | " : "  ";
-            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine numerics {options.Numerics.ToString().ToLowerInvariant()}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine numerics {options.Numerics.ToString().ToLowerInvariant()}, flash attention {(options.FlashAttention ? "on" : "off")}").ConfigureAwait(false);
             await stdout.WriteLineAsync(string.Join(sep, "threads", "side     ", "prompt tok/s        ", "gen tok/s           ", "first token ms", "peak RSS MB (x file)", "engine/llama.cpp pp", "tg")).ConfigureAwait(false);
             foreach (var group in results.GroupBy(r => r.Threads))
             {
@@ -98,6 +100,7 @@ public static class BenchCommand
             GenTokens = parse.GetValue(genTokens),
             Reps = parse.GetValue(reps),
             Numerics = parse.GetValue(numerics) == "f32" ? Parity.Engine.Model.NumericsMode.F32 : Parity.Engine.Model.NumericsMode.Ggml,
+            FlashAttention = parse.GetValue(flashAttn) is "on" or "auto",
         };
     }
 }

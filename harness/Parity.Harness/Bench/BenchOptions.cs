@@ -15,4 +15,7 @@ public sealed record BenchOptions
 
     /// <summary>The engine's numerics: ggml (the mode parity is checked in, so the speed that matters) or f32.</summary>
     public Parity.Engine.Model.NumericsMode Numerics { get; init; } = Parity.Engine.Model.NumericsMode.Ggml;
+
+    /// <summary>Flash attention on both sides (F16 KV cache).</summary>
+    public bool FlashAttention { get; init; }
 }

@@ -17,6 +17,11 @@ public static class Benchmark
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(runner);
+        if (Transformer.FlashAttentionRefusal(options.FlashAttention, KvCacheType.F16, KvCacheType.F16, options.PromptTokens) is { } refusal)
+        {
+            throw new ArgumentException("bench: " + refusal);
+        }
+
         var results = new List<BenchResult>();
         var (done, total) = (0, options.Threads.Count * options.Reps);
         foreach (var threads in options.Threads)
@@ -29,6 +34,7 @@ public static class Benchmark
                 MaxBatch = options.PromptTokens,
                 ContextSize = (options.PromptTokens + options.GenTokens + 255) / 256 * 256,
                 KvCache = KvCacheType.F16,
+                FlashAttention = options.FlashAttention,
                 Numerics = options.Numerics,
             });
             var prompt = Parity.Runner.BenchTokens.Prompt(options.PromptTokens, model.Config.NVocab);
@@ -49,7 +55,7 @@ public static class Benchmark
                 var (pp, tg) = Engine(model, prompt, options.GenTokens);
                 engine.pp.Add(options.PromptTokens / pp);
                 engine.tg.Add(options.GenTokens / tg);
-                var r = await runner.RunAsync("bench", ["--model", options.ModelPath, "--threads", threads.ToString(CultureInfo.InvariantCulture), "--prompt-tokens", options.PromptTokens.ToString(CultureInfo.InvariantCulture), "--gen-tokens", options.GenTokens.ToString(CultureInfo.InvariantCulture), "--reps", "2"], cancellationToken: cancellationToken).ConfigureAwait(false);
+                var r = await runner.RunAsync("bench", ["--model", options.ModelPath, "--threads", threads.ToString(CultureInfo.InvariantCulture), "--prompt-tokens", options.PromptTokens.ToString(CultureInfo.InvariantCulture), "--gen-tokens", options.GenTokens.ToString(CultureInfo.InvariantCulture), "--reps", "2", "--flash-attn", options.FlashAttention ? "on" : "off"], cancellationToken: cancellationToken).ConfigureAwait(false);
                 // The runner's first repetition warms up; keep its second.
                 llama.pp.Add(options.PromptTokens / ((JsonArray)r.Json["promptSeconds"]!)[^1]!.GetValue<double>());
                 llama.tg.Add(options.GenTokens / ((JsonArray)r.Json["genSeconds"]!)[^1]!.GetValue<double>());
