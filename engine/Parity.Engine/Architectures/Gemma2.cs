@@ -195,6 +195,9 @@ public class GemmaTransformer : Transformer
     protected override int FirstVisibleCell(int il, int pos0, int t) =>
         Config.IsSliding(il) ? Math.Max(0, pos0 + t - Config.SlidingWindow + 1) : 0;
 
+    /// <summary>With flash attention the soft-cap is inside the FLASH_ATTN_EXT node (ggml's <c>logit_softcap</c>).</summary>
+    protected override float AttentionSoftCap => Config.AttnLogitSoftcapping;
+
     /// <summary>Gemma 2's attention soft-cap: kq_scaled_1, kq_tanh, kq_scaled_2.</summary>
     protected override void ShapeScores(int il, Span<float> kq, int n, int nKv, ITensorSink? sink)
     {

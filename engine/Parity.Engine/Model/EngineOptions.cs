@@ -23,6 +23,37 @@ public sealed record EngineOptions
     /// </summary>
     public KvCacheType KvCache { get; init; } = KvCacheType.F32;
 
+    /// <summary>
+    /// Attention as llama.cpp's flash attention computes it (one <c>FLASH_ATTN_EXT</c> node: an online softmax per
+    /// query row, <see cref="Kernels.FlashAttention"/>) instead of the kq, softmax and kqv nodes.
+    /// </summary>
+    public bool FlashAttention { get; init; }
+
+    /// <summary>
+    /// The V cache's element type when it is not the one <see cref="KvCache"/> implies (null): a quantized V
+    /// (<see cref="KvCacheType.Q8_0"/>, <see cref="KvCacheType.Q4_0"/>), which llama.cpp allows only with flash attention
+    /// and rotates by the Walsh-Hadamard transform before caching (and the attention output back after it).
+    /// </summary>
+    public KvCacheType? ValueCache { get; init; }
+
+    /// <summary>The V cache's element type: <see cref="ValueCache"/>, or F32 with an F32 K and F16 otherwise.</summary>
+    public KvCacheType ValueType => ValueCache ?? (KvCache == KvCacheType.F32 ? KvCacheType.F32 : KvCacheType.F16);
+
+    /// <summary>
+    /// The K type attention reads: <see cref="KvCache"/>, except that llama.cpp casts an F32 cache to F16 before flash
+    /// attention (a CPY node), so flash attention over an F32 cache reads half-precision keys.
+    /// </summary>
+    public KvCacheType AttendedKeyType => FlashAttention && KvCache == KvCacheType.F32 ? KvCacheType.F16 : KvCache;
+
+    /// <summary>The V type attention reads: <see cref="ValueType"/>, F16 for an F32 V under flash attention (as <see cref="AttendedKeyType"/>).</summary>
+    public KvCacheType AttendedValueType => FlashAttention && ValueType == KvCacheType.F32 ? KvCacheType.F16 : ValueType;
+
+    /// <summary>Whether K is cached in quantized blocks (and Q and K are rotated before it is).</summary>
+    public bool QuantizedKeys => KvCache is KvCacheType.Q8_0 or KvCacheType.Q4_0;
+
+    /// <summary>Whether V is cached in quantized blocks (and V is rotated before it is).</summary>
+    public bool QuantizedValues => ValueType is KvCacheType.Q8_0 or KvCacheType.Q4_0;
+
     /// <summary>How products round: <see cref="NumericsMode.F32"/> (default) or ggml's activation rounding.</summary>
     public NumericsMode Numerics { get; init; } = NumericsMode.F32;
 

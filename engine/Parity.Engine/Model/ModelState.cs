@@ -32,14 +32,14 @@ public sealed class ModelState
         Logits = new float[(long)b * c.NVocab];
         RopeScratch = new float[c.NRot];
         Positions = new int[b];
-        var quantizedKeys = o.KvCache == KvCacheType.Q8_0;
+        var quantizedKeys = o.QuantizedKeys;
         if (quantizedKeys && c.HeadDim % Q8_0RowQuantizer.BlockValues != 0)
         {
-            throw new ArgumentException($"a Q8_0 K cache needs a head dimension that is a multiple of {Q8_0RowQuantizer.BlockValues}; this model's is {c.HeadDim}");
+            throw new ArgumentException($"a {o.KvCache} K cache needs a head dimension that is a multiple of {Q8_0RowQuantizer.BlockValues}; this model's is {c.HeadDim}");
         }
 
         KeyCache = [.. Enumerable.Range(0, c.NLayer).Select(_ => quantizedKeys ? [] : new float[(long)ContextSize * c.NEmbdKv])];
-        KeyBlocks = [.. Enumerable.Range(0, c.NLayer).Select(_ => quantizedKeys ? new byte[(long)ContextSize * Q8_0RowQuantizer.RowBytes(c.NEmbdKv)] : [])];
+        KeyBlocks = [.. Enumerable.Range(0, c.NLayer).Select(_ => quantizedKeys ? new byte[(long)ContextSize * KeyRowBytes(o.KvCache, c.NEmbdKv)] : [])];
         ValueCache = [.. Enumerable.Range(0, c.NLayer).Select(_ => new float[(long)ContextSize * c.NEmbdKv])];
     }
 
@@ -83,7 +83,11 @@ public sealed class ModelState
 
     public float[][] ValueCache { get; } // [n_layer][n_ctx][n_embd_kv]
 
-    /// <summary>A Q8_0 K cache (<see cref="KvCacheType.Q8_0"/>): [n_layer][n_ctx][n_embd_kv / 32 blocks of 34 bytes]; else empty.</summary>
+    /// <summary>Bytes of one cell's K row of <paramref name="values"/> values in a quantized K cache.</summary>
+    public static int KeyRowBytes(KvCacheType type, int values) =>
+        type == KvCacheType.Q4_0 ? Q4_0RowQuantizer.RowBytes(values) : Q8_0RowQuantizer.RowBytes(values);
+
+    /// <summary>A quantized K cache (Q8_0, Q4_0): [n_layer][n_ctx][n_embd_kv / 32 blocks]; else empty.</summary>
     public byte[][] KeyBlocks { get; }
 
     /// <summary>Positions 0..<see cref="Past"/>-1 are in the cache.</summary>

@@ -17,6 +17,21 @@ namespace Parity.Engine.Model;
 /// </summary>
 public abstract partial class Transformer : IDisposable
 {
+    /// <summary>llama.cpp pads the KV cells an attention reads to a multiple of this (the masked cells add nothing).</summary>
+    public const int KvPadding = 256;
+
+    /// <summary>
+    /// ggml-cpu's flash attention splits one token's cells over the threads from this many padded cells on (with K and
+    /// V both F16 or both F32), which changes the summation order.
+    /// </summary>
+    public const int SplitKvCells = 512;
+
+    /// <summary>
+    /// ggml-cpu's flash attention takes its tiled path for a batch of at least this many tokens (with K and V both F16
+    /// or both F32): another order, which the engine does not implement.
+    /// </summary>
+    public const int TiledFlashAttentionBatch = 64;
+
     private readonly GgufFile _file;
     private readonly MatMul _matmul;
 
@@ -24,6 +39,7 @@ public abstract partial class Transformer : IDisposable
     private readonly Action<int> _kqPart;
     private readonly Action<int> _softmaxPart;
     private readonly Action<int> _kqvPart;
+    private readonly Action<int> _flashPart;
     private readonly GatedActivation _swiGlu;
     private int _attIl;
     private int _attN;
@@ -32,8 +48,14 @@ public abstract partial class Transformer : IDisposable
     // A Q8_0 K cache: the Walsh-Hadamard size applied to Q and K (0: none), Q's Q8_0 blocks for kq, and one row of
     // dequantized K per worker for the f32 numerics.
     private readonly int _keyRotation;
+    private readonly int _valueRotation;
+    private readonly byte[] _valueBlocks;
     private readonly Q8_0Activations _queryBlocks = new();
     private readonly float[][] _keyRows;
+
+    // Flash attention: per worker, the row accumulator and, for ggml's split-KV path, one chunk's accumulator.
+    private readonly float[][] _flashRows;
+    private readonly float[][] _flashChunks;
 
     // ggml numerics: the library variant whose attention dots, softmax and SwiGLU the engine follows; null in f32 numerics.
     private readonly VariantKernels? _ggml;
@@ -55,10 +77,15 @@ public abstract partial class Transformer : IDisposable
         _kqPart = KqPart;
         _softmaxPart = SoftmaxPart;
         _kqvPart = KqvPart;
+        _flashPart = FlashRows;
         _swiGlu = (gate, up, act) => SwiGlu.Apply(gate, up, act, Config.NFf, _ggml);
-        _keyRotation = options.KvCache == KvCacheType.Q8_0 ? WalshHadamard.RotationSize(config.HeadDim) : 0;
+        _keyRotation = options.QuantizedKeys ? WalshHadamard.RotationSize(config.HeadDim) : 0;
+        _valueRotation = options.QuantizedValues ? WalshHadamard.RotationSize(config.HeadDim) : 0;
+        _valueBlocks = new byte[ModelState.KeyRowBytes(KvCacheType.Q8_0, config.NEmbdKv)];
         _keyRows = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
-        if (options.KvCache == KvCacheType.Q8_0)
+        _flashRows = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
+        _flashChunks = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
+        if (options.QuantizedKeys)
         {
             _queryBlocks.Prepare(options.MaxBatch * config.NHead, config.HeadDim);
         }
@@ -239,59 +266,133 @@ public abstract partial class Transformer : IDisposable
         var k = s.K.AsSpan(0, n * Ekv);
         var v = s.V.AsSpan(0, n * Ekv);
 
-        // A quantized K cache: llama.cpp rotates Q and K (after RoPE, unnamed nodes in its graph) so the 8-bit blocks
-        // see no outlier channels; kq is unchanged in exact arithmetic.
+        if (FlashAttentionRefusal(Options.FlashAttention, Options.AttendedKeyType, Options.AttendedValueType, n) is { } refusal)
+        {
+            throw new NotSupportedException(refusal);
+        }
+
+        // A quantized cache: llama.cpp rotates Q and K (a quantized K), V (a quantized V) after RoPE (unnamed nodes in
+        // its graph) so the blocks see no outlier channels; kq and P·V are unchanged in exact arithmetic.
         if (_keyRotation > 0)
         {
             WalshHadamard.Rotate(q, _keyRotation);
             WalshHadamard.Rotate(k, _keyRotation);
         }
 
-        // KV cache write: rounded to half precision for an F16 cache (V also with a Q8_0 K), K quantized to Q8_0 blocks
-        // row by row (one token's n_embd_kv values per row, as llama.cpp's SET_ROWS converts them).
-        var vCache = s.ValueCache[il].AsSpan(0, (pos0 + n) * Ekv);
-        v.CopyTo(vCache[(pos0 * Ekv)..]);
-        if (Options.KvCache == KvCacheType.Q8_0)
+        if (_valueRotation > 0)
         {
-            var rowBytes = Q8_0RowQuantizer.RowBytes(Ekv);
-            for (var t = 0; t < n; t++)
-            {
-                Q8_0RowQuantizer.Quantize(k.Slice(t * Ekv, Ekv), s.KeyBlocks[il].AsSpan((pos0 + t) * rowBytes, rowBytes));
-            }
-        }
-        else
-        {
-            var kCache = s.KeyCache[il].AsSpan(0, (pos0 + n) * Ekv);
-            k.CopyTo(kCache[(pos0 * Ekv)..]);
-            if (Options.KvCache == KvCacheType.F16)
-            {
-                RoundToHalf(kCache[(pos0 * Ekv)..]);
-            }
+            WalshHadamard.Rotate(v, _valueRotation);
         }
 
-        if (Options.KvCache is KvCacheType.F16 or KvCacheType.Q8_0)
-        {
-            RoundToHalf(vCache[(pos0 * Ekv)..]);
-        }
+        WriteKeys(il, k, n, pos0);
+        WriteValues(il, v, n, pos0);
 
         // ggml's matmuls convert the other operand to the cache type's vec_dot_type: Q to F16 before kq against an F16
-        // cache, to Q8_0 blocks (one row per head and token) against a Q8_0 one; the softmax probabilities to F16
-        // before kqv against F16 values.
-        if (Options.KvCache == KvCacheType.F16)
+        // cache, to Q8_0 blocks (one row per head and token) against a Q8_0 or Q4_0 one; the softmax probabilities to
+        // F16 before kqv against F16 values.
+        if (Options.AttendedKeyType == KvCacheType.F16)
         {
             RoundToHalf(q);
         }
-        else if (Options.KvCache == KvCacheType.Q8_0 && Options.Numerics == NumericsMode.Ggml)
+        else if (Options.QuantizedKeys && Options.Numerics == NumericsMode.Ggml)
         {
             _queryBlocks.Quantize(q, n * c.NHead, hd);
         }
 
-        // scores kq[h][t][j] = K_j . Q_t (unscaled, as ggml's kq), softmax with scale and causal mask, then P V;
-        // each phase runs its heads on the worker pool, and the traces (and teacher forcing) sit between phases.
-        var nKv = pos0 + n;
-        var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
-        var kqv = s.Kqv.AsSpan(0, c.NHead * n * hd);
         (_attIl, _attN, _attPos0) = (il, n, pos0);
+        var kqvOut = s.KqvOut.AsSpan(0, n * Eq);
+        if (Options.FlashAttention)
+        {
+            FlashAttend(il, kqvOut, sink);
+        }
+        else
+        {
+            SoftmaxAttend(il, kqvOut, sink);
+        }
+
+        // Rotated values give a rotated output: llama.cpp rotates it back (the transform is its own inverse) after kqv_out.
+        if (_valueRotation > 0)
+        {
+            WalshHadamard.Rotate(kqvOut, _valueRotation);
+        }
+
+        _matmul.Compute(layer.Wo, kqvOut, n, s.AttnOut.AsSpan(0, n * E));
+    }
+
+    /// <summary>
+    /// The K cache write, one token's n_embd_kv values per row as llama.cpp's SET_ROWS converts them: quantized to
+    /// Q8_0 or Q4_0 blocks with the type's <c>from_float</c>, rounded to half precision for F16, kept for F32.
+    /// </summary>
+    private void WriteKeys(int il, ReadOnlySpan<float> k, int n, int pos0)
+    {
+        var ekv = Config.NEmbdKv;
+        if (Options.QuantizedKeys)
+        {
+            var rowBytes = ModelState.KeyRowBytes(Options.KvCache, ekv);
+            for (var t = 0; t < n; t++)
+            {
+                QuantizeRow(Options.KvCache, k.Slice(t * ekv, ekv), State.KeyBlocks[il].AsSpan((pos0 + t) * rowBytes, rowBytes));
+            }
+
+            return;
+        }
+
+        var kCache = State.KeyCache[il].AsSpan(pos0 * ekv, n * ekv);
+        k.CopyTo(kCache);
+        if (Options.AttendedKeyType == KvCacheType.F16)
+        {
+            RoundToHalf(kCache);
+        }
+    }
+
+    /// <summary>
+    /// The V cache write: rounded to half precision for F16; for a quantized V each row quantized as llama.cpp stores
+    /// it and kept as its dequantized values (<c>to_float</c>, all that flash attention reads of it); F32 kept.
+    /// </summary>
+    private void WriteValues(int il, ReadOnlySpan<float> v, int n, int pos0)
+    {
+        var ekv = Config.NEmbdKv;
+        var vCache = State.ValueCache[il].AsSpan(pos0 * ekv, n * ekv);
+        v.CopyTo(vCache);
+        if (Options.AttendedValueType == KvCacheType.F16)
+        {
+            RoundToHalf(vCache);
+        }
+        else if (Options.QuantizedValues)
+        {
+            var blocks = _valueBlocks.AsSpan(0, ModelState.KeyRowBytes(Options.ValueType, ekv));
+            var type = Options.ValueType == KvCacheType.Q4_0 ? GgmlType.Q4_0 : GgmlType.Q8_0;
+            for (var t = 0; t < n; t++)
+            {
+                QuantizeRow(Options.ValueType, vCache.Slice(t * ekv, ekv), blocks);
+                Dequantize.Row(type, blocks, vCache.Slice(t * ekv, ekv));
+            }
+        }
+    }
+
+    private static void QuantizeRow(KvCacheType type, ReadOnlySpan<float> row, Span<byte> blocks)
+    {
+        if (type == KvCacheType.Q4_0)
+        {
+            Q4_0RowQuantizer.Quantize(row, blocks);
+        }
+        else
+        {
+            Q8_0RowQuantizer.Quantize(row, blocks);
+        }
+    }
+
+    /// <summary>
+    /// Attention without flash attention, ggml's three nodes: scores kq[h][t][j] = K_j . Q_t (unscaled, as ggml's kq),
+    /// the softmax with scale and causal mask, then P V; each phase runs its heads on the worker pool, and the traces
+    /// (and teacher forcing) sit between phases. The heads are then merged side by side (CONT).
+    /// </summary>
+    private void SoftmaxAttend(int il, Span<float> kqvOut, ITensorSink? sink)
+    {
+        var c = Config;
+        int n = _attN, nKv = _attPos0 + _attN, hd = c.HeadDim, Eq = c.NEmbdQ;
+        var kq = State.Kq.AsSpan(0, c.NHead * n * nKv);
+        var kqv = State.Kqv.AsSpan(0, c.NHead * n * hd);
         _matmul.Pool.Run(_kqPart);
         Trace(sink, Names.Kq[il], "MUL_MAT", kq, nKv, n, c.NHead);
         ShapeScores(il, kq, n, nKv, sink);
@@ -301,7 +402,6 @@ public abstract partial class Transformer : IDisposable
         Trace(sink, Names.Kqv[il], "MUL_MAT", kqv, hd, n, c.NHead);
 
         // heads back side by side: kqv_out[t][h * hd + d]
-        var kqvOut = s.KqvOut.AsSpan(0, n * Eq);
         for (var h = 0; h < c.NHead; h++)
         {
             for (var t = 0; t < n; t++)
@@ -311,7 +411,19 @@ public abstract partial class Transformer : IDisposable
         }
 
         Trace(sink, Names.KqvOut[il], "CONT", kqvOut, Eq, n);
-        _matmul.Compute(layer.Wo, kqvOut, n, s.AttnOut.AsSpan(0, n * E));
+    }
+
+    /// <summary>
+    /// Flash attention, ggml's one <c>FLASH_ATTN_EXT</c> node (unnamed in llama.cpp's graph) written straight into the
+    /// merged heads, which llama.cpp names <c>kqv_out</c> (a RESHAPE of the node: the same values). The scores are each
+    /// cell's <c>vec_dot</c> of the cached key with Q converted to the K type's vec_dot type (never tinyBLAS), then
+    /// each query row's online softmax (<see cref="FlashRows"/>).
+    /// </summary>
+    private void FlashAttend(int il, Span<float> kqvOut, ITensorSink? sink)
+    {
+        _matmul.Pool.Run(_kqPart);
+        _matmul.Pool.Run(_flashPart);
+        Trace(sink, Names.KqvOut[il], "RESHAPE", kqvOut, Config.NEmbdQ, _attN);
     }
 
     /// <summary>
@@ -383,18 +495,18 @@ public abstract partial class Transformer : IDisposable
     private void KqPart(int part)
     {
         var (h0, h1) = Heads(part);
-        if (Options.KvCache == KvCacheType.Q8_0)
+        if (Options.QuantizedKeys)
         {
-            KqQ8_0(part, h0, h1);
+            KqQuantized(part, h0, h1);
             return;
         }
 
         var c = Config;
         var s = State;
         int Eq = c.NEmbdQ, Ekv = c.NEmbdKv, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
-        var halfCache = Options.KvCache == KvCacheType.F16;
+        var halfCache = Options.AttendedKeyType == KvCacheType.F16;
         var ggml = _ggml;
-        var tinyBlas = ggml is not null && n > 1 && ggml.TinyBlasAccepts(hd);
+        var tinyBlas = ggml is not null && n > 1 && ggml.TinyBlasAccepts(hd) && !Options.FlashAttention;
         var q = s.Q.AsSpan(0, n * Eq);
         var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
         var kCache = s.KeyCache[_attIl].AsSpan(0, nKv * Ekv);
@@ -423,19 +535,98 @@ public abstract partial class Transformer : IDisposable
     }
 
     /// <summary>
-    /// kq against a Q8_0 K cache: ggml's <c>vec_dot_q8_0_q8_0</c> of each cached key head with the query head in Q8_0
-    /// blocks (tinyBLAS's Q8_0 tiles, used for a batch, sum in the same order); in f32 numerics, the dequantized key
-    /// against the unquantized query.
+    /// Why the engine cannot compute flash attention over a batch of <paramref name="batch"/> tokens with this cache, or
+    /// null when it can: ggml's tiled path (K and V both F16 or both F32, a batch of at least
+    /// <see cref="TiledFlashAttentionBatch"/> tokens) is not implemented.
     /// </summary>
-    private void KqQ8_0(int part, int h0, int h1)
+    public static string? FlashAttentionRefusal(bool flashAttention, KvCacheType keyType, KvCacheType valueType, int batch) =>
+        flashAttention && batch >= TiledFlashAttentionBatch && keyType == valueType && keyType is KvCacheType.F16 or KvCacheType.F32
+            ? $"flash attention over a batch of {batch} tokens with a {keyType} K and V cache: ggml-cpu then takes its tiled path (Q tiles of {TiledFlashAttentionBatch} rows, a float GEMM per KV tile), which the engine does not implement; use a prompt of fewer than {TiledFlashAttentionBatch} tokens or --flash-attn off"
+            : null;
+
+    /// <summary>Flash attention's kernel for one query row (ggml's one-chunk path), a seam for a unit or a test to replace.</summary>
+    protected virtual FlashAttention.RowKernel FlashRow => FlashAttention.Row;
+
+    /// <summary>A soft-cap on the attention scores inside flash attention (<c>cap · tanh(s / cap)</c>); 0 for none, as in llama's graph.</summary>
+    protected virtual float AttentionSoftCap => 0;
+
+    /// <summary>
+    /// Flash attention's rows for this part's heads: each (head, token) row's online softmax over its attended cells
+    /// (<see cref="FlashAttention"/>), written into <see cref="ModelState.KqvOut"/>. In ggml numerics a single token
+    /// over at least 512 padded cells with K and V both F16 or both F32 takes ggml's split-KV path instead
+    /// (<see cref="SplitKvRow"/>).
+    /// </summary>
+    private void FlashRows(int part)
+    {
+        var c = Config;
+        var s = State;
+        int Eq = c.NEmbdQ, Ekv = c.NEmbdKv, hd = c.HeadDim, n = _attN, pos0 = _attPos0, nKv = _attPos0 + _attN;
+        var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
+        var vCache = s.ValueCache[_attIl].AsSpan(0, nKv * Ekv);
+        var kqvOut = s.KqvOut.AsSpan(0, n * Eq);
+        var ggml = Options.Numerics == NumericsMode.Ggml;
+        var halfValues = ggml && Options.AttendedValueType == KvCacheType.F16;
+        var paddedCells = Math.Min(State.ContextSize, (nKv + KvPadding - 1) / KvPadding * KvPadding);
+        var splitKv = ggml && n == 1 && Options.AttendedValueType == Options.AttendedKeyType && Options.AttendedKeyType is KvCacheType.F16 or KvCacheType.F32 && paddedCells >= SplitKvCells;
+        var (h0, h1) = Heads(part);
+        for (var h = h0; h < h1; h++)
+        {
+            var offset = KvHead(h) * hd;
+            for (var t = 0; t < n; t++)
+            {
+                var dots = kq.Slice(((h * n) + t) * nKv, nKv);
+                int first = FirstVisibleCell(_attIl, pos0, t), end = VisibleCells(pos0, t, nKv);
+                var output = kqvOut.Slice((t * Eq) + (h * hd), hd);
+                if (splitKv)
+                {
+                    SplitKvRow(part, dots, first, end, paddedCells, vCache, offset, halfValues, output);
+                }
+                else
+                {
+                    FlashRow(dots, first, end, c.AttentionScale, AttentionSoftCap, vCache, Ekv, offset, halfValues, _flashRows[part], output);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// ggml's split-KV flash attention for one token: the padded cells cut into one chunk per thread
+    /// (<c>ceil(n_kv / n_threads)</c> cells each), each chunk's online softmax without the division, the chunks merged
+    /// in order (<see cref="FlashAttention.MergeChunk"/>), then divided by the merged sum.
+    /// </summary>
+    private void SplitKvRow(int part, ReadOnlySpan<float> dots, int first, int end, int paddedCells, ReadOnlySpan<float> vCache, int offset, bool halfValues, Span<float> output)
+    {
+        var threads = Options.Threads;
+        var chunkSize = (paddedCells + threads - 1) / threads;
+        var final = _flashRows[part];
+        var chunk = _flashChunks[part];
+        final.AsSpan().Clear();
+        float m = float.NegativeInfinity, sum = 0;
+        for (var i = 0; i < threads && i * chunkSize < paddedCells; i++)
+        {
+            int from = Math.Max(first, i * chunkSize), to = Math.Min(end, (i + 1) * chunkSize);
+            var (chunkMax, chunkSum) = FlashAttention.Accumulate(dots, from, Math.Max(from, to), Config.AttentionScale, AttentionSoftCap, vCache, Config.NEmbdKv, offset, halfValues, chunk);
+            FlashAttention.MergeChunk(ref m, ref sum, final, chunkMax, chunkSum, chunk);
+        }
+
+        FlashAttention.Normalize(final, sum, output);
+    }
+
+    /// <summary>
+    /// kq against a quantized K cache: ggml's <c>vec_dot_q8_0_q8_0</c> (<c>vec_dot_q4_0_q8_0</c> for Q4_0) of each
+    /// cached key head with the query head in Q8_0 blocks (tinyBLAS's Q8_0 tiles, used for a batch without flash
+    /// attention, sum in the same order); in f32 numerics, the dequantized key against the unquantized query.
+    /// </summary>
+    private void KqQuantized(int part, int h0, int h1)
     {
         var c = Config;
         int Eq = c.NEmbdQ, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
         var kq = State.Kq.AsSpan(0, c.NHead * n * nKv);
         var q = State.Q.AsSpan(0, n * Eq);
         var keys = State.KeyBlocks[_attIl];
-        var rowBytes = Q8_0RowQuantizer.RowBytes(c.NEmbdKv);
-        var headBytes = Q8_0RowQuantizer.RowBytes(hd);
+        var rowBytes = ModelState.KeyRowBytes(Options.KvCache, c.NEmbdKv);
+        var headBytes = ModelState.KeyRowBytes(Options.KvCache, hd);
+        var type = Options.KvCache == KvCacheType.Q4_0 ? GgmlType.Q4_0 : GgmlType.Q8_0;
         var keyRow = _keyRows[part];
         var ggml = Options.Numerics == NumericsMode.Ggml;
         for (var h = h0; h < h1; h++)
@@ -450,11 +641,11 @@ public abstract partial class Transformer : IDisposable
                     var key = keys.AsSpan((j * rowBytes) + (kvh * headBytes), headBytes);
                     if (ggml)
                     {
-                        row[j] = Q8_0Dot.Row(GgmlType.Q8_0, key, _queryBlocks.Quants(qRow, hd), _queryBlocks.Scales(qRow, hd));
+                        row[j] = Q8_0Dot.Row(type, key, _queryBlocks.Quants(qRow, hd), _queryBlocks.Scales(qRow, hd));
                     }
                     else
                     {
-                        Dequantize.Row(GgmlType.Q8_0, key, keyRow);
+                        Dequantize.Row(type, key, keyRow);
                         row[j] = TensorPrimitives.Dot(keyRow, q.Slice((t * Eq) + (h * hd), hd));
                     }
                 }
@@ -490,7 +681,7 @@ public abstract partial class Transformer : IDisposable
         var kqv = s.Kqv.AsSpan(0, c.NHead * n * hd);
         var vCache = s.ValueCache[_attIl].AsSpan(0, nKv * Ekv);
         var (h0, h1) = Heads(part);
-        if (Options.KvCache is KvCacheType.F16 or KvCacheType.Q8_0)
+        if (Options.AttendedValueType == KvCacheType.F16)
         {
             RoundToHalf(kq[(h0 * n * nKv)..(h1 * n * nKv)]);
         }

@@ -29,7 +29,9 @@ public static class BenchCommand
         numerics.AcceptOnlyFromAmong("ggml", "f32");
         var repack = new Option<bool>("--repack") { Description = "llama.cpp repacks weights for its CPU kernels, as it does by default, and the engine multiplies as it then does (the default)" };
         var noRepack = new Option<bool>("--no-repack") { Description = "Keep weights in ggml's plain layout on both sides" };
-        var command = new Command("bench", "Measure engine and llama.cpp speed side by side") { threads, promptTokens, genTokens, reps, format, numerics, repack, noRepack };
+        var flashAttn = new Option<string>("--flash-attn") { Description = "Flash attention on both sides: off (default), on, or auto (resolves to on on a CPU); the engine's needs a prompt of fewer than 64 tokens", DefaultValueFactory = _ => "off" };
+        flashAttn.AcceptOnlyFromAmong("off", "on", "auto");
+        var command = new Command("bench", "Measure engine and llama.cpp speed side by side") { threads, promptTokens, genTokens, reps, format, numerics, repack, noRepack, flashAttn };
         command.Validators.Add(result =>
         {
             if (result.GetValue(repack) && result.GetValue(noRepack))
@@ -80,7 +82,7 @@ public static class BenchCommand
             }
 
             var sep = parse.GetValue(format) == "md" ? " | " : "  ";
-            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine numerics {options.Numerics.ToString().ToLowerInvariant()}, repack {(options.Repack ? "on (llama.cpp's default; \"llama.cpp plain\" without)" : "off")}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine numerics {options.Numerics.ToString().ToLowerInvariant()}, repack {(options.Repack ? "on (llama.cpp's default; \"llama.cpp plain\" without)" : "off")}, flash attention {(options.FlashAttention ? "on" : "off")}").ConfigureAwait(false);
             await stdout.WriteLineAsync(string.Join(sep, "threads", "side           ", "prompt tok/s        ", "gen tok/s           ", "first token ms", "peak RSS MB (x file)", "engine/row pp", "tg")).ConfigureAwait(false);
             foreach (var group in results.GroupBy(r => r.Threads))
             {
@@ -112,6 +114,7 @@ public static class BenchCommand
             Reps = parse.GetValue(reps),
             Numerics = parse.GetValue(numerics) == "f32" ? Parity.Engine.Model.NumericsMode.F32 : Parity.Engine.Model.NumericsMode.Ggml,
             Repack = !parse.GetValue(noRepack),
+            FlashAttention = parse.GetValue(flashAttn) is "on" or "auto",
         };
     }
 }

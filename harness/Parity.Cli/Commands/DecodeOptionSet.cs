@@ -12,7 +12,7 @@ public sealed class DecodeOptionSet
 {
     public Option<int> Threads { get; } = new Option<int>("--threads") { Description = "Threads", DefaultValueFactory = _ => 2 }.AtLeast(1);
 
-    public Option<string> FlashAttn { get; } = new("--flash-attn") { Description = "llama.cpp flash attention: off (default; kq, kq_soft_max and kqv exist) or on (llama.cpp only: the engine has none, so run and bisect refuse it)", DefaultValueFactory = _ => "off" };
+    public Option<string> FlashAttn { get; } = new("--flash-attn") { Description = "Flash attention on both sides: off (default; kq, kq_soft_max and kqv exist), on, or auto (llama.cpp's default, which resolves to on on a CPU: every op is supported there) (on: one FLASH_ATTN_EXT node per layer; the engine follows ggml-cpu's one-chunk and split-KV paths, and refuses a prompt of 64 or more tokens with an F16 or F32 cache, where ggml tiles)", DefaultValueFactory = _ => "off" };
 
     public Option<string> CacheTypeK { get; } = new("--cache-type-k") { Description = "KV cache K type: f16 (llama.cpp's default), f32, bf16, q8_0, ...", DefaultValueFactory = _ => "f16" };
 
@@ -47,7 +47,7 @@ public sealed class DecodeOptionSet
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        FlashAttn.AcceptOnlyFromAmong("on", "off");
+        FlashAttn.AcceptOnlyFromAmong("on", "off", "auto");
         command.Options.Add(Threads);
         command.Options.Add(FlashAttn);
         command.Options.Add(CacheTypeK);
@@ -83,7 +83,7 @@ public sealed class DecodeOptionSet
         return new LlamaCppDecodeOptions
         {
             Threads = parse.GetValue(Threads),
-            FlashAttention = parse.GetValue(FlashAttn) == "on",
+            FlashAttention = parse.GetValue(FlashAttn) is "on" or "auto",
             CacheTypeK = parse.GetValue(CacheTypeK)!,
             CacheTypeV = parse.GetValue(CacheTypeV)!,
             Repack = !parse.GetValue(NoRepack),

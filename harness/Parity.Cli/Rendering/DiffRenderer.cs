@@ -21,7 +21,7 @@ public static class DiffRenderer
         var inv = CultureInfo.InvariantCulture;
         var a = diff.ManifestA.Producer.Name;
         var b = diff.ManifestB.Producer.Name;
-        console.MarkupLine($"[bold]{Markup.Escape(a)}[/] (A) vs [bold]{Markup.Escape(b)}[/] (B) on {Markup.Escape(Path.GetFileName(diff.ManifestB.Model.Path))}: weights {diff.WeightType}, KV cache {diff.KvCache}, repack {(diff.ManifestB.Options.Repack ? "on" : "off")}, engine numerics {diff.Numerics}, {diff.Steps.Count} step(s)");
+        console.MarkupLine($"[bold]{Markup.Escape(a)}[/] (A) vs [bold]{Markup.Escape(b)}[/] (B) on {Markup.Escape(Path.GetFileName(diff.ManifestB.Model.Path))}: weights {diff.WeightType}, KV cache {Markup.Escape(CacheTypes(diff.ManifestB.Options))}, flash attention {(diff.ManifestB.Options.FlashAttention ? "on" : "off")}, repack {(diff.ManifestB.Options.Repack ? "on" : "off")}, engine numerics {diff.Numerics}, {diff.Steps.Count} step(s)");
         if (diff.Steps.Count > 0)
         {
             console.MarkupLine(Markup.Escape($"prompt tokens [{string.Join(' ', diff.Steps[0].Tokens)}]"));
@@ -192,4 +192,7 @@ public static class DiffRenderer
     private static string F(double? v) => v is null ? "-" : v.Value.ToString("F6", CultureInfo.InvariantCulture);
 
     private static string Piece(Func<int, string>? text, int token) => text is null ? string.Empty : "'" + text(token).Replace("\n", "\\n", StringComparison.Ordinal) + "'";
+
+    /// <summary>The KV cache types: one name when K and V share it, else K/V.</summary>
+    private static string CacheTypes(Parity.Dump.DumpOptions o) => o.TypeK == o.TypeV ? o.TypeK : $"{o.TypeK}/{o.TypeV}";
 }

@@ -18,4 +18,7 @@ public sealed record BenchOptions
 
     /// <summary>llama.cpp repacks weights for its CPU kernels, and the engine multiplies as llama.cpp then does.</summary>
     public bool Repack { get; init; }
+
+    /// <summary>Flash attention on both sides (F16 KV cache).</summary>
+    public bool FlashAttention { get; init; }
 }

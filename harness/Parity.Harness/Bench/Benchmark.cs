@@ -17,6 +17,11 @@ public static class Benchmark
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(runner);
+        if (Transformer.FlashAttentionRefusal(options.FlashAttention, KvCacheType.F16, KvCacheType.F16, options.PromptTokens) is { } refusal)
+        {
+            throw new ArgumentException("bench: " + refusal);
+        }
+
         var results = new List<BenchResult>();
         var (done, total) = (0, options.Threads.Count * options.Reps);
         foreach (var threads in options.Threads)
@@ -27,6 +32,7 @@ public static class Benchmark
                 MaxBatch = options.PromptTokens,
                 ContextSize = (options.PromptTokens + options.GenTokens + 255) / 256 * 256,
                 KvCache = KvCacheType.F16,
+                FlashAttention = options.FlashAttention,
                 Numerics = options.Numerics,
                 Repack = options.Repack,
             });
@@ -47,17 +53,17 @@ public static class Benchmark
                 progress?.Report(new WorkProgress("bench", done++, total, "repetition", $"{threads} thread(s)"));
                 var (pp, tg) = Engine(model, prompt, options.GenTokens);
                 engine.Add(options.PromptTokens / pp, options.GenTokens / tg, 0);
-                await LlamaCppAsync(runner, options, threads, options.Repack, llama, cancellationToken).ConfigureAwait(false);
-                if (options.Repack)
+                await LlamaCppAsync(runner, options, threads, options.Repack, options.FlashAttention, llama, cancellationToken).ConfigureAwait(false);
+                if (options.Repack || options.FlashAttention)
                 {
-                    await LlamaCppAsync(runner, options, threads, repack: false, plain, cancellationToken).ConfigureAwait(false);
+                    await LlamaCppAsync(runner, options, threads, repack: false, flashAttention: false, plain, cancellationToken).ConfigureAwait(false);
                 }
             }
 
             engine.Add(double.NaN, double.NaN, Parity.Runner.ProcessMemory.PeakResidentBytes);
             results.Add(engine.Result(options.PromptTokens));
             results.Add(llama.Result(options.PromptTokens));
-            if (options.Repack)
+            if (options.Repack || options.FlashAttention)
             {
                 results.Add(plain.Result(options.PromptTokens));
             }
@@ -97,10 +103,10 @@ public static class Benchmark
     }
 
     /// <summary>One repetition of the runner's bench, added to <paramref name="into"/>.</summary>
-    private static async Task LlamaCppAsync(LlamaCppRunner runner, BenchOptions options, int threads, bool repack, Side into, CancellationToken cancellationToken)
+    private static async Task LlamaCppAsync(LlamaCppRunner runner, BenchOptions options, int threads, bool repack, bool flashAttention, Side into, CancellationToken cancellationToken)
     {
         var inv = CultureInfo.InvariantCulture;
-        string[] args = ["--model", options.ModelPath, "--threads", threads.ToString(inv), "--prompt-tokens", options.PromptTokens.ToString(inv), "--gen-tokens", options.GenTokens.ToString(inv), "--reps", "2", .. repack ? (string[])["--repack"] : []];
+        string[] args = ["--model", options.ModelPath, "--threads", threads.ToString(inv), "--prompt-tokens", options.PromptTokens.ToString(inv), "--gen-tokens", options.GenTokens.ToString(inv), "--reps", "2", "--flash-attn", flashAttention ? "on" : "off", .. repack ? (string[])["--repack"] : []];
         var r = await runner.RunAsync("bench", args, cancellationToken: cancellationToken).ConfigureAwait(false);
         // The runner's first repetition warms up; keep its second.
         into.Add(

@@ -28,7 +28,7 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
         ArgumentNullException.ThrowIfNull(reference);
         var tokens = reference.Manifest.Prompt.Tokens;
         var steps = reference.StepCount - 1;
-        var graph = GraphDescriptors.For(reference.Manifest.Model.Architecture);
+        var graph = GraphDescriptors.For(reference.Manifest.Model.Architecture).ForFlashAttention(reference.Manifest.Options.FlashAttention);
         var variant = types?.Variant ?? EngineDumper.VariantFor(reference.Manifest.Producer);
         var target = EngineDumper.TargetFor(reference.Manifest.Producer);
         var pass = 0;

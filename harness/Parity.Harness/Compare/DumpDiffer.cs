@@ -25,7 +25,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         var allowed = DumpPairing.Check(a, b, pairing ?? PairingOptions.Strict, sameStepCount: maxSteps is null);
-        var map = graph ?? GraphDescriptors.For(b.Manifest.Model.Architecture);
+        var map = (graph ?? GraphDescriptors.For(b.Manifest.Model.Architecture)).ForFlashAttention(b.Manifest.Options.FlashAttention);
         var weightType = WeightType(b.Manifest.Model);
         var kv = b.Manifest.Options.TypeK;
         var numerics = a.Manifest.Notes is { } notes && notes.TryGetValue("numerics", out var mode) ? mode : "f32";

@@ -24,12 +24,21 @@ public static class EngineDumper
     public static void CheckSupported(LlamaCppDecodeOptions decode)
     {
         ArgumentNullException.ThrowIfNull(decode);
-        if (decode.FlashAttention)
-        {
-            throw new ArgumentException("--flash-attn on: the engine has no flash attention (llama.cpp then fuses kq, the softmax and kqv into one FLASH_ATTN_EXT node, which the engine does not reproduce); compare with --flash-attn off, or dump llama.cpp alone with `parity dump --side llama.cpp --flash-attn on`");
-        }
+        _ = KvCachesFor(decode);
+    }
 
-        _ = KvCacheFor(decode.CacheTypeK, decode.CacheTypeV);
+    /// <summary>
+    /// Throws, naming why, when the engine cannot run <paramref name="promptTokens"/> as one batch in this configuration
+    /// (flash attention's tiled path); called before llama.cpp runs.
+    /// </summary>
+    public static void CheckSupported(LlamaCppDecodeOptions decode, int promptTokens)
+    {
+        CheckSupported(decode);
+        var (k, v) = KvCachesFor(decode);
+        if (Transformer.FlashAttentionRefusal(decode.FlashAttention, k, v ?? (k == KvCacheType.F32 ? KvCacheType.F32 : KvCacheType.F16), promptTokens) is { } refusal)
+        {
+            throw new ArgumentException(refusal);
+        }
     }
 
     /// <summary>
@@ -39,15 +48,43 @@ public static class EngineDumper
     public static void CheckSupported(string modelPath) => _ = Transformer.Check(modelPath);
 
     /// <summary>
-    /// The engine's cache for llama.cpp's <c>--cache-type-k</c>/<c>--cache-type-v</c> pair. The engine keeps the
-    /// pairs llama.cpp runs without flash attention: f32/f32, f16/f16 and q8_0/f16 (a quantized V needs flash attention).
+    /// The engine's cache for llama.cpp's <c>--cache-type-k</c>/<c>--cache-type-v</c> pair: the K type, and the V type
+    /// when it is not the one the K type implies (<see cref="EngineOptions.ValueCache"/>). Without flash attention the
+    /// engine keeps the pairs llama.cpp runs there: f32/f32, f16/f16, q8_0/f16 and q4_0/f16; a quantized V is refused
+    /// with llama.cpp's reason. With flash attention K and V are each f32, f16, q8_0 or q4_0.
     /// </summary>
-    public static KvCacheType KvCacheFor(string typeK, string typeV) => (typeK.ToLowerInvariant(), typeV.ToLowerInvariant()) switch
+    public static (KvCacheType K, KvCacheType? V) KvCachesFor(LlamaCppDecodeOptions decode)
     {
-        ("f32", "f32") => KvCacheType.F32,
-        ("f16", "f16") => KvCacheType.F16,
-        ("q8_0", "f16") => KvCacheType.Q8_0,
-        _ => throw new ArgumentException($"KV cache K {typeK} with V {typeV}: the engine supports f32/f32, f16/f16 and q8_0/f16 (--cache-type-k/--cache-type-v)"),
+        ArgumentNullException.ThrowIfNull(decode);
+        var k = CacheType(decode.CacheTypeK, "--cache-type-k");
+        var v = CacheType(decode.CacheTypeV, "--cache-type-v");
+        if (v is KvCacheType.Q8_0 or KvCacheType.Q4_0 && !decode.FlashAttention)
+        {
+            throw new ArgumentException($"--cache-type-v {decode.CacheTypeV} without flash attention: llama.cpp refuses it (\"quantized V cache was requested, but this requires Flash Attention\"); add --flash-attn on");
+        }
+
+        var implied = k == KvCacheType.F32 ? KvCacheType.F32 : KvCacheType.F16;
+        if (v != implied && !decode.FlashAttention)
+        {
+            throw new ArgumentException($"KV cache K {decode.CacheTypeK} with V {decode.CacheTypeV}: without flash attention the engine supports f32/f32, f16/f16, q8_0/f16 and q4_0/f16 (--cache-type-k/--cache-type-v)");
+        }
+
+        return (k, v == implied ? null : v);
+    }
+
+    /// <summary>The engine's K cache type for a pair <see cref="KvCachesFor"/> accepts without flash attention.</summary>
+    public static KvCacheType KvCacheFor(string typeK, string typeV) => KvCachesFor(new LlamaCppDecodeOptions { CacheTypeK = typeK, CacheTypeV = typeV }).K;
+
+    /// <summary>llama.cpp's name of a cache type (<c>f16</c>, <c>q8_0</c>), as the manifest records it.</summary>
+    public static string CacheTypeName(KvCacheType type) => type.ToString().ToLowerInvariant();
+
+    private static KvCacheType CacheType(string name, string option) => name.ToLowerInvariant() switch
+    {
+        "f32" => KvCacheType.F32,
+        "f16" => KvCacheType.F16,
+        "q8_0" => KvCacheType.Q8_0,
+        "q4_0" => KvCacheType.Q4_0,
+        _ => throw new ArgumentException($"{option} {name}: the engine keeps f32, f16, q8_0 and q4_0 caches (llama.cpp also offers bf16, q4_1, q5_0, q5_1 and iq4_nl, which the engine does not implement)"),
     };
 
     /// <summary>
@@ -104,7 +141,7 @@ public static class EngineDumper
             throw new ArgumentException("the prompt has no tokens", nameof(tokens));
         }
 
-        CheckSupported(request.Decode);
+        CheckSupported(request.Decode, tokens.Count);
         // llama.cpp pads the context it is given to 256 cells; the engine sizes its cache the same way.
         var cells = request.Decode.ContextSize > 0 ? request.Decode.ContextSize : tokens.Count + request.Steps;
         var contextSize = Math.Max(256, (cells + 255) / 256 * 256);
@@ -113,7 +150,9 @@ public static class EngineDumper
             Threads = request.Decode.Threads,
             MaxBatch = tokens.Count,
             ContextSize = contextSize,
-            KvCache = KvCacheFor(request.Decode.CacheTypeK, request.Decode.CacheTypeV),
+            KvCache = KvCachesFor(request.Decode).K,
+            ValueCache = KvCachesFor(request.Decode).V,
+            FlashAttention = request.Decode.FlashAttention,
             Numerics = numerics,
             Architectures = architectures ?? ArchitectureRegistry.BuiltIn,
             Variant = variant,
@@ -133,9 +172,9 @@ public static class EngineDumper
             Options = new DumpOptions
             {
                 Threads = options.Threads,
-                FlashAttention = false,
-                TypeK = options.KvCache switch { KvCacheType.F32 => "f32", KvCacheType.Q8_0 => "q8_0", _ => "f16" },
-                TypeV = options.KvCache == KvCacheType.F32 ? "f32" : "f16",
+                FlashAttention = options.FlashAttention,
+                TypeK = CacheTypeName(options.KvCache),
+                TypeV = CacheTypeName(options.ValueType),
                 Repack = options.Repack,
                 NCtx = options.ContextSize,
                 NBatch = tokens.Count,

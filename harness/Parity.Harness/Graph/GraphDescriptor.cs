@@ -14,9 +14,20 @@ public sealed class GraphDescriptor
     private readonly Dictionary<(string Stem, int Occurrence, bool PerLayer), GraphNode> _nodes;
     private readonly HashSet<string> _perLayerStems;
     private readonly Regex[] _ignore;
+    private readonly GraphDescriptorFile _data;
+    private GraphDescriptor? _other;
 
+    /// <summary>The graph without flash attention, as <c>reference-data/architectures</c> describes it.</summary>
     internal GraphDescriptor(string file, GraphDescriptorFile data)
+        : this(file, data, AttentionGraph.Softmax)
     {
+    }
+
+    /// <summary>The nodes of one attention graph: those of <paramref name="attention"/> and those of both.</summary>
+    internal GraphDescriptor(string file, GraphDescriptorFile data, AttentionGraph attention)
+    {
+        _data = data;
+        Attention = attention;
         File = file;
         Architecture = data.Architecture;
         Source = data.Source;
@@ -24,11 +35,24 @@ public sealed class GraphDescriptor
         Ignore = data.Ignore;
         Residual = data.Residual;
         OpNames = data.OpNames;
-        Nodes = data.Nodes;
+        Nodes = [.. data.Nodes.Where(n => n.Attention is null || n.Attention == attention)];
         Weights = data.Weights;
         _nodes = Nodes.ToDictionary(n => (n.Stem, n.Occurrence, n.PerLayer));
         _perLayerStems = [.. Nodes.Where(n => n.PerLayer).Select(n => n.Stem)];
         _ignore = [.. Ignore.Select(r => new Regex(r.Pattern, RegexOptions.CultureInvariant))];
+    }
+
+    /// <summary>The attention graph whose nodes <see cref="Nodes"/> lists.</summary>
+    public AttentionGraph Attention { get; }
+
+    /// <summary>
+    /// The same architecture's descriptor for the graph llama.cpp builds with flash attention on or off (a dump's
+    /// <c>options.flashAttention</c>).
+    /// </summary>
+    public GraphDescriptor ForFlashAttention(bool flashAttention)
+    {
+        var wanted = flashAttention ? AttentionGraph.Flash : AttentionGraph.Softmax;
+        return wanted == Attention ? this : (_other ??= new GraphDescriptor(File, _data, wanted));
     }
 
     /// <summary>The file the descriptor was read from, for messages.</summary>

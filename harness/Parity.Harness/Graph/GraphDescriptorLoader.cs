@@ -52,9 +52,13 @@ internal static class GraphDescriptorLoader
             }
 
             CheckContiguous(data.Nodes.Select(n => n.PerLayer).ToList(), "$.nodes");
-            CheckUnique();
             CheckResidual();
-            CheckUpstream();
+            foreach (var attention in Enum.GetValues<AttentionGraph>())
+            {
+                CheckUnique(attention);
+                CheckUpstream(attention);
+            }
+
             CheckWeights();
         }
 
@@ -122,12 +126,18 @@ internal static class GraphDescriptorLoader
             Require(gap < 0, $"{at}[{gap}]", "per-layer entries must be contiguous (one layer's block, in graph order)");
         }
 
-        private void CheckUnique()
+        /// <summary>No tensor twice in one attention graph (a node of each graph may share a name, as kqv_out does).</summary>
+        private void CheckUnique(AttentionGraph attention)
         {
             var seen = new HashSet<(string, int, bool)>();
             for (var i = 0; i < data.Nodes.Count; i++)
             {
                 var n = data.Nodes[i];
+                if (n.Attention is { } only && only != attention)
+                {
+                    continue;
+                }
+
                 Require(seen.Add((n.Stem, n.Occurrence, n.PerLayer)), $"$.nodes[{i}].tensor", $"'{n.Tensor}' ({(n.PerLayer ? "per layer" : "per step")}) is listed twice");
             }
         }
@@ -139,9 +149,9 @@ internal static class GraphDescriptorLoader
         }
 
         /// <summary>Every input names a tensor computed earlier in graph order (two layers cover both layer-input cases).</summary>
-        private void CheckUpstream()
+        private void CheckUpstream(AttentionGraph attention)
         {
-            var graph = new GraphDescriptor(path, data);
+            var graph = new GraphDescriptor(path, data, attention);
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var key in graph.Keys(2))
             {

@@ -13,6 +13,22 @@ public enum HeadGroup
     NHeadKv,
 }
 
+/// <summary>
+/// Which attention graph a node belongs to: llama.cpp builds kq, the softmax and kqv without flash attention, and one
+/// FLASH_ATTN_EXT node with it, so the nodes around attention differ between the two.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AttentionGraph>))]
+public enum AttentionGraph
+{
+    /// <summary>Flash attention off: kq, kq_soft_max, kqv and the head merge (CONT).</summary>
+    [JsonStringEnumMemberName("softmax")]
+    Softmax,
+
+    /// <summary>Flash attention on: the FLASH_ATTN_EXT node, reshaped into kqv_out.</summary>
+    [JsonStringEnumMemberName("flash")]
+    Flash,
+}
+
 /// <summary>A layout mistake that needs the graph to test: which tensors feed the op.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<LayoutCheck>))]
 public enum LayoutCheck

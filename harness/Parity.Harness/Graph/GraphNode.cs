@@ -54,6 +54,9 @@ public sealed record GraphNode
     /// </summary>
     public string? RoutesBy { get; init; }
 
+    /// <summary>The one attention graph the node exists in (<see cref="AttentionGraph"/>); null for both.</summary>
+    public AttentionGraph? Attention { get; init; }
+
     [JsonIgnore]
     public string Stem => GraphReference.Parse(Tensor).Stem;
 

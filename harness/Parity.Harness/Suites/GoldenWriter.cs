@@ -30,7 +30,7 @@ public static class GoldenWriter
     {
         ArgumentNullException.ThrowIfNull(provenance);
         var source = DumpRun.Open(sourceRun);
-        var map = GraphDescriptors.For(source.Manifest.Model.Architecture);
+        var map = GraphDescriptors.For(source.Manifest.Model.Architecture).ForFlashAttention(source.Manifest.Options.FlashAttention);
         var notes = new Dictionary<string, string>(source.Manifest.Notes ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         foreach (var (k, v) in provenance)
         {

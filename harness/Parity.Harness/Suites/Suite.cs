@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Parity.Harness.Runner;
 
 namespace Parity.Harness.Suites;
 
@@ -55,17 +56,29 @@ public sealed record Suite
 
     /// <summary>
     /// llama.cpp's <c>--cache-type-k</c>/<c>--cache-type-v</c> for a case: "f16" and "f32" set both; "q8_0" quantizes K
-    /// only, since llama.cpp quantizes V only with flash attention.
+    /// only, since llama.cpp quantizes V only with flash attention; "K/V" names both (<c>q4_0/q4_0</c>, flash
+    /// attention cases).
     /// </summary>
     public (string K, string V) CacheTypesOf(SuiteCase c) => KvCacheOf(c) switch
     {
         "q8_0" => ("q8_0", "f16"),
+        var kv when kv.Split('/') is [var k, var v] => (k, v),
         var kv => (kv, kv),
     };
 
     public string NumericsOf(SuiteCase c) => c.Numerics ?? Defaults.Numerics;
 
     public bool RepackOf(SuiteCase c) => c.Repack ?? Defaults.Repack;
+
+    /// <summary>What both sides run with for a case: threads, flash attention, the KV cache types, repacking.</summary>
+    public LlamaCppDecodeOptions DecodeOf(SuiteCase c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        var (k, v) = CacheTypesOf(c);
+        return LlamaCppDecodeOptions.Default with { Threads = ThreadsOf(c), FlashAttention = c.FlashAttention, CacheTypeK = k, CacheTypeV = v, Repack = RepackOf(c) };
+    }
+
+    private static bool IsCacheType(string type) => type is "f32" or "f16" or "q8_0" or "q4_0";
 
     /// <summary>
     /// A suite by name (<c>reference-data/suites/NAME</c> in the repository above the working directory or above
@@ -202,9 +215,9 @@ public sealed record Suite
                 Fail(at + ".steps", $"expected 0..256, found {StepsOf(c)}");
             }
 
-            if (KvCacheOf(c) is not ("f16" or "f32" or "q8_0"))
+            if (KvCacheOf(c) is not ("f16" or "f32" or "q8_0") && !(c.FlashAttention && CacheTypesOf(c) is (var k, var v) && IsCacheType(k) && IsCacheType(v)))
             {
-                Fail(at + ".kvCache", $"expected f16, f32 or q8_0 (K in Q8_0, V in F16: the KV caches the engine implements), found '{KvCacheOf(c)}'");
+                Fail(at + ".kvCache", $"expected f16, f32 or q8_0 (K in Q8_0, V in F16: the KV caches the engine implements), or with flashAttention a pair K/V of f32, f16, q8_0 and q4_0, found '{KvCacheOf(c)}'");
             }
 
             if (c.Tensors is { } filter)

@@ -26,6 +26,9 @@ public sealed record SuiteCase
     /// <summary>KV cache type for K and V, ggml spelling (<c>f16</c>, llama.cpp's default, or <c>f32</c>).</summary>
     public string? KvCache { get; init; }
 
+    /// <summary>Flash attention on both sides (llama.cpp's FLASH_ATTN_EXT graph); off when absent.</summary>
+    public bool FlashAttention { get; init; }
+
     /// <summary>
     /// Keep only tensors whose name matches this regular expression (both sides), for long prompts whose every tensor
     /// would make the golden too large; null keeps every compared tensor.

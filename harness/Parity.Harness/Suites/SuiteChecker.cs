@@ -55,7 +55,6 @@ public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy poli
         var engineDir = Path.Combine(workDirectory, name + "-engine-" + Environment.ProcessId);
         try
         {
-            var (cacheK, cacheV) = suite.CacheTypesOf(suiteCase);
             var request = new DumpRequest
             {
                 ModelPath = model,
@@ -64,7 +63,7 @@ public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy poli
                 Tokens = tokens,
                 Filter = suiteCase.Tensors,
                 Steps = goldenRun.StepCount - 1,
-                Decode = LlamaCppDecodeOptions.Default with { Threads = suite.ThreadsOf(suiteCase), CacheTypeK = cacheK, CacheTypeV = cacheV, Repack = suite.RepackOf(suiteCase) },
+                Decode = suite.DecodeOf(suiteCase),
             };
             var numerics = suite.NumericsOf(suiteCase) == "f32" ? NumericsMode.F32 : NumericsMode.Ggml;
             EngineDumper.Dump(request, tokens, teacherTokens: goldenRun.GeneratedTokens, numerics: numerics, architectures: architectures, variant: EngineDumper.VariantFor(goldenRun.Manifest.Producer), target: EngineDumper.TargetFor(goldenRun.Manifest.Producer));

@@ -107,7 +107,6 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
             tokens = [.. c.Tokens!];
         }
 
-        var (cacheK, cacheV) = suite.CacheTypesOf(c);
         var request = new DumpRequest
         {
             ModelPath = model,
@@ -116,7 +115,7 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
             Tokens = tokens,
             Filter = c.Tensors,
             Steps = suite.StepsOf(c),
-            Decode = LlamaCppDecodeOptions.Default with { Threads = suite.ThreadsOf(c), CacheTypeK = cacheK, CacheTypeV = cacheV, Repack = suite.RepackOf(c) },
+            Decode = suite.DecodeOf(c),
         };
         await runner.DumpAsync(request, progress, cancellationToken).ConfigureAwait(false);
         var provenance = new Dictionary<string, string>(StringComparer.Ordinal)

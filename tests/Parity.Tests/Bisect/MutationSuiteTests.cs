@@ -27,6 +27,7 @@ public sealed class MutationSuiteTests
     private DumpRun _f32Reference = null!;
     private string _q4kModel = null!;
     private DumpRun _q4kReference = null!;
+    private DumpRun _flashReference = null!;
 
     [OneTimeSetUp]
     public async Task MakeReferences()
@@ -36,6 +37,7 @@ public sealed class MutationSuiteTests
         _q4kModel = await Models.Quantized(SyntheticPresets.Micro, "Q4_K_M");
         _f32Reference = await Reference(_f32Model, "f32", "ref-f32");
         _q4kReference = await Reference(_q4kModel, "f16", "ref-q4k");
+        _flashReference = await Reference(_q4kModel, "f16", "ref-flash", flashAttention: true);
     }
 
     [OneTimeTearDown]
@@ -67,6 +69,26 @@ public sealed class MutationSuiteTests
         {
             Assert.That(report.Cumulative.Steps[0].Passed, Is.True, "the prompt step holds: a decode-only bug");
         }
+    }
+
+    [Test]
+    public void The_clean_engine_is_classified_clean_with_flash_attention()
+    {
+        var report = Bisect(_q4kModel, _flashReference, "clean-flash");
+        Assert.That(report.Verdict, Is.EqualTo(BisectVerdict.Clean), report.Summary);
+    }
+
+    // With flash attention kq, the softmax and kqv are one node, compared as kqv_out (a reshape of it): bugs in the
+    // scores, the mask, the GQA mapping or the online softmax are local there; the ops around attention are unchanged.
+    [TestCase("FlashMaxNotRescaled", 0, "kqv_out-0", "RESHAPE", "tokens: only position 1..position 19")]
+    [TestCase("GqaModuloMapping", 0, "kqv_out-0", "RESHAPE", "channels: only 64..191")]
+    [TestCase("CausalMaskOffByOne", 0, "kqv_out-0", "RESHAPE", "tokens: only position 0..position 18")]
+    [TestCase("RopeNeoxPairing", 0, "Qcur-0#2", "ROPE", "tokens: only position 1..")]
+    [TestCase("GateUpSwapped", 0, "ffn_gate-0", "MUL_MAT", "tokens: all")]
+    public void Bisect_names_the_planted_bug_as_local_with_flash_attention(string faultName, int step, string key, string op, string where)
+    {
+        var report = Bisect(_q4kModel, _flashReference, faultName + "-flash", PlantedBug.Fault(faultName));
+        AssertLocal(report, step, key, op, where);
     }
 
     [Test]
@@ -157,12 +179,12 @@ public sealed class MutationSuiteTests
             ModelPath = model,
             OutputDirectory = work,
             Tokens = reference.Manifest.Prompt.Tokens,
-            Decode = new LlamaCppDecodeOptions { CacheTypeK = reference.Manifest.Options.TypeK, CacheTypeV = reference.Manifest.Options.TypeV },
+            Decode = new LlamaCppDecodeOptions { CacheTypeK = reference.Manifest.Options.TypeK, CacheTypeV = reference.Manifest.Options.TypeV, FlashAttention = reference.Manifest.Options.FlashAttention },
         };
         return new Bisector(TolerancePolicy.Load(TolerancePolicy.DefaultPath), architectures: bug?.Registry, types: types).Run(request, reference, NumericsMode.Ggml, work);
     }
 
-    private async Task<DumpRun> Reference(string model, string kv, string name, string prompt = "Once upon a time there was a dog", int steps = 2)
+    private async Task<DumpRun> Reference(string model, string kv, string name, string prompt = "Once upon a time there was a dog", int steps = 2, bool flashAttention = false)
     {
         var ids = await Models.Runner.TokenizeAsync(model, prompt);
         var result = await Models.Runner.DumpAsync(new DumpRequest
@@ -171,7 +193,7 @@ public sealed class MutationSuiteTests
             OutputDirectory = Path.Combine(_temp.Path, name),
             Tokens = ids,
             Steps = steps,
-            Decode = new LlamaCppDecodeOptions { CacheTypeK = kv, CacheTypeV = kv },
+            Decode = new LlamaCppDecodeOptions { CacheTypeK = kv, CacheTypeV = kv, FlashAttention = flashAttention },
         });
         return DumpRun.Open(result.RunDirectory);
     }

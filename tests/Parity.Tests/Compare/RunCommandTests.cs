@@ -1,3 +1,4 @@
+using Parity.Dump;
 using Parity.Cli;
 using Parity.Engine.Model;
 using Parity.Harness.Synthetic;
@@ -160,10 +161,10 @@ public sealed class RunCommandTests
 
     /// <summary>
     /// Options the engine does not compute stop a comparison before llama.cpp runs, naming the option, instead of
-    /// surfacing as a parity failure (with flash attention, kq would be "only in A").
+    /// surfacing as a parity failure; a quantized V without flash attention is refused with llama.cpp's own reason.
     /// </summary>
-    [TestCase("--flash-attn", "on", "--flash-attn on: the engine has no flash attention")]
-    [TestCase("--cache-type-k", "q4_0", "KV cache K q4_0 with V f16: the engine supports")]
+    [TestCase("--cache-type-k", "q5_1", "--cache-type-k q5_1: the engine keeps f32, f16, q8_0 and q4_0 caches")]
+    [TestCase("--cache-type-v", "q8_0", "quantized V cache was requested, but this requires Flash Attention")]
     public void Options_the_engine_does_not_compute_are_bad_usage_with_exit_2_before_llama_cpp_runs(string option, string value, string message)
     {
         using var temp = new TempDirectory();
@@ -171,6 +172,32 @@ public sealed class RunCommandTests
         Assert.That(code, Is.EqualTo(2), stderr);
         Assert.That(stderr, Does.Contain(message));
         Assert.That(Directory.Exists(Path.Combine(temp.Path, "llama.cpp")), Is.False, "llama.cpp was not run");
+    }
+
+    [Test]
+    public void A_prompt_ggml_would_tile_under_flash_attention_is_refused_by_name_before_llama_cpp_runs()
+    {
+        using var temp = new TempDirectory();
+        var tokens = string.Join(',', Enumerable.Range(1, 64));
+        var (code, _, stderr) = ParityCli.Run("run", "--preset", "micro", "--tokens", tokens, "--flash-attn", "on", "--out", temp.Path);
+        Assert.That(code, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain("flash attention over a batch of 64 tokens").And.Contain("tiled path"));
+        Assert.That(Directory.Exists(Path.Combine(temp.Path, "llama.cpp")), Is.False, "llama.cpp was not run");
+    }
+
+    [TestCase("auto", "f16", "f16")]
+    [TestCase("on", "q4_0", "q8_0")]
+    public void Flash_attention_is_bit_identical_and_the_header_and_manifests_record_it(string flash, string k, string v)
+    {
+        using var temp = new TempDirectory();
+        var (code, stdout, stderr) = ParityCli.Run("run", "--preset", "micro", "--quant", "Q4_K_M", "--prompt", "Hello", "--steps", "3", "--flash-attn", flash, "--cache-type-k", k, "--cache-type-v", v, "--out", temp.Path);
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("flash attention on").And.Contain("PARITY HOLDS: every compared tensor is bit-identical"));
+        foreach (var side in new[] { "llama.cpp", "engine" })
+        {
+            var options = DumpRun.Open(Path.Combine(temp.Path, side)).Manifest.Options;
+            Assert.That((options.FlashAttention, options.TypeK, options.TypeV), Is.EqualTo((true, k, v)), side);
+        }
     }
 
     [Test]

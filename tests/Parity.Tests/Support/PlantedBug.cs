@@ -38,6 +38,9 @@ public sealed record PlantedBug
     /// <summary>(layer, pos0, t, config) → the first cell token t attends (Gemma's sliding window).</summary>
     public Func<int, int, int, ModelConfig, int>? FirstVisibleCell { get; init; }
 
+    /// <summary>Flash attention's row kernel in place of ggml's (<see cref="FlashAttention.Row"/>).</summary>
+    public FlashAttention.RowKernel? FlashRow { get; init; }
+
     /// <summary>(batch size, pos0) → the first position of the batch.</summary>
     public Func<int, int, int>? FirstPosition { get; init; }
 
@@ -68,6 +71,7 @@ public sealed record PlantedBug
         "Phi3QkvSplitOneHeadLate" => new() { Family = "phi3", QkvOffsets = c => (0, c.NEmbdQ + c.HeadDim, c.NEmbdQ + c.NEmbdKv) },
         "MoeTiesToTheLaterExpert" => new() { Family = "qwen3moe", RankExperts = RankTiesLate },
         "Gemma2FinalSoftcapMissing" => new() { Family = "gemma2", Config = c => c with { FinalLogitSoftcapping = 0 } },
+        "FlashMaxNotRescaled" => new() { FlashRow = FlashRowMaxNotRescaled },
         "Gemma3WindowOffByOne" => new() { Family = "gemma3", FirstVisibleCell = (il, pos0, t, c) => c.IsSliding(il) ? Math.Max(0, pos0 + t - c.SlidingWindow) : 0 },
         _ => throw new ArgumentException($"no planted bug named '{name}'", nameof(name)),
     };
@@ -110,12 +114,40 @@ public sealed record PlantedBug
                 return new GemmaGraph(file, config, weights, options, bug);
             }
 
-            if (bug.Mutate is not null || bug.KvHead is not null || bug.VisibleCells is not null || bug.FirstPosition is not null)
+            if (bug.Mutate is not null || bug.FlashRow is not null || bug.KvHead is not null || bug.VisibleCells is not null || bug.FirstPosition is not null)
             {
                 throw new InvalidOperationException($"a planted graph bug needs llama's graph, not {inner.Name}'s");
             }
 
             return inner.Create(file, config, weights, options);
+        }
+    }
+
+    /// <summary>
+    /// Flash attention's online softmax with a wrong running-maximum update: a new maximum replaces M, but the
+    /// accumulator and the running sum are not rescaled by exp(M_old - M_new), so cells before it keep too much weight.
+    /// </summary>
+    private static void FlashRowMaxNotRescaled(ReadOnlySpan<float> dots, int first, int end, float scale, float softCap, ReadOnlySpan<float> values, int stride, int offset, bool halfAccumulator, Span<float> accumulator, Span<float> output)
+    {
+        var acc = accumulator[..output.Length];
+        acc.Clear();
+        float m = float.NegativeInfinity, sum = 0;
+        for (var j = first; j < end; j++)
+        {
+            var s = dots[j] * scale;
+            m = Math.Max(m, s);
+            var p = MathF.Exp(s - m);
+            for (var d = 0; d < acc.Length; d++)
+            {
+                acc[d] += values[(j * stride) + offset + d] * p;
+            }
+
+            sum += p;
+        }
+
+        for (var d = 0; d < output.Length; d++)
+        {
+            output[d] = acc[d] / sum;
         }
     }
 
@@ -155,6 +187,8 @@ public sealed record PlantedBug
         protected override int KvHead(int h) => bug.KvHead?.Invoke(h, Config) ?? base.KvHead(h);
 
         protected override int VisibleCells(int pos0, int t, int nKv) => bug.VisibleCells?.Invoke(pos0, t, nKv) ?? base.VisibleCells(pos0, t, nKv);
+
+        protected override FlashAttention.RowKernel FlashRow => bug.FlashRow ?? base.FlashRow;
 
         protected override void FillPositions(Span<int> positions, int pos0) =>
             base.FillPositions(positions, bug.FirstPosition?.Invoke(positions.Length, pos0) ?? pos0);
