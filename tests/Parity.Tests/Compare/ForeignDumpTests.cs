@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Parity.Cli;
 using Parity.Dump;
-using Parity.Harness.Synthetic;
 using Parity.Tests.Support;
 
 namespace Parity.Tests.Compare;
@@ -28,12 +27,8 @@ public sealed class ForeignDumpTests
     public void MakeDumps()
     {
         _temp = new TempDirectory();
-        var model = Models.Synthetic(SyntheticPresets.Micro);
-        string[] common = ["--model", model, "--tokens", "1,17,42,99", "--steps", "1"];
-        _reference = _temp.File("llama.cpp");
-        Assert.That(ParityCli.Run(["dump", "--side", "llama.cpp", .. common, "--out", _reference]).Code, Is.Zero);
-        Assert.That(ParityCli.Run(["dump", "--side", "engine", .. common, "--out", _temp.File("engine")]).Code, Is.Zero);
-        _engine = DumpRun.Open(_temp.File("engine"));
+        (_, _reference, var engine) = MicroDumps.Make(_temp, steps: 1);
+        _engine = DumpRun.Open(engine);
         _map = _temp.File("map.json");
         File.WriteAllText(_map, """
             { "formatVersion": 1, "rules": [

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Parity.Cli;
 using Parity.Dump;
-using Parity.Harness.Synthetic;
 using Parity.Tests.Support;
 
 namespace Parity.Tests.Compare;
@@ -26,12 +25,7 @@ public sealed class NameMapTests
     public void MakeDumps()
     {
         _temp = new TempDirectory();
-        var model = Models.Synthetic(SyntheticPresets.Micro);
-        string[] common = ["--model", model, "--tokens", "1,17,42,99", "--steps", "1"];
-        _reference = _temp.File("llama.cpp");
-        Assert.That(ParityCli.Run(["dump", "--side", "llama.cpp", .. common, "--out", _reference]).Code, Is.Zero);
-        var engine = _temp.File("engine");
-        Assert.That(ParityCli.Run(["dump", "--side", "engine", .. common, "--out", engine]).Code, Is.Zero);
+        (_, _reference, var engine) = MicroDumps.Make(_temp, steps: 1);
 
         // attn_norm-1 → model.layers.1.attn_norm, result_output → model.result_output: names of another producer.
         _candidate = DumpEditor.Rewrite(engine, _temp.File("foreign"), (_, _, _, _) => null, rename: e =>

@@ -21,14 +21,7 @@ public sealed class NonFiniteAndIdentityTests
     public void MakeDumps()
     {
         _temp = new TempDirectory();
-        var model = Models.Synthetic(SyntheticPresets.Micro);
-        string[] common = ["--model", model, "--tokens", "1,17,42,99", "--steps", "2"];
-        _reference = _temp.File("llama.cpp");
-        _engine = _temp.File("engine");
-        var (rc, _, re) = ParityCli.Run(["dump", "--side", "llama.cpp", .. common, "--out", _reference]);
-        Assert.That(rc, Is.Zero, re);
-        var (ec, _, ee) = ParityCli.Run(["dump", "--side", "engine", .. common, "--out", _engine]);
-        Assert.That(ec, Is.Zero, ee);
+        (_, _reference, _engine) = MicroDumps.Make(_temp, steps: 2);
     }
 
     [OneTimeTearDown]

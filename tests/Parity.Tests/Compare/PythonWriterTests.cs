@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Parity.Cli;
-using Parity.Harness.Synthetic;
 using Parity.Tests.Support;
 
 namespace Parity.Tests.Compare;
@@ -45,12 +44,7 @@ public sealed class PythonWriterTests
         }
 
         using var temp = new TempDirectory();
-        var model = Models.Synthetic(SyntheticPresets.Micro);
-        string[] common = ["--model", model, "--tokens", "1,17,42,99", "--steps", "1"];
-        var reference = temp.File("llama.cpp");
-        var engine = temp.File("engine");
-        Assert.That(ParityCli.Run(["dump", "--side", "llama.cpp", .. common, "--out", reference]).Code, Is.Zero);
-        Assert.That(ParityCli.Run(["dump", "--side", "engine", .. common, "--out", engine]).Code, Is.Zero);
+        var (model, reference, engine) = MicroDumps.Make(temp, steps: 1);
         File.WriteAllText(temp.File("copy.py"), Copy);
         var scripts = Path.Combine(RepoRoot.Find(), "scripts", "python");
         var (code, output) = Python.Run(temp.File("copy.py"), engine, temp.File("python"), model, scripts);
