@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using System.Text.RegularExpressions;
 using Parity.Cli;
 using Parity.Dump;
 using Parity.Tests.Support;
@@ -16,8 +15,6 @@ namespace Parity.Tests.Compare;
 [NonParallelizable]
 public sealed class ForeignDumpTests
 {
-    private static readonly Regex LayerName = new(@"^(?<stem>.+)-(?<layer>\d+)$");
-
     private TempDirectory _temp = null!;
     private string _reference = null!;
     private DumpRun _engine = null!;
@@ -93,8 +90,7 @@ public sealed class ForeignDumpTests
         using var s = _engine.OpenStep(step);
         foreach (var e in s.Tensors.Where(e => e.DType == DumpDType.F32))
         {
-            var name = LayerName.Match(e.Name) is { Success: true } m ? $"model.layers.{m.Groups["layer"].Value}.{m.Groups["stem"].Value}" : "model." + e.Name;
-            yield return ($"{name}.{e.Occurrence}", [.. e.Ne], s.ToFloat32Array(e));
+            yield return ($"{MicroDumps.ForeignName(e.Name)}.{e.Occurrence}", [.. e.Ne], s.ToFloat32Array(e));
         }
     }
 

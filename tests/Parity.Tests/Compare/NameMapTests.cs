@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Parity.Cli;
 using Parity.Dump;
 using Parity.Tests.Support;
@@ -15,8 +14,6 @@ namespace Parity.Tests.Compare;
 [NonParallelizable]
 public sealed class NameMapTests
 {
-    private static readonly Regex LayerName = new(@"^(?<stem>.+)-(?<layer>\d+)$");
-
     private TempDirectory _temp = null!;
     private string _reference = null!;
     private string _candidate = null!;
@@ -28,8 +25,7 @@ public sealed class NameMapTests
         (_, _reference, var engine) = MicroDumps.Make(_temp, steps: 1);
 
         // attn_norm-1 → model.layers.1.attn_norm, result_output → model.result_output: names of another producer.
-        _candidate = DumpEditor.Rewrite(engine, _temp.File("foreign"), (_, _, _, _) => null, rename: e =>
-            LayerName.Match(e.Name) is { Success: true } m ? $"model.layers.{m.Groups["layer"].Value}.{m.Groups["stem"].Value}" : "model." + e.Name);
+        _candidate = DumpEditor.Rewrite(engine, _temp.File("foreign"), (_, _, _, _) => null, rename: e => MicroDumps.ForeignName(e.Name));
     }
 
     [OneTimeTearDown]

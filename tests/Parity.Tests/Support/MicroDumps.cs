@@ -1,10 +1,15 @@
+using System.Text.RegularExpressions;
 using Parity.Harness.Synthetic;
 
 namespace Parity.Tests.Support;
 
 /// <summary>A real pair of dumps to edit, rename or re-encode: llama.cpp and the engine on micro, the same four token ids.</summary>
-internal static class MicroDumps
+internal static partial class MicroDumps
 {
+    /// <summary>A llama.cpp name as another producer would spell it: <c>attn_norm-1</c> → <c>model.layers.1.attn_norm</c>, <c>result_output</c> → <c>model.result_output</c>.</summary>
+    public static string ForeignName(string name) =>
+        LayerName().Match(name) is { Success: true } m ? $"model.layers.{m.Groups["layer"].Value}.{m.Groups["stem"].Value}" : "model." + name;
+
     public static (string Model, string Reference, string Engine) Make(TempDirectory temp, int steps)
     {
         ArgumentNullException.ThrowIfNull(temp);
@@ -17,4 +22,7 @@ internal static class MicroDumps
         Assert.That(ec, Is.Zero, ee);
         return (model, reference, engine);
     }
+
+    [GeneratedRegex(@"^(?<stem>.+)-(?<layer>\d+)$")]
+    private static partial Regex LayerName();
 }
