@@ -79,7 +79,9 @@ public static class DumpCommand
                 ModelPath = model,
                 OutputDirectory = Path.GetFullPath(parse.GetValue(output)!),
                 Prompt = text,
-                Tokens = ids,
+
+                // Tokenized once, above, for the limits: the runner dumps those ids rather than tokenizing again.
+                Tokens = promptTokens,
                 Steps = parse.GetValue(steps),
                 Filter = parse.GetValue(filter),
                 AddSpecial = !parse.GetValue(noBos),
