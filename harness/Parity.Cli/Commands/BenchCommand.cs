@@ -49,7 +49,8 @@ public static class BenchCommand
                 var model = await source.ResolveAsync(parse, io.Progress, ct).ConfigureAwait(false);
                 var options = Options(parse, model);
                 var engine = await engines.ResolveAsync(parse, options.Numerics, ct).ConfigureAwait(false);
-                engine.CheckSupported(model, new LlamaCppDecodeOptions { FlashAttention = options.FlashAttention, Repack = options.Repack }, options.PromptTokens);
+                engine.CheckSupported(model);
+                engine.CheckSupported(new LlamaCppDecodeOptions { FlashAttention = options.FlashAttention, Repack = options.Repack }, options.PromptTokens);
                 RunLimits.CheckContext(model, options.PromptTokens, options.GenTokens, labels: new RunLimits.Labels($"--prompt-tokens {options.PromptTokens}", $"--gen-tokens {options.GenTokens}"));
                 var results = await Benchmark.RunAsync(options, CommonOptions.Runner(parse), engine, io.Progress, ct).ConfigureAwait(false);
                 io.Progress.Report(WorkProgress.Started("bench: measuring memory read bandwidth"));
