@@ -120,7 +120,7 @@ public sealed class ExternalEngine : IEngineUnderTest
     }
 
     /// <summary>One <c>bench</c> call: the engine's own seconds for the prompt and the generation (its last repetition), and its peak RSS.</summary>
-    internal async Task<(double Prompt, double Gen, long PeakRss)> BenchAsync(string model, IReadOnlyList<int> prompt, int genTokens, int threads, CancellationToken cancellationToken)
+    internal async Task<(double Prompt, double Gen, long PeakRss)> BenchAsync(string model, IReadOnlyList<int> context, IReadOnlyList<int> prompt, int genTokens, int threads, CancellationToken cancellationToken)
     {
         var work = WorkDirectory();
         try
@@ -129,6 +129,7 @@ public sealed class ExternalEngine : IEngineUnderTest
             var request = WriteRequest(work, "bench", w =>
             {
                 w.WriteString("model", Path.GetFullPath(model));
+                Ints(w, "context", context);
                 Ints(w, "tokens", prompt);
                 w.WriteNumber("genTokens", genTokens);
                 w.WriteNumber("threads", threads);
