@@ -4,7 +4,7 @@ namespace Parity.Harness.Compare;
 
 /// <summary>
 /// One rule: tensors whose name matches <see cref="Pattern"/> (a glob: <c>*</c> any run, <c>?</c> one character),
-/// for the listed weight types, KV cache types and numerics (null: any), and when <see cref="Exact"/> is set only where
+/// for the listed weight types, KV cache types, numerics and attention configurations (null: any), and when <see cref="Exact"/> is set only where
 /// the candidate does (or does not) declare that it reproduces the reference exactly. Statistic <c>identical</c> is the
 /// exact regime: every value bit-identical. The others are tolerances: <see cref="Statistic"/> within <see cref="Max"/>
 /// (for cosine: at least <see cref="Min"/>). Every rule says why its bound is what it is.
@@ -26,6 +26,12 @@ public sealed record ToleranceRule
 
     /// <summary>The candidate's numerics mode (<c>ggml</c> or <c>f32</c>, from its manifest notes); null: any.</summary>
     public IReadOnlyList<string>? Numerics { get; init; }
+
+    /// <summary>
+    /// True: the rule applies only where llama.cpp ran with flash attention (its V products accumulate in the cache's
+    /// type, a rounding a plain-float candidate does not share); false: only without; null: either.
+    /// </summary>
+    public bool? FlashAttention { get; init; }
 
     /// <summary>
     /// True: the rule applies only where the candidate declares that it reproduces the reference bit for bit (its
@@ -54,6 +60,7 @@ public sealed record ToleranceRule
             && (WeightTypes is null || WeightTypes.Contains(context.WeightType, StringComparer.OrdinalIgnoreCase))
             && (KvCache is null || KvCache.Contains(context.KvCache, StringComparer.OrdinalIgnoreCase))
             && (Numerics is null || Numerics.Contains(context.Numerics, StringComparer.OrdinalIgnoreCase))
+            && (FlashAttention is null || FlashAttention == context.FlashAttention)
             && (Exact is null || Exact == context.CandidateExact);
     }
 
