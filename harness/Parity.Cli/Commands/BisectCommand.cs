@@ -80,7 +80,6 @@ public static class BisectCommand
             await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct).ConfigureAwait(false);
             var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, io.Err, ct).ConfigureAwait(false);
             decode.CheckLimits(parse, model, ids.Length, parse.GetValue(steps), outDir);
-            EngineDumper.CheckSupported(decode.Read(parse), ids.Length);
             var request = new DumpRequest { ModelPath = model, OutputDirectory = Path.Combine(outDir, "llama.cpp"), Prompt = text, Tokens = ids, Steps = parse.GetValue(steps), Decode = decode.Read(parse) };
             return DumpRun.Open((await runner.DumpAsync(request, io.Progress, ct).ConfigureAwait(false)).RunDirectory);
         }

@@ -52,7 +52,7 @@ public static class RunCommand
                     Steps = parse.GetValue(steps),
                     Decode = decode.Read(parse),
                 };
-                EngineDumper.CheckSupported(request.Decode, ids.Length);
+                EngineDumper.CheckSupported(request.Decode);
                 var reference = await runner.DumpAsync(request, io.Progress, ct).ConfigureAwait(false);
                 var producer = DumpRun.Open(reference.RunDirectory).Manifest.Producer;
                 var engine = EngineDumper.Dump(request with { OutputDirectory = Path.Combine(outDir, "engine") }, ids, teacherTokens: reference.Generated, numerics: decode.EngineNumerics(parse), variant: EngineDumper.VariantFor(producer), progress: io.Progress, target: EngineDumper.TargetFor(producer));

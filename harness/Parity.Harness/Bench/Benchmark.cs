@@ -17,11 +17,6 @@ public static class Benchmark
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(runner);
-        if (Transformer.FlashAttentionRefusal(options.FlashAttention, KvCacheType.F16, KvCacheType.F16, options.PromptTokens) is { } refusal)
-        {
-            throw new ArgumentException("bench: " + refusal);
-        }
-
         var results = new List<BenchResult>();
         var (done, total) = (0, options.Threads.Count * options.Reps);
         foreach (var threads in options.Threads)
