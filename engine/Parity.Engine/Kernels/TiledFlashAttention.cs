@@ -17,6 +17,9 @@ namespace Parity.Engine.Kernels;
 /// </summary>
 public static class TiledFlashAttention
 {
+    /// <summary>The signature of <see cref="Row"/>: one query row of the tiled path.</summary>
+    public delegate void RowKernel(ReadOnlySpan<float> dots, int first, int end, float scale, float softCap, ReadOnlySpan<float> values, int stride, int offset, VariantKernels ggml, Span<float> tile, Span<float> accumulator, Span<float> output);
+
     /// <summary>ggml's <c>GGML_FA_TILE_Q</c>: query rows per tile, and the smallest batch that takes the tiled path.</summary>
     public const int QueryTile = 64;
 

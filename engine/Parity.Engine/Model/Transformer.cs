@@ -551,6 +551,9 @@ public abstract partial class Transformer : IDisposable
     /// <summary>Flash attention's kernel for one query row (ggml's one-chunk path), a seam for a unit or a test to replace.</summary>
     protected virtual FlashAttention.RowKernel FlashRow => FlashAttention.Row;
 
+    /// <summary>Flash attention's kernel for one query row on ggml's tiled path, a seam for a unit or a test to replace.</summary>
+    protected virtual TiledFlashAttention.RowKernel TiledFlashRow => TiledFlashAttention.Row;
+
     /// <summary>A soft-cap on the attention scores inside flash attention (<c>cap · tanh(s / cap)</c>); 0 for none, as in llama's graph.</summary>
     protected virtual float AttentionSoftCap => 0;
 
@@ -584,7 +587,7 @@ public abstract partial class Transformer : IDisposable
                 var output = kqvOut.Slice((t * Eq) + (h * hd), hd);
                 if (tiled is not null)
                 {
-                    TiledFlashAttention.Row(dots, first, end, c.AttentionScale, AttentionSoftCap, vCache, Ekv, offset, tiled, _flashTiles[part], _flashRows[part], output);
+                    TiledFlashRow(dots, first, end, c.AttentionScale, AttentionSoftCap, vCache, Ekv, offset, tiled, _flashTiles[part], _flashRows[part], output);
                 }
                 else if (splitKv)
                 {
