@@ -267,6 +267,7 @@ public abstract partial class Transformer : IDisposable
         var v = s.V.AsSpan(0, n * Ekv);
 
         _tiled = TakesTiledPath(n);
+
         // A quantized cache: llama.cpp rotates Q and K (a quantized K), V (a quantized V) after RoPE (unnamed nodes in
         // its graph) so the blocks see no outlier channels; kq and P·V are unchanged in exact arithmetic.
         if (_keyRotation > 0)
