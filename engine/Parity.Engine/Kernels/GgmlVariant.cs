@@ -25,6 +25,18 @@ public static class GgmlVariants
         _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "not a library variant"),
     };
 
+    /// <summary>
+    /// Floats per vector in the variant's generic SIMD mappings (<c>GGML_F32_EPR</c>): 16 with AVX-512, 8 with AVX2 or
+    /// AVX, 4 with SSE. Kernels written on those mappings (flash attention's tiled path) require it to divide a row.
+    /// </summary>
+    public static int FloatLanes(this GgmlVariant variant) => variant switch
+    {
+        GgmlVariant.Avx512 => 16,
+        GgmlVariant.Avx2 or GgmlVariant.Avx => 8,
+        GgmlVariant.NoAvx => 4,
+        _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "not a library variant"),
+    };
+
     /// <summary>The variant a dump or the runner names; false for anything else (a custom build, a fake runner).</summary>
     public static bool TryParse(string? name, out GgmlVariant variant)
     {

@@ -26,12 +26,6 @@ public abstract partial class Transformer : IDisposable
     /// </summary>
     public const int SplitKvCells = 512;
 
-    /// <summary>
-    /// ggml-cpu's flash attention takes its tiled path for a batch of at least this many tokens (with K and V both F16
-    /// or both F32): another order, which the engine does not implement.
-    /// </summary>
-    public const int TiledFlashAttentionBatch = 64;
-
     private readonly GgufFile _file;
     private readonly MatMul _matmul;
 
@@ -53,9 +47,13 @@ public abstract partial class Transformer : IDisposable
     private readonly Q8_0Activations _queryBlocks = new();
     private readonly float[][] _keyRows;
 
-    // Flash attention: per worker, the row accumulator and, for ggml's split-KV path, one chunk's accumulator.
+    // Flash attention: per worker, the row accumulator and, for ggml's split-KV path, one chunk's accumulator; for its
+    // tiled path, one tile's scores and one K tile stored transposed ([head_dim][KvTile]).
     private readonly float[][] _flashRows;
     private readonly float[][] _flashChunks;
+    private readonly float[][] _flashTiles;
+    private readonly float[][] _keyTiles;
+    private bool _tiled;
 
     // ggml numerics: the library variant whose attention dots, softmax and SwiGLU the engine follows; null in f32 numerics.
     private readonly VariantKernels? _ggml;
@@ -85,6 +83,8 @@ public abstract partial class Transformer : IDisposable
         _keyRows = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
         _flashRows = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
         _flashChunks = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
+        _flashTiles = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[TiledFlashAttention.KvTile])];
+        _keyTiles = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim * TiledFlashAttention.KvTile])];
         if (options.QuantizedKeys)
         {
             _queryBlocks.Prepare(options.MaxBatch * config.NHead, config.HeadDim);
@@ -266,10 +266,7 @@ public abstract partial class Transformer : IDisposable
         var k = s.K.AsSpan(0, n * Ekv);
         var v = s.V.AsSpan(0, n * Ekv);
 
-        if (FlashAttentionRefusal(Options.FlashAttention, Options.AttendedKeyType, Options.AttendedValueType, n) is { } refusal)
-        {
-            throw new NotSupportedException(refusal);
-        }
+        _tiled = TakesTiledPath(n);
 
         // A quantized cache: llama.cpp rotates Q and K (a quantized K), V (a quantized V) after RoPE (unnamed nodes in
         // its graph) so the blocks see no outlier channels; kq and P·V are unchanged in exact arithmetic.
@@ -290,7 +287,7 @@ public abstract partial class Transformer : IDisposable
         // ggml's matmuls convert the other operand to the cache type's vec_dot_type: Q to F16 before kq against an F16
         // cache, to Q8_0 blocks (one row per head and token) against a Q8_0 or Q4_0 one; the softmax probabilities to
         // F16 before kqv against F16 values.
-        if (Options.AttendedKeyType == KvCacheType.F16)
+        if (Options.AttendedKeyType == KvCacheType.F16 && !_tiled)
         {
             RoundToHalf(q);
         }
@@ -416,8 +413,9 @@ public abstract partial class Transformer : IDisposable
     /// <summary>
     /// Flash attention, ggml's one <c>FLASH_ATTN_EXT</c> node (unnamed in llama.cpp's graph) written straight into the
     /// merged heads, which llama.cpp names <c>kqv_out</c> (a RESHAPE of the node: the same values). The scores are each
-    /// cell's <c>vec_dot</c> of the cached key with Q converted to the K type's vec_dot type (never tinyBLAS), then
-    /// each query row's online softmax (<see cref="FlashRows"/>).
+    /// cell's <c>vec_dot</c> of the cached key with Q converted to the K type's vec_dot type (never tinyBLAS), or on
+    /// ggml's tiled path the float GEMM of the F32 query with the widened keys (<see cref="KqTiled"/>), then each query
+    /// row's online softmax (<see cref="FlashRows"/>).
     /// </summary>
     private void FlashAttend(int il, Span<float> kqvOut, ITensorSink? sink)
     {
@@ -501,6 +499,12 @@ public abstract partial class Transformer : IDisposable
             return;
         }
 
+        if (_tiled)
+        {
+            KqTiled(part, h0, h1);
+            return;
+        }
+
         var c = Config;
         var s = State;
         int Eq = c.NEmbdQ, Ekv = c.NEmbdKv, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
@@ -535,17 +539,21 @@ public abstract partial class Transformer : IDisposable
     }
 
     /// <summary>
-    /// Why the engine cannot compute flash attention over a batch of <paramref name="batch"/> tokens with this cache, or
-    /// null when it can: ggml's tiled path (K and V both F16 or both F32, a batch of at least
-    /// <see cref="TiledFlashAttentionBatch"/> tokens) is not implemented.
+    /// Whether ggml-cpu computes this layer's attention over a batch of <paramref name="n"/> tokens on its tiled flash
+    /// attention path (<see cref="TiledFlashAttention"/>): flash attention in ggml numerics, a batch of at least
+    /// <see cref="TiledFlashAttention.QueryTile"/> tokens, K and V read as the same type, F16 or F32, and a head size its
+    /// float vectors divide (<c>DV % GGML_F32_EPR == 0</c>).
     /// </summary>
-    public static string? FlashAttentionRefusal(bool flashAttention, KvCacheType keyType, KvCacheType valueType, int batch) =>
-        flashAttention && batch >= TiledFlashAttentionBatch && keyType == valueType && keyType is KvCacheType.F16 or KvCacheType.F32
-            ? $"flash attention over a batch of {batch} tokens with a {keyType} K and V cache: ggml-cpu then takes its tiled path (Q tiles of {TiledFlashAttentionBatch} rows, a float GEMM per KV tile), which the engine does not implement; use a prompt of fewer than {TiledFlashAttentionBatch} tokens or --flash-attn off"
-            : null;
+    private bool TakesTiledPath(int n) =>
+        Options.FlashAttention && _ggml is { } ggml && n >= TiledFlashAttention.QueryTile
+        && Options.AttendedKeyType == Options.AttendedValueType && Options.AttendedKeyType is KvCacheType.F16 or KvCacheType.F32
+        && Config.HeadDim % ggml.Variant.FloatLanes() == 0;
 
     /// <summary>Flash attention's kernel for one query row (ggml's one-chunk path), a seam for a unit or a test to replace.</summary>
     protected virtual FlashAttention.RowKernel FlashRow => FlashAttention.Row;
+
+    /// <summary>Flash attention's kernel for one query row on ggml's tiled path, a seam for a unit or a test to replace.</summary>
+    protected virtual TiledFlashAttention.RowKernel TiledFlashRow => TiledFlashAttention.Row;
 
     /// <summary>A soft-cap on the attention scores inside flash attention (<c>cap · tanh(s / cap)</c>); 0 for none, as in llama's graph.</summary>
     protected virtual float AttentionSoftCap => 0;
@@ -554,7 +562,7 @@ public abstract partial class Transformer : IDisposable
     /// Flash attention's rows for this part's heads: each (head, token) row's online softmax over its attended cells
     /// (<see cref="FlashAttention"/>), written into <see cref="ModelState.KqvOut"/>. In ggml numerics a single token
     /// over at least 512 padded cells with K and V both F16 or both F32 takes ggml's split-KV path instead
-    /// (<see cref="SplitKvRow"/>).
+    /// (<see cref="SplitKvRow"/>), and a batch ggml tiles its tiled path (<see cref="TiledFlashAttention"/>).
     /// </summary>
     private void FlashRows(int part)
     {
@@ -567,6 +575,7 @@ public abstract partial class Transformer : IDisposable
         var ggml = Options.Numerics == NumericsMode.Ggml;
         var halfValues = ggml && Options.AttendedValueType == KvCacheType.F16;
         var paddedCells = Math.Min(State.ContextSize, (nKv + KvPadding - 1) / KvPadding * KvPadding);
+        var tiled = _tiled ? _ggml : null;
         var splitKv = ggml && n == 1 && Options.AttendedValueType == Options.AttendedKeyType && Options.AttendedKeyType is KvCacheType.F16 or KvCacheType.F32 && paddedCells >= SplitKvCells;
         var (h0, h1) = Heads(part);
         for (var h = h0; h < h1; h++)
@@ -577,7 +586,11 @@ public abstract partial class Transformer : IDisposable
                 var dots = kq.Slice(((h * n) + t) * nKv, nKv);
                 int first = FirstVisibleCell(_attIl, pos0, t), end = VisibleCells(pos0, t, nKv);
                 var output = kqvOut.Slice((t * Eq) + (h * hd), hd);
-                if (splitKv)
+                if (tiled is not null)
+                {
+                    TiledFlashRow(dots, first, end, c.AttentionScale, AttentionSoftCap, vCache, Ekv, offset, tiled, _flashTiles[part], _flashRows[part], output);
+                }
+                else if (splitKv)
                 {
                     SplitKvRow(part, dots, first, end, paddedCells, vCache, offset, halfValues, output);
                 }
@@ -610,6 +623,47 @@ public abstract partial class Transformer : IDisposable
         }
 
         FlashAttention.Normalize(final, sum, output);
+    }
+
+    /// <summary>
+    /// kq as ggml's tiled flash attention computes it: per head and tile of <see cref="TiledFlashAttention.KvTile"/>
+    /// cells, the cached keys (half-precision values for an F16 cache) stored transposed as ggml packs its K tile, then
+    /// each token's F32 query row against them (<see cref="TiledFlashAttention.Dots"/>, the query not rounded); tiles a
+    /// token does not attend are left alone, as their cells are masked.
+    /// </summary>
+    private void KqTiled(int part, int h0, int h1)
+    {
+        const int Tile = TiledFlashAttention.KvTile;
+        var c = Config;
+        int Eq = c.NEmbdQ, Ekv = c.NEmbdKv, hd = c.HeadDim, n = _attN, pos0 = _attPos0, nKv = _attPos0 + _attN;
+        var q = State.Q.AsSpan(0, n * Eq);
+        var kq = State.Kq.AsSpan(0, c.NHead * n * nKv);
+        var kCache = State.KeyCache[_attIl].AsSpan(0, nKv * Ekv);
+        var keysT = _keyTiles[part];
+        for (var h = h0; h < h1; h++)
+        {
+            var offset = KvHead(h) * hd;
+            for (var start = 0; start < nKv; start += Tile)
+            {
+                var cells = Math.Min(Tile, nKv - start);
+                for (var j = 0; j < cells; j++)
+                {
+                    var key = kCache.Slice(((start + j) * Ekv) + offset, hd);
+                    for (var d = 0; d < hd; d++)
+                    {
+                        keysT[(d * Tile) + j] = key[d];
+                    }
+                }
+
+                for (var t = 0; t < n; t++)
+                {
+                    if (start < VisibleCells(pos0, t, nKv) && start + cells > FirstVisibleCell(_attIl, pos0, t))
+                    {
+                        TiledFlashAttention.Dots(q.Slice((t * Eq) + (h * hd), hd), keysT, Tile, kq.Slice((((h * n) + t) * nKv) + start, cells));
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>

@@ -30,7 +30,7 @@ public static class BenchCommand
         numerics.AcceptOnlyFromAmong("ggml", "f32");
         var repack = new Option<bool>("--repack") { Description = "llama.cpp repacks weights for its CPU kernels, as it does by default, and the engine multiplies as it then does (the default)" };
         var noRepack = new Option<bool>("--no-repack") { Description = "Keep weights in ggml's plain layout on both sides" };
-        var flashAttn = new Option<string>("--flash-attn") { Description = "Flash attention on both sides: off (default), on, or auto (resolves to on on a CPU); the engine's needs a prompt of fewer than 64 tokens", DefaultValueFactory = _ => "off" };
+        var flashAttn = new Option<string>("--flash-attn") { Description = "Flash attention on both sides: auto (default, as llama.cpp's: resolves to on on a CPU), on, or off", DefaultValueFactory = _ => "auto" };
         flashAttn.AcceptOnlyFromAmong("off", "on", "auto");
         var command = new Command("bench", "Measure engine and llama.cpp speed side by side") { threads, promptTokens, genTokens, depth, reps, format, numerics, repack, noRepack, flashAttn };
         command.Validators.Add(result =>
@@ -88,7 +88,7 @@ public static class BenchCommand
             }
 
             var sep = parse.GetValue(format) == "md" ? " | " : "  ";
-            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens{(options.Depth > 0 ? $" at a depth of {options.Depth} context tokens" : string.Empty)}, {options.Reps} repetitions (median, min-max), engine {options.EngineName}{(options.EngineName == BuiltInEngine.EngineName ? $" (numerics {options.Numerics.ToString().ToLowerInvariant()})" : string.Empty)}, repack {(options.Repack ? "on (llama.cpp's default; \"llama.cpp plain\" without)" : "off")}, flash attention {(options.FlashAttention ? "on" : "off")}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens{(options.Depth > 0 ? $" at a depth of {options.Depth} context tokens" : string.Empty)}, {options.Reps} repetitions (median, min-max), engine {options.EngineName}{(options.EngineName == BuiltInEngine.EngineName ? $" (numerics {options.Numerics.ToString().ToLowerInvariant()})" : string.Empty)}, repack {(options.Repack ? "on" : "off")}, flash attention {(options.FlashAttention ? "on" : "off")}{(options.Repack && options.FlashAttention ? " (llama.cpp's defaults)" : string.Empty)}{(options.Repack || options.FlashAttention ? "; \"llama.cpp plain\" has both off" : string.Empty)}").ConfigureAwait(false);
             await stdout.WriteLineAsync(string.Join(sep, "threads", "side           ", "prompt tok/s        ", "gen tok/s           ", "first token ms", "peak RSS MB (x file)", "engine/row pp", "tg")).ConfigureAwait(false);
             foreach (var group in results.GroupBy(r => r.Threads))
             {

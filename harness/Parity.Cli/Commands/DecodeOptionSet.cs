@@ -4,15 +4,15 @@ using Parity.Harness.Runner;
 namespace Parity.Cli.Commands;
 
 /// <summary>
-/// The decode options both sides share: threads, flash attention, KV cache types, repacking (on unless
-/// <c>--no-repack</c>, as in llama.cpp's defaults; the engine reproduces the repacked products of every weight type it
-/// reads), context.
+/// The decode options both sides share: threads, flash attention (auto unless <c>--flash-attn off</c> or <c>on</c>),
+/// KV cache types (F16), repacking (on unless <c>--no-repack</c>; the engine reproduces the repacked products of every
+/// weight type it reads), context. The defaults are llama.cpp's (<see cref="LlamaCppDecodeOptions.LlamaCppDefaults"/>).
 /// </summary>
 public sealed class DecodeOptionSet
 {
     public Option<int> Threads { get; } = new Option<int>("--threads") { Description = "Threads", DefaultValueFactory = _ => 2 }.AtLeast(1);
 
-    public Option<string> FlashAttn { get; } = new("--flash-attn") { Description = "Flash attention on both sides: off (default; kq, kq_soft_max and kqv exist), on, or auto (llama.cpp's default, which resolves to on on a CPU: every op is supported there) (on: one FLASH_ATTN_EXT node per layer; the engine follows ggml-cpu's one-chunk and split-KV paths, and refuses a prompt of 64 or more tokens with an F16 or F32 cache, where ggml tiles)", DefaultValueFactory = _ => "off" };
+    public Option<string> FlashAttn { get; } = new("--flash-attn") { Description = "Flash attention on both sides: auto (default, as llama.cpp's: it resolves to on on a CPU, where every op is supported; one FLASH_ATTN_EXT node per layer, which the engine computes as ggml-cpu's one-chunk, split-KV and tiled paths do), on, or off (the kq, kq_soft_max and kqv nodes)", DefaultValueFactory = _ => "auto" };
 
     public Option<string> CacheTypeK { get; } = new("--cache-type-k") { Description = "KV cache K type: f16 (llama.cpp's default), f32, bf16, q8_0, ...", DefaultValueFactory = _ => "f16" };
 

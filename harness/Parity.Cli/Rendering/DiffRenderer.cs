@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Parity.Engine.Tokenizer;
 using Parity.Harness.Compare;
+using Parity.Harness.Runner;
 using Spectre.Console;
 
 namespace Parity.Cli.Rendering;
@@ -21,7 +22,7 @@ public static class DiffRenderer
         var inv = CultureInfo.InvariantCulture;
         var a = diff.ManifestA.Producer.Name;
         var b = diff.ManifestB.Producer.Name;
-        console.MarkupLine($"[bold]{Markup.Escape(a)}[/] (A) vs [bold]{Markup.Escape(b)}[/] (B) on {Markup.Escape(Path.GetFileName(diff.ManifestB.Model.Path))}: weights {diff.WeightType}, KV cache {Markup.Escape(CacheTypes(diff.ManifestB.Options))}, flash attention {(diff.ManifestB.Options.FlashAttention ? "on" : "off")}, repack {(diff.ManifestB.Options.Repack ? "on" : "off")}, engine numerics {diff.Numerics}, {diff.Steps.Count} step(s)");
+        console.MarkupLine($"[bold]{Markup.Escape(a)}[/] (A) vs [bold]{Markup.Escape(b)}[/] (B) on {Markup.Escape(Path.GetFileName(diff.ManifestB.Model.Path))}: weights {diff.WeightType}, {Markup.Escape(Configuration(diff.ManifestB.Options))}, engine numerics {diff.Numerics}, {diff.Steps.Count} step(s)");
         if (diff.Steps.Count > 0)
         {
             console.MarkupLine(Markup.Escape($"prompt tokens [{string.Join(' ', diff.Steps[0].Tokens)}]"));
@@ -194,5 +195,10 @@ public static class DiffRenderer
     private static string Piece(Func<int, string>? text, int token) => text is null ? string.Empty : "'" + text(token).Replace("\n", "\\n", StringComparison.Ordinal) + "'";
 
     /// <summary>The KV cache types: one name when K and V share it, else K/V.</summary>
+    /// <summary>The attention and weight configuration as run (flash attention resolved), and whether it is llama.cpp's default one.</summary>
+    private static string Configuration(Parity.Dump.DumpOptions o) =>
+        $"KV cache {CacheTypes(o)}, flash attention {(o.FlashAttention ? "on" : "off")}, repack {(o.Repack ? "on" : "off")}"
+        + (LlamaCppDecodeOptions.IsLlamaCppDefault(o.FlashAttention, o.Repack, o.TypeK, o.TypeV) ? " (llama.cpp's defaults)" : " (not llama.cpp's defaults: flash attention auto, repack on, KV cache f16)");
+
     private static string CacheTypes(Parity.Dump.DumpOptions o) => o.TypeK == o.TypeV ? o.TypeK : $"{o.TypeK}/{o.TypeV}";
 }

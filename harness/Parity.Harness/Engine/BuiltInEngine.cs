@@ -27,7 +27,8 @@ public sealed class BuiltInEngine(NumericsMode numerics, ArchitectureRegistry? a
 
     public void CheckSupported(string modelPath) => EngineDumper.CheckSupported(modelPath);
 
-    public void CheckSupported(LlamaCppDecodeOptions decode, int promptTokens) => EngineDumper.CheckSupported(decode, promptTokens);
+    /// <summary>Every prompt length runs: ggml's one-chunk, split-KV and tiled flash-attention paths are all followed.</summary>
+    public void CheckSupported(LlamaCppDecodeOptions decode, int promptTokens) => EngineDumper.CheckSupported(decode);
 
     public Task<DumpResult> DumpAsync(EngineDumpCall run, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -16,11 +16,6 @@ internal sealed class BuiltInEngineTimer : IEngineTimer
 
     public BuiltInEngineTimer(BenchOptions options, int threads, NumericsMode numerics)
     {
-        if (Transformer.FlashAttentionRefusal(options.FlashAttention, KvCacheType.F16, KvCacheType.F16, Math.Max(options.PromptTokens, options.Depth)) is { } refusal)
-        {
-            throw new ArgumentException("bench: " + refusal);
-        }
-
         _model = Transformer.Load(options.ModelPath, new EngineOptions
         {
             Threads = threads,

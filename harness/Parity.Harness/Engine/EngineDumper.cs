@@ -28,20 +28,6 @@ public static class EngineDumper
     }
 
     /// <summary>
-    /// Throws, naming why, when the engine cannot run <paramref name="promptTokens"/> as one batch in this configuration
-    /// (flash attention's tiled path); called before llama.cpp runs.
-    /// </summary>
-    public static void CheckSupported(LlamaCppDecodeOptions decode, int promptTokens)
-    {
-        CheckSupported(decode);
-        var (k, v) = KvCachesFor(decode);
-        if (Transformer.FlashAttentionRefusal(decode.FlashAttention, k, v ?? (k == KvCacheType.F32 ? KvCacheType.F32 : KvCacheType.F16), promptTokens) is { } refusal)
-        {
-            throw new ArgumentException(refusal);
-        }
-    }
-
-    /// <summary>
     /// Throws, naming it, when the model has an architecture, hyperparameter or tensor the engine does not implement
     /// (<see cref="UnsupportedModelException"/>), or a tensor of the wrong shape; called before llama.cpp runs.
     /// </summary>
@@ -141,7 +127,7 @@ public static class EngineDumper
             throw new ArgumentException("the prompt has no tokens", nameof(tokens));
         }
 
-        CheckSupported(request.Decode, tokens.Count);
+        CheckSupported(request.Decode);
         // llama.cpp pads the context it is given to 256 cells; the engine sizes its cache the same way.
         var cells = request.Decode.ContextSize > 0 ? request.Decode.ContextSize : tokens.Count + request.Steps;
         var contextSize = Math.Max(256, (cells + 255) / 256 * 256);

@@ -23,12 +23,16 @@ namespace Parity.Tests.Bisect;
 [NonParallelizable]
 public sealed class MutationSuiteTests
 {
+    // Long enough for ggml's tiled flash attention (64 or more tokens) on micro's vocabulary.
+    private const string TiledPrompt = "Once upon a time there was a dog. The dog liked to run in the park with a ball, and every day it ran to the big tree, sat down and looked at the birds in the sky until the sun went down and it was time to go home to eat.";
+
     private TempDirectory _temp = null!;
     private string _f32Model = null!;
     private DumpRun _f32Reference = null!;
     private string _q4kModel = null!;
     private DumpRun _q4kReference = null!;
     private DumpRun _flashReference = null!;
+    private DumpRun _tiledReference = null!;
 
     [OneTimeSetUp]
     public async Task MakeReferences()
@@ -39,6 +43,7 @@ public sealed class MutationSuiteTests
         _f32Reference = await Reference(_f32Model, "f32", "ref-f32");
         _q4kReference = await Reference(_q4kModel, "f16", "ref-q4k");
         _flashReference = await Reference(_q4kModel, "f16", "ref-flash", flashAttention: true);
+        _tiledReference = await Reference(_q4kModel, "f16", "ref-tiled", TiledPrompt, steps: 1, flashAttention: true);
     }
 
     [OneTimeTearDown]
@@ -90,6 +95,17 @@ public sealed class MutationSuiteTests
     {
         var report = Bisect(_q4kModel, _flashReference, faultName + "-flash", PlantedBug.Fault(faultName));
         AssertLocal(report, step, key, op, where);
+    }
+
+    // A prompt of 64 or more tokens takes ggml's tiled flash attention: a slip in its per-tile update is local at
+    // kqv_out, in the rows whose maximum rises in a later tile; the clean engine stays clean.
+    [Test]
+    public void Bisect_names_a_planted_bug_in_the_tiled_flash_attention_as_local()
+    {
+        Assert.That(_tiledReference.Manifest.Prompt.Tokens, Has.Count.GreaterThanOrEqualTo(TiledFlashAttention.QueryTile));
+        Assert.That(Bisect(_q4kModel, _tiledReference, "clean-tiled").Verdict, Is.EqualTo(BisectVerdict.Clean));
+        var report = Bisect(_q4kModel, _tiledReference, "tiled-max", PlantedBug.Fault("TiledMaxNotRescaled"));
+        AssertLocal(report, 0, "kqv_out-0", "RESHAPE", "tokens: only position ");
     }
 
     [Test]

@@ -14,7 +14,8 @@ public sealed class BenchAndGenerateCommandTests
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines.Count(l => l.Contains("engine", StringComparison.Ordinal) && l.TrimEnd().EndsWith('x')), Is.EqualTo(2), stdout);
         var llamaRows = lines.Where(l => l.Contains("llama.cpp", StringComparison.Ordinal) && !l.StartsWith("roofline", StringComparison.Ordinal) && !l.Contains("engine/", StringComparison.Ordinal) && !l.Contains("MB)", StringComparison.Ordinal)).ToArray();
-        Assert.That(llamaRows, Has.Length.EqualTo(4), "llama.cpp with repacking (its default, as the engine runs) and plain, per thread count");
+        Assert.That(stdout, Does.Contain("repack on, flash attention on (llama.cpp's defaults)"));
+        Assert.That(llamaRows, Has.Length.EqualTo(4), "llama.cpp at its defaults (repacking, flash attention), as the engine runs, and plain, per thread count");
         Assert.That(llamaRows.Count(l => l.Contains("llama.cpp plain", StringComparison.Ordinal)), Is.EqualTo(2), stdout);
         Assert.That(llamaRows, Has.All.Match(@"\d\.\d\dx\s+\d+\.\d\dx\s*$"), "each llama.cpp row carries the engine's ratio to it");
 
@@ -24,11 +25,11 @@ public sealed class BenchAndGenerateCommandTests
     }
 
     [Test]
-    public void Parity_bench_without_repacking_measures_one_llama_cpp_configuration()
+    public void Parity_bench_without_repacking_or_flash_attention_measures_one_llama_cpp_configuration()
     {
-        var (code, stdout, stderr) = ParityCli.Run("bench", "--preset", "micro", "--quant", "Q8_0", "--threads", "1", "--reps", "1", "--prompt-tokens", "8", "--gen-tokens", "2", "--no-repack");
+        var (code, stdout, stderr) = ParityCli.Run("bench", "--preset", "micro", "--quant", "Q8_0", "--threads", "1", "--reps", "1", "--prompt-tokens", "8", "--gen-tokens", "2", "--no-repack", "--flash-attn", "off");
         Assert.That(code, Is.Zero, stderr);
-        Assert.That(stdout, Does.Contain("repack off").And.Not.Contain("llama.cpp plain"));
+        Assert.That(stdout, Does.Contain("repack off, flash attention off").And.Not.Contain("llama.cpp plain"));
     }
 
     [Test]

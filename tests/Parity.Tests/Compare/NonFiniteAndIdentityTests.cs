@@ -83,7 +83,7 @@ public sealed class NonFiniteAndIdentityTests
     [Test]
     public void Dumps_with_another_attention_configuration_are_refused_naming_both()
     {
-        var edited = Edit("flash", (_, _, _) => null, editRun: i => i with { Options = i.Options with { FlashAttention = true } });
+        var edited = Edit("flash", (_, _, _) => null, editRun: i => i with { Options = i.Options with { FlashAttention = !i.Options.FlashAttention } });
         var (code, _, stderr) = ParityCli.Run("diff", _engine, edited, "--out", _temp.File("r-flash"));
         Assert.That(code, Is.EqualTo(2), stderr);
         Assert.That(stderr, Does.Contain("flash attention off").And.Contain("flash attention on"));

@@ -4,7 +4,7 @@ using Parity.Tests.Support;
 namespace Parity.Tests.Compare;
 
 /// <summary>
-/// A Q8_0 K cache (<c>--cache-type-k q8_0</c>, V in F16): llama.cpp rotates Q and K by a Walsh-Hadamard transform and
+/// A Q8_0 K cache without flash attention (<c>--cache-type-k q8_0 --flash-attn off</c>, V in F16): llama.cpp rotates Q and K by a Walsh-Hadamard transform and
 /// quantizes K into Q8_0 blocks; the engine in ggml numerics reproduces every tensor bit for bit, prompt and steps.
 /// </summary>
 [TestFixture]
@@ -18,7 +18,7 @@ public sealed class QuantizedKeyCacheTests
     {
         using var temp = new TempDirectory();
         var tokens = string.Join(',', Enumerable.Range(0, 24).Select(i => i == 0 ? 1 : 300 + (37 * i % 700)));
-        var (code, stdout, stderr) = ParityCli.Run("run", "--preset", "tinyllama-mini", "--quant", quant, "--cache-type-k", "q8_0", "--tokens", tokens, "--steps", "4", "--out", temp.Path, "--format", "json");
+        var (code, stdout, stderr) = ParityCli.Run("run", "--preset", "tinyllama-mini", "--quant", quant, "--cache-type-k", "q8_0", "--flash-attn", "off", "--tokens", tokens, "--steps", "4", "--out", temp.Path, "--format", "json");
         Assert.That(code, Is.Zero, stderr);
         using var report = JsonDocument.Parse(stdout);
         var compared = report.RootElement.GetProperty("tensors").EnumerateArray()
@@ -39,8 +39,8 @@ public sealed class QuantizedKeyCacheTests
         using var temp = new TempDirectory();
         var a = Path.Combine(temp.Path, "q8");
         var b = Path.Combine(temp.Path, "f16");
-        Assert.That(ParityCli.Run("dump", "--side", "engine", "--preset", "tinyllama-mini", "--quant", "F32", "--cache-type-k", "q8_0", "--prompt", "Hello world", "--out", a).Code, Is.Zero);
-        Assert.That(ParityCli.Run("dump", "--side", "engine", "--preset", "tinyllama-mini", "--quant", "F32", "--prompt", "Hello world", "--out", b).Code, Is.Zero);
+        Assert.That(ParityCli.Run("dump", "--side", "engine", "--preset", "tinyllama-mini", "--quant", "F32", "--cache-type-k", "q8_0", "--flash-attn", "off", "--prompt", "Hello world", "--out", a).Code, Is.Zero);
+        Assert.That(ParityCli.Run("dump", "--side", "engine", "--preset", "tinyllama-mini", "--quant", "F32", "--flash-attn", "off", "--prompt", "Hello world", "--out", b).Code, Is.Zero);
         var (code, stdout, stderr) = ParityCli.Run("diff", a, b, "--format", "json", "--allow-different-config");
         Assert.That(stderr, Does.Not.Contain("Unhandled"));
         using var report = JsonDocument.Parse(stdout);

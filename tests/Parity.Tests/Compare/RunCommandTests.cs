@@ -21,7 +21,7 @@ public sealed class RunCommandTests
             var (code, stdout, stderr) = ParityCli.Run("run");
             Assert.That(code, Is.Zero, stdout + stderr);
             Assert.That(stdout, Does.Contain("tinyllama-mini").And.Contain("Q4_K_M").And.Contain("prompt tokens [1 959]"));
-            Assert.That(stdout, Does.Contain("repack on"), "llama.cpp's default: weights repacked");
+            Assert.That(stdout, Does.Contain("KV cache f16, flash attention on, repack on (llama.cpp's defaults)"), "llama.cpp's defaults: flash attention auto, resolved to on, and weights repacked");
             Assert.That(stdout, Does.Contain("l_out RMS A").And.Contain("worst tensor").And.Contain("PARITY HOLDS"));
             Assert.That(File.Exists(Path.Combine(temp.Path, "out", "run", "report.csv")), Is.True);
             Assert.That(File.Exists(Path.Combine(temp.Path, "out", "run", "report.json")), Is.True);
@@ -88,7 +88,7 @@ public sealed class RunCommandTests
     public void Tinyllama_mini_f32_with_an_f32_cache_matches_every_tensor_to_1e_10_over_32_greedy_steps()
     {
         using var temp = new TempDirectory();
-        var (code, stdout, stderr) = ParityCli.Run("run", "--quant", "F32", "--cache-type-k", "f32", "--cache-type-v", "f32", "--prompt", "Hello, how are you?", "--steps", "32", "--out", temp.Path, "--format", "json");
+        var (code, stdout, stderr) = ParityCli.Run("run", "--quant", "F32", "--cache-type-k", "f32", "--cache-type-v", "f32", "--flash-attn", "off", "--prompt", "Hello, how are you?", "--steps", "32", "--out", temp.Path, "--format", "json");
         Assert.That(code, Is.Zero, stderr);
         using var report = System.Text.Json.JsonDocument.Parse(stdout);
         var nmse = report.RootElement.GetProperty("tensors").EnumerateArray()
@@ -161,28 +161,34 @@ public sealed class RunCommandTests
 
     /// <summary>
     /// Options the engine does not compute stop a comparison before llama.cpp runs, naming the option, instead of
-    /// surfacing as a parity failure; a quantized V without flash attention is refused with llama.cpp's own reason.
+    /// surfacing as a parity failure; a quantized V without flash attention (<c>--flash-attn off</c>) is refused with
+    /// llama.cpp's own reason.
     /// </summary>
     [TestCase("--cache-type-k", "q5_1", "--cache-type-k q5_1: the engine keeps f32, f16, q8_0 and q4_0 caches")]
     [TestCase("--cache-type-v", "q8_0", "quantized V cache was requested, but this requires Flash Attention")]
     public void Options_the_engine_does_not_compute_are_bad_usage_with_exit_2_before_llama_cpp_runs(string option, string value, string message)
     {
         using var temp = new TempDirectory();
-        var (code, _, stderr) = ParityCli.Run("run", "--preset", "micro", "--prompt", "Hi", option, value, "--out", temp.Path);
+        var (code, _, stderr) = ParityCli.Run("run", "--preset", "micro", "--prompt", "Hi", "--flash-attn", "off", option, value, "--out", temp.Path);
         Assert.That(code, Is.EqualTo(2), stderr);
         Assert.That(stderr, Does.Contain(message));
         Assert.That(Directory.Exists(Path.Combine(temp.Path, "llama.cpp")), Is.False, "llama.cpp was not run");
     }
 
-    [Test]
-    public void A_prompt_ggml_would_tile_under_flash_attention_is_refused_by_name_before_llama_cpp_runs()
+    // ggml-cpu's tiled flash attention (a batch of 64 or more tokens, K and V both F16 or F32): 100 tokens make a
+    // partial second query tile and KV tile; F32 weights and Q4_0 (repacked) with an F16 cache, F16 weights with F32.
+    [TestCase("F32", "f16")]
+    [TestCase("Q4_0", "f16")]
+    [TestCase("F16", "f32")]
+    public void A_prompt_ggml_tiles_under_flash_attention_is_bit_identical(string quant, string cache)
     {
         using var temp = new TempDirectory();
-        var tokens = string.Join(',', Enumerable.Range(1, 64));
-        var (code, _, stderr) = ParityCli.Run("run", "--preset", "micro", "--tokens", tokens, "--flash-attn", "on", "--out", temp.Path);
-        Assert.That(code, Is.EqualTo(2), stderr);
-        Assert.That(stderr, Does.Contain("flash attention over a batch of 64 tokens").And.Contain("tiled path"));
-        Assert.That(Directory.Exists(Path.Combine(temp.Path, "llama.cpp")), Is.False, "llama.cpp was not run");
+        var tokens = string.Join(',', Enumerable.Range(0, 100).Select(i => 3 + (i * 37 % 500)));
+        var (code, stdout, stderr) = ParityCli.Run("run", "--preset", "micro", "--quant", quant, "--tokens", tokens, "--steps", "2", "--flash-attn", "on", "--cache-type-k", cache, "--cache-type-v", cache, "--out", temp.Path);
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("PARITY HOLDS: every compared tensor is bit-identical"));
+        var prompt = File.ReadLines(Path.Combine(temp.Path, "report.csv")).Where(l => l.StartsWith("0,kqv_out-", StringComparison.Ordinal)).ToList();
+        Assert.That(prompt, Is.Not.Empty.And.All.Contain(",Passed,"), "the prompt's flash attention output (kqv_out) is compared");
     }
 
     [TestCase("auto", "f16", "f16")]

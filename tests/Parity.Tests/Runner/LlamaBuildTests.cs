@@ -124,7 +124,9 @@ public sealed class LlamaBuildTests
     {
         var lib = SharedLlamaBuilds.RequireLibraries(SharedLlamaBuilds.D8a24cc);
         using var temp = new TempDirectory();
-        var (code, stdout, stderr) = ParityCli.Run("--lib-dir", lib, "run", "--preset", "tinyllama-mini", "--quant", "Q4_K_M", "--steps", "2", "--out", temp.Path);
+        // d8a24cc's flash attention rounds differently from 815a2a5's at decode steps (docs/numerics.md), so the claim
+        // is checked without it.
+        var (code, stdout, stderr) = ParityCli.Run("--lib-dir", lib, "run", "--preset", "tinyllama-mini", "--quant", "Q4_K_M", "--steps", "2", "--flash-attn", "off", "--out", temp.Path);
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), stdout + stderr);
         Assert.That(stdout, Does.Contain("PARITY HOLDS").And.Contain("regime: exact"));
         var engine = DumpRun.Open(Path.Combine(temp.Path, "engine")).Manifest;

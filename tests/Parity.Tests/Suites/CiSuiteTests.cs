@@ -58,6 +58,18 @@ public sealed class CiSuiteTests
             Assert.That(suite.Cases.Any(c => c.Model.Preset == preset && c.Model.Quant == type && c.Chat), Is.True, $"{preset} {type}: a chat-template prompt");
         }
 
+        // Both attention configurations for every tinyllama-mini weight type: the plain nodes and flash attention
+        // (llama.cpp's default), and ggml's tiled flash attention over a prompt of 64 or more tokens, F16 and F32 caches.
+        foreach (var type in types)
+        {
+            var mini = suite.Cases.Where(c => c.Model.Preset == "tinyllama-mini" && c.Model.Quant == type).ToList();
+            Assert.That(mini.Any(c => !c.FlashAttention), Is.True, $"tinyllama-mini {type}: flash attention off");
+            Assert.That(mini.Any(c => c.FlashAttention), Is.True, $"tinyllama-mini {type}: flash attention on");
+        }
+
+        var tiled = suite.Cases.Where(c => c.FlashAttention && c.Tokens is { Count: >= Parity.Engine.Kernels.TiledFlashAttention.QueryTile });
+        Assert.That(tiled.Select(suite.KvCacheOf), Is.SupersetOf(new[] { "f16", "f32" }), "tiled flash attention cases");
+
         var story7 = Parity.Dump.DumpRun.Open(suite.GoldenDirectory(suite.Cases.Single(c => c.Name == "mini-q4_k_m-story7")));
         Assert.That(story7.Manifest.Prompt.Tokens, Has.Count.EqualTo(7), "the text prompt is 7 tokens");
         Assert.That(suite.Cases.Where(c => c.Model.Fixture is not null).Select(c => c.Model.Quant), Is.SupersetOf(new[] { "F32", "Q4_K_M" }), "stories260K cases");

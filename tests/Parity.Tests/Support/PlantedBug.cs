@@ -41,6 +41,9 @@ public sealed record PlantedBug
     /// <summary>Flash attention's row kernel in place of ggml's (<see cref="FlashAttention.Row"/>).</summary>
     public FlashAttention.RowKernel? FlashRow { get; init; }
 
+    /// <summary>Flash attention's tiled row kernel in place of ggml's (<see cref="TiledFlashAttention.Row"/>).</summary>
+    public TiledFlashAttention.RowKernel? TiledFlashRow { get; init; }
+
     /// <summary>(batch size, pos0) → the first position of the batch.</summary>
     public Func<int, int, int>? FirstPosition { get; init; }
 
@@ -72,6 +75,7 @@ public sealed record PlantedBug
         "MoeTiesToTheLaterExpert" => new() { Family = "qwen3moe", RankExperts = RankTiesLate },
         "Gemma2FinalSoftcapMissing" => new() { Family = "gemma2", Config = c => c with { FinalLogitSoftcapping = 0 } },
         "FlashMaxNotRescaled" => new() { FlashRow = FlashRowMaxNotRescaled },
+        "TiledMaxNotRescaled" => new() { TiledFlashRow = TiledRowMaxNotRescaled },
         "Gemma3WindowOffByOne" => new() { Family = "gemma3", FirstVisibleCell = (il, pos0, t, c) => c.IsSliding(il) ? Math.Max(0, pos0 + t - c.SlidingWindow) : 0 },
         _ => throw new ArgumentException($"no planted bug named '{name}'", nameof(name)),
     };
@@ -114,7 +118,7 @@ public sealed record PlantedBug
                 return new GemmaGraph(file, config, weights, options, bug);
             }
 
-            if (bug.Mutate is not null || bug.FlashRow is not null || bug.KvHead is not null || bug.VisibleCells is not null || bug.FirstPosition is not null)
+            if (bug.Mutate is not null || bug.FlashRow is not null || bug.TiledFlashRow is not null || bug.KvHead is not null || bug.VisibleCells is not null || bug.FirstPosition is not null)
             {
                 throw new InvalidOperationException($"a planted graph bug needs llama's graph, not {inner.Name}'s");
             }
@@ -143,6 +147,48 @@ public sealed record PlantedBug
             }
 
             sum += p;
+        }
+
+        for (var d = 0; d < output.Length; d++)
+        {
+            output[d] = acc[d] / sum;
+        }
+    }
+
+    /// <summary>
+    /// The tiled path's per-tile update with the same slip: each 64-cell tile's exponentials are taken against the
+    /// running maximum including that tile, but the state carried from earlier tiles is not rescaled when it rises. A
+    /// row within one tile has nothing to rescale and keeps ggml's kernel, so only rows past the first tile change.
+    /// </summary>
+    private static void TiledRowMaxNotRescaled(ReadOnlySpan<float> dots, int first, int end, float scale, float softCap, ReadOnlySpan<float> values, int stride, int offset, VariantKernels ggml, Span<float> tile, Span<float> accumulator, Span<float> output)
+    {
+        if (end <= TiledFlashAttention.KvTile)
+        {
+            TiledFlashAttention.Row(dots, first, end, scale, softCap, values, stride, offset, ggml, tile, accumulator, output);
+            return;
+        }
+
+        var acc = accumulator[..output.Length];
+        acc.Clear();
+        float m = float.NegativeInfinity, sum = 0;
+        for (var start = first - (first % TiledFlashAttention.KvTile); start < end; start += TiledFlashAttention.KvTile)
+        {
+            var cells = Math.Min(Math.Min(TiledFlashAttention.KvTile, end - start), dots.Length - start);
+            for (var j = Math.Max(first, start); j < start + cells; j++)
+            {
+                m = Math.Max(m, dots[j] * scale);
+            }
+
+            for (var j = Math.Max(first, start); j < start + cells; j++)
+            {
+                var p = MathF.Exp((dots[j] * scale) - m);
+                for (var d = 0; d < acc.Length; d++)
+                {
+                    acc[d] += values[(j * stride) + offset + d] * p;
+                }
+
+                sum += p;
+            }
         }
 
         for (var d = 0; d < output.Length; d++)
@@ -189,6 +235,8 @@ public sealed record PlantedBug
         protected override int VisibleCells(int pos0, int t, int nKv) => bug.VisibleCells?.Invoke(pos0, t, nKv) ?? base.VisibleCells(pos0, t, nKv);
 
         protected override FlashAttention.RowKernel FlashRow => bug.FlashRow ?? base.FlashRow;
+
+        protected override TiledFlashAttention.RowKernel TiledFlashRow => bug.TiledFlashRow ?? base.TiledFlashRow;
 
         protected override void FillPositions(Span<int> positions, int pos0) =>
             base.FillPositions(positions, bug.FirstPosition?.Invoke(positions.Length, pos0) ?? pos0);
