@@ -23,7 +23,7 @@ public sealed class ForcingDumpTests
     public void MakeDumps()
     {
         _temp = new TempDirectory();
-        var (_, reference, engine) = MicroDumps.Make(_temp, steps: 1);
+        var (_, reference, engine) = MicroDumps.Make(_temp, 1, "--flash-attn", "off");
         _reference = DumpRun.Open(reference);
         _foreign = DumpRun.Open(DumpEditor.Rewrite(engine, _temp.File("foreign"), (_, _, _, _) => null, rename: e => MicroDumps.ForeignName(e.Name)));
         var map = _temp.Write("map.json", """

@@ -10,11 +10,12 @@ internal static partial class MicroDumps
     public static string ForeignName(string name) =>
         LayerName().Match(name) is { Success: true } m ? $"model.layers.{m.Groups["layer"].Value}.{m.Groups["stem"].Value}" : "model." + name;
 
-    public static (string Model, string Reference, string Engine) Make(TempDirectory temp, int steps)
+    /// <param name="options">More options for both sides (<c>--flash-attn off</c> for the plain graph's kq and softmax).</param>
+    public static (string Model, string Reference, string Engine) Make(TempDirectory temp, int steps, params string[] options)
     {
         ArgumentNullException.ThrowIfNull(temp);
         var model = Models.Synthetic(SyntheticPresets.Micro);
-        string[] common = ["--model", model, "--tokens", "1,17,42,99", "--steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        string[] common = ["--model", model, "--tokens", "1,17,42,99", "--steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture), .. options];
         var (reference, engine) = (temp.File("llama.cpp"), temp.File("engine"));
         var (rc, _, re) = ParityCli.Run(["dump", "--side", "llama.cpp", .. common, "--out", reference]);
         Assert.That(rc, Is.Zero, re);
