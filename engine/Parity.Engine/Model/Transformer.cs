@@ -487,7 +487,7 @@ public abstract partial class Transformer : IDisposable
         var factors = Weights.RopeFreqs is { } f ? f : ReadOnlySpan<float>.Empty;
         for (var t = 0; t < n; t++)
         {
-            Kernels.Rope.Apply(x.Slice(t * width, width), heads, c.HeadDim, c.NRot, State.Positions[t], freqBase, freqScale, c.RopeMode, factors, State.RopeScratch);
+            Kernels.Rope.Apply(x.Slice(t * width, width), heads, c.HeadDim, c.NRot, State.Positions[t], freqBase, freqScale, c.RopeMode, factors, State.RopeScratch, _ggml?.ContractsScalarCode ?? true);
         }
     }
 
