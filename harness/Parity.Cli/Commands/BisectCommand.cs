@@ -77,7 +77,7 @@ public static class BisectCommand
 
             EngineDumper.CheckSupported(decode.Read(parse));
             var runner = CommonOptions.Runner(parse);
-            await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct).ConfigureAwait(false);
+            await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct, decode.Read(parse)).ConfigureAwait(false);
             var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, io.Err, ct).ConfigureAwait(false);
             decode.CheckLimits(parse, model, ids.Length, parse.GetValue(steps), outDir);
             EngineDumper.CheckSupported(decode.Read(parse), ids.Length);
