@@ -52,6 +52,7 @@ internal static unsafe class GgmlTypeRows
             row = row with { VecDot = (rows, rowBytes, y, results) => GenericDot.Rows(type, rows, rowBytes, y, results), Tile = null };
         }
 
+        // VariantKernels.NoAvx.QuantizesByReference: the noavx library's from_float for Q8_0 and Q8_1 is ggml's reference.
         return type switch
         {
             GgmlType.Q8_0 => row with { FromFloat = static () => new Q8_0Activations(reference: true) },

@@ -43,6 +43,12 @@ public abstract class VariantKernels
     /// </summary>
     public virtual bool ContractsScalarCode => true;
 
+    /// <summary>
+    /// Whether the library quantizes activations to Q8_0 and Q8_1 with ggml's reference code (<c>quantize_row_q8_0_ref</c>:
+    /// id = 1/d, ties away from zero) rather than the SIMD path (id = 127/amax, ties to even): the build without AVX.
+    /// </summary>
+    public virtual bool QuantizesByReference => false;
+
     /// <summary><c>a·b + c</c> as the library's scalar code computes it: fused where <see cref="ContractsScalarCode"/>, else two roundings.</summary>
     public float MultiplyAdd(float a, float b, float c) => ContractsScalarCode ? MathF.FusedMultiplyAdd(a, b, c) : (a * b) + c;
 
@@ -146,6 +152,8 @@ public abstract class VariantKernels
         public override int TinyBlasLanes => 0;
 
         public override bool ContractsScalarCode => false;
+
+        public override bool QuantizesByReference => true;
 
         public override float TinyBlas(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, int length) =>
             throw new InvalidOperationException("llama.cpp's noavx library has no tinyBLAS; every product there is a vec_dot");

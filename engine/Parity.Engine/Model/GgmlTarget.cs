@@ -48,19 +48,11 @@ public static class GgmlTarget
     /// <summary>
     /// Why the ggml numerics do not reproduce this attention configuration against <paramref name="variant"/>'s library,
     /// or null when they do (<see cref="Variants"/> lists the variants; this names the configurations within one that the
-    /// engine does not follow): a quantized K cache against the avx and noavx libraries (their <c>vec_dot</c> of Q with
-    /// the cached keys is not the engine's), and flash attention against the noavx library (its unfused float code in
-    /// the online softmax is not followed).
+    /// engine does not follow): flash attention against the noavx library (its unfused float code in the online softmax
+    /// and the half-precision accumulation is not followed).
     /// </summary>
-    public static string? ConfigurationRefusal(GgmlVariant variant, bool flashAttention, KvCacheType keyCache)
-    {
-        if (variant is GgmlVariant.Avx or GgmlVariant.NoAvx && keyCache is KvCacheType.Q8_0 or KvCacheType.Q4_0)
-        {
-            return $"a {keyCache} K cache against llama.cpp's {variant.Name()} library: the engine does not follow that library's Q·K block dots; use an f16 or f32 cache, or another library variant";
-        }
-
-        return variant == GgmlVariant.NoAvx && flashAttention
+    public static string? ConfigurationRefusal(GgmlVariant variant, bool flashAttention) =>
+        variant == GgmlVariant.NoAvx && flashAttention
             ? "flash attention against llama.cpp's noavx library: the engine does not follow that library's unfused flash attention; use --flash-attn off, or another library variant"
             : null;
-    }
 }

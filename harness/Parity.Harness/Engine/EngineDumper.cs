@@ -92,10 +92,10 @@ public static class EngineDumper
     /// accepts is one it reproduces bit for bit against <see cref="GgmlTarget"/>'s commit with the variant it followed,
     /// except those <see cref="GgmlTarget.ConfigurationRefusal"/> names, which claim nothing).
     /// </summary>
-    public static Dictionary<string, string> Notes(NumericsMode numerics, GgmlVariant variant = GgmlVariant.Avx512, string target = GgmlTarget.Commit, bool flashAttention = false, KvCacheType keyCache = KvCacheType.F16)
+    public static Dictionary<string, string> Notes(NumericsMode numerics, GgmlVariant variant = GgmlVariant.Avx512, string target = GgmlTarget.Commit, bool flashAttention = false)
     {
         var notes = new Dictionary<string, string> { ["numerics"] = numerics.ToString().ToLowerInvariant() };
-        if (numerics == NumericsMode.Ggml && GgmlTarget.ConfigurationRefusal(variant, flashAttention, keyCache) is null)
+        if (numerics == NumericsMode.Ggml && GgmlTarget.ConfigurationRefusal(variant, flashAttention) is null)
         {
             notes[DumpPairing.ExactForNote] = DumpPairing.Identity(new DumpProducer { Name = DumpProducer.LlamaCppName, Version = target, LibraryVariant = variant.Name() });
         }
@@ -167,7 +167,7 @@ public static class EngineDumper
         var info = new DumpRunInfo
         {
             Producer = new DumpProducer { Name = DumpProducer.EngineName, Version = typeof(Transformer).Assembly.GetName().Version?.ToString() ?? "0" },
-            Notes = Notes(options.Numerics, options.Variant, options.Target, options.FlashAttention, options.KvCache),
+            Notes = Notes(options.Numerics, options.Variant, options.Target, options.FlashAttention),
             Model = DumpModelInfoReader.Read(request.ModelPath),
             Prompt = new DumpPrompt { Text = request.Prompt, Tokens = [.. tokens] },
             Options = new DumpOptions
