@@ -39,7 +39,8 @@ public abstract class VariantKernels
 
     /// <summary>
     /// Whether the library's scalar C code was compiled with FMA, so the compiler contracted <c>a*b + c</c> into one
-    /// rounding (RoPE's <c>rotate_pairs</c>); false for a build without FMA, which rounds the product and the sum apart.
+    /// rounding (RoPE's <c>rotate_pairs</c>, the GELU table's fill); false for a build without FMA, which rounds the
+    /// product and the sum apart.
     /// </summary>
     public virtual bool ContractsScalarCode => true;
 
@@ -48,9 +49,6 @@ public abstract class VariantKernels
     /// id = 1/d, ties away from zero) rather than the SIMD path (id = 127/amax, ties to even): the build without AVX.
     /// </summary>
     public virtual bool QuantizesByReference => false;
-
-    /// <summary><c>a·b + c</c> as the library's scalar code computes it: fused where <see cref="ContractsScalarCode"/>, else two roundings.</summary>
-    public float MultiplyAdd(float a, float b, float c) => ContractsScalarCode ? MathF.FusedMultiplyAdd(a, b, c) : (a * b) + c;
 
     /// <summary>One output of tinyBLAS; elements past <paramref name="length"/> are zeros (a padded attention row).</summary>
     public abstract float TinyBlas(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, int length);
