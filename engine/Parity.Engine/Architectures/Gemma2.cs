@@ -105,7 +105,7 @@ public class GemmaTransformer : Transformer
         _attnPostNorm = Names("attn_post_norm");
         _saOut = Names("sa_out");
         _ffnGeglu = Names("ffn_geglu");
-        _geglu = (gate, up, act) => Geglu.Apply(gate, up, act, GgmlKernels is not null);
+        _geglu = (gate, up, act) => Geglu.Apply(gate, up, act, GgmlKernels is not null, GgmlKernels?.ContractsScalarCode ?? true);
         _kqScaled1 = Names("kq_scaled_1");
         _kqTanh = Names("kq_tanh");
         _kqScaled2 = Names("kq_scaled_2");

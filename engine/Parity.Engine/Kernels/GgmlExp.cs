@@ -4,7 +4,9 @@ namespace Parity.Engine.Kernels;
 /// ggml's vectorized <c>expf</c>, <c>ggml_v_expf</c>, per lane, as two builds evaluate it (docs/ggml-cpu-numerics-facts.md):
 /// the same range reduction by n = round(x·log2 e) and polynomial coefficients, but the AVX-512 build scales by
 /// <c>scalef</c> and the AVX2 build by building 2ⁿ in the exponent bits (<see cref="ExpAvx2"/>). Each lane is
-/// independent of the others, so one float at a time reproduces either. Softmax and SiLU use it for their vector chunks.
+/// independent of the others, so one float at a time reproduces either. The SSE2 code of a build without FMA
+/// (<see cref="ExpSse2"/>) is the AVX2 build's sequence with every fused multiply-add split into a product and a sum.
+/// Softmax and SiLU use it for their vector chunks.
 /// </summary>
 public static class GgmlExp
 {
@@ -69,5 +71,36 @@ public static class GgmlExp
 
         var s2 = BitConverter.UInt32BitsToSingle(e - g);
         return MathF.FusedMultiplyAdd(s2, j, s2) * s1;
+    }
+
+    /// <summary>
+    /// The SSE2 build without FMA (llama.cpp's noavx library; constants and order read from its
+    /// <c>ggml_vec_soft_max_f32</c>): <see cref="ExpAvx2"/>'s steps with <c>MADD128(a, b, c)</c> as <c>a·b + c</c> and
+    /// <c>NMADD128(a, b, c)</c> as <c>c − a·b</c>, each product and sum rounded apart.
+    /// </summary>
+    public static float ExpSse2(float x)
+    {
+        var z = (x * Log2E) + Shifter;
+        var n = z - Shifter;
+        var b = (x - (n * Ln2High)) - (n * Ln2Low);
+        var e = BitConverter.SingleToUInt32Bits(z) << 23;
+        var k = BitConverter.UInt32BitsToSingle(e + 0x3f800000u);
+        var u = b * b;
+        var j = (((((C5 * b) + C4) * u) + ((C3 * b) + C2)) * u) + (C1 * b);
+        var magnitude = MathF.Abs(n);
+        if (!(magnitude > 126))
+        {
+            return (j * k) + k;
+        }
+
+        var g = n <= 0 ? 0x82000000u : 0u;
+        var s1 = BitConverter.UInt32BitsToSingle(g + 0x7f000000u);
+        if (magnitude > 192)
+        {
+            return s1 * s1;
+        }
+
+        var s2 = BitConverter.UInt32BitsToSingle(e - g);
+        return ((s2 * j) + s2) * s1;
     }
 }

@@ -7,7 +7,8 @@ namespace Parity.Engine.Kernels;
 /// <summary>
 /// The rows of <see cref="GgmlTypeTable.Default"/>: ggml's <c>type_traits</c> and <c>type_traits_cpu</c> entries for
 /// the types the engine reads, with the engine's kernels for one library variant (the float dots are the variant's;
-/// the block dots are the same in the AVX-512 and AVX2 builds). Tile slots are filled only where this machine runs them.
+/// the block dots are the same in the AVX-512 and AVX2 builds, the AVX build differs in four, the noavx build runs
+/// ggml's generic code for all). Tile slots are filled only where this machine runs them.
 /// </summary>
 internal static unsafe class GgmlTypeRows
 {
@@ -16,7 +17,48 @@ internal static unsafe class GgmlTypeRows
         // repack.cpp on x86: Q4_0 and Q4_K are repacked by builds with AVX2 (the AVX-512 one too), Q2_K only by the AVX-512 build.
         var avx2 = variant.Variant is GgmlVariant.Avx512 or GgmlVariant.Avx2;
         var avx512 = variant.Variant == GgmlVariant.Avx512;
-        return Rows(variant, avx2 ? Q4_0Repacked : null, avx2 ? Q4_KRepacked : null, avx512 ? Q2_KRepacked : null);
+        var rows = Rows(variant, avx2 ? Q4_0Repacked : null, avx2 ? Q4_KRepacked : null, avx512 ? Q2_KRepacked : null);
+        return variant.Variant switch
+        {
+            GgmlVariant.Avx => rows.Select(AvxRow),
+            GgmlVariant.NoAvx => rows.Select(GenericRow),
+            _ => rows,
+        };
+    }
+
+    /// <summary>
+    /// The AVX library's row (no AVX2: its block dots work on 128-bit halves): single-token Q8_0 and Q4_0 dots two
+    /// blocks per FMA (its batches take tinyBLAS, which sums as the AVX2 build's dot), Q2_K and Q3_K in other lanes; the
+    /// other block dots sum as the AVX2 build's.
+    /// </summary>
+    private static GgmlTypeTraits AvxRow(GgmlTypeTraits row) => row.Type switch
+    {
+        GgmlType.Q8_0 => row with { VecDotOneToken = static (rows, rowBytes, y, results) => Q8_0Dot.RowsAvxPairs(GgmlType.Q8_0, rows, rowBytes, y, results) },
+        GgmlType.Q4_0 => row with { VecDotOneToken = static (rows, rowBytes, y, results) => Q8_0Dot.RowsAvxPairs(GgmlType.Q4_0, rows, rowBytes, y, results) },
+        GgmlType.Q2_K => row with { VecDot = Q2KDot.RowsAvx, Tile = null },
+        GgmlType.Q3_K => row with { VecDot = Q3KDot.RowsAvx, Tile = null },
+        _ => row,
+    };
+
+    /// <summary>
+    /// The noavx library's row: every block dot ggml's generic one (<see cref="GenericDot"/>), for batches too (it has no
+    /// tinyBLAS), and Q8_0/Q8_1 activations from ggml's reference quantizers.
+    /// </summary>
+    private static GgmlTypeTraits GenericRow(GgmlTypeTraits row)
+    {
+        var type = row.Type;
+        if (row.VecDot is not null)
+        {
+            row = row with { VecDot = (rows, rowBytes, y, results) => GenericDot.Rows(type, rows, rowBytes, y, results), Tile = null };
+        }
+
+        // VariantKernels.NoAvx.QuantizesByReference: the noavx library's from_float for Q8_0 and Q8_1 is ggml's reference.
+        return type switch
+        {
+            GgmlType.Q8_0 => row with { FromFloat = static () => new Q8_0Activations(reference: true) },
+            GgmlType.Q8_1 => row with { FromFloat = static () => new Q8_1Activations(reference: true) },
+            _ => row,
+        };
     }
 
     private static readonly RepackedKernel Q4_0Repacked = new("q4_0_8x8_q8_0", 8, RepackedDot.RowsQ4_0, RepackedDot.RowsQ4_0, static () => new Q8_0Activations());

@@ -16,6 +16,8 @@ public sealed class GgmlTypeTable
 
     private static readonly GgmlTypeTable AvxTable = Build(VariantKernels.Avx);
 
+    private static readonly GgmlTypeTable NoAvxTable = Build(VariantKernels.NoAvx);
+
     private readonly GgmlTypeTraits?[] _rows;
 
     private GgmlTypeTable(GgmlTypeTraits?[] rows, VariantKernels variant)
@@ -33,6 +35,7 @@ public sealed class GgmlTypeTable
         GgmlVariant.Avx512 => Default,
         GgmlVariant.Avx2 => Avx2Table,
         GgmlVariant.Avx => AvxTable,
+        GgmlVariant.NoAvx => NoAvxTable,
         _ => throw new NotSupportedException($"the engine has no kernels in the order of llama.cpp's {variant.Name()} library"),
     };
 

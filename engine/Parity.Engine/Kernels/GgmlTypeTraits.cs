@@ -67,6 +67,12 @@ public sealed record GgmlTypeTraits
     /// <summary>The integer block dot against <see cref="VecDotType"/> blocks; null where products go through floats.</summary>
     public VecDotKernel? VecDot { get; init; }
 
+    /// <summary>
+    /// The block dot of a single token where the library's <c>vec_dot</c> sums in another order than its batch path
+    /// (tinyBLAS), which <see cref="VecDot"/> follows: Q8_0 and Q4_0 in the AVX library; null where one order serves both.
+    /// </summary>
+    public VecDotKernel? VecDotOneToken { get; init; }
+
     /// <summary>The batch tile of <see cref="VecDot"/>; null where this machine has none.</summary>
     public TileKernel? Tile { get; init; }
 

@@ -46,8 +46,12 @@ public sealed unsafe partial class MatMul
         return r;
     }
 
-    /// <summary>ggml sends a float batch to tinyBLAS when its lanes divide k and m % 4 == 0 (else to the type's vec_dot).</summary>
-    private bool TinyBlasAccepts(in WeightMatrix w) => _types.Kernels.TinyBlasAccepts(w.Cols) && w.Rows % 4 == 0;
+    /// <summary>
+    /// ggml sends a float batch to tinyBLAS when the library has tinyBLAS for the type, its lanes divide k and m % 4 == 0
+    /// (else to the type's vec_dot).
+    /// </summary>
+    private bool TinyBlasAccepts(in WeightMatrix w) =>
+        _types.Kernels.TinyBlasAccepts(w.Cols) && w.Rows % 4 == 0 && (w.Type != GgmlType.BF16 || _types.Kernels.TinyBlasBf16);
 
     /// <summary>Float weights in tiles of 2 rows × 4 tokens in tinyBLAS's order; returns the first row it did not do.</summary>
     private int FloatTiles(in WeightMatrix w, int first, int end, float[] buffers, ReadOnlySpan<float> inputs, Span<float> outputs)

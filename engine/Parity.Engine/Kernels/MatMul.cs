@@ -165,7 +165,7 @@ public sealed unsafe partial class MatMul : IDisposable
         var activationType = _ggmlRounding && traits.VecDotType is { } vecDotType ? _types[vecDotType] : null;
         _traits = traits;
         _blockActivations = traits.VecDot is null || activationType is null ? null : _activations[(int)activationType.Type];
-        _vecDot = _blockActivations is null ? null : traits.VecDot;
+        _vecDot = _blockActivations is null ? null : n == 1 && traits.VecDotOneToken is { } oneToken ? oneToken : traits.VecDot;
         _tile = _vecDot is null ? null : traits.Tile;
         _floatDot = _ggmlRounding ? traits.FloatDot : null;
         if (_blockActivations is not null)

@@ -11,7 +11,7 @@ namespace Parity.Engine.Kernels;
 /// <c>acc = fma(d_y·d_x, sumi, acc)</c> with lane t = Σ over the eight 32-element chunks of
 /// scale × Σ of bytes 4t..4t+3 of (2-bit quant)·q8. Result <c>hsum_float_8(acc)</c>.
 /// </summary>
-public static class Q2KDot
+public static partial class Q2KDot
 {
     private const int QKK = 256;
 

@@ -10,7 +10,7 @@ namespace Parity.Engine.Kernels;
 /// of (6-bit scale − 32) × Σ of bytes 4t..4t+3 of (2-bit quant − 4 where the high-bit mask is clear)·q8, then
 /// <c>acc = fma(d_y·d_x, sumi, acc)</c> per super-block and <c>hsum_float_8(acc)</c>.
 /// </summary>
-public static class Q3KDot
+public static partial class Q3KDot
 {
     private const int QKK = 256;
 

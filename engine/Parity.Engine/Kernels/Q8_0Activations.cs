@@ -5,10 +5,16 @@ namespace Parity.Engine.Kernels;
 /// <summary>
 /// Activations quantized to ggml's Q8_0 blocks, as x86 <c>quantize_row_q8_0</c> (the SIMD path) does: per 32 values,
 /// d = amax/127 stored as F16, quants = round-half-even(x · 127/amax). The Q4_0/Q5_0/Q8_0 dot products read these.
+/// A build without AVX runs ggml's reference instead (<see cref="QuantizeBlockReference"/>).
 /// </summary>
 internal sealed class Q8_0Activations : QuantizedActivations
 {
     public const int BlockSize = 32;
+
+    private readonly bool _reference;
+
+    /// <param name="reference">Quantize as <c>quantize_row_q8_0_ref</c> (llama.cpp's noavx library) rather than the SIMD path.</param>
+    public Q8_0Activations(bool reference = false) => _reference = reference;
 
     private sbyte[] _q = [];
     private float[] _d = [];
@@ -39,7 +45,9 @@ internal sealed class Q8_0Activations : QuantizedActivations
     {
         for (var b = first; b < last; b++)
         {
-            _d[b] = (float)(Half)QuantizeBlock(x.Slice(b * BlockSize, BlockSize), _q.AsSpan(b * BlockSize, BlockSize));
+            var block = x.Slice(b * BlockSize, BlockSize);
+            var quants = _q.AsSpan(b * BlockSize, BlockSize);
+            _d[b] = (float)(Half)(_reference ? QuantizeBlockReference(block, quants) : QuantizeBlock(block, quants));
         }
     }
 
@@ -59,5 +67,28 @@ internal sealed class Q8_0Activations : QuantizedActivations
         }
 
         return amax / 127f;
+    }
+
+    /// <summary>
+    /// One block of 32 as ggml's <c>quantize_row_q8_0_ref</c>/<c>q8_1_ref</c> quantize it (read from the noavx
+    /// library's <c>libggml-base.so</c>): d = amax/127, id = 1/d (not 127/amax), quants = <c>roundf(x·id)</c>, ties
+    /// away from zero; returns the unrounded d.
+    /// </summary>
+    internal static float QuantizeBlockReference(ReadOnlySpan<float> block, Span<sbyte> quants)
+    {
+        var amax = 0f;
+        foreach (var v in block)
+        {
+            amax = MathF.Max(amax, MathF.Abs(v));
+        }
+
+        var d = amax / 127f;
+        var id = d != 0f ? 1.0f / d : 0f;
+        for (var j = 0; j < block.Length; j++)
+        {
+            quants[j] = (sbyte)(int)MathF.Round(block[j] * id, MidpointRounding.AwayFromZero);
+        }
+
+        return d;
     }
 }

@@ -7,7 +7,8 @@ namespace Parity.Engine.Kernels;
 /// <summary>
 /// Rows of floats into ggml's Q8_0 blocks (an F16 scale, then 32 signed quants), as llama.cpp writes a Q8_0 K cache:
 /// its SET_ROWS converts with the type's <c>from_float</c>, the same <c>quantize_row_q8_0</c> that quantizes
-/// activations (<see cref="Q8_0Activations.QuantizeBlock"/>), so the blocks are bit-identical to llama.cpp's.
+/// activations (<see cref="Q8_0Activations.QuantizeBlock"/>, or <see cref="Q8_0Activations.QuantizeBlockReference"/> in
+/// a library that quantizes by ggml's reference), so the blocks are bit-identical to llama.cpp's.
 /// </summary>
 public static class Q8_0RowQuantizer
 {
@@ -21,7 +22,8 @@ public static class Q8_0RowQuantizer
     public static int RowBytes(int values) => values / BlockValues * BlockBytes;
 
     /// <summary>Quantizes <paramref name="row"/> (a multiple of 32 values) into <paramref name="blocks"/>.</summary>
-    public static void Quantize(ReadOnlySpan<float> row, Span<byte> blocks)
+    /// <param name="reference">As <c>quantize_row_q8_0_ref</c> (the noavx library) rather than the SIMD path.</param>
+    public static void Quantize(ReadOnlySpan<float> row, Span<byte> blocks, bool reference = false)
     {
         if (row.Length % BlockValues != 0 || blocks.Length < RowBytes(row.Length))
         {
@@ -32,7 +34,8 @@ public static class Q8_0RowQuantizer
         {
             var block = blocks.Slice(b * BlockBytes, BlockBytes);
             var quants = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(block[2..]);
-            var d = Q8_0Activations.QuantizeBlock(row.Slice(b * BlockValues, BlockValues), quants);
+            var values = row.Slice(b * BlockValues, BlockValues);
+            var d = reference ? Q8_0Activations.QuantizeBlockReference(values, quants) : Q8_0Activations.QuantizeBlock(values, quants);
             BinaryPrimitives.WriteHalfLittleEndian(block, (Half)d);
         }
     }

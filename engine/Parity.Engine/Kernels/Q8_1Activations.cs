@@ -11,6 +11,11 @@ internal sealed class Q8_1Activations : QuantizedActivations
 {
     public const int BlockSize = 32;
 
+    private readonly bool _reference;
+
+    /// <param name="reference">Quantize as <c>quantize_row_q8_1_ref</c> (llama.cpp's noavx library) rather than the SIMD path.</param>
+    public Q8_1Activations(bool reference = false) => _reference = reference;
+
     private sbyte[] _q = [];
     private float[] _d = [];
     private float[] _s = [];
@@ -45,7 +50,8 @@ internal sealed class Q8_1Activations : QuantizedActivations
         for (var b = first; b < last; b++)
         {
             var q = _q.AsSpan(b * BlockSize, BlockSize);
-            var d = Q8_0Activations.QuantizeBlock(x.Slice(b * BlockSize, BlockSize), q);
+            var block = x.Slice(b * BlockSize, BlockSize);
+            var d = _reference ? Q8_0Activations.QuantizeBlockReference(block, q) : Q8_0Activations.QuantizeBlock(block, q);
             var sum = 0;
             foreach (var v in q)
             {

@@ -14,12 +14,15 @@ public abstract class VariantKernels
 
     public static VariantKernels Avx { get; } = new AvxKernels();
 
+    public static VariantKernels NoAvx { get; } = new NoAvxKernels();
+
     /// <summary>The kernels of <paramref name="variant"/>; one the engine has none for is refused by name.</summary>
     public static VariantKernels For(GgmlVariant variant) => variant switch
     {
         GgmlVariant.Avx512 => Avx512,
         GgmlVariant.Avx2 => Avx2,
         GgmlVariant.Avx => Avx,
+        GgmlVariant.NoAvx => NoAvx,
         _ => throw new NotSupportedException($"the engine has no kernels in the order of llama.cpp's {variant.Name()} library"),
     };
 
@@ -30,6 +33,22 @@ public abstract class VariantKernels
 
     /// <summary>Whether tinyBLAS takes a float batch with rows of <paramref name="k"/> elements.</summary>
     public bool TinyBlasAccepts(int k) => TinyBlasLanes > 0 && k % TinyBlasLanes == 0;
+
+    /// <summary>Whether the library has tinyBLAS for BF16 operands (its F32 and F16 ones aside); without it BF16 batches take <c>vec_dot_bf16</c>.</summary>
+    public virtual bool TinyBlasBf16 => TinyBlasLanes > 0;
+
+    /// <summary>
+    /// Whether the library's scalar C code was compiled with FMA, so the compiler contracted <c>a*b + c</c> into one
+    /// rounding (RoPE's <c>rotate_pairs</c>, the GELU table's fill); false for a build without FMA, which rounds the
+    /// product and the sum apart.
+    /// </summary>
+    public virtual bool ContractsScalarCode => true;
+
+    /// <summary>
+    /// Whether the library quantizes activations to Q8_0 and Q8_1 with ggml's reference code (<c>quantize_row_q8_0_ref</c>:
+    /// id = 1/d, ties away from zero) rather than the SIMD path (id = 127/amax, ties to even): the build without AVX.
+    /// </summary>
+    public virtual bool QuantizesByReference => false;
 
     /// <summary>One output of tinyBLAS; elements past <paramref name="length"/> are zeros (a padded attention row).</summary>
     public abstract float TinyBlas(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, int length);
@@ -102,17 +121,53 @@ public abstract class VariantKernels
     }
 
     /// <summary>
-    /// The AVX build (AVX with FMA and F16C, no AVX2): the AVX2 build's float dots and tinyBLAS, but soft_max and
-    /// swiglu take ggml's SSE2 path, 4 lanes per chunk, with the same per-lane <c>expf</c> (its FMAs fused too).
-    /// <see cref="Model.GgmlTarget"/> does not accept this variant yet: its single-token Q8_0 and Q4_0 dots and its
-    /// Q2_K and Q3_K dots take ggml's AVX paths, which the type table does not have.
+    /// The AVX build (AVX with FMA and F16C, no AVX2): the AVX2 build's float dots and its F32 and F16 tinyBLAS (it has
+    /// no BF16 one), but soft_max and swiglu take ggml's SSE2 path, 4 lanes per chunk, with the same per-lane
+    /// <c>expf</c> (its FMAs fused too), each chunk reduced (v0+v2) + (v1+v3). Its block dots that differ from the AVX2
+    /// build's (single-token Q8_0 and Q4_0, Q2_K, Q3_K) are in its type table.
     /// </summary>
     private sealed class AvxKernels : Avx2Kernels
     {
         public override GgmlVariant Variant => GgmlVariant.Avx;
 
+        public override bool TinyBlasBf16 => false;
+
         public override int ExpLanes => 4;
 
         public override float ChunkSum(ReadOnlySpan<float> chunk) => (chunk[0] + chunk[2]) + (chunk[1] + chunk[3]);
+    }
+
+    /// <summary>
+    /// The build without AVX (SSE2 only, no FMA, no F16C): no tinyBLAS at all (<c>llamafile_sgemm</c> returns false),
+    /// so every product is a <c>vec_dot</c>; the float dots are ggml's scalar loops (<see cref="FloatDotSerial"/>);
+    /// soft_max and swiglu take the SSE2 path, 4 lanes per chunk, with <c>expf</c> in separate multiplies and adds
+    /// (<see cref="GgmlExp.ExpSse2"/>), each chunk reduced (v0+v1) + (v2+v3); scalar code is not contracted.
+    /// </summary>
+    private sealed class NoAvxKernels : VariantKernels
+    {
+        public override GgmlVariant Variant => GgmlVariant.NoAvx;
+
+        public override int TinyBlasLanes => 0;
+
+        public override bool ContractsScalarCode => false;
+
+        public override bool QuantizesByReference => true;
+
+        public override float TinyBlas(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, int length) =>
+            throw new InvalidOperationException("llama.cpp's noavx library has no tinyBLAS; every product there is a vec_dot");
+
+        public override float VecDotF16Padded(ReadOnlySpan<float> a, int aStride, ReadOnlySpan<float> b, int length) => FloatDotSerial.Dot(a, aStride, b, length);
+
+        public override float DotF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => FloatDotSerial.Dot(a, 1, b, a.Length);
+
+        public override float DotF16(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => FloatDotSerial.Dot(a, 1, b, a.Length);
+
+        public override float DotBf16(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => FloatDotSerial.Dot(a, 1, b, a.Length);
+
+        public override int ExpLanes => 4;
+
+        public override float Exp(float x) => GgmlExp.ExpSse2(x);
+
+        public override float ChunkSum(ReadOnlySpan<float> chunk) => (chunk[0] + chunk[1]) + (chunk[2] + chunk[3]);
     }
 }

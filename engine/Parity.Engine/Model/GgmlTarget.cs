@@ -13,10 +13,10 @@ public static class GgmlTarget
     public const string Commit = "815a2a5915f22ce6a760c676389c5dfe8535c08f";
 
     /// <summary>The library variants the engine has kernels for, the one it follows by default first.</summary>
-    public static IReadOnlyList<GgmlVariant> Variants { get; } = [GgmlVariant.Avx512, GgmlVariant.Avx2];
+    public static IReadOnlyList<GgmlVariant> Variants { get; } = [GgmlVariant.Avx512, GgmlVariant.Avx2, GgmlVariant.Avx, GgmlVariant.NoAvx];
 
     /// <summary>
-    /// The llama.cpp builds (commit, variants) whose ggml numerics the engine follows: the packaged 815a2a5 in both
+    /// The llama.cpp builds (commit, variants) whose ggml numerics the engine follows: the packaged 815a2a5 in all four
     /// variants, and upstream d8a24ccee as built AVX2 without AVX-512 (docs/numerics.md, "Across llama.cpp versions").
     /// </summary>
     public static IReadOnlyList<(string Commit, IReadOnlyList<GgmlVariant> Variants)> Builds { get; } =
@@ -44,4 +44,15 @@ public static class GgmlTarget
 
     /// <summary>The reproduced variants' names, for messages: "avx512, avx2".</summary>
     public static string VariantNames => string.Join(", ", Variants.Select(v => v.Name()));
+
+    /// <summary>
+    /// Why the ggml numerics do not reproduce this attention configuration against <paramref name="variant"/>'s library,
+    /// or null when they do (<see cref="Variants"/> lists the variants; this names the configurations within one that the
+    /// engine does not follow): flash attention against the noavx library (its unfused float code in the online softmax
+    /// and the half-precision accumulation is not followed).
+    /// </summary>
+    public static string? ConfigurationRefusal(GgmlVariant variant, bool flashAttention) =>
+        variant == GgmlVariant.NoAvx && flashAttention
+            ? "flash attention against llama.cpp's noavx library: the engine does not follow that library's unfused flash attention; use --flash-attn off, or another library variant"
+            : null;
 }

@@ -44,7 +44,8 @@ public abstract partial class Transformer : IDisposable
     private readonly int _keyRotation;
     private readonly int _valueRotation;
     private readonly byte[] _valueBlocks;
-    private readonly Q8_0Activations _queryBlocks = new();
+    // Q quantized to Q8_0 blocks (one row per head and token) before kq against a quantized K cache, by the library's from_float.
+    private readonly Q8_0Activations _queryBlocks;
     private readonly float[][] _keyRows;
 
     // Flash attention: per worker, the row accumulator and, for ggml's split-KV path, one chunk's accumulator; for its
@@ -58,6 +59,11 @@ public abstract partial class Transformer : IDisposable
     // ggml numerics: the library variant whose attention dots, softmax and SwiGLU the engine follows; null in f32 numerics.
     private readonly VariantKernels? _ggml;
 
+    // A quantized K cache in ggml numerics: the library's vec_dot of the cached keys with the query blocks, for a batch
+    // (where tinyBLAS sums as vec_dot does) and for one token or flash attention (the avx library's pair dot differs).
+    private readonly VecDotKernel? _keyDot;
+    private readonly VecDotKernel? _keyDotOneToken;
+
     protected Transformer(GgufFile file, ModelConfig config, ModelWeights weights, EngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(file);
@@ -69,8 +75,12 @@ public abstract partial class Transformer : IDisposable
         Options = options;
         State = new ModelState(config, options);
         var types = options.TypeTable;
+        _queryBlocks = (Q8_0Activations)types[GgmlType.Q8_0].FromFloat!();
         _matmul = new MatMul(options.Threads, Math.Max(config.NFf, Math.Max(config.NEmbd, config.NEmbdQ)), options.Numerics == NumericsMode.Ggml, types, options.Repack, weights.TokenEmbd.Address);
         _ggml = options.Numerics == NumericsMode.Ggml ? types.Kernels : null;
+        var keyType = types[options.KvCache == KvCacheType.Q4_0 ? GgmlType.Q4_0 : GgmlType.Q8_0];
+        _keyDot = _ggml is not null && options.QuantizedKeys ? keyType.VecDot : null;
+        _keyDotOneToken = _ggml is not null && options.QuantizedKeys ? keyType.VecDotOneToken ?? keyType.VecDot : null;
         Names = new TraceNames(config.NLayer);
         _kqPart = KqPart;
         _softmaxPart = SoftmaxPart;
@@ -367,7 +377,8 @@ public abstract partial class Transformer : IDisposable
         }
     }
 
-    private static void QuantizeRow(KvCacheType type, ReadOnlySpan<float> row, Span<byte> blocks)
+    /// <summary>A cache row as the library's SET_ROWS stores it: Q4_0 by ggml's reference, Q8_0 by the library's <c>from_float</c>.</summary>
+    private void QuantizeRow(KvCacheType type, ReadOnlySpan<float> row, Span<byte> blocks)
     {
         if (type == KvCacheType.Q4_0)
         {
@@ -375,7 +386,7 @@ public abstract partial class Transformer : IDisposable
         }
         else
         {
-            Q8_0RowQuantizer.Quantize(row, blocks);
+            Q8_0RowQuantizer.Quantize(row, blocks, Options.TypeTable.Kernels.QuantizesByReference);
         }
     }
 
@@ -485,7 +496,7 @@ public abstract partial class Transformer : IDisposable
         var factors = Weights.RopeFreqs is { } f ? f : ReadOnlySpan<float>.Empty;
         for (var t = 0; t < n; t++)
         {
-            Kernels.Rope.Apply(x.Slice(t * width, width), heads, c.HeadDim, c.NRot, State.Positions[t], freqBase, freqScale, c.RopeMode, factors, State.RopeScratch);
+            Kernels.Rope.Apply(x.Slice(t * width, width), heads, c.HeadDim, c.NRot, State.Positions[t], freqBase, freqScale, c.RopeMode, factors, State.RopeScratch, _ggml?.ContractsScalarCode ?? true);
         }
     }
 
@@ -682,7 +693,9 @@ public abstract partial class Transformer : IDisposable
         var headBytes = ModelState.KeyRowBytes(Options.KvCache, hd);
         var type = Options.KvCache == KvCacheType.Q4_0 ? GgmlType.Q4_0 : GgmlType.Q8_0;
         var keyRow = _keyRows[part];
-        var ggml = Options.Numerics == NumericsMode.Ggml;
+
+        // llama.cpp takes vec_dot for one token and for every row of flash attention, tinyBLAS for a batch of kq.
+        var keyDot = n == 1 || Options.FlashAttention ? _keyDotOneToken : _keyDot;
         for (var h = h0; h < h1; h++)
         {
             var kvh = KvHead(h);
@@ -693,9 +706,9 @@ public abstract partial class Transformer : IDisposable
                 for (var j = 0; j < nKv; j++)
                 {
                     var key = keys.AsSpan((j * rowBytes) + (kvh * headBytes), headBytes);
-                    if (ggml)
+                    if (keyDot is not null)
                     {
-                        row[j] = Q8_0Dot.Row(type, key, _queryBlocks.Quants(qRow, hd), _queryBlocks.Scales(qRow, hd));
+                        keyDot(key, headBytes, _queryBlocks.Row(qRow, hd), row.Slice(j, 1));
                     }
                     else
                     {

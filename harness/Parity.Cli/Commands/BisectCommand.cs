@@ -80,7 +80,7 @@ public static class BisectCommand
             }
 
             var runner = CommonOptions.Runner(parse);
-            await report.CheckExactTargetAsync(parse, engine, runner, ct).ConfigureAwait(false);
+            await report.CheckExactTargetAsync(parse, engine, runner, ct, decode.Read(parse)).ConfigureAwait(false);
             var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, io.Err, ct).ConfigureAwait(false);
             decode.CheckLimits(parse, model, ids.Length, parse.GetValue(steps), outDir);
             engine.CheckSupported(decode.Read(parse), ids.Length);

@@ -53,7 +53,8 @@ public sealed class ReportOptions
     /// Refuses, before llama.cpp runs, an engine comparison in ggml numerics against a llama.cpp build or library
     /// variant the engine does not reproduce, unless --allow-inexact: such a pair is never judged by bounds by surprise.
     /// </summary>
-    public async Task CheckExactTargetAsync(ParseResult parse, Parity.Harness.Engine.IEngineUnderTest engine, LlamaCppRunner runner, CancellationToken ct)
+    /// <param name="decode">The attention configuration, refused by name where the loaded library variant's is one the engine does not follow.</param>
+    public async Task CheckExactTargetAsync(ParseResult parse, Parity.Harness.Engine.IEngineUnderTest engine, LlamaCppRunner runner, CancellationToken ct, LlamaCppDecodeOptions? decode = null)
     {
         ArgumentNullException.ThrowIfNull(runner);
         // Only Parity's own engine claims exactness, and only in ggml numerics.
@@ -67,6 +68,12 @@ public sealed class ReportOptions
         {
             throw new ArgumentException(
                 $"llama.cpp {info.LlamaCppCommit} ({info.Variant} library, {info.LibraryDirectory}): the engine's ggml numerics reproduce the llama.cpp builds {Parity.Engine.Model.GgmlTarget.BuildNames} only, so this comparison cannot be judged exact; pass --allow-inexact to judge it by the tolerance rules, or --numerics f32");
+        }
+
+        if (decode is not null && Parity.Engine.Kernels.GgmlVariants.TryParse(info.Variant, out var variant)
+            && Parity.Engine.Model.GgmlTarget.ConfigurationRefusal(variant, decode.FlashAttention) is { } refusal)
+        {
+            throw new ArgumentException($"{refusal}; or pass --allow-inexact to judge it by the tolerance rules, or --numerics f32");
         }
     }
 

@@ -42,7 +42,7 @@ public static class RunCommand
                 var model = await source.ResolveAsync(parse, io.Progress, ct).ConfigureAwait(false);
                 engine.CheckSupported(model);
                 var runner = CommonOptions.Runner(parse);
-                await report.CheckExactTargetAsync(parse, engine, runner, ct).ConfigureAwait(false);
+                await report.CheckExactTargetAsync(parse, engine, runner, ct, decode.Read(parse)).ConfigureAwait(false);
                 var outDir = CommonOptions.OutputDirectory(parse.GetValue(output)!);
                 var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, io.Err, ct).ConfigureAwait(false);
                 decode.CheckLimits(parse, model, ids.Length, parse.GetValue(steps), outDir);

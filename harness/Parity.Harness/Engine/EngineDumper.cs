@@ -75,12 +75,13 @@ public static class EngineDumper
 
     /// <summary>
     /// The manifest notes: the numerics mode, and in ggml numerics the exactness claim (every configuration the engine
-    /// accepts is one it reproduces bit for bit against <see cref="GgmlTarget"/>'s commit with the variant it followed).
+    /// accepts is one it reproduces bit for bit against <see cref="GgmlTarget"/>'s commit with the variant it followed,
+    /// except those <see cref="GgmlTarget.ConfigurationRefusal"/> names, which claim nothing).
     /// </summary>
-    public static Dictionary<string, string> Notes(NumericsMode numerics, GgmlVariant variant = GgmlVariant.Avx512, string target = GgmlTarget.Commit)
+    public static Dictionary<string, string> Notes(NumericsMode numerics, GgmlVariant variant = GgmlVariant.Avx512, string target = GgmlTarget.Commit, bool flashAttention = false)
     {
         var notes = new Dictionary<string, string> { ["numerics"] = numerics.ToString().ToLowerInvariant() };
-        if (numerics == NumericsMode.Ggml)
+        if (numerics == NumericsMode.Ggml && GgmlTarget.ConfigurationRefusal(variant, flashAttention) is null)
         {
             notes[DumpPairing.ExactForNote] = DumpPairing.Identity(new DumpProducer { Name = DumpProducer.LlamaCppName, Version = target, LibraryVariant = variant.Name() });
         }
@@ -152,7 +153,7 @@ public static class EngineDumper
         var info = new DumpRunInfo
         {
             Producer = new DumpProducer { Name = DumpProducer.EngineName, Version = typeof(Transformer).Assembly.GetName().Version?.ToString() ?? "0" },
-            Notes = Notes(options.Numerics, options.Variant, options.Target),
+            Notes = Notes(options.Numerics, options.Variant, options.Target, options.FlashAttention),
             Model = DumpModelInfoReader.Read(request.ModelPath),
             Prompt = new DumpPrompt { Text = request.Prompt, Tokens = [.. tokens] },
             Options = new DumpOptions

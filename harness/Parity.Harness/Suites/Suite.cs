@@ -236,6 +236,11 @@ public sealed record Suite
             {
                 Fail(at + ".numerics", $"expected ggml or f32, found '{NumericsOf(c)}'");
             }
+
+            if (c.Variant is { } variant && !Parity.Engine.Kernels.GgmlVariants.TryParse(variant, out _))
+            {
+                Fail(at + ".variant", $"expected a library variant of the package (avx512, avx2, avx or noavx), found '{variant}'");
+            }
         }
     }
 }

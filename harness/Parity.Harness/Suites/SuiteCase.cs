@@ -40,4 +40,11 @@ public sealed record SuiteCase
 
     /// <summary>Engine numerics: <c>ggml</c> or <c>f32</c>.</summary>
     public string? Numerics { get; init; }
+
+    /// <summary>
+    /// The library variant of the package the golden is made with and <c>check --live</c> reruns (<c>avx512</c>,
+    /// <c>avx2</c>, <c>avx</c> or <c>noavx</c>); absent: the one the runner loads on the machine. <c>check</c> follows
+    /// the variant the golden records either way.
+    /// </summary>
+    public string? Variant { get; init; }
 }

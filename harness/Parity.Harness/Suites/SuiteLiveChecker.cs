@@ -59,7 +59,9 @@ public sealed class SuiteLiveChecker(SuiteModelResolver models, LlamaCppRunner r
                     Steps = goldenRun.StepCount - 1,
                     Decode = new LlamaCppDecodeOptions { Threads = threads, FlashAttention = options.FlashAttention, CacheTypeK = options.TypeK, CacheTypeV = options.TypeV, Repack = options.Repack },
                 };
-                await runner.DumpAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+                // A case pinned to a library variant reruns that library; others the one this machine loads.
+                var caseRunner = suiteCase.Variant is { } variant ? runner.WithVariant(variant) : runner;
+                await caseRunner.DumpAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
                 GoldenWriter.Write(raw, compact, new Dictionary<string, string>());
                 var diff = new DumpDiffer(ExactPolicy.Instance).Diff(compact, goldenRun.Directory);
                 var moved = diff.Steps.SelectMany(s => s.Tensors.Where(t => t.IsFailure).Select(t => (s.Step, t))).ToList();

@@ -95,12 +95,14 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
 
     private async Task RegenerateCaseAsync(Suite suite, SuiteCase c, string model, string rawDirectory, string goldenDirectory, CancellationToken cancellationToken)
     {
+        // A case pinned to a library variant is made with that library, whichever this machine would load.
+        var caseRunner = c.Variant is { } variant ? runner.WithVariant(variant) : runner;
         int[] tokens;
         string? text = null;
         if (c.Prompt is { } prompt)
         {
             text = c.Chat ? ChatTemplate.Apply(model, prompt) : prompt;
-            tokens = await runner.TokenizeAsync(model, text, cancellationToken: cancellationToken).ConfigureAwait(false);
+            tokens = await caseRunner.TokenizeAsync(model, text, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -117,7 +119,7 @@ public sealed class SuiteRegenerator(SuiteModelResolver models, LlamaCppRunner r
             Steps = suite.StepsOf(c),
             Decode = suite.DecodeOf(c),
         };
-        await runner.DumpAsync(request, progress, cancellationToken).ConfigureAwait(false);
+        await caseRunner.DumpAsync(request, progress, cancellationToken).ConfigureAwait(false);
         var provenance = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["suite"] = suite.Name,

@@ -118,16 +118,24 @@ public sealed class Avx2VariantKernelTests
     }
 
     [Test]
-    public void Only_the_reproduced_variants_are_accepted_and_the_others_are_refused_by_name()
+    public void Every_packaged_variant_is_reproduced_and_other_builds_and_configurations_are_refused_by_name()
     {
         Assert.That(GgmlTarget.Reproduces(GgmlTarget.Commit, "avx512"), Is.True);
         Assert.That(GgmlTarget.Reproduces(GgmlTarget.Commit, "avx2"), Is.True);
-        Assert.That(GgmlTarget.Reproduces(GgmlTarget.Commit, "avx"), Is.False);
-        Assert.That(GgmlTarget.Reproduces(GgmlTarget.Commit, "noavx"), Is.False);
+        Assert.That(GgmlTarget.Reproduces(GgmlTarget.Commit, "avx"), Is.True);
+        Assert.That(GgmlTarget.Reproduces(GgmlTarget.Commit, "noavx"), Is.True);
+        Assert.That(GgmlTarget.Reproduces(GgmlTarget.Commit, "sse4"), Is.False);
         Assert.That(GgmlTarget.Reproduces("0000000", "avx2"), Is.False);
         Assert.That(GgmlTarget.VariantFor(GgmlTarget.Commit, "avx2"), Is.EqualTo(GgmlVariant.Avx2));
-        Assert.That(GgmlTarget.VariantFor(GgmlTarget.Commit, "noavx"), Is.EqualTo(GgmlVariant.Avx512));
-        Assert.That(() => GgmlTypeTable.For(GgmlVariant.NoAvx), Throws.TypeOf<NotSupportedException>().With.Message.Contain("noavx"));
+        Assert.That(GgmlTarget.VariantFor(GgmlTarget.Commit, "noavx"), Is.EqualTo(GgmlVariant.NoAvx));
+        Assert.That(GgmlTarget.VariantFor(GgmlTarget.Commit, "sse4"), Is.EqualTo(GgmlVariant.Avx512));
+        Assert.That(GgmlTypeTable.For(GgmlVariant.NoAvx).Variant, Is.EqualTo(GgmlVariant.NoAvx));
+
+        // Within a reproduced variant, the attention configurations the engine does not follow there are named.
+        Assert.That(GgmlTarget.ConfigurationRefusal(GgmlVariant.Avx2, flashAttention: true), Is.Null);
+        Assert.That(GgmlTarget.ConfigurationRefusal(GgmlVariant.Avx, flashAttention: true), Is.Null);
+        Assert.That(GgmlTarget.ConfigurationRefusal(GgmlVariant.NoAvx, flashAttention: false), Is.Null);
+        Assert.That(GgmlTarget.ConfigurationRefusal(GgmlVariant.NoAvx, flashAttention: true), Does.Contain("flash attention").And.Contain("noavx"));
     }
 
     private static float[] RandomFloats(Random rng, int n)
