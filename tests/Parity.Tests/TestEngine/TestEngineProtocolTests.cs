@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Parity.Harness.Synthetic;
+using Parity.Tests.Support;
+
+namespace Parity.Tests.TestEngine;
+
+/// <summary>
+/// The test engine as a protocol peer: its handshake answer, and the refusals (exit 3, a stderr line naming what it does
+/// not implement, no output) for a quantized model, another architecture and a protocol version it does not know.
+/// </summary>
+[TestFixture]
+public sealed class TestEngineProtocolTests
+{
+    private TempDirectory _temp = null!;
+
+    [OneTimeSetUp]
+    public void Setup() => _temp = new TempDirectory();
+
+    [OneTimeTearDown]
+    public void Cleanup() => _temp.Dispose();
+
+    [Test]
+    public void The_capabilities_answer_names_the_engine_and_offers_teacher_forcing()
+    {
+        var response = _temp.File("capabilities.json");
+        var (code, stderr, _) = TestEngineProcess.Run(_temp, new() { ["protocol"] = "parity-engine", ["protocolVersion"] = 1, ["action"] = "capabilities", ["response"] = response });
+
+        Assert.That(code, Is.Zero, stderr);
+        using var answer = JsonDocument.Parse(File.ReadAllText(response));
+        var root = answer.RootElement;
+        Assert.Multiple(() =>
+        {
+            Assert.That(root.GetProperty("protocolVersion").GetInt32(), Is.EqualTo(1));
+            Assert.That(root.GetProperty("name").GetString(), Is.EqualTo("parity-test-engine"));
+            Assert.That(root.GetProperty("version").GetString(), Is.EqualTo("1"));
+            Assert.That(root.GetProperty("teacherForcing").GetBoolean(), Is.True);
+            Assert.That(root.GetProperty("numerics").GetString(), Is.EqualTo("f32"));
+        });
+        var patterns = root.GetProperty("tensors").EnumerateArray().Select(p => new Regex($"^(?:{p.GetString()})$")).ToList();
+        Assert.That(patterns.Select(p => p.IsMatch("model.layers.0.self_attn.rotary_q")), Has.Some.True);
+        Assert.That(patterns.Select(p => p.IsMatch("model.layers.0.self_attn.rotary_x")), Has.None.True);
+    }
+
+    [Test]
+    public void An_unknown_protocol_version_is_refused_with_exit_3()
+    {
+        var output = _temp.File("v2");
+        var request = TestEngineProcess.Dump(Models.Synthetic(SyntheticPresets.Micro), [1, 2], 0, null, output);
+        request["protocolVersion"] = 2;
+
+        var (code, stderr, _) = TestEngineProcess.Run(_temp, request);
+
+        Assert.That(code, Is.EqualTo(3), stderr);
+        Assert.That(stderr, Does.Contain("protocolVersion 2").And.Contain("version 1 only"));
+        Assert.That(Directory.Exists(output), Is.False);
+    }
+
+    [Test]
+    public async Task A_quantized_model_is_refused_by_tensor_type_with_exit_3()
+    {
+        var q8 = await Models.Quantized(SyntheticPresets.Micro, "Q8_0");
+        var output = _temp.File("q8");
+
+        var (code, stderr, _) = TestEngineProcess.Run(_temp, TestEngineProcess.Dump(q8, [1, 2], 1, null, output));
+
+        Assert.That(code, Is.EqualTo(3), stderr);
+        Assert.That(stderr, Does.Contain("refused").And.Contain(q8).And.Contain("q8_0").And.Contain("F32 and F16 weights only"));
+        Assert.That(Directory.Exists(output), Is.False);
+    }
+
+    [Test]
+    public void Another_architecture_is_refused_by_name_with_exit_3()
+    {
+        var qwen2 = Models.Synthetic(SyntheticPresets.Qwen2Mini);
+        var output = _temp.File("qwen2");
+
+        var (code, stderr, _) = TestEngineProcess.Run(_temp, TestEngineProcess.Dump(qwen2, [1, 2], 1, null, output));
+
+        Assert.That(code, Is.EqualTo(3), stderr);
+        Assert.That(stderr, Does.Contain("architecture 'qwen2'").And.Contain("'llama' only"));
+        Assert.That(Directory.Exists(output), Is.False);
+    }
+
+    [Test]
+    public void A_malformed_request_is_bad_input_naming_the_member()
+    {
+        var request = TestEngineProcess.Dump(Models.Synthetic(SyntheticPresets.Micro), [1, 2], 2, [5], _temp.File("bad"));
+
+        var (code, stderr, _) = TestEngineProcess.Run(_temp, request);
+
+        Assert.That(code, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain("'teacherTokens' has 1 entries; 'steps' is 2"));
+    }
+}
