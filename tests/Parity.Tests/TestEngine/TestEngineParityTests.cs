@@ -31,6 +31,7 @@ public sealed class TestEngineParityTests(string model, string prompt)
     private NameMap _map = null!;
     private TolerancePolicy _policy = null!;
     private string? _names;
+    private string? _forceFrom;
 
     [OneTimeSetUp]
     public void DumpLlamaCpp()
@@ -122,22 +123,36 @@ public sealed class TestEngineParityTests(string model, string prompt)
         TestContext.Out.WriteLine($"{model}: worst local NMSE {worst.Metrics.Nmse:G3} ({worst.Key})");
     }
 
+    [Test]
+    public void Forcing_only_the_roped_Q_and_K_leaves_them_off_and_repairs_every_tensor_after_them()
+    {
+        var layers = DumpRun.Open(_reference).Manifest.Model.Hyperparameters!.NLayer;
+        string[] force = [.. Enumerable.Range(0, layers).SelectMany(l => new[] { $"model.layers.{l}.self_attn.rotary_q", $"model.layers.{l}.self_attn.rotary_k" })];
+        var forced = ForcedDump("bugged-rope-forced", ropePairingBug: true, force);
+
+        var diff = new DumpDiffer(_policy, names: _map).Diff(forced, _reference);
+
+        var failures = diff.Steps.SelectMany(s => s.Tensors).Where(t => t.IsFailure).Select(t => t.Key).Distinct().ToList();
+        Assert.That(failures, Has.Count.EqualTo(2 * layers), string.Join(", ", failures));
+        Assert.That(failures.Select(k => Regex.IsMatch(k, @"^[QK]cur-\d+#2$")), Is.All.True, "each roped Q and K is recorded before it is forced, the rest runs on llama.cpp's");
+    }
+
     /// <summary>A clean run whose tensor names stand for llama.cpp's keys through the map.</summary>
     private string Names => _names ??= EngineDump("names", ropePairingBug: false);
 
-    private string EngineDump(string name, bool ropePairingBug, string? forceFrom = null)
+    private string EngineDump(string name, bool ropePairingBug, string? forceFrom = null, IReadOnlyList<string>? force = null)
     {
         var output = _temp.File(name);
-        var (code, stderr, elapsed) = TestEngineProcess.Run(_temp, TestEngineProcess.Dump(_model, _tokens, Steps, _teacher, output, forceFrom), ropePairingBug);
+        var (code, stderr, elapsed) = TestEngineProcess.Run(_temp, TestEngineProcess.Dump(_model, _tokens, Steps, _teacher, output, forceFrom, force), ropePairingBug);
         Assert.That(code, Is.Zero, stderr);
         TestContext.Out.WriteLine($"{model}: test engine dump '{name}' ({Steps + 1} steps) took {elapsed.TotalSeconds:F2} s");
         return output;
     }
 
     /// <summary>An op-forced run: every tensor replaced by llama.cpp's after the engine records its own.</summary>
-    private string ForcedDump(string name, bool ropePairingBug)
-    {
-        var forceFrom = ForcingDump.Write(_reference, Names, _map, _temp.File("force-from-" + name));
-        return EngineDump(name, ropePairingBug, forceFrom);
-    }
+    private string ForcedDump(string name, bool ropePairingBug, IReadOnlyList<string>? force = null) =>
+        EngineDump(name, ropePairingBug, ForceFrom, force);
+
+    /// <summary>llama.cpp's dump under the engine's names.</summary>
+    private string ForceFrom => _forceFrom ??= ForcingDump.Write(_reference, Names, _map, _temp.File("force-from"));
 }

@@ -31,18 +31,25 @@ internal static class TestEngineProcess
         ["force"] = force,
     };
 
+    /// <summary>The command that runs the engine: <c>dotnet Parity.TestEngine.dll [--bug rope-pairing]</c>.</summary>
+    public static string[] Command(bool ropePairingBug = false) =>
+        [Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", Dll, .. ropePairingBug ? new[] { "--bug", "rope-pairing" } : []];
+
     /// <summary>Writes <paramref name="request"/> into <paramref name="temp"/> and runs the engine on it.</summary>
-    public static (int Code, string Stderr, TimeSpan Elapsed) Run(TempDirectory temp, Dictionary<string, object?> request, bool ropePairingBug = false)
+    public static (int Code, string Stderr, TimeSpan Elapsed) Run(TempDirectory temp, Dictionary<string, object?> request, bool ropePairingBug = false) =>
+        Run(temp, request, Command(ropePairingBug));
+
+    /// <summary>Runs <paramref name="command"/> with the request file's path as one more argument, as Parity does.</summary>
+    public static (int Code, string Stderr, TimeSpan Elapsed) Run(TempDirectory temp, Dictionary<string, object?> request, IReadOnlyList<string> command)
     {
         ArgumentNullException.ThrowIfNull(temp);
+        ArgumentNullException.ThrowIfNull(command);
         var path = temp.File($"request-{Guid.NewGuid():N}.json");
         File.WriteAllText(path, JsonSerializer.Serialize(request));
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Dll);
-        if (ropePairingBug)
+        var start = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in command.Skip(1))
         {
-            start.ArgumentList.Add("--bug");
-            start.ArgumentList.Add("rope-pairing");
+            start.ArgumentList.Add(argument);
         }
 
         start.ArgumentList.Add(path);

@@ -42,6 +42,26 @@ public sealed class TestEngineProtocolTests
         Assert.That(patterns.Select(p => p.IsMatch("model.layers.0.self_attn.rotary_x")), Has.None.True);
     }
 
+    [TestCase("parity-test-engine.json", "1")]
+    [TestCase("parity-test-engine-rope-bug.json", "1 (--bug rope-pairing)")]
+    public void Its_engine_config_files_run_the_built_engine_with_its_name_map(string file, string version)
+    {
+        // Resolved as docs/external-engines.md says: a command[0] with a '/' and the name map from the config's directory.
+        var config = Path.Combine(AppContext.BaseDirectory, file);
+        using var json = JsonDocument.Parse(File.ReadAllText(config));
+        var command = json.RootElement.GetProperty("command").EnumerateArray().Select(a => a.GetString()!).ToArray();
+        command[0] = Path.GetFullPath(command[0], AppContext.BaseDirectory);
+        var response = _temp.File(file + ".answer");
+
+        var (code, stderr, _) = TestEngineProcess.Run(_temp, new() { ["protocol"] = "parity-engine", ["protocolVersion"] = 1, ["action"] = "capabilities", ["response"] = response }, command);
+
+        Assert.That(code, Is.Zero, stderr);
+        using var answer = JsonDocument.Parse(File.ReadAllText(response));
+        Assert.That(answer.RootElement.GetProperty("version").GetString(), Is.EqualTo(version));
+        var map = Parity.Harness.Compare.NameMap.Load(Path.Combine(AppContext.BaseDirectory, json.RootElement.GetProperty("nameMap").GetString()!));
+        Assert.That(map.RuleCount, Is.EqualTo(24));
+    }
+
     [Test]
     public void An_unknown_protocol_version_is_refused_with_exit_3()
     {
