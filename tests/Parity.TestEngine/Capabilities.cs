@@ -5,13 +5,13 @@ namespace Parity.TestEngine;
 /// <summary>The handshake's answer: what this engine is and writes, and that it honours teacher forcing.</summary>
 internal static class Capabilities
 {
-    public static void Write(string responsePath, EngineIdentity engine)
+    public static void Write(string responsePath, EngineOptions engine)
     {
         using var stream = File.Create(responsePath);
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();
         json.WriteNumber("protocolVersion", ProtocolRequest.ProtocolVersion);
-        json.WriteString("name", EngineIdentity.Name);
+        json.WriteString("name", EngineOptions.Name);
         json.WriteString("version", engine.Version);
         json.WriteBoolean("teacherForcing", true);
         json.WriteStartArray("tensors");

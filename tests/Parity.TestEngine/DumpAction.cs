@@ -9,7 +9,7 @@ namespace Parity.TestEngine;
 /// </summary>
 internal static class DumpAction
 {
-    public static void Run(ProtocolRequest request, EngineIdentity engine)
+    public static void Run(ProtocolRequest request, EngineOptions engine)
     {
         var file = GgufFile.Read(request.Model!);
         var config = LlamaConfig.Read(file);
@@ -18,7 +18,7 @@ internal static class DumpAction
             throw new BadRequestException($"request {request.Path}: token {bad} is outside the model's vocabulary (0..{config.NVocab - 1})");
         }
 
-        var model = new Transformer(config, LlamaWeights.Load(file, config), new KvCache(config, request.ContextSize), engine.RopePairingBug);
+        var model = new Transformer(config, LlamaWeights.Load(file, config), new KvCache(config, request.ContextSize, engine.KvCache), engine.RopePairingBug);
         var forcing = request.ForceFrom is { } forceFrom ? Parity.Dump.DumpRun.Open(forceFrom) : null;
         IReadOnlySet<string>? force = request.Force is { } keys ? keys.ToHashSet(StringComparer.Ordinal) : null;
 
@@ -61,9 +61,9 @@ internal static class DumpAction
         return opened;
     }
 
-    private static DumpRunInfo RunInfo(ProtocolRequest request, GgufFile file, LlamaConfig c, EngineIdentity engine) => new()
+    private static DumpRunInfo RunInfo(ProtocolRequest request, GgufFile file, LlamaConfig c, EngineOptions engine) => new()
     {
-        Producer = new DumpProducer { Name = EngineIdentity.Name, Version = engine.Version },
+        Producer = new DumpProducer { Name = EngineOptions.Name, Version = engine.Version },
         Model = new DumpModelInfo
         {
             Path = Path.GetFullPath(file.Path),
@@ -89,13 +89,13 @@ internal static class DumpAction
         },
         Prompt = new DumpPrompt { Tokens = request.Tokens },
 
-        // What this engine does: no flash attention, an F16 cache (KvCache), no weight repacking, every row output.
+        // What this engine does: no flash attention, its --kv-cache type, no weight repacking, every row output.
         Options = new DumpOptions
         {
             Threads = request.Threads,
             FlashAttention = false,
-            TypeK = "f16",
-            TypeV = "f16",
+            TypeK = engine.CacheTypeName,
+            TypeV = engine.CacheTypeName,
             Repack = false,
             NCtx = request.ContextSize,
             NBatch = request.Tokens.Length,

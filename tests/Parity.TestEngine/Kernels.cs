@@ -169,7 +169,4 @@ internal static class Kernels
 
         return best;
     }
-
-    /// <summary>A value as the F16 KV cache and ggml's F16 matmuls see it: rounded to half precision.</summary>
-    public static float ToHalf(float v) => (float)(Half)v;
 }

@@ -1,48 +1,43 @@
 namespace Parity.TestEngine;
 
 /// <summary>
-/// <c>Parity.TestEngine [--bug rope-pairing] REQUEST</c>: answers one parity-engine protocol request. Exit 0 done,
-/// 2 a malformed request or model file, 3 a request this engine does not implement (the protocol's refusal).
-/// <c>--bug rope-pairing</c> plants a fault for the tests: RoPE rotates NEOX pairs (i, i + d/2) instead of llama's
-/// adjacent (2i, 2i + 1).
+/// <c>Parity.TestEngine [--kv-cache f16|f32] [--bug rope-pairing] REQUEST</c>: answers one parity-engine protocol
+/// request. Exit 0 done, 2 malformed arguments, request or model file, 3 a request this engine does not implement (the
+/// protocol's refusal). <c>--bug rope-pairing</c> plants a fault for the tests: RoPE rotates NEOX pairs
+/// (i, i + d/2) instead of llama's adjacent (2i, 2i + 1).
 /// </summary>
 public static class Program
 {
-    private const string Usage = "usage: Parity.TestEngine [--bug rope-pairing] REQUEST.json";
-
     public static int Main(string[] args)
     {
-        ArgumentNullException.ThrowIfNull(args);
-        var bug = args.Length == 3 && args[0] == "--bug" && args[1] == "rope-pairing";
-        if (args.Length != (bug ? 3 : 1) || args[^1].StartsWith("--", StringComparison.Ordinal))
+        if (EngineOptions.Parse(args, out var error) is not var (options, requestPath))
         {
-            Console.Error.WriteLine($"parity-test-engine: {Usage} (got: {string.Join(' ', args)})");
+            Console.Error.WriteLine($"{EngineOptions.Name}: {error}; {EngineOptions.Usage}");
             return 2;
         }
 
-        var engine = new EngineIdentity(bug);
         try
         {
-            var request = ProtocolRequest.Read(args[^1]);
+            var request = ProtocolRequest.Read(requestPath);
             if (request.Action == "capabilities")
             {
-                Capabilities.Write(request.Response!, engine);
+                Capabilities.Write(request.Response!, options);
             }
             else
             {
-                DumpAction.Run(request, engine);
+                DumpAction.Run(request, options);
             }
 
             return 0;
         }
         catch (RefusedException e)
         {
-            Console.Error.WriteLine($"parity-test-engine: refused: {e.Message}");
+            Console.Error.WriteLine($"{EngineOptions.Name}: refused: {e.Message}");
             return 3;
         }
         catch (BadRequestException e)
         {
-            Console.Error.WriteLine($"parity-test-engine: {e.Message}");
+            Console.Error.WriteLine($"{EngineOptions.Name}: {e.Message}");
             return 2;
         }
     }

@@ -13,10 +13,12 @@ namespace Parity.Tests.TestEngine;
 /// every compared tensor paired; a planted RoPE-pairing bug is named at layer 0's roped Q under llama.cpp's name; and
 /// teacher forcing from llama.cpp's dump (renamed to the engine's names) leaves only the bugged op off.
 /// </summary>
-[TestFixture("micro", "1,17,42,99")]
-[TestFixture("stories260K", "1,403,407,261,378")]
+[TestFixture("micro", "1,17,42,99", "f16")]
+[TestFixture("micro", "1,17,42,99", "f32")]
+[TestFixture("stories260K", "1,403,407,261,378", "f16")]
+[TestFixture("stories260K", "1,403,407,261,378", "f32")]
 [NonParallelizable]
-public sealed class TestEngineParityTests(string model, string prompt)
+public sealed class TestEngineParityTests(string model, string prompt, string kvCache)
 {
     private const int Steps = 3;
 
@@ -41,8 +43,11 @@ public sealed class TestEngineParityTests(string model, string prompt)
         _tokens = [.. prompt.Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
         _reference = _temp.File("llama.cpp");
 
-        // Repacking is off: the engine does not repack, and the protocol does not tell it what llama.cpp was run with.
-        var (code, stdout, stderr) = ParityCli.Run("dump", "--side", "llama.cpp", "--model", _model, "--tokens", prompt, "--steps", Steps.ToString(CultureInfo.InvariantCulture), "--no-repack", "--out", _reference);
+        // Repacking is off and the cache types are the engine's --kv-cache: the engine does not repack, and the protocol
+        // does not tell it what llama.cpp was run with.
+        var (code, stdout, stderr) = ParityCli.Run(
+            "dump", "--side", "llama.cpp", "--model", _model, "--tokens", prompt, "--steps", Steps.ToString(CultureInfo.InvariantCulture),
+            "--no-repack", "--cache-type-k", kvCache, "--cache-type-v", kvCache, "--out", _reference);
         Assert.That(code, Is.Zero, stdout + stderr);
         _teacher = [.. DumpRun.Open(_reference).GeneratedTokens.Take(Steps)];
         _map = NameMap.Load(TestEngineProcess.NameMap);
@@ -61,12 +66,12 @@ public sealed class TestEngineParityTests(string model, string prompt)
 
         var tensors = diff.Steps.SelectMany(s => s.Tensors).ToList();
         Assert.That(tensors.Where(t => t.Status is TensorStatus.OnlyInA or TensorStatus.OnlyInB).Select(t => t.Key), Is.Empty, "every tensor pairs");
-        Assert.That(diff.Regime, Does.Contain("f32-weights-f16-cache"));
+        Assert.That(diff.Regime, Does.Contain($"f32-weights-{kvCache}-cache"));
         Assert.That(diff.Passed, Is.True, () => $"first failure: {diff.FirstFailure?.Tensor.Key} {diff.FirstFailure?.Tensor.Note}");
         Assert.That(diff.Steps, Has.Count.EqualTo(Steps + 1));
         Assert.That(diff.Steps.All(s => s.Logits.Count == s.Tokens.Count), Is.True, "the logits table pairs lm_head with result_output at every position");
         var worst = tensors.Where(t => t.Metrics is not null).MaxBy(t => t.Metrics!.Nmse)!;
-        TestContext.Out.WriteLine($"{model}: {tensors.Count(t => t.Status == TensorStatus.Passed)} pairs passed; worst NMSE {worst.Metrics!.Nmse:G3} ({worst.Key})");
+        TestContext.Out.WriteLine($"{model}, {kvCache} cache: {tensors.Count(t => t.Status == TensorStatus.Passed)} pairs passed; worst NMSE {worst.Metrics!.Nmse:G3} ({worst.Key})");
     }
 
     [Test]
@@ -120,7 +125,7 @@ public sealed class TestEngineParityTests(string model, string prompt)
 
         var worst = local.Steps.SelectMany(s => s.Tensors).Where(t => t.Metrics is not null).MaxBy(t => t.Metrics!.Nmse)!;
         Assert.That(worst.Metrics!.Nmse, Is.LessThanOrEqualTo(LocalBound), worst.Key);
-        TestContext.Out.WriteLine($"{model}: worst local NMSE {worst.Metrics.Nmse:G3} ({worst.Key})");
+        TestContext.Out.WriteLine($"{model}, {kvCache} cache: worst local NMSE {worst.Metrics.Nmse:G3} ({worst.Key})");
     }
 
     [Test]
@@ -143,11 +148,14 @@ public sealed class TestEngineParityTests(string model, string prompt)
     private string EngineDump(string name, bool ropePairingBug, string? forceFrom = null, IReadOnlyList<string>? force = null)
     {
         var output = _temp.File(name);
-        var (code, stderr, elapsed) = TestEngineProcess.Run(_temp, TestEngineProcess.Dump(_model, _tokens, Steps, _teacher, output, forceFrom, force), ropePairingBug);
+        var (code, stderr, elapsed) = TestEngineProcess.Run(_temp, TestEngineProcess.Dump(_model, _tokens, Steps, _teacher, output, forceFrom, force), TestEngineProcess.Command(ropePairingBug, DefaultOr(kvCache)));
         Assert.That(code, Is.Zero, stderr);
-        TestContext.Out.WriteLine($"{model}: test engine dump '{name}' ({Steps + 1} steps) took {elapsed.TotalSeconds:F2} s");
+        TestContext.Out.WriteLine($"{model}, {kvCache} cache: test engine dump '{name}' ({Steps + 1} steps) took {elapsed.TotalSeconds:F2} s");
         return output;
     }
+
+    /// <summary>The engine's --kv-cache option: none for F16, its default.</summary>
+    private static string? DefaultOr(string kvCache) => kvCache == "f16" ? null : kvCache;
 
     /// <summary>An op-forced run: every tensor replaced by llama.cpp's after the engine records its own.</summary>
     private string ForcedDump(string name, bool ropePairingBug, IReadOnlyList<string>? force = null) =>

@@ -31,13 +31,18 @@ internal static class TestEngineProcess
         ["force"] = force,
     };
 
-    /// <summary>The command that runs the engine: <c>dotnet Parity.TestEngine.dll [--bug rope-pairing]</c>.</summary>
-    public static string[] Command(bool ropePairingBug = false) =>
-        [Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", Dll, .. ropePairingBug ? new[] { "--bug", "rope-pairing" } : []];
+    /// <summary>The command that runs the engine: <c>dotnet Parity.TestEngine.dll [--kv-cache TYPE] [--bug rope-pairing]</c>.</summary>
+    public static string[] Command(bool ropePairingBug = false, string? kvCache = null) =>
+    [
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
+        Dll,
+        .. kvCache is null ? Array.Empty<string>() : ["--kv-cache", kvCache],
+        .. ropePairingBug ? new[] { "--bug", "rope-pairing" } : [],
+    ];
 
     /// <summary>Writes <paramref name="request"/> into <paramref name="temp"/> and runs the engine on it.</summary>
-    public static (int Code, string Stderr, TimeSpan Elapsed) Run(TempDirectory temp, Dictionary<string, object?> request, bool ropePairingBug = false) =>
-        Run(temp, request, Command(ropePairingBug));
+    public static (int Code, string Stderr, TimeSpan Elapsed) Run(TempDirectory temp, Dictionary<string, object?> request) =>
+        Run(temp, request, Command());
 
     /// <summary>Runs <paramref name="command"/> with the request file's path as one more argument, as Parity does.</summary>
     public static (int Code, string Stderr, TimeSpan Elapsed) Run(TempDirectory temp, Dictionary<string, object?> request, IReadOnlyList<string> command)

@@ -44,6 +44,7 @@ public sealed class TestEngineProtocolTests
 
     [TestCase("parity-test-engine.json", "1")]
     [TestCase("parity-test-engine-rope-bug.json", "1 (--bug rope-pairing)")]
+    [TestCase("parity-test-engine-f32-cache.json", "1")]
     public void Its_engine_config_files_run_the_built_engine_with_its_name_map(string file, string version)
     {
         // Resolved as docs/external-engines.md says: a command[0] with a '/' and the name map from the config's directory.
@@ -100,6 +101,19 @@ public sealed class TestEngineProtocolTests
         Assert.That(code, Is.EqualTo(3), stderr);
         Assert.That(stderr, Does.Contain("architecture 'qwen2'").And.Contain("'llama' only"));
         Assert.That(Directory.Exists(output), Is.False);
+    }
+
+    [Test]
+    public void An_option_it_does_not_know_is_bad_input_with_the_usage()
+    {
+        var response = _temp.File("never.json");
+        var request = new Dictionary<string, object?> { ["protocol"] = "parity-engine", ["protocolVersion"] = 1, ["action"] = "capabilities", ["response"] = response };
+
+        var (code, stderr, _) = TestEngineProcess.Run(_temp, request, [.. TestEngineProcess.Command(), "--kv-cache", "q8_0"]);
+
+        Assert.That(code, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain("option '--kv-cache' with 'q8_0' not understood").And.Contain("usage: Parity.TestEngine [--kv-cache f16|f32]"));
+        Assert.That(File.Exists(response), Is.False);
     }
 
     [Test]
