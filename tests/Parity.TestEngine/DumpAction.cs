@@ -19,7 +19,7 @@ internal static class DumpAction
         }
 
         var model = new Transformer(config, LlamaWeights.Load(file, config), new KvCache(config, request.ContextSize, engine.KvCache), engine.RopePairingBug);
-        var forcing = request.ForceFrom is { } forceFrom ? Parity.Dump.DumpRun.Open(forceFrom) : null;
+        var forcing = request.ForceFrom is { } forceFrom ? DumpRun.Open(forceFrom) : null;
         IReadOnlySet<string>? force = request.Force is { } keys ? keys.ToHashSet(StringComparer.Ordinal) : null;
 
         using var writer = DumpRunWriter.Create(request.Output!, RunInfo(request, file, config, engine));
@@ -43,7 +43,7 @@ internal static class DumpAction
     }
 
     /// <summary>The forcing dump's step <paramref name="step"/>, which must have run the same tokens; null when it has no such step.</summary>
-    private static DumpStep? ForcingStep(Parity.Dump.DumpRun? forcing, int step, int[] tokens)
+    private static DumpStep? ForcingStep(DumpRun? forcing, int step, int[] tokens)
     {
         var index = forcing?.StepNumbers.ToList().IndexOf(step) ?? -1;
         if (index < 0)

@@ -142,6 +142,20 @@ public sealed class TestEngineParityTests(string model, string prompt, string kv
         Assert.That(failures.Select(k => Regex.IsMatch(k, @"^[QK]cur-\d+#2$")), Is.All.True, "each roped Q and K is recorded before it is forced, the rest runs on llama.cpp's");
     }
 
+    [Test]
+    public void A_forcing_dump_of_other_tokens_is_bad_input_and_leaves_no_dump()
+    {
+        var output = _temp.File("other-tokens");
+        int[] other = [.. _teacher.Select(t => (t + 1) % 256)];
+
+        var (code, stderr, _) = TestEngineProcess.Run(_temp, TestEngineProcess.Dump(_model, _tokens, Steps, other, output, ForceFrom), TestEngineProcess.Command(kvCache: DefaultOr(kvCache)));
+
+        Assert.That(code, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain($"forceFrom {ForceFrom}: step 1 ran tokens [{_teacher[0]}], this step runs [{other[0]}]"));
+        Assert.That(Directory.Exists(output), Is.False);
+        Assert.That(Directory.GetDirectories(_temp.Path, "other-tokens*"), Is.Empty, "the writer's temporary directory is gone too");
+    }
+
     /// <summary>A clean run whose tensor names stand for llama.cpp's keys through the map.</summary>
     private string Names => _names ??= EngineDump("names", ropePairingBug: false);
 
