@@ -65,6 +65,11 @@ public static class Program
             stderr.WriteLine($"parity: {e.Message}");
             return ExitCodes.CannotTest;
         }
+        catch (Parity.Harness.Engine.ExternalEngineException e)
+        {
+            stderr.WriteLine($"parity: {e.Message}");
+            return ExitCodes.CannotTest;
+        }
         catch (Parity.Dump.DumpFormatException e)
         {
             stderr.WriteLine($"parity: {e.Message}");

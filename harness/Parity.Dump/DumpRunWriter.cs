@@ -121,7 +121,7 @@ public sealed class DumpRunWriter : IDisposable
             Notes = Info.Notes,
         };
         DumpJson.Write(Path.Combine(TemporaryDirectory, DumpFormat.RunManifestFileName), manifest);
-        Publish();
+        TemporaryOutput.Publish(TemporaryDirectory, RunDirectory);
         _completed = true;
         return manifest;
     }
@@ -173,31 +173,6 @@ public sealed class DumpRunWriter : IDisposable
         catch (UnauthorizedAccessException)
         {
         }
-    }
-
-    private void Publish()
-    {
-        if (!System.IO.Directory.Exists(RunDirectory))
-        {
-            System.IO.Directory.Move(TemporaryDirectory, RunDirectory);
-            return;
-        }
-
-        // Directory renames cannot overwrite, so the old run steps aside first. Between the two renames the
-        // final name is briefly absent, never partial. If the second rename fails the old run goes back.
-        var aside = RunDirectory + ".old-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8];
-        System.IO.Directory.Move(RunDirectory, aside);
-        try
-        {
-            System.IO.Directory.Move(TemporaryDirectory, RunDirectory);
-        }
-        catch
-        {
-            System.IO.Directory.Move(aside, RunDirectory);
-            throw;
-        }
-
-        TryDeleteDirectory(aside);
     }
 
     private void ThrowIfNotWriting()

@@ -58,6 +58,41 @@ public static class TemporaryOutput
         }
     }
 
+    /// <summary>
+    /// Renames the complete directory <paramref name="temporary"/> to <paramref name="target"/>, replacing a previous
+    /// run there. Directory renames cannot overwrite, so the old run steps aside first: between the two renames the
+    /// final name is briefly absent, never partial, and if the second rename fails the old run goes back.
+    /// </summary>
+    public static void Publish(string temporary, string target)
+    {
+        if (!Directory.Exists(target))
+        {
+            Directory.Move(temporary, target);
+            return;
+        }
+
+        var aside = target + ".old-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
+        Directory.Move(target, aside);
+        try
+        {
+            Directory.Move(temporary, target);
+        }
+        catch
+        {
+            Directory.Move(aside, target);
+            throw;
+        }
+
+        try
+        {
+            Directory.Delete(aside, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The new run is in place; a leftover old copy is only disk space.
+        }
+    }
+
     private static (string? Directory, string Prefix) Split(string target)
     {
         var full = Path.GetFullPath(target);

@@ -40,18 +40,21 @@ public static class BenchCommand
             }
         });
         source.AddTo(command);
+        var engines = new EngineUnderTestOptions();
+        engines.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var (model, options, results, rooflines) = await ProgressDisplay.RunAsync(parse, stdout, stderr, async io =>
             {
                 var model = await source.ResolveAsync(parse, io.Progress, ct).ConfigureAwait(false);
-                EngineDumper.CheckSupported(model);
                 var options = Options(parse, model);
+                var engine = await engines.ResolveAsync(parse, options.Numerics, ct).ConfigureAwait(false);
+                engine.CheckSupported(model, new LlamaCppDecodeOptions { FlashAttention = options.FlashAttention, Repack = options.Repack }, options.PromptTokens);
                 RunLimits.CheckContext(model, options.PromptTokens, options.GenTokens, labels: new RunLimits.Labels($"--prompt-tokens {options.PromptTokens}", $"--gen-tokens {options.GenTokens}"));
-                var results = await Benchmark.RunAsync(options, CommonOptions.Runner(parse), io.Progress, ct).ConfigureAwait(false);
+                var results = await Benchmark.RunAsync(options, CommonOptions.Runner(parse), engine, io.Progress, ct).ConfigureAwait(false);
                 io.Progress.Report(WorkProgress.Started("bench: measuring memory read bandwidth"));
                 var weightBytes = Roofline.WeightBytes(model);
-                return (model, options, results, options.Threads.ToDictionary(t => t, t => new Roofline(weightBytes, MemoryBandwidth.Measure(t), t)));
+                return (model, options with { EngineName = engine.Name }, results, options.Threads.ToDictionary(t => t, t => new Roofline(weightBytes, MemoryBandwidth.Measure(t), t)));
             }).ConfigureAwait(false);
             var weightBytes = Roofline.WeightBytes(model);
             var fileBytes = new FileInfo(model).Length;
@@ -82,7 +85,7 @@ public static class BenchCommand
             }
 
             var sep = parse.GetValue(format) == "md" ? " | " : "  ";
-            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine numerics {options.Numerics.ToString().ToLowerInvariant()}, repack {(options.Repack ? "on (llama.cpp's default; \"llama.cpp plain\" without)" : "off")}, flash attention {(options.FlashAttention ? "on" : "off")}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine {options.EngineName}{(options.EngineName == BuiltInEngine.EngineName ? $" (numerics {options.Numerics.ToString().ToLowerInvariant()})" : string.Empty)}, repack {(options.Repack ? "on (llama.cpp's default; \"llama.cpp plain\" without)" : "off")}, flash attention {(options.FlashAttention ? "on" : "off")}").ConfigureAwait(false);
             await stdout.WriteLineAsync(string.Join(sep, "threads", "side           ", "prompt tok/s        ", "gen tok/s           ", "first token ms", "peak RSS MB (x file)", "engine/row pp", "tg")).ConfigureAwait(false);
             foreach (var group in results.GroupBy(r => r.Threads))
             {

@@ -29,11 +29,13 @@ public static class BisectCommand
         var output = new Option<string>("--out") { Description = "Directory for the dumps and the reports (report.csv and report.json of the free-running diff, report.html)", DefaultValueFactory = _ => Path.Combine("out", "bisect") }.Expecting("a directory for the dumps and reports");
         var decode = new DecodeOptionSet();
         var report = new ReportOptions();
+        var engines = new EngineUnderTestOptions();
         var command = new Command("bisect", "Find the first diverging tensor and tell a local bug from propagated error (teacher forcing)") { steps, reference, localNmse, output };
         source.AddTo(command);
         promptOptions.AddTo(command);
         decode.AddTo(command);
         report.AddTo(command);
+        engines.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var policy = report.Policy(parse);
@@ -41,8 +43,8 @@ public static class BisectCommand
             var (model, bisect) = await ProgressDisplay.RunAsync(parse, stdout, stderr, async io =>
             {
                 var model = await source.ResolveAsync(parse, io.Progress, ct).ConfigureAwait(false);
-                EngineDumper.CheckSupported(model);
-                var referenceRun = await ReferenceAsync(parse, model, outDir, io, ct).ConfigureAwait(false);
+                var engine = await engines.ResolveAsync(parse, decode.EngineNumerics(parse), ct).ConfigureAwait(false);
+                var referenceRun = await ReferenceAsync(parse, model, engine, outDir, io, ct).ConfigureAwait(false);
                 var options = referenceRun.Manifest.Options;
                 var request = new DumpRequest
                 {
@@ -51,7 +53,8 @@ public static class BisectCommand
                     Tokens = referenceRun.Manifest.Prompt.Tokens,
                     Decode = new LlamaCppDecodeOptions { Threads = parse.GetValue(decode.Threads), FlashAttention = options.FlashAttention, CacheTypeK = options.TypeK, CacheTypeV = options.TypeV, Repack = options.Repack },
                 };
-                return (model, new Bisector(policy, parse.GetValue(localNmse), report.Pairing(parse)).Run(request, referenceRun, decode.EngineNumerics(parse), outDir, io.Progress));
+                engine.CheckSupported(model, request.Decode, request.Tokens.Count);
+                return (model, await new Bisector(policy, parse.GetValue(localNmse), report.Pairing(parse)).RunAsync(engine, request, referenceRun, outDir, io.Progress, ct).ConfigureAwait(false));
             }).ConfigureAwait(false);
             var tokenizer = Tokenizers.Load(model);
             Print(stdout, bisect, tokenizer);
@@ -64,7 +67,7 @@ public static class BisectCommand
         });
 
         // --reference, checked to be of this model, or a fresh llama.cpp dump of the prompt.
-        async Task<DumpRun> ReferenceAsync(ParseResult parse, string model, string outDir, VerbConsole io, CancellationToken ct)
+        async Task<DumpRun> ReferenceAsync(ParseResult parse, string model, IEngineUnderTest engine, string outDir, VerbConsole io, CancellationToken ct)
         {
             if (parse.GetValue(reference) is { } dump)
             {
@@ -75,12 +78,11 @@ public static class BisectCommand
                     : throw new ArgumentException($"--reference {dump} was made from a model with sha256 {run.Manifest.Model.Sha256}, not {model} ({sha})");
             }
 
-            EngineDumper.CheckSupported(decode.Read(parse));
             var runner = CommonOptions.Runner(parse);
-            await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct).ConfigureAwait(false);
+            await report.CheckExactTargetAsync(parse, engine, runner, ct).ConfigureAwait(false);
             var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, io.Err, ct).ConfigureAwait(false);
             decode.CheckLimits(parse, model, ids.Length, parse.GetValue(steps), outDir);
-            EngineDumper.CheckSupported(decode.Read(parse), ids.Length);
+            engine.CheckSupported(model, decode.Read(parse), ids.Length);
             var request = new DumpRequest { ModelPath = model, OutputDirectory = Path.Combine(outDir, "llama.cpp"), Prompt = text, Tokens = ids, Steps = parse.GetValue(steps), Decode = decode.Read(parse) };
             return DumpRun.Open((await runner.DumpAsync(request, io.Progress, ct).ConfigureAwait(false)).RunDirectory);
         }

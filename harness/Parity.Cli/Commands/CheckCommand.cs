@@ -3,6 +3,7 @@ using System.Globalization;
 using Parity.Cli.Rendering;
 using Parity.Harness;
 using Parity.Harness.Compare;
+using Parity.Harness.Engine;
 using Parity.Harness.Reports;
 using Parity.Harness.Reports.Html;
 using Parity.Harness.Suites;
@@ -29,8 +30,10 @@ public static class CheckCommand
         var html = new Option<string?>("--html") { Description = "Write an HTML report: every case's verdict, and each failing case's plots and tensors" }.Expecting("a file to write the HTML report to");
         var junit = new Option<string?>("--junit") { Description = "Write JUnit XML: one test case per suite case, the failing tensor and its tolerance in the failure message" }.Expecting("a file to write the JUnit XML to");
         var annotations = new Option<bool>("--github-annotations") { Description = "Print a GitHub Actions ::error line for each case that does not pass, naming the case and tensor" };
+        var engines = new EngineUnderTestOptions();
         var command = new Command("check", "Check the engine against a suite's golden dumps and tolerance snapshots") { shard, live, tolerances, toleranceOnly, html, junit, annotations };
         suiteOptions.AddTo(command);
+        engines.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var (suite, selected) = suiteOptions.Read(parse);
@@ -45,9 +48,10 @@ public static class CheckCommand
                 var results = await ProgressDisplay.RunAsync(parse, stdout, stderr, async io =>
                 {
                     var resolver = new SuiteModelResolver(CommonOptions.Cache(parse, io.Progress));
-                    var checker = new SuiteChecker(resolver, policy, work, compareSnapshots: !parse.GetValue(toleranceOnly));
+                    var engine = engines.Config(parse) is { } config ? await ExternalEngine.ConnectAsync(config, ct).ConfigureAwait(false) : null;
+                    var checker = new SuiteChecker(resolver, policy, work, compareSnapshots: !parse.GetValue(toleranceOnly), engine: engine);
                     var liveChecker = parse.GetValue(live) ? new SuiteLiveChecker(resolver, runner, work) : null;
-                    io.Err.WriteLine($"[parity] suite '{suite.Name}' ({suite.Directory}): {cases.Count} case(s){(liveChecker is null ? string.Empty : ", with --live")}");
+                    io.Err.WriteLine($"[parity] suite '{suite.Name}' ({suite.Directory}): {cases.Count} case(s){(liveChecker is null ? string.Empty : ", with --live")}, engine {engine?.Name ?? BuiltInEngine.EngineName}{(engine is null ? string.Empty : " (external: no snapshots; a case it refuses is skipped)")}");
                     WriteGoldenBuilds(io.Err, suite, cases);
                     var results = new List<CaseResult>();
                     foreach (var (c, i) in cases.Select((c, i) => (c, i)))

@@ -29,12 +29,14 @@ public static class DumpCommand
         var steps = new Option<int>("--steps") { Description = "Greedy single-token steps after the prompt, one dump each", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var filter = new Option<string?>("--filter") { Description = "Only tensors whose name matches this regular expression" }.RegularExpression();
         var decode = new DecodeOptionSet();
+        var engines = new EngineUnderTestOptions();
         var command = new Command("dump", "Dump every intermediate tensor of llama.cpp's or the engine's forward pass")
         {
             side, prompt, tokens, noBos, noParseSpecial, output, steps, filter,
         };
         source.AddTo(command);
         decode.AddTo(command);
+        engines.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var (request, result) = await ProgressDisplay.RunAsync(parse, stdout, stderr, io => DumpAsync(parse, io.Progress, ct)).ConfigureAwait(false);
@@ -50,11 +52,16 @@ public static class DumpCommand
                 throw new ArgumentException($"--out {parse.GetValue(output)}: expected a run directory to write, but it is a file");
             }
 
-            var model = await source.ResolveAsync(parse, progress, ct).ConfigureAwait(false);
-            if (parse.GetValue(side) != "llama.cpp")
+            var llamaSide = parse.GetValue(side) == "llama.cpp";
+            if (llamaSide && engines.IsExternal(parse))
             {
-                EngineDumper.CheckSupported(model);
+                throw new ArgumentException("--engine and --engine-config choose the engine side's engine: use them with --side engine");
             }
+
+            var model = await source.ResolveAsync(parse, progress, ct).ConfigureAwait(false);
+            var engine = llamaSide ? null
+                : engines.IsExternal(parse) ? await engines.ResolveAsync(parse, decode.EngineNumerics(parse), ct).ConfigureAwait(false)
+                : new BuiltInEngine(decode.EngineNumerics(parse), variant: EngineVariant(parse.GetValue(CommonOptions.Variant)));
 
             var text = parse.GetValue(prompt);
             var ids = parse.GivenList(tokens);
@@ -68,8 +75,8 @@ public static class DumpCommand
                 ModelSource.CheckTokenIds(model, ids);
             }
 
-            var llamaSide = parse.GetValue(side) == "llama.cpp";
-            var promptTokens = ids ?? (llamaSide
+            // An external engine takes token ids: llama.cpp's, which the comparison will use.
+            var promptTokens = ids ?? (engine is null or ExternalEngine
                 ? await CommonOptions.Runner(parse).TokenizeAsync(model, text!, !parse.GetValue(noBos), !parse.GetValue(noParseSpecial), ct).ConfigureAwait(false)
                 : Tokenizers.Load(model).Tokenize(text!, !parse.GetValue(noBos), !parse.GetValue(noParseSpecial)));
             decode.CheckLimits(parse, model, promptTokens.Length, parse.GetValue(steps), parse.GetValue(output)!, llamaSide ? DumpSides.Reference : DumpSides.Engine);
@@ -89,12 +96,13 @@ public static class DumpCommand
                 Decode = decode.Read(parse),
             };
 
-            if (llamaSide)
+            if (engine is null)
             {
                 return (request, await CommonOptions.Runner(parse).DumpAsync(request, progress, ct).ConfigureAwait(false));
             }
 
-            return (request, EngineDumper.Dump(request, promptTokens, numerics: decode.EngineNumerics(parse), variant: EngineVariant(parse.GetValue(CommonOptions.Variant)), progress: progress));
+            engine.CheckSupported(model, request.Decode, promptTokens.Length);
+            return (request, await engine.DumpAsync(new EngineDumpCall { Request = request, Tokens = promptTokens }, progress, ct).ConfigureAwait(false));
         }
     }
 

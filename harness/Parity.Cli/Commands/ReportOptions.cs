@@ -53,10 +53,11 @@ public sealed class ReportOptions
     /// Refuses, before llama.cpp runs, an engine comparison in ggml numerics against a llama.cpp build or library
     /// variant the engine does not reproduce, unless --allow-inexact: such a pair is never judged by bounds by surprise.
     /// </summary>
-    public async Task CheckExactTargetAsync(ParseResult parse, Parity.Engine.Model.NumericsMode numerics, LlamaCppRunner runner, CancellationToken ct)
+    public async Task CheckExactTargetAsync(ParseResult parse, Parity.Harness.Engine.IEngineUnderTest engine, LlamaCppRunner runner, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(runner);
-        if (numerics != Parity.Engine.Model.NumericsMode.Ggml || parse.GetValue(AllowInexact))
+        // Only Parity's own engine claims exactness, and only in ggml numerics.
+        if (engine is not Parity.Harness.Engine.BuiltInEngine { Numerics: Parity.Engine.Model.NumericsMode.Ggml } || parse.GetValue(AllowInexact))
         {
             return;
         }

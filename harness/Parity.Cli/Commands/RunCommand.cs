@@ -26,37 +26,36 @@ public static class RunCommand
         var output = new Option<string>("--out") { Description = "Directory for both dumps and the reports", DefaultValueFactory = _ => Path.Combine("out", "run") }.Expecting("a directory for the dumps and reports");
         var decode = new DecodeOptionSet();
         var report = new ReportOptions();
+        var engines = new EngineUnderTestOptions();
         var command = new Command("run", "Run llama.cpp and the engine on the same tokens and compare every tensor") { steps, output };
         source.AddTo(command);
         promptOptions.AddTo(command);
         decode.AddTo(command);
         report.AddTo(command);
+        engines.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var policy = report.Policy(parse);
             var (model, outDir, diff) = await ProgressDisplay.RunAsync(parse, stdout, stderr, async io =>
             {
                 var model = await source.ResolveAsync(parse, io.Progress, ct).ConfigureAwait(false);
-                EngineDumper.CheckSupported(model);
+                var engine = await engines.ResolveAsync(parse, decode.EngineNumerics(parse), ct).ConfigureAwait(false);
                 var runner = CommonOptions.Runner(parse);
-                await report.CheckExactTargetAsync(parse, decode.EngineNumerics(parse), runner, ct).ConfigureAwait(false);
+                await report.CheckExactTargetAsync(parse, engine, runner, ct).ConfigureAwait(false);
                 var outDir = CommonOptions.OutputDirectory(parse.GetValue(output)!);
                 var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, io.Err, ct).ConfigureAwait(false);
                 decode.CheckLimits(parse, model, ids.Length, parse.GetValue(steps), outDir);
                 var request = new DumpRequest
                 {
                     ModelPath = model,
-                    OutputDirectory = Path.Combine(outDir, "llama.cpp"),
+                    OutputDirectory = outDir,
                     Prompt = text,
                     Tokens = ids,
                     Steps = parse.GetValue(steps),
                     Decode = decode.Read(parse),
                 };
-                EngineDumper.CheckSupported(request.Decode, ids.Length);
-                var reference = await runner.DumpAsync(request, io.Progress, ct).ConfigureAwait(false);
-                var producer = DumpRun.Open(reference.RunDirectory).Manifest.Producer;
-                var engine = EngineDumper.Dump(request with { OutputDirectory = Path.Combine(outDir, "engine") }, ids, teacherTokens: reference.Generated, numerics: decode.EngineNumerics(parse), variant: EngineDumper.VariantFor(producer), progress: io.Progress, target: EngineDumper.TargetFor(producer));
-                return (model, outDir, new DumpDiffer(policy, pairing: report.Pairing(parse)).Diff(engine.RunDirectory, reference.RunDirectory, io.Progress));
+                var diff = await new RunAndDiff(runner, engine, policy, report.Pairing(parse)).RunAsync(request, outDir, io.Progress, ct).ConfigureAwait(false);
+                return (model, outDir, diff);
             }).ConfigureAwait(false);
             return report.Report(parse, diff, outDir, stdout, Tokenizers.Load(model));
         });

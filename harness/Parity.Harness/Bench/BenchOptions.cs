@@ -21,4 +21,7 @@ public sealed record BenchOptions
 
     /// <summary>Flash attention on both sides (F16 KV cache).</summary>
     public bool FlashAttention { get; init; }
+
+    /// <summary>The engine under test's name, for the table's header.</summary>
+    public string EngineName { get; init; } = Parity.Harness.Engine.BuiltInEngine.EngineName;
 }

@@ -1,58 +1,34 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Parity.Engine.Model;
+using Parity.Harness.Engine;
 using Parity.Harness.Runner;
 
 namespace Parity.Harness.Bench;
 
 /// <summary>
 /// Engine and llama.cpp on the same model, prompt length and threads, repetitions interleaved (engine, llama.cpp,
-/// engine, ...) so machine noise hits both. The engine runs in this process; llama.cpp through the runner, which
-/// times itself (process start and model load are excluded on both sides).
+/// engine, ...) so machine noise hits both. The engine under test times itself through its <see cref="IEngineTimer"/>;
+/// llama.cpp runs through the runner, which times itself (process start and model load are excluded on both sides).
 /// </summary>
 public static class Benchmark
 {
-    public static async Task<IReadOnlyList<BenchResult>> RunAsync(BenchOptions options, LlamaCppRunner runner, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <param name="engine">The engine under test (default: Parity's own, in <see cref="BenchOptions.Numerics"/>).</param>
+    public static async Task<IReadOnlyList<BenchResult>> RunAsync(BenchOptions options, LlamaCppRunner runner, IEngineUnderTest? engine = null, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(runner);
-        if (Transformer.FlashAttentionRefusal(options.FlashAttention, KvCacheType.F16, KvCacheType.F16, options.PromptTokens) is { } refusal)
-        {
-            throw new ArgumentException("bench: " + refusal);
-        }
-
+        engine ??= new BuiltInEngine(options.Numerics);
         var results = new List<BenchResult>();
         var (done, total) = (0, options.Threads.Count * options.Reps);
         foreach (var threads in options.Threads)
         {
-            using var model = Transformer.Load(options.ModelPath, new EngineOptions
-            {
-                Threads = threads,
-                MaxBatch = options.PromptTokens,
-                ContextSize = (options.PromptTokens + options.GenTokens + 255) / 256 * 256,
-                KvCache = KvCacheType.F16,
-                FlashAttention = options.FlashAttention,
-                Numerics = options.Numerics,
-                Repack = options.Repack,
-            });
-            var prompt = Parity.Runner.BenchTokens.Prompt(options.PromptTokens, model.Config.NVocab);
-
-            // The peak from here on is this engine run's (not a model synthesis or an earlier thread count's).
-            Parity.Runner.ProcessMemory.ResetPeak();
-            // Warm-up: page faults, and the JIT's tiering, which promotes hot kernels in the background (~30 calls
-            // and 100 ms after first use); one pass left some of that inside the measured repetitions.
-            for (var warm = 0; warm < 3; warm++)
-            {
-                Engine(model, prompt, options.GenTokens);
-            }
-
-            var (engine, llama, plain) = (new Side("engine", threads), new Side("llama.cpp", threads), new Side(PlainSide, threads));
+            using var timer = await engine.OpenTimerAsync(options, threads, cancellationToken).ConfigureAwait(false);
+            var (mine, llama, plain) = (new Side("engine", threads), new Side("llama.cpp", threads), new Side(PlainSide, threads));
             for (var rep = 0; rep < options.Reps; rep++)
             {
                 progress?.Report(new WorkProgress("bench", done++, total, "repetition", $"{threads} thread(s)"));
-                var (pp, tg) = Engine(model, prompt, options.GenTokens);
-                engine.Add(options.PromptTokens / pp, options.GenTokens / tg, 0);
+                var (pp, tg) = await timer.TimeAsync(cancellationToken).ConfigureAwait(false);
+                mine.Add(options.PromptTokens / pp, options.GenTokens / tg, 0);
                 await LlamaCppAsync(runner, options, threads, options.Repack, options.FlashAttention, llama, cancellationToken).ConfigureAwait(false);
                 if (options.Repack || options.FlashAttention)
                 {
@@ -60,8 +36,8 @@ public static class Benchmark
                 }
             }
 
-            engine.Add(double.NaN, double.NaN, Parity.Runner.ProcessMemory.PeakResidentBytes);
-            results.Add(engine.Result(options.PromptTokens));
+            mine.Add(double.NaN, double.NaN, timer.PeakRssBytes);
+            results.Add(mine.Result(options.PromptTokens));
             results.Add(llama.Result(options.PromptTokens));
             if (options.Repack || options.FlashAttention)
             {
@@ -113,23 +89,5 @@ public static class Benchmark
             options.PromptTokens / ((JsonArray)r.Json["promptSeconds"]!)[^1]!.GetValue<double>(),
             options.GenTokens / ((JsonArray)r.Json["genSeconds"]!)[^1]!.GetValue<double>(),
             r.Json["peakRssBytes"]?.GetValue<long>() ?? 0);
-    }
-
-    private static (double Prompt, double Gen) Engine(Transformer model, int[] prompt, int genTokens)
-    {
-        model.Reset();
-        var sw = Stopwatch.StartNew();
-        var logits = model.Forward(prompt, allLogits: false);
-        var pp = sw.Elapsed.TotalSeconds;
-        var next = Parity.Engine.Generation.Sampler.ArgMax(logits);
-        var single = new int[1];
-        sw.Restart();
-        for (var i = 0; i < genTokens; i++)
-        {
-            single[0] = next;
-            next = Parity.Engine.Generation.Sampler.ArgMax(model.Forward(single, allLogits: false));
-        }
-
-        return (pp, sw.Elapsed.TotalSeconds);
     }
 }

@@ -16,43 +16,58 @@ namespace Parity.Harness.Bisect;
 /// tensor's local error, one op at a time), and every layer fed llama.cpp's layer input (each layer's local error).
 /// The first failing layer is found by bisecting the residual stream checkpoints, then the tensors of that layer are
 /// scanned in graph order. Checkpoints, layer inputs and op inputs come from the graph descriptor of the reference's
-/// architecture. The engine runs on <paramref name="architectures"/> and <paramref name="types"/> (default: the
-/// built-in units and kernels), so a replacement unit or kernel can be bisected against llama.cpp like the rest.
+/// architecture. The engine is any <see cref="IEngineUnderTest"/> that honours teacher forcing; one that names its
+/// tensors its own way is forced with llama.cpp's values rewritten under its names (<see cref="ForcingDump"/>).
 /// </summary>
-public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, PairingOptions? pairing = null, ArchitectureRegistry? architectures = null, GgmlTypeTable? types = null)
+public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, PairingOptions? pairing = null)
 {
     /// <param name="progress">Told each of the three engine runs and three comparisons, as phase "bisect".</param>
-    public BisectReport Run(DumpRequest request, DumpRun reference, NumericsMode numerics, string workDirectory, IProgress<WorkProgress>? progress = null)
+    public async Task<BisectReport> RunAsync(IEngineUnderTest engine, DumpRequest request, DumpRun reference, string workDirectory, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(reference);
+        if (!engine.CanTeacherForce)
+        {
+            throw new ArgumentException($"engine {engine.Name} cannot be teacher-forced (its capabilities say teacherForcing: false); bisect needs it to tell a local bug from propagated error");
+        }
+
         var tokens = reference.Manifest.Prompt.Tokens;
         var steps = reference.StepCount - 1;
         var graph = GraphDescriptors.For(reference.Manifest.Model.Architecture).ForFlashAttention(reference.Manifest.Options.FlashAttention);
-        var variant = types?.Variant ?? EngineDumper.VariantFor(reference.Manifest.Producer);
-        var target = EngineDumper.TargetFor(reference.Manifest.Producer);
         var pass = 0;
         void Pass(string what) => progress?.Report(new WorkProgress("bisect", pass++, 6, "pass", what));
-        DumpResult EngineRun(string name, Func<string, bool>? force)
+        DumpRequest Request(string name) =>
+            // A filtered reference (a golden keeping some tensors) is matched by the same filter on the engine side.
+            request with { OutputDirectory = Path.Combine(workDirectory, name), Steps = steps, Filter = reference.Manifest.Options.Filter };
+        var call = new EngineDumpCall { Request = Request("free-running"), Tokens = tokens, TeacherTokens = reference.GeneratedTokens, Reference = reference.Manifest.Producer };
+        Pass("engine free-running");
+        var free = await engine.DumpAsync(call, null, cancellationToken).ConfigureAwait(false);
+        async Task<DumpResult> Forced(string name, Func<string, bool> force)
         {
             Pass("engine " + name);
-            // A filtered reference (a golden keeping some tensors) is matched by the same filter on the engine side.
-            var r = request with { OutputDirectory = Path.Combine(workDirectory, name), Steps = steps, Filter = reference.Manifest.Options.Filter };
-            return force is null
-                ? EngineDumper.Dump(r, tokens, teacherTokens: reference.GeneratedTokens, numerics: numerics, architectures: architectures, types: types, variant: variant, target: target)
-                : EngineDumper.Dump(r, tokens, numerics: numerics, forceFrom: reference, force: force, architectures: architectures, types: types, variant: variant, target: target);
+            var forcing = engine.Names is null
+                ? (reference, (Func<string, bool>?)force)
+                : Translated(name, force);
+            return await engine.DumpAsync(call with { Request = Request(name), ForceFrom = forcing.Item1, Force = forcing.Item2 }, null, cancellationToken).ConfigureAwait(false);
         }
 
-        var free = EngineRun("free-running", null);
-        var opForced = EngineRun("op-forced", _ => true);
-        var layerForced = EngineRun("layer-forced", graph.IsResidual);
+        (DumpRun, Func<string, bool>?) Translated(string name, Func<string, bool> force)
+        {
+            var (run, keys) = ForcingDump.Write(reference, DumpRun.Open(free.RunDirectory), engine.Names, graph, force, Path.Combine(workDirectory, name + "-forcing"));
+            return (run, keys.Contains);
+        }
+
+        var opForced = await Forced("op-forced", _ => true).ConfigureAwait(false);
+        var layerForced = await Forced("layer-forced", graph.IsResidual).ConfigureAwait(false);
+        var names = engine.Names;
 
         Pass("comparing free-running");
-        var cumulative = new DumpDiffer(policy, graph, pairing).Diff(free.RunDirectory, reference.Directory);
+        var cumulative = new DumpDiffer(policy, graph, pairing, names).Diff(free.RunDirectory, reference.Directory);
         Pass("comparing op-forced");
-        var local = new DumpDiffer(policy, graph, pairing).Diff(opForced.RunDirectory, reference.Directory);
+        var local = new DumpDiffer(policy, graph, pairing, names).Diff(opForced.RunDirectory, reference.Directory);
         Pass("comparing layer-forced");
-        var layerLocal = new DumpDiffer(policy, graph, pairing).Diff(layerForced.RunDirectory, reference.Directory);
+        var layerLocal = new DumpDiffer(policy, graph, pairing, names).Diff(layerForced.RunDirectory, reference.Directory);
         progress?.Report(new WorkProgress("bisect", pass, 6, "pass", "done"));
         var nLayer = cumulative.LayerCount;
 
@@ -73,7 +88,7 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
             var (step, tensor) = fl;
             var inputs = graph.InputsOf(tensor.Key, nLayer);
             var inputNmse = inputs.Select(k => Nmse(cumulative.Steps[step.Step], k)).DefaultIfEmpty(0).Max();
-            pinpoint = Pinpoint(opForced.RunDirectory, reference, step, tensor, graph);
+            pinpoint = Pinpoint(opForced.RunDirectory, reference, step, tensor, graph, names);
             var freeInputs = inputs.Count == 0 ? "are token ids"
                 : FailureDescription.AllIdentical(cumulative.Steps[step.Step], inputs) ? "identical free-running"
                 : $"agree (NMSE {inputNmse:G2} free-running)";
@@ -181,11 +196,11 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
     private static string Positions(StepDiff step) =>
         step.Positions.Count == 1 ? $"position {step.Positions[0]}" : $"positions {step.Positions[0]}..{step.Positions[^1]}";
 
-    private static string Pinpoint(string forcedRun, DumpRun reference, StepDiff step, TensorDiff tensor, GraphDescriptor graph)
+    private static string Pinpoint(string forcedRun, DumpRun reference, StepDiff step, TensorDiff tensor, GraphDescriptor graph, NameMap? names)
     {
         using var a = DumpRun.Open(forcedRun).OpenStep(step.Step);
         using var b = reference.OpenStep(step.Step);
-        if (!a.TryGet(tensor.Key, out var ea) || !b.TryGet(tensor.Key, out var eb))
+        if (DumpDiffer.CandidateIndex(a, graph, names)(tensor.Key) is not { } ea || !b.TryGet(tensor.Key, out var eb))
         {
             return "not available";
         }
@@ -206,6 +221,6 @@ public sealed class Bisector(TolerancePolicy policy, double localBound = 1e-6, P
             fb = trimmed;
         }
 
-        return ErrorLocator.Describe(fa, fb, ea.Ne, graph.DimensionLabels(ea.Name, ea.Occurrence), step.Positions);
+        return ErrorLocator.Describe(fa, fb, ea.Ne, graph.DimensionLabels(eb.Name, eb.Occurrence), step.Positions);
     }
 }

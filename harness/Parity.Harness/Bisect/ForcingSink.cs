@@ -6,7 +6,7 @@ namespace Parity.Harness.Bisect;
 
 /// <summary>
 /// Teacher forcing through the engine's trace: records every tensor the engine makes (its own values, into a step of
-/// a dump), then, for the tensors <paramref name="force"/> selects, overwrites the engine's buffer with the reference
+/// a dump), then, for the tensors whose keys <paramref name="force"/> selects, overwrites the engine's buffer with the reference
 /// dump's values, so the ops after it run on the reference's inputs. Forcing every tensor makes each recorded tensor
 /// the output of one engine op on llama.cpp's exact inputs: its local error.
 /// </summary>
@@ -28,7 +28,7 @@ public sealed class ForcingSink(DumpStepWriter writer, DumpStep reference, Func<
     /// <summary>The reference's expert choice in place of the engine's, so the experts after it run on llama.cpp's routing.</summary>
     public bool ReplaceIndices(string name, string op, Span<int> data, ReadOnlySpan<long> ne)
     {
-        if (_lastKey is null || !force(name) || !reference.TryGet(_lastKey, out var entry) || entry.DType != DumpDType.I32 || entry.ElementCount != data.Length)
+        if (_lastKey is null || !force(_lastKey) || !reference.TryGet(_lastKey, out var entry) || entry.DType != DumpDType.I32 || entry.ElementCount != data.Length)
         {
             return false;
         }
@@ -40,7 +40,7 @@ public sealed class ForcingSink(DumpStepWriter writer, DumpStep reference, Func<
 
     public bool Replace(string name, string op, Span<float> data, ReadOnlySpan<long> ne)
     {
-        if (_lastKey is null || !force(name) || !reference.TryGet(_lastKey, out var entry) || entry.DType != DumpDType.F32)
+        if (_lastKey is null || !force(_lastKey) || !reference.TryGet(_lastKey, out var entry) || entry.DType != DumpDType.F32)
         {
             return false;
         }

@@ -31,6 +31,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
         var numerics = a.Manifest.Notes is { } notes && notes.TryGetValue("numerics", out var mode) ? mode : "f32";
         var context = new ComparisonContext(weightType, kv, numerics, DumpPairing.CandidateExact(a.Manifest, b.Manifest));
         var steps = new List<StepDiff>();
+        var unrecorded = Unrecorded(a.Manifest, b.Manifest);
         var count = Math.Min(Math.Min(a.StepCount, b.StepCount), maxSteps ?? int.MaxValue);
         progress?.Report(new WorkProgress("diff", 0, count, "step"));
         TokenDivergence? divergence = null;
@@ -46,7 +47,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
                 break;
             }
 
-            steps.Add(DiffStep(stepA, stepB, map, context));
+            steps.Add(DiffStep(stepA, stepB, map, context, unrecorded));
             progress?.Report(new WorkProgress("diff", i + 1, count, "step"));
         }
 
@@ -99,10 +100,31 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
         _ => fileType,
     };
 
-    private StepDiff DiffStep(DumpStep a, DumpStep b, GraphDescriptor map, ComparisonContext context)
+    /// <summary>
+    /// What the reference did not record on purpose: a reference dumped with a tensor filter (a golden keeping some
+    /// tensors) against a candidate that could not apply it (an external engine, which knows only its own names). A
+    /// candidate tensor whose llama.cpp key the filter excludes has nothing to pair with by design, so it is not
+    /// counted as unpaired; every other unpaired tensor still is.
+    /// </summary>
+    private static Func<string, bool>? Unrecorded(RunManifest a, RunManifest b)
+    {
+        if (b.Options.Filter is not { } filter || a.Options.Filter == filter)
+        {
+            return null;
+        }
+
+        var kept = new System.Text.RegularExpressions.Regex(filter, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        return key =>
+        {
+            var hash = key.LastIndexOf(DumpFormat.OccurrenceSeparator);
+            return !kept.IsMatch(hash >= 0 ? key[..hash] : key);
+        };
+    }
+
+    private StepDiff DiffStep(DumpStep a, DumpStep b, GraphDescriptor map, ComparisonContext context, Func<string, bool>? unrecorded)
     {
         var manifest = b.Manifest;
-        var findA = CandidateIndex(a, map);
+        var findA = CandidateIndex(a, map, names);
         var usedA = new HashSet<string>(StringComparer.Ordinal);
         var slots = new TensorDiff?[b.Tensors.Count];
         var pairs = new List<(int Slot, DumpTensorEntry A, DumpTensorEntry B)>();
@@ -123,7 +145,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
         Parallel.ForEach(pairs, p => slots[p.Slot] = Compare(p.A, p.B, a, b, manifest, context, map));
         var diffs = new List<TensorDiff>(slots.Select(d => d!));
 
-        diffs.AddRange(a.Tensors.Where(e => !usedA.Contains(e.Key)).Select(ea => OneSided(ea, map, TensorStatus.OnlyInA) with { NeA = ea.Ne }));
+        diffs.AddRange(a.Tensors.Where(e => !usedA.Contains(e.Key) && unrecorded?.Invoke(names?.KeyFor(e) ?? e.Key) != true).Select(ea => OneSided(ea, map, TensorStatus.OnlyInA) with { NeA = ea.Ne }));
 
         return new StepDiff { Step = manifest.Step, Tokens = manifest.Tokens, Positions = manifest.Positions, Tensors = diffs, Logits = Logits(a, b, findA, map.LogitsKey) };
     }
@@ -132,7 +154,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
     /// A's tensor standing for B's key: under the name map's key for it when there is a map (the first of A's tensors
     /// to claim a key keeps it), else under its own key; either way, also under the descriptor's alias for B's key.
     /// </summary>
-    private Func<string, DumpTensorEntry?> CandidateIndex(DumpStep a, GraphDescriptor map)
+    internal static Func<string, DumpTensorEntry?> CandidateIndex(DumpStep a, GraphDescriptor map, NameMap? names)
     {
         var reverseAliases = map.Aliases.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
         var mapped = new Dictionary<string, DumpTensorEntry>(StringComparer.Ordinal);

@@ -125,7 +125,7 @@ public static class EngineDumper
     /// </param>
     /// <param name="forceFrom">
     /// Teacher forcing at op level: a reference dump of the same tokens whose values replace the engine's for every
-    /// tensor <paramref name="force"/> selects (all when null), so each recorded tensor is one engine op on the
+    /// tensor whose key <paramref name="force"/> selects (all when null), so each recorded tensor is one engine op on the
     /// reference's inputs. Decode steps then also feed the reference's greedy tokens.
     /// </param>
     /// <param name="architectures">The architecture units the engine picks from when <paramref name="options"/> is not given (the built-in ones when null).</param>

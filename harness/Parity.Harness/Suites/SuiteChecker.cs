@@ -15,9 +15,11 @@ namespace Parity.Harness.Suites;
 /// <c>parity check</c>: each case's engine run against its golden, with no llama.cpp inference. The golden's files
 /// are verified against their checksums and its model's SHA-256 against the model made here before anything is
 /// compared; the engine runs the golden's token ids (decode steps teacher-forced with the golden's greedy tokens);
-/// every tensor is held to the tolerance policy, and the error profile to the case's verified snapshot.
+/// every tensor is held to the tolerance policy, and the error profile to the case's verified snapshot. The engine is
+/// Parity's own (in each case's numerics, on <paramref name="architectures"/>), or <paramref name="engine"/>: an
+/// engine under test has no snapshots (they profile Parity's engine), and a case it refuses is skipped with its reason.
 /// </summary>
-public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy policy, string workDirectory, bool compareSnapshots = true, ArchitectureRegistry? architectures = null)
+public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy policy, string workDirectory, bool compareSnapshots = true, ArchitectureRegistry? architectures = null, IEngineUnderTest? engine = null)
 {
     public async Task<CaseResult> CheckAsync(Suite suite, SuiteCase suiteCase, CancellationToken cancellationToken = default)
     {
@@ -42,7 +44,7 @@ public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy poli
         var model = prepared.Model!;
         var details = new List<string>();
         var tokens = goldenRun.Manifest.Prompt.Tokens;
-        if (suiteCase.Prompt is { } prompt)
+        if (suiteCase.Prompt is { } prompt && engine is null)
         {
             var text = suiteCase.Chat ? ChatTemplate.Apply(model, prompt) : prompt;
             var engineIds = Tokenizers.Load(model).Tokenize(text, true, true);
@@ -66,10 +68,20 @@ public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy poli
                 Decode = suite.DecodeOf(suiteCase),
             };
             var numerics = suite.NumericsOf(suiteCase) == "f32" ? NumericsMode.F32 : NumericsMode.Ggml;
-            EngineDumper.Dump(request, tokens, teacherTokens: goldenRun.GeneratedTokens, numerics: numerics, architectures: architectures, variant: EngineDumper.VariantFor(goldenRun.Manifest.Producer), target: EngineDumper.TargetFor(goldenRun.Manifest.Producer));
-            var diff = new DumpDiffer(policy).Diff(engineDir, golden);
+            var underTest = engine ?? new BuiltInEngine(numerics, architectures);
+            var call = new EngineDumpCall { Request = request, Tokens = tokens, TeacherTokens = goldenRun.GeneratedTokens, Reference = goldenRun.Manifest.Producer };
+            try
+            {
+                await underTest.DumpAsync(call, null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (EngineRefusedException e)
+            {
+                return CaseResult.Of(name, CaseVerdict.Skipped, e.Message);
+            }
+
+            var diff = new DumpDiffer(policy, names: underTest.Names).Diff(engineDir, golden);
             // Tolerance-only checks (git bisect across commits whose accepted profiles differ) leave snapshots alone.
-            var (outcome, snapshotDiff) = compareSnapshots
+            var (outcome, snapshotDiff) = compareSnapshots && engine is null
                 ? Snapshot.Compare(suite.VerifiedPath(suiteCase), suite.ReceivedPath(suiteCase), ErrorProfile.Render(name, diff))
                 : (SnapshotOutcome.Matches, string.Empty);
 

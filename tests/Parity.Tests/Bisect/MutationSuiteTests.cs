@@ -4,6 +4,7 @@ using Parity.Engine.Kernels;
 using Parity.Engine.Model;
 using Parity.Gguf;
 using Parity.Harness.Bisect;
+using Parity.Harness.Engine;
 using Parity.Harness.Compare;
 using Parity.Harness.Graph;
 using Parity.Harness.Runner;
@@ -181,7 +182,8 @@ public sealed class MutationSuiteTests
             Tokens = reference.Manifest.Prompt.Tokens,
             Decode = new LlamaCppDecodeOptions { CacheTypeK = reference.Manifest.Options.TypeK, CacheTypeV = reference.Manifest.Options.TypeV, FlashAttention = reference.Manifest.Options.FlashAttention },
         };
-        return new Bisector(TolerancePolicy.Load(TolerancePolicy.DefaultPath), architectures: bug?.Registry, types: types).Run(request, reference, NumericsMode.Ggml, work);
+        var engine = new BuiltInEngine(NumericsMode.Ggml, bug?.Registry, types);
+        return new Bisector(TolerancePolicy.Load(TolerancePolicy.DefaultPath)).RunAsync(engine, request, reference, work).GetAwaiter().GetResult();
     }
 
     private async Task<DumpRun> Reference(string model, string kv, string name, string prompt = "Once upon a time there was a dog", int steps = 2, bool flashAttention = false)

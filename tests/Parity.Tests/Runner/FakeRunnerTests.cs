@@ -79,7 +79,7 @@ public sealed class FakeRunnerTests
         var pids = File.ReadAllText(pidFile).Split(' ').Select(int.Parse).ToArray();
         foreach (var pid in pids)
         {
-            Assert.That(WaitUntilGone(pid), Is.True, $"process {pid} of the runner's tree is still alive");
+            Assert.That(ProcessTree.WaitUntilGone(pid), Is.True, $"process {pid} of the runner's tree is still alive");
         }
     }
 
@@ -93,7 +93,7 @@ public sealed class FakeRunnerTests
         await Assert.CatchAsync<OperationCanceledException>(() => runner.RunAsync("info", [], cancellationToken: cts.Token));
         foreach (var pid in File.ReadAllText(pidFile).Split(' ').Select(int.Parse))
         {
-            Assert.That(WaitUntilGone(pid), Is.True, $"process {pid} is still alive");
+            Assert.That(ProcessTree.WaitUntilGone(pid), Is.True, $"process {pid} is still alive");
         }
     }
 
@@ -114,36 +114,5 @@ public sealed class FakeRunnerTests
         var e = await Assert.ThrowsAsync<LlamaCppRunnerException>(() => runner.InfoAsync());
         Assert.That(e!.Kind, Is.EqualTo(RunnerFailureKind.CannotStart));
         Assert.That(e.Message, Does.Contain("/nonexistent/parity-runner.dll"));
-    }
-
-    private static bool WaitUntilGone(int pid)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            // A killed child may linger as a zombie until reaped; /proc/PID/stat's state 'Z' counts as gone.
-            var stat = $"/proc/{pid}/stat";
-            if (!File.Exists(stat))
-            {
-                return true;
-            }
-
-            try
-            {
-                var text = File.ReadAllText(stat);
-                var state = text[(text.LastIndexOf(')') + 2)..].Split(' ')[0];
-                if (state is "Z" or "X")
-                {
-                    return true;
-                }
-            }
-            catch (IOException)
-            {
-                return true;
-            }
-
-            Thread.Sleep(100);
-        }
-
-        return false;
     }
 }

@@ -41,7 +41,7 @@ public sealed class PlantedRuns(string model, string directory)
     public BisectReport Bisect(DumpRun reference, PlantedBug bug)
     {
         var request = Request("bisect", reference.Manifest.Prompt.Tokens, reference.StepCount - 1);
-        return new Bisector(TolerancePolicy.Load(TolerancePolicy.DefaultPath), architectures: bug.Registry)
-            .Run(request, reference, NumericsMode.Ggml, request.OutputDirectory);
+        return new Bisector(TolerancePolicy.Load(TolerancePolicy.DefaultPath))
+            .RunAsync(new BuiltInEngine(NumericsMode.Ggml, bug.Registry), request, reference, request.OutputDirectory).GetAwaiter().GetResult();
     }
 }

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using Parity.Engine.Generation;
+using Parity.Engine.Model;
+using Parity.Harness.Bench;
+using Parity.Runner;
+
+namespace Parity.Harness.Engine;
+
+/// <summary>Parity's engine in this process, loaded once and warmed up, timed on the runner's bench prompt.</summary>
+internal sealed class BuiltInEngineTimer : IEngineTimer
+{
+    private readonly Transformer _model;
+    private readonly int[] _prompt;
+    private readonly int _genTokens;
+
+    public BuiltInEngineTimer(BenchOptions options, int threads, NumericsMode numerics)
+    {
+        if (Transformer.FlashAttentionRefusal(options.FlashAttention, KvCacheType.F16, KvCacheType.F16, options.PromptTokens) is { } refusal)
+        {
+            throw new ArgumentException("bench: " + refusal);
+        }
+
+        _model = Transformer.Load(options.ModelPath, new EngineOptions
+        {
+            Threads = threads,
+            MaxBatch = options.PromptTokens,
+            ContextSize = (options.PromptTokens + options.GenTokens + 255) / 256 * 256,
+            KvCache = KvCacheType.F16,
+            FlashAttention = options.FlashAttention,
+            Numerics = numerics,
+            Repack = options.Repack,
+        });
+        _prompt = BenchTokens.Prompt(options.PromptTokens, _model.Config.NVocab);
+        _genTokens = options.GenTokens;
+
+        // The peak from here on is this engine run's (not a model synthesis or an earlier thread count's).
+        ProcessMemory.ResetPeak();
+        // Warm-up: page faults, and the JIT's tiering, which promotes hot kernels in the background (~30 calls
+        // and 100 ms after first use); one pass left some of that inside the measured repetitions.
+        for (var warm = 0; warm < 3; warm++)
+        {
+            Time();
+        }
+    }
+
+    public long PeakRssBytes => ProcessMemory.PeakResidentBytes;
+
+    public Task<(double PromptSeconds, double GenSeconds)> TimeAsync(CancellationToken cancellationToken = default) => Task.FromResult(Time());
+
+    public void Dispose() => _model.Dispose();
+
+    private (double PromptSeconds, double GenSeconds) Time()
+    {
+        _model.Reset();
+        var sw = Stopwatch.StartNew();
+        var logits = _model.Forward(_prompt, allLogits: false);
+        var pp = sw.Elapsed.TotalSeconds;
+        var next = Sampler.ArgMax(logits);
+        var single = new int[1];
+        sw.Restart();
+        for (var i = 0; i < _genTokens; i++)
+        {
+            single[0] = next;
+            next = Sampler.ArgMax(_model.Forward(single, allLogits: false));
+        }
+
+        return (pp, sw.Elapsed.TotalSeconds);
+    }
+}

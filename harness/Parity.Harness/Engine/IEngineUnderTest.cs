@@ -1,0 +1,33 @@
+using Parity.Harness.Compare;
+using Parity.Harness.Runner;
+
+namespace Parity.Harness.Engine;
+
+/// <summary>
+/// An engine under test: runs a model on token ids and writes a Parity dump of its intermediate tensors. Parity's own
+/// engine is one (<see cref="BuiltInEngine"/>); an engine in another process speaks the parity-engine protocol
+/// (<see cref="ExternalEngine"/>). Run, check, bisect and bench take any implementation.
+/// </summary>
+public interface IEngineUnderTest
+{
+    /// <summary>The engine's name, as reports and errors show it.</summary>
+    string Name { get; }
+
+    /// <summary>How its tensor names stand for llama.cpp's keys; null when it writes llama.cpp's names.</summary>
+    NameMap? Names { get; }
+
+    /// <summary>Whether it honours <see cref="EngineDumpCall.ForceFrom"/> (op-level teacher forcing, which bisect needs).</summary>
+    bool CanTeacherForce { get; }
+
+    /// <summary>
+    /// Throws, naming what, when the engine is known not to run this model, these settings or a prompt this long; called
+    /// before llama.cpp runs. An engine that can only tell by trying refuses in <see cref="DumpAsync"/> instead.
+    /// </summary>
+    void CheckSupported(string modelPath, LlamaCppDecodeOptions decode, int promptTokens);
+
+    /// <summary>Runs <paramref name="run"/> and returns the complete dump; nothing is left at the output on failure.</summary>
+    Task<DumpResult> DumpAsync(EngineDumpCall run, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Loads the bench's model at <paramref name="threads"/> threads, ready to time its prompt and generation.</summary>
+    Task<IEngineTimer> OpenTimerAsync(Bench.BenchOptions options, int threads, CancellationToken cancellationToken = default);
+}
