@@ -22,6 +22,7 @@ public static class BenchCommand
         var threads = OptionRules.IntList("--threads", "Thread counts, comma-separated (default 1,2)", 1, "thread counts");
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length", DefaultValueFactory = _ => 64 }.AtLeast(1);
         var genTokens = new Option<int>("--gen-tokens") { Description = "Tokens generated one at a time", DefaultValueFactory = _ => 16 }.AtLeast(1);
+        var depth = new Option<int>("--depth") { Description = "Context tokens already in the cache before the prompt and generation, as llama-bench's -d (filled untimed each repetition; 1024 shows attention's cost at depth)", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var reps = new Option<int>("--reps") { Description = "Repetitions per side and thread count", DefaultValueFactory = _ => 3 }.AtLeast(1);
         var format = new Option<string>("--format") { Description = "table, json or md", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json", "md");
@@ -31,7 +32,7 @@ public static class BenchCommand
         var noRepack = new Option<bool>("--no-repack") { Description = "Keep weights in ggml's plain layout on both sides" };
         var flashAttn = new Option<string>("--flash-attn") { Description = "Flash attention on both sides: off (default), on, or auto (resolves to on on a CPU); the engine's needs a prompt of fewer than 64 tokens", DefaultValueFactory = _ => "off" };
         flashAttn.AcceptOnlyFromAmong("off", "on", "auto");
-        var command = new Command("bench", "Measure engine and llama.cpp speed side by side") { threads, promptTokens, genTokens, reps, format, numerics, repack, noRepack, flashAttn };
+        var command = new Command("bench", "Measure engine and llama.cpp speed side by side") { threads, promptTokens, genTokens, depth, reps, format, numerics, repack, noRepack, flashAttn };
         command.Validators.Add(result =>
         {
             if (result.GetValue(repack) && result.GetValue(noRepack))
@@ -49,8 +50,9 @@ public static class BenchCommand
                 var model = await source.ResolveAsync(parse, io.Progress, ct).ConfigureAwait(false);
                 var options = Options(parse, model);
                 var engine = await engines.ResolveAsync(parse, options.Numerics, ct).ConfigureAwait(false);
-                engine.CheckSupported(model, new LlamaCppDecodeOptions { FlashAttention = options.FlashAttention, Repack = options.Repack }, options.PromptTokens);
-                RunLimits.CheckContext(model, options.PromptTokens, options.GenTokens, labels: new RunLimits.Labels($"--prompt-tokens {options.PromptTokens}", $"--gen-tokens {options.GenTokens}"));
+                engine.CheckSupported(model);
+                engine.CheckSupported(new LlamaCppDecodeOptions { FlashAttention = options.FlashAttention, Repack = options.Repack }, options.PromptTokens);
+                RunLimits.CheckContext(model, options.Depth + options.PromptTokens, options.GenTokens, labels: new RunLimits.Labels($"--depth {options.Depth} + --prompt-tokens {options.PromptTokens}", $"--gen-tokens {options.GenTokens}"));
                 var results = await Benchmark.RunAsync(options, CommonOptions.Runner(parse), engine, io.Progress, ct).ConfigureAwait(false);
                 io.Progress.Report(WorkProgress.Started("bench: measuring memory read bandwidth"));
                 var weightBytes = Roofline.WeightBytes(model);
@@ -67,6 +69,7 @@ public static class BenchCommand
                     model = Path.GetFileName(model),
                     modelBytes = fileBytes,
                     weightBytesPerToken = weightBytes,
+                    depth = options.Depth,
                     results = results.Select(r => new
                     {
                         r.Side,
@@ -85,7 +88,7 @@ public static class BenchCommand
             }
 
             var sep = parse.GetValue(format) == "md" ? " | " : "  ";
-            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens, {options.Reps} repetitions (median, min-max), engine {options.EngineName}{(options.EngineName == BuiltInEngine.EngineName ? $" (numerics {options.Numerics.ToString().ToLowerInvariant()})" : string.Empty)}, repack {(options.Repack ? "on (llama.cpp's default; \"llama.cpp plain\" without)" : "off")}, flash attention {(options.FlashAttention ? "on" : "off")}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"{Path.GetFileName(model)} ({fileBytes / 1e6:F0} MB): {options.PromptTokens}-token prompt, {options.GenTokens} generated tokens{(options.Depth > 0 ? $" at a depth of {options.Depth} context tokens" : string.Empty)}, {options.Reps} repetitions (median, min-max), engine {options.EngineName}{(options.EngineName == BuiltInEngine.EngineName ? $" (numerics {options.Numerics.ToString().ToLowerInvariant()})" : string.Empty)}, repack {(options.Repack ? "on (llama.cpp's default; \"llama.cpp plain\" without)" : "off")}, flash attention {(options.FlashAttention ? "on" : "off")}").ConfigureAwait(false);
             await stdout.WriteLineAsync(string.Join(sep, "threads", "side           ", "prompt tok/s        ", "gen tok/s           ", "first token ms", "peak RSS MB (x file)", "engine/row pp", "tg")).ConfigureAwait(false);
             foreach (var group in results.GroupBy(r => r.Threads))
             {
@@ -114,6 +117,7 @@ public static class BenchCommand
             Threads = parse.GivenList(threads) ?? [1, 2],
             PromptTokens = parse.GetValue(promptTokens),
             GenTokens = parse.GetValue(genTokens),
+            Depth = parse.GetValue(depth),
             Reps = parse.GetValue(reps),
             Numerics = parse.GetValue(numerics) == "f32" ? Parity.Engine.Model.NumericsMode.F32 : Parity.Engine.Model.NumericsMode.Ggml,
             Repack = !parse.GetValue(noRepack),

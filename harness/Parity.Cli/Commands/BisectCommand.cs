@@ -42,8 +42,9 @@ public static class BisectCommand
             var outDir = CommonOptions.OutputDirectory(parse.GetValue(output)!);
             var (model, bisect) = await ProgressDisplay.RunAsync(parse, stdout, stderr, async io =>
             {
-                var model = await source.ResolveAsync(parse, io.Progress, ct).ConfigureAwait(false);
                 var engine = await engines.ResolveAsync(parse, decode.EngineNumerics(parse), ct).ConfigureAwait(false);
+                var model = await source.ResolveAsync(parse, io.Progress, ct).ConfigureAwait(false);
+                engine.CheckSupported(model);
                 var referenceRun = await ReferenceAsync(parse, model, engine, outDir, io, ct).ConfigureAwait(false);
                 var options = referenceRun.Manifest.Options;
                 var request = new DumpRequest
@@ -53,7 +54,7 @@ public static class BisectCommand
                     Tokens = referenceRun.Manifest.Prompt.Tokens,
                     Decode = new LlamaCppDecodeOptions { Threads = parse.GetValue(decode.Threads), FlashAttention = options.FlashAttention, CacheTypeK = options.TypeK, CacheTypeV = options.TypeV, Repack = options.Repack },
                 };
-                engine.CheckSupported(model, request.Decode, request.Tokens.Count);
+                engine.CheckSupported(request.Decode, request.Tokens.Count);
                 return (model, await new Bisector(policy, parse.GetValue(localNmse), report.Pairing(parse)).RunAsync(engine, request, referenceRun, outDir, io.Progress, ct).ConfigureAwait(false));
             }).ConfigureAwait(false);
             var tokenizer = Tokenizers.Load(model);
@@ -82,7 +83,7 @@ public static class BisectCommand
             await report.CheckExactTargetAsync(parse, engine, runner, ct).ConfigureAwait(false);
             var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, io.Err, ct).ConfigureAwait(false);
             decode.CheckLimits(parse, model, ids.Length, parse.GetValue(steps), outDir);
-            engine.CheckSupported(model, decode.Read(parse), ids.Length);
+            engine.CheckSupported(decode.Read(parse), ids.Length);
             var request = new DumpRequest { ModelPath = model, OutputDirectory = Path.Combine(outDir, "llama.cpp"), Prompt = text, Tokens = ids, Steps = parse.GetValue(steps), Decode = decode.Read(parse) };
             return DumpRun.Open((await runner.DumpAsync(request, io.Progress, ct).ConfigureAwait(false)).RunDirectory);
         }

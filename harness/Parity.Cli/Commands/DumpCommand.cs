@@ -62,6 +62,7 @@ public static class DumpCommand
             var engine = llamaSide ? null
                 : engines.IsExternal(parse) ? await engines.ResolveAsync(parse, decode.EngineNumerics(parse), ct).ConfigureAwait(false)
                 : new BuiltInEngine(decode.EngineNumerics(parse), variant: EngineVariant(parse.GetValue(CommonOptions.Variant)));
+            engine?.CheckSupported(model);
 
             var text = parse.GetValue(prompt);
             var ids = parse.GivenList(tokens);
@@ -101,7 +102,7 @@ public static class DumpCommand
                 return (request, await CommonOptions.Runner(parse).DumpAsync(request, progress, ct).ConfigureAwait(false));
             }
 
-            engine.CheckSupported(model, request.Decode, promptTokens.Length);
+            engine.CheckSupported(request.Decode, promptTokens.Length);
             return (request, await engine.DumpAsync(new EngineDumpCall { Request = request, Tokens = promptTokens }, progress, ct).ConfigureAwait(false));
         }
     }

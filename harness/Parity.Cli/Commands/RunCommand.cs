@@ -38,8 +38,9 @@ public static class RunCommand
             var policy = report.Policy(parse);
             var (model, outDir, diff) = await ProgressDisplay.RunAsync(parse, stdout, stderr, async io =>
             {
-                var model = await source.ResolveAsync(parse, io.Progress, ct).ConfigureAwait(false);
                 var engine = await engines.ResolveAsync(parse, decode.EngineNumerics(parse), ct).ConfigureAwait(false);
+                var model = await source.ResolveAsync(parse, io.Progress, ct).ConfigureAwait(false);
+                engine.CheckSupported(model);
                 var runner = CommonOptions.Runner(parse);
                 await report.CheckExactTargetAsync(parse, engine, runner, ct).ConfigureAwait(false);
                 var outDir = CommonOptions.OutputDirectory(parse.GetValue(output)!);

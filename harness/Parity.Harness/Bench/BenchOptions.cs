@@ -13,6 +13,9 @@ public sealed record BenchOptions
 
     public int Reps { get; init; } = 3;
 
+    /// <summary>Context tokens already in the cache before the prompt (llama-bench's depth), filled untimed each repetition.</summary>
+    public int Depth { get; init; }
+
     /// <summary>The engine's numerics: ggml (the mode parity is checked in, so the speed that matters) or f32.</summary>
     public Parity.Engine.Model.NumericsMode Numerics { get; init; } = Parity.Engine.Model.NumericsMode.Ggml;
 

@@ -82,7 +82,7 @@ public static class Benchmark
     private static async Task LlamaCppAsync(LlamaCppRunner runner, BenchOptions options, int threads, bool repack, bool flashAttention, Side into, CancellationToken cancellationToken)
     {
         var inv = CultureInfo.InvariantCulture;
-        string[] args = ["--model", options.ModelPath, "--threads", threads.ToString(inv), "--prompt-tokens", options.PromptTokens.ToString(inv), "--gen-tokens", options.GenTokens.ToString(inv), "--reps", "2", "--flash-attn", flashAttention ? "on" : "off", .. repack ? (string[])["--repack"] : []];
+        string[] args = ["--model", options.ModelPath, "--threads", threads.ToString(inv), "--prompt-tokens", options.PromptTokens.ToString(inv), "--gen-tokens", options.GenTokens.ToString(inv), "--depth", options.Depth.ToString(inv), "--reps", "2", "--flash-attn", flashAttention ? "on" : "off", .. repack ? (string[])["--repack"] : []];
         var r = await runner.RunAsync("bench", args, cancellationToken: cancellationToken).ConfigureAwait(false);
         // The runner's first repetition warms up; keep its second.
         into.Add(

@@ -41,7 +41,7 @@ public static class ForcingDump
             var pairs = Pairs(own, theirs, graph, names);
             foreach (var e in own.Tensors)
             {
-                var values = pairs.TryGetValue(e.Key, out var r) ? Reference(theirs, r, e) : null;
+                var values = pairs.TryGetValue(e.Key, out var r) ? Reference(theirs, r, e, names) : null;
                 if (values is not null && force(r!.Key))
                 {
                     forced.Add(e.Key);
@@ -73,24 +73,34 @@ public static class ForcingDump
         return pairs;
     }
 
-    private static float[]? Reference(DumpStep theirs, DumpTensorEntry r, DumpTensorEntry own)
+    private static float[]? Reference(DumpStep theirs, DumpTensorEntry r, DumpTensorEntry own, NameMap? names)
     {
         if (r.DType == DumpDType.I32 || own.DType == DumpDType.I32)
         {
             return null;
         }
 
-        var values = theirs.ToFloat32Array(r);
-        if (values.Length == own.ElementCount)
+        // Trimmed to the candidate's shape as llama.cpp lays it out, then taken back into the candidate's own layout.
+        var layout = names?.LayoutFor(own);
+        var where = names?.LayoutSource(own) ?? own.Key;
+        IReadOnlyList<long> target = layout is null ? own.Ne : layout.Apply(new float[own.ElementCount], own.Ne, where).Ne;
+        var values = Trimmed(theirs.ToFloat32Array(r), r.Ne, target);
+        return values is null || layout is null ? values : layout.Invert(values, own.Ne, where);
+    }
+
+    private static float[]? Trimmed(float[] values, IReadOnlyList<long> ne, IReadOnlyList<long> target)
+    {
+        var count = target.Aggregate(1L, (a, b) => a * b);
+        if (values.Length == count)
         {
             return values;
         }
 
         // llama.cpp pads the KV length of kq / kq_soft_max: keep the attended columns of every row.
-        if (r.Ne.Count == own.Ne.Count && r.Ne[0] > own.Ne[0] && r.Ne.Skip(1).SequenceEqual(own.Ne.Skip(1)))
+        if (ne.Count == target.Count && ne[0] > target[0] && ne.Skip(1).SequenceEqual(target.Skip(1)))
         {
-            var trimmed = new float[own.ElementCount];
-            PaddedRows.CopyLeading(values, (int)r.Ne[0], trimmed, (int)own.Ne[0]);
+            var trimmed = new float[count];
+            PaddedRows.CopyLeading(values, (int)ne[0], trimmed, (int)target[0]);
             return trimmed;
         }
 

@@ -31,7 +31,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
         var numerics = a.Manifest.Notes is { } notes && notes.TryGetValue("numerics", out var mode) ? mode : "f32";
         var context = new ComparisonContext(weightType, kv, numerics, DumpPairing.CandidateExact(a.Manifest, b.Manifest));
         var steps = new List<StepDiff>();
-        var unrecorded = Unrecorded(a.Manifest, b.Manifest);
+        var unrecorded = Unrecorded(a.Manifest, b.Manifest, map);
         var count = Math.Min(Math.Min(a.StepCount, b.StepCount), maxSteps ?? int.MaxValue);
         progress?.Report(new WorkProgress("diff", 0, count, "step"));
         TokenDivergence? divergence = null;
@@ -101,27 +101,27 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
     };
 
     /// <summary>
-    /// What the reference did not record on purpose: a reference dumped with a tensor filter (a golden keeping some
-    /// tensors) against a candidate that could not apply it (an external engine, which knows only its own names). A
-    /// candidate tensor whose llama.cpp key the filter excludes has nothing to pair with by design, so it is not
+    /// What the reference did not record on purpose, for a candidate that could not know: a reference dumped with a
+    /// tensor filter (a golden keeping some tensors) against a candidate that did not apply it, and the attention
+    /// intermediates (kq, the softmax) llama.cpp fuses away with flash attention, which an engine of its own records
+    /// anyway. A candidate tensor whose llama.cpp key is one of these has nothing to pair with by design, so it is not
     /// counted as unpaired; every other unpaired tensor still is.
     /// </summary>
-    private static Func<string, bool>? Unrecorded(RunManifest a, RunManifest b)
+    private static Func<string, bool> Unrecorded(RunManifest a, RunManifest b, GraphDescriptor graph)
     {
-        if (b.Options.Filter is not { } filter || a.Options.Filter == filter)
-        {
-            return null;
-        }
-
-        var kept = new System.Text.RegularExpressions.Regex(filter, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        var filter = b.Options.Filter is { } f && a.Options.Filter != f
+            ? new System.Text.RegularExpressions.Regex(f, System.Text.RegularExpressions.RegexOptions.CultureInvariant)
+            : null;
+        var otherGraph = graph.ForFlashAttention(!b.Options.FlashAttention);
         return key =>
         {
             var hash = key.LastIndexOf(DumpFormat.OccurrenceSeparator);
-            return !kept.IsMatch(hash >= 0 ? key[..hash] : key);
+            return (filter is not null && !filter.IsMatch(hash >= 0 ? key[..hash] : key))
+                || (graph.NodeOfKey(key) is null && otherGraph.NodeOfKey(key) is not null);
         };
     }
 
-    private StepDiff DiffStep(DumpStep a, DumpStep b, GraphDescriptor map, ComparisonContext context, Func<string, bool>? unrecorded)
+    private StepDiff DiffStep(DumpStep a, DumpStep b, GraphDescriptor map, ComparisonContext context, Func<string, bool> unrecorded)
     {
         var manifest = b.Manifest;
         var findA = CandidateIndex(a, map, names);
@@ -145,7 +145,7 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
         Parallel.ForEach(pairs, p => slots[p.Slot] = Compare(p.A, p.B, a, b, manifest, context, map));
         var diffs = new List<TensorDiff>(slots.Select(d => d!));
 
-        diffs.AddRange(a.Tensors.Where(e => !usedA.Contains(e.Key) && unrecorded?.Invoke(names?.KeyFor(e) ?? e.Key) != true).Select(ea => OneSided(ea, map, TensorStatus.OnlyInA) with { NeA = ea.Ne }));
+        diffs.AddRange(a.Tensors.Where(e => !usedA.Contains(e.Key) && !unrecorded(names?.KeyFor(e) ?? e.Key)).Select(ea => OneSided(ea, map, TensorStatus.OnlyInA) with { NeA = ea.Ne }));
 
         return new StepDiff { Step = manifest.Step, Tokens = manifest.Tokens, Positions = manifest.Positions, Tensors = diffs, Logits = Logits(a, b, findA, map.LogitsKey) };
     }
@@ -200,7 +200,26 @@ public sealed class DumpDiffer(TolerancePolicy policy, GraphDescriptor? graph = 
 
         try
         {
-            return CheckOp(Compare(diff, ea, eb, Read(a, ea), Read(b, eb), new PairContext(b, manifest, rule, map)), ea, eb);
+            var pair = new PairContext(b, manifest, rule, map);
+            if (names?.LayoutFor(ea) is not { } layout)
+            {
+                return CheckOp(Compare(diff, ea, eb, Read(a, ea), Read(b, eb), pair), ea, eb);
+            }
+
+            // The candidate's declared layout, taken to llama.cpp's before anything is compared.
+            float[] values;
+            long[] ne;
+            try
+            {
+                (values, ne) = layout.Apply(Read(a, ea), ea.Ne, names!.LayoutSource(ea));
+            }
+            catch (InvalidDataException e)
+            {
+                return diff with { Status = TensorStatus.ShapeMismatch, Note = e.Message };
+            }
+
+            var shaped = ea with { Ne = ne, Shape = DumpTensorNames.ShapeFromNe(ne) };
+            return CheckOp(Compare(diff with { NeA = ne }, shaped, eb, values, Read(b, eb), pair), ea, eb);
         }
         finally
         {

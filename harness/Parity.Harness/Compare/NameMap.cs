@@ -17,12 +17,12 @@ public sealed class NameMap
 {
     public const int FormatVersion = 1;
 
-    private readonly IReadOnlyList<NameRule> _rules;
+    private readonly List<NameRule> _rules;
 
     private NameMap(string source, IReadOnlyList<NameRule> rules)
     {
         Source = source;
-        _rules = rules;
+        _rules = [.. rules];
     }
 
     /// <summary>Where the map came from (its file), for reports.</summary>
@@ -34,6 +34,35 @@ public sealed class NameMap
     public string KeyFor(DumpTensorEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        if (Match(entry) is not var (rule, match))
+        {
+            return entry.Key;
+        }
+
+        // A key that names no occurrence keeps the candidate's: the k-th tensor of a name stands for the k-th.
+        var key = match.Result(rule.Key);
+        var hash = key.LastIndexOf(DumpFormat.OccurrenceSeparator);
+        return hash >= 0 && int.TryParse(key.AsSpan(hash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var occurrence)
+            ? DumpTensorNames.KeyFor(key[..hash], occurrence)
+            : DumpTensorNames.KeyFor(key, entry.Occurrence);
+    }
+
+    /// <summary>The layout the matching rule declares for <paramref name="entry"/> (<see cref="TensorLayout"/>), or null.</summary>
+    public TensorLayout? LayoutFor(DumpTensorEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return Match(entry)?.Rule.Layout;
+    }
+
+    /// <summary>Where a rule's layout is declared, for messages.</summary>
+    public string LayoutSource(DumpTensorEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return Match(entry) is var (rule, _) ? $"{Source}: rules[{_rules.IndexOf(rule)}] ({entry.Key})" : Source;
+    }
+
+    private (NameRule Rule, Match Match)? Match(DumpTensorEntry entry)
+    {
         foreach (var rule in _rules)
         {
             if (rule.Occurrence is { } k && k != entry.Occurrence)
@@ -44,16 +73,11 @@ public sealed class NameMap
             var match = rule.Pattern.Match(entry.Name);
             if (match.Success)
             {
-                // A key that names no occurrence keeps the candidate's: the k-th tensor of a name stands for the k-th.
-                var key = match.Result(rule.Key);
-                var hash = key.LastIndexOf(DumpFormat.OccurrenceSeparator);
-                return hash >= 0 && int.TryParse(key.AsSpan(hash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var occurrence)
-                    ? DumpTensorNames.KeyFor(key[..hash], occurrence)
-                    : DumpTensorNames.KeyFor(key, entry.Occurrence);
+                return (rule, match);
             }
         }
 
-        return entry.Key;
+        return null;
     }
 
     /// <summary>Reads and checks a name map; every error names the file, the rule and what was expected.</summary>
@@ -93,7 +117,7 @@ public sealed class NameMap
         }
     }
 
-    private sealed record NameRule(Regex Pattern, string Key, int? Occurrence)
+    private sealed record NameRule(Regex Pattern, string Key, int? Occurrence, TensorLayout? Layout)
     {
         public static NameRule Read(JsonElement rule, string where)
         {
@@ -121,7 +145,7 @@ public sealed class NameMap
             int? occurrence = rule.TryGetProperty("occurrence", out var o)
                 ? o.ValueKind == JsonValueKind.Number && o.TryGetInt32(out var k) && k >= 0 ? k : throw new InvalidDataException($"{where}.occurrence: expected an integer 0 or more")
                 : null;
-            return new NameRule(regex, key, occurrence);
+            return new NameRule(regex, key, occurrence, TensorLayout.Read(rule, where));
         }
 
         private static string Text(JsonElement rule, string member, string where) =>

@@ -25,11 +25,9 @@ public sealed class BuiltInEngine(NumericsMode numerics, ArchitectureRegistry? a
 
     public NumericsMode Numerics => numerics;
 
-    public void CheckSupported(string modelPath, LlamaCppDecodeOptions decode, int promptTokens)
-    {
-        EngineDumper.CheckSupported(modelPath);
-        EngineDumper.CheckSupported(decode, promptTokens);
-    }
+    public void CheckSupported(string modelPath) => EngineDumper.CheckSupported(modelPath);
+
+    public void CheckSupported(LlamaCppDecodeOptions decode, int promptTokens) => EngineDumper.CheckSupported(decode, promptTokens);
 
     public Task<DumpResult> DumpAsync(EngineDumpCall run, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {

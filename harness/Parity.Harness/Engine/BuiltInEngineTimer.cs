@@ -11,11 +11,12 @@ internal sealed class BuiltInEngineTimer : IEngineTimer
 {
     private readonly Transformer _model;
     private readonly int[] _prompt;
+    private readonly int[] _context;
     private readonly int _genTokens;
 
     public BuiltInEngineTimer(BenchOptions options, int threads, NumericsMode numerics)
     {
-        if (Transformer.FlashAttentionRefusal(options.FlashAttention, KvCacheType.F16, KvCacheType.F16, options.PromptTokens) is { } refusal)
+        if (Transformer.FlashAttentionRefusal(options.FlashAttention, KvCacheType.F16, KvCacheType.F16, Math.Max(options.PromptTokens, options.Depth)) is { } refusal)
         {
             throw new ArgumentException("bench: " + refusal);
         }
@@ -23,14 +24,15 @@ internal sealed class BuiltInEngineTimer : IEngineTimer
         _model = Transformer.Load(options.ModelPath, new EngineOptions
         {
             Threads = threads,
-            MaxBatch = options.PromptTokens,
-            ContextSize = (options.PromptTokens + options.GenTokens + 255) / 256 * 256,
+            MaxBatch = Math.Max(options.PromptTokens, options.Depth),
+            ContextSize = (options.Depth + options.PromptTokens + options.GenTokens + 255) / 256 * 256,
             KvCache = KvCacheType.F16,
             FlashAttention = options.FlashAttention,
             Numerics = numerics,
             Repack = options.Repack,
         });
         _prompt = BenchTokens.Prompt(options.PromptTokens, _model.Config.NVocab);
+        _context = BenchTokens.Prompt(options.Depth, _model.Config.NVocab);
         _genTokens = options.GenTokens;
 
         // The peak from here on is this engine run's (not a model synthesis or an earlier thread count's).
@@ -52,6 +54,11 @@ internal sealed class BuiltInEngineTimer : IEngineTimer
     private (double PromptSeconds, double GenSeconds) Time()
     {
         _model.Reset();
+        if (_context.Length > 0)
+        {
+            _model.Forward(_context, allLogits: false);
+        }
+
         var sw = Stopwatch.StartNew();
         var logits = _model.Forward(_prompt, allLogits: false);
         var pp = sw.Elapsed.TotalSeconds;

@@ -67,7 +67,12 @@ public sealed class ExternalEngine : IEngineUnderTest
     }
 
     /// <summary>An external engine says what it does not implement when asked to run it (protocol exit 3).</summary>
-    public void CheckSupported(string modelPath, LlamaCppDecodeOptions decode, int promptTokens)
+    public void CheckSupported(string modelPath)
+    {
+    }
+
+    /// <summary>An external engine says what it does not implement when asked to run it (protocol exit 3).</summary>
+    public void CheckSupported(LlamaCppDecodeOptions decode, int promptTokens)
     {
     }
 
@@ -115,7 +120,7 @@ public sealed class ExternalEngine : IEngineUnderTest
     }
 
     /// <summary>One <c>bench</c> call: the engine's own seconds for the prompt and the generation (its last repetition), and its peak RSS.</summary>
-    internal async Task<(double Prompt, double Gen, long PeakRss)> BenchAsync(string model, IReadOnlyList<int> prompt, int genTokens, int threads, CancellationToken cancellationToken)
+    internal async Task<(double Prompt, double Gen, long PeakRss)> BenchAsync(string model, IReadOnlyList<int> context, IReadOnlyList<int> prompt, int genTokens, int threads, CancellationToken cancellationToken)
     {
         var work = WorkDirectory();
         try
@@ -124,6 +129,7 @@ public sealed class ExternalEngine : IEngineUnderTest
             var request = WriteRequest(work, "bench", w =>
             {
                 w.WriteString("model", Path.GetFullPath(model));
+                Ints(w, "context", context);
                 Ints(w, "tokens", prompt);
                 w.WriteNumber("genTokens", genTokens);
                 w.WriteNumber("threads", threads);
@@ -150,10 +156,28 @@ public sealed class ExternalEngine : IEngineUnderTest
         Ints(w, "teacherTokens", teacher?.Take(call.Request.Steps).ToList());
         w.WriteNumber("threads", decode.Threads);
         var cells = decode.ContextSize > 0 ? decode.ContextSize : call.Tokens.Count + call.Request.Steps;
-        w.WriteNumber("contextSize", Math.Max(256, (cells + 255) / 256 * 256));
+        var contextSize = Math.Max(256, (cells + 255) / 256 * 256);
+        w.WriteNumber("contextSize", contextSize);
         w.WriteString("output", output);
+        Options(w, call, contextSize);
         w.WriteString("forceFrom", call.ForceFrom?.Directory);
         Strings(w, "force", call.ForceFrom is { } from && call.Force is { } force ? ForcedKeys(from, force) : null);
+    }
+
+    // The configuration llama.cpp ran the reference with, as a dump's options spell it: the engine records it (or refuses).
+    private static void Options(Utf8JsonWriter w, EngineDumpCall run, int contextSize)
+    {
+        var decode = run.Request.Decode;
+        w.WriteStartObject("options");
+        w.WriteNumber("threads", decode.Threads);
+        w.WriteBoolean("flashAttention", decode.FlashAttention);
+        w.WriteString("typeK", decode.CacheTypeK);
+        w.WriteString("typeV", decode.CacheTypeV);
+        w.WriteBoolean("repack", decode.Repack);
+        w.WriteNumber("nCtx", contextSize);
+        w.WriteNumber("nBatch", run.Tokens.Count);
+        w.WriteBoolean("outputAll", true);
+        w.WriteEndObject();
     }
 
     // The keys of every tensor of the forcing dump whose name is selected, in first-seen order.

@@ -40,6 +40,13 @@ public sealed record ExternalEngineConfig
     {
         ArgumentNullException.ThrowIfNull(path);
         var full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException(Directory.Exists(full)
+                ? $"{full}: a directory; expected an engine config file (docs/external-engines.md)"
+                : $"{full}: no such engine config file", full);
+        }
+
         JsonDocument doc;
         try
         {

@@ -13,12 +13,13 @@ namespace Parity.Harness.Engine;
 internal sealed class ExternalEngineTimer(ExternalEngine engine, BenchOptions options, int threads) : IEngineTimer
 {
     private readonly int[] _prompt = BenchTokens.Prompt(options.PromptTokens, VocabularySize(options.ModelPath));
+    private readonly int[] _context = BenchTokens.Prompt(options.Depth, VocabularySize(options.ModelPath));
 
     public long PeakRssBytes { get; private set; }
 
     public async Task<(double PromptSeconds, double GenSeconds)> TimeAsync(CancellationToken cancellationToken = default)
     {
-        var (prompt, gen, peak) = await engine.BenchAsync(options.ModelPath, _prompt, options.GenTokens, threads, cancellationToken).ConfigureAwait(false);
+        var (prompt, gen, peak) = await engine.BenchAsync(options.ModelPath, _context, _prompt, options.GenTokens, threads, cancellationToken).ConfigureAwait(false);
         PeakRssBytes = Math.Max(PeakRssBytes, peak);
         return (prompt, gen);
     }

@@ -20,10 +20,14 @@ public interface IEngineUnderTest
     bool CanTeacherForce { get; }
 
     /// <summary>
-    /// Throws, naming what, when the engine is known not to run this model, these settings or a prompt this long; called
-    /// before llama.cpp runs. An engine that can only tell by trying refuses in <see cref="DumpAsync"/> instead.
+    /// Throws, naming what, when the engine is known not to run this model (an architecture, hyperparameter or tensor
+    /// type it does not implement); called as soon as the model is known. An engine that can only tell by trying
+    /// refuses in <see cref="DumpAsync"/> instead.
     /// </summary>
-    void CheckSupported(string modelPath, LlamaCppDecodeOptions decode, int promptTokens);
+    void CheckSupported(string modelPath);
+
+    /// <summary>Throws, naming the option, when the engine is known not to run these settings or a prompt this long; called before llama.cpp runs.</summary>
+    void CheckSupported(LlamaCppDecodeOptions decode, int promptTokens);
 
     /// <summary>Runs <paramref name="run"/> and returns the complete dump; nothing is left at the output on failure.</summary>
     Task<DumpResult> DumpAsync(EngineDumpCall run, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default);

@@ -20,7 +20,8 @@ public sealed class RunAndDiff(LlamaCppRunner runner, IEngineUnderTest engine, T
     {
         ArgumentNullException.ThrowIfNull(request);
         var tokens = request.Tokens ?? throw new ArgumentException("the request needs token ids: the engine under test and llama.cpp must run the same ones", nameof(request));
-        engine.CheckSupported(request.ModelPath, request.Decode, tokens.Count);
+        engine.CheckSupported(request.ModelPath);
+        engine.CheckSupported(request.Decode, tokens.Count);
         var reference = await runner.DumpAsync(request with { OutputDirectory = Path.Combine(outputDirectory, ReferenceDirectory) }, progress, cancellationToken).ConfigureAwait(false);
         var referenceRun = DumpRun.Open(reference.RunDirectory);
         var call = new EngineDumpCall

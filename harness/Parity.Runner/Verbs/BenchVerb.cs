@@ -6,7 +6,8 @@ namespace Parity.Runner.Verbs;
 
 /// <summary>
 /// <c>bench</c>: llama.cpp's prompt processing and generation speed with no eval callback: per repetition, the KV cache
-/// is cleared, N prompt tokens are decoded in one batch (logits for the last only), then G tokens one at a time.
+/// is cleared and filled with D context tokens (untimed, as llama-bench's depth), N prompt tokens are decoded in one
+/// batch (logits for the last only), then G tokens one at a time.
 /// </summary>
 internal static unsafe class BenchVerb
 {
@@ -16,31 +17,38 @@ internal static unsafe class BenchVerb
         var promptTokens = new Option<int>("--prompt-tokens") { DefaultValueFactory = _ => 64, Description = "Prompt length" };
         var genTokens = new Option<int>("--gen-tokens") { DefaultValueFactory = _ => 16, Description = "Tokens generated one at a time" };
         var reps = new Option<int>("--reps") { DefaultValueFactory = _ => 1, Description = "Repetitions" };
-        var command = new Command("bench", "Time prompt processing and generation") { model, promptTokens, genTokens, reps };
+        var depth = new Option<int>("--depth") { DefaultValueFactory = _ => 0, Description = "Context tokens already in the cache before the prompt (untimed)" };
+        var command = new Command("bench", "Time prompt processing and generation") { model, promptTokens, genTokens, reps, depth };
         DecodeOptions.AddTo(command);
         command.SetAction(parse =>
         {
             var options = DecodeOptions.From(parse);
-            int n = parse.GetValue(promptTokens), g = parse.GetValue(genTokens);
+            int n = parse.GetValue(promptTokens), g = parse.GetValue(genTokens), d = parse.GetValue(depth);
             RunnerGlobals.Start(parse);
             var load = Stopwatch.StartNew();
             using var m = LlamaModel.Load(parse.GetValue(model)!, repack: options.Repack);
-            using var ctx = new LlamaContext(m, options, n + g, n);
+            using var ctx = new LlamaContext(m, options, d + n + g, Math.Max(n, d));
             var loadSeconds = load.Elapsed.TotalSeconds;
             var prompt = BenchTokens.Prompt(n, m.VocabSize);
+            var context = BenchTokens.Prompt(d, m.VocabSize);
             var pp = new JsonArray();
             var tg = new JsonArray();
             for (var r = 0; r < parse.GetValue(reps); r++)
             {
                 ctx.ClearMemory();
+                if (d > 0)
+                {
+                    ctx.Decode(context, 0, allLogits: false);
+                }
+
                 var sw = Stopwatch.StartNew();
-                ctx.Decode(prompt, 0, allLogits: false);
+                ctx.Decode(prompt, d, allLogits: false);
                 pp.Add(sw.Elapsed.TotalSeconds);
                 var next = LlamaContext.ArgMax(ctx.Logits(-1));
                 sw.Restart();
                 for (var i = 0; i < g; i++)
                 {
-                    ctx.Decode([next], n + i, allLogits: false);
+                    ctx.Decode([next], d + n + i, allLogits: false);
                     next = LlamaContext.ArgMax(ctx.Logits(-1));
                 }
 

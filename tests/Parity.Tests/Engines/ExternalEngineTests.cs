@@ -153,10 +153,14 @@ public sealed class ExternalEngineTests
     [Test]
     public async Task The_bench_action_times_the_engine_by_its_own_last_repetition()
     {
-        var engine = await ExternalEngine.ConnectAsync(Config("bench"));
-        using var timer = await engine.OpenTimerAsync(new Parity.Harness.Bench.BenchOptions { ModelPath = _model, PromptTokens = 8, GenTokens = 4 }, 2);
+        var log = _temp.File("bench-requests");
+        var engine = await ExternalEngine.ConnectAsync(Config("bench", env: ("PARITY_FAKE_REQUESTS", log)));
+        using var timer = await engine.OpenTimerAsync(new Parity.Harness.Bench.BenchOptions { ModelPath = _model, PromptTokens = 8, GenTokens = 4, Depth = 5 }, 2);
         Assert.That(await timer.TimeAsync(), Is.EqualTo((0.25, 0.5)));
         Assert.That(timer.PeakRssBytes, Is.EqualTo(1_000_000));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(log, "bench-1.json")));
+        var r = doc.RootElement;
+        Assert.That((r.GetProperty("context").GetArrayLength(), r.GetProperty("tokens").GetArrayLength(), r.GetProperty("genTokens").GetInt32(), r.GetProperty("threads").GetInt32()), Is.EqualTo((5, 8, 4, 2)));
     }
 
     private string[] Leftovers(string name) => Directory.GetFileSystemEntries(_temp.Path, name + ".tmp-*");

@@ -143,7 +143,7 @@ public sealed class GraphDescriptorWalkTests(string architecture, string presetN
         foreach (var shape in SyntheticPresets.All.Where(p => p.Architecture == architecture))
         {
             // The presets' own shapes run to gigabytes in F32; their tensor sets (tied LM head, rope_freqs, biases) are what matters here.
-            var preset = shape with { NEmbd = 256, NFf = 512, NLayer = 2, NHead = 4, NHeadKv = 2 };
+            var preset = shape with { NEmbd = 256, NFf = 512, NLayer = 2, NHead = 4, NHeadKv = 2, ExpertCount = Math.Min(shape.ExpertCount, 4), ExpertUsedCount = Math.Min(shape.ExpertUsedCount, 2), ExpertFeedForwardLength = Math.Min(shape.ExpertFeedForwardLength, 128) };
             var path = _temp.File(preset.Name + ".gguf");
             SyntheticModel.Write(preset, path);
             using var file = Parity.Gguf.GgufFile.Open(path);
