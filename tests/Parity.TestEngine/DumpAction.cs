@@ -18,7 +18,19 @@ internal static class DumpAction
             throw new BadRequestException($"request {request.Path}: token {bad} is outside the model's vocabulary (0..{config.NVocab - 1})");
         }
 
-        var model = new Transformer(config, LlamaWeights.Load(file, config), new KvCache(config, request.ContextSize, engine.KvCache), engine.RopePairingBug);
+        var options = request.Options!;
+        var cache = new KvCache(config, request.ContextSize, CacheType(options.TypeK, "typeK"), CacheType(options.TypeV, "typeV"));
+        if (!options.OutputAll)
+        {
+            throw new RefusedException($"request {request.Path}: options.outputAll false; this engine outputs every row");
+        }
+
+        if (options.Filter is { } filter)
+        {
+            throw new RefusedException($"request {request.Path}: options.filter '{filter}'; this engine writes every tensor");
+        }
+
+        var model = new Transformer(config, LlamaWeights.Load(file, config), cache, engine.RopePairingBug);
         var forcing = request.ForceFrom is { } forceFrom ? DumpRun.Open(forceFrom) : null;
         IReadOnlySet<string>? force = request.Force is { } keys ? keys.ToHashSet(StringComparer.Ordinal) : null;
 
@@ -41,6 +53,14 @@ internal static class DumpAction
 
         writer.Complete(generated);
     }
+
+    /// <summary>The cache type llama.cpp runs with, if this engine keeps it: F16 or F32.</summary>
+    private static KvCacheType CacheType(string type, string member) => type switch
+    {
+        "f16" => KvCacheType.F16,
+        "f32" => KvCacheType.F32,
+        _ => throw new RefusedException($"options.{member} '{type}': this engine keeps an f16 or f32 KV cache only"),
+    };
 
     /// <summary>The forcing dump's step <paramref name="step"/>, which must have run the same tokens; null when it has no such step.</summary>
     private static DumpStep? ForcingStep(DumpRun? forcing, int step, int[] tokens)
@@ -89,18 +109,8 @@ internal static class DumpAction
         },
         Prompt = new DumpPrompt { Tokens = request.Tokens },
 
-        // What this engine does: no flash attention, its --kv-cache type, no weight repacking, every row output.
-        Options = new DumpOptions
-        {
-            Threads = request.Threads,
-            FlashAttention = false,
-            TypeK = engine.CacheTypeName,
-            TypeV = engine.CacheTypeName,
-            Repack = false,
-            NCtx = request.ContextSize,
-            NBatch = request.Tokens.Length,
-            OutputAll = true,
-        },
+        // As the protocol asks: the reference's configuration, which this engine follows (its cache types) or refused.
+        Options = request.Options!,
         Notes = new Dictionary<string, string>(StringComparer.Ordinal) { ["numerics"] = "f32" },
     };
 }

@@ -1,10 +1,10 @@
 namespace Parity.TestEngine;
 
 /// <summary>
-/// Keys (after RoPE) and values of every position so far, per layer. Its type is llama.cpp's cache type the engine
-/// runs against: F16 (llama.cpp's default) stores every value rounded to half precision, F32 stores it as is.
+/// Keys (after RoPE) and values of every position so far, per layer, in the types llama.cpp's cache has in the
+/// reference run: F16 (llama.cpp's default) stores every value rounded to half precision, F32 stores it as is.
 /// </summary>
-internal sealed class KvCache(LlamaConfig config, int cells, KvCacheType type)
+internal sealed class KvCache(LlamaConfig config, int cells, KvCacheType typeK, KvCacheType typeV)
 {
     private readonly float[][] _k = [.. Enumerable.Range(0, config.NLayer).Select(_ => new float[cells * config.NEmbdKv])]; // [layer][cells, nEmbdKv]
     private readonly float[][] _v = [.. Enumerable.Range(0, config.NLayer).Select(_ => new float[cells * config.NEmbdKv])]; // [layer][cells, nEmbdKv]
@@ -14,8 +14,8 @@ internal sealed class KvCache(LlamaConfig config, int cells, KvCacheType type)
     {
         for (var i = 0; i < k.Length; i++)
         {
-            _k[il][(first * config.NEmbdKv) + i] = InCacheType(k[i]);
-            _v[il][(first * config.NEmbdKv) + i] = InCacheType(v[i]);
+            _k[il][(first * config.NEmbdKv) + i] = InKeyType(k[i]);
+            _v[il][(first * config.NEmbdKv) + i] = InValueType(v[i]);
         }
     }
 
@@ -24,8 +24,13 @@ internal sealed class KvCache(LlamaConfig config, int cells, KvCacheType type)
     public float V(int il, int cell, int channel) => _v[il][(cell * config.NEmbdKv) + channel];
 
     /// <summary>
-    /// The other operand of a product with the cache (Q for the scores, the probabilities for the values) as ggml's
-    /// matmul sees it: converted to the cache's type, so an F16 cache's products take Q and the probabilities in F16 too.
+    /// A key, or Q where it meets the keys: ggml's matmul converts its other operand to the cache's type, so an F16
+    /// cache's scores take Q in F16 too.
     /// </summary>
-    public float InCacheType(float x) => type == KvCacheType.F16 ? (float)(Half)x : x;
+    public float InKeyType(float x) => Convert(x, typeK);
+
+    /// <summary>A value, or a softmax probability where it meets the values (converted as Q is for the keys).</summary>
+    public float InValueType(float x) => Convert(x, typeV);
+
+    private static float Convert(float x, KvCacheType type) => type == KvCacheType.F16 ? (float)(Half)x : x;
 }

@@ -1,6 +1,6 @@
 namespace Parity.TestEngine;
 
-/// <summary>The KV cache types this engine keeps (<c>--kv-cache</c>), spelled as ggml spells them in a dump's options.</summary>
+/// <summary>The KV cache types this engine keeps (a request's <c>options.typeK</c> and <c>typeV</c>).</summary>
 internal enum KvCacheType
 {
     F16,

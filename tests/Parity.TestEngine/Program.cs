@@ -1,7 +1,7 @@
 namespace Parity.TestEngine;
 
 /// <summary>
-/// <c>Parity.TestEngine [--kv-cache f16|f32] [--bug rope-pairing] REQUEST</c>: answers one parity-engine protocol
+/// <c>Parity.TestEngine [--bug rope-pairing] REQUEST</c>: answers one parity-engine protocol
 /// request. Exit 0 done, 2 malformed arguments, request, model file or forceFrom dump, 3 a request this engine does not implement (the
 /// protocol's refusal). <c>--bug rope-pairing</c> plants a fault for the tests: RoPE rotates NEOX pairs
 /// (i, i + d/2) instead of llama's adjacent (2i, 2i + 1).

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Parity.Dump;
 
 namespace Parity.TestEngine;
 
@@ -27,6 +28,9 @@ internal sealed record ProtocolRequest
     public int ContextSize { get; init; }
 
     public string? Output { get; init; }
+
+    /// <summary>The configuration llama.cpp runs the reference with, recorded as the dump's options.</summary>
+    public DumpOptions? Options { get; init; }
 
     public string? ForceFrom { get; init; }
 
@@ -81,6 +85,7 @@ internal sealed record ProtocolRequest
             Threads = r.Int("threads"),
             ContextSize = r.Int("contextSize"),
             Output = r.Text("output"),
+            Options = r.Options("options"),
             ForceFrom = r.OptionalText("forceFrom"),
             Force = r.Texts("force"),
         };
@@ -106,6 +111,31 @@ internal sealed record ProtocolRequest
             null => null,
             { ValueKind: JsonValueKind.String } v => v.GetString(),
             _ => throw new BadRequestException($"request {path}: '{name}' must be a string"),
+        };
+
+        /// <summary>A dump's <c>options</c> object, member by member (docs/dump-format.md).</summary>
+        public DumpOptions Options(string name)
+        {
+            var o = Get(name) is { ValueKind: JsonValueKind.Object } v ? new Members($"{path}: '{name}'", v) : throw new BadRequestException($"request {path}: '{name}' missing; an object expected");
+            return new DumpOptions
+            {
+                Threads = o.Int("threads"),
+                FlashAttention = o.Bool("flashAttention"),
+                TypeK = o.Text("typeK"),
+                TypeV = o.Text("typeV"),
+                Repack = o.Bool("repack"),
+                NCtx = o.Int("nCtx"),
+                NBatch = o.Int("nBatch"),
+                Filter = o.OptionalText("filter"),
+                OutputAll = o.Bool("outputAll"),
+            };
+        }
+
+        public bool Bool(string name) => Get(name)?.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new BadRequestException($"request {path}: '{name}' missing or not true/false"),
         };
 
         public int Int(string name) =>

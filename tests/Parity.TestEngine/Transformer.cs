@@ -112,7 +112,7 @@ internal sealed class Transformer(LlamaConfig c, LlamaWeights w, KvCache cache, 
     }
 
     /// <summary>
-    /// K·Q, unscaled, <c>[nKv, tokens, nHead]</c>, over every cell (the mask is the softmax's), with Q in the cache's
+    /// K·Q, unscaled, <c>[nKv, tokens, nHead]</c>, over every cell (the mask is the softmax's), with Q in the key cache's
     /// type as ggml's matmul takes it.
     /// </summary>
     private float[] Scores(int il, float[] q, int n, int nKv)
@@ -130,7 +130,7 @@ internal sealed class Transformer(LlamaConfig c, LlamaWeights w, KvCache cache, 
                     var sum = 0f;
                     for (var d = 0; d < hd; d++)
                     {
-                        sum += cache.InCacheType(qh[d]) * cache.K(il, j, (kvHead * hd) + d);
+                        sum += cache.InKeyType(qh[d]) * cache.K(il, j, (kvHead * hd) + d);
                     }
 
                     scores[(((h * n) + t) * nKv) + j] = sum;
@@ -141,7 +141,7 @@ internal sealed class Transformer(LlamaConfig c, LlamaWeights w, KvCache cache, 
         return scores;
     }
 
-    /// <summary>Σ_j p[j] · V[j] per head and token, <c>[headDim, tokens, nHead]</c>; the probabilities in the cache's type, as in ggml.</summary>
+    /// <summary>Σ_j p[j] · V[j] per head and token, <c>[headDim, tokens, nHead]</c>; the probabilities in the value cache's type, as in ggml.</summary>
     private float[] WeightedValues(int il, float[] probs, int n, int nKv)
     {
         var (hd, group) = (c.HeadDim, c.NHead / c.NHeadKv);
@@ -157,7 +157,7 @@ internal sealed class Transformer(LlamaConfig c, LlamaWeights w, KvCache cache, 
                     var sum = 0f;
                     for (var j = 0; j < nKv; j++)
                     {
-                        sum += cache.InCacheType(p[j]) * cache.V(il, j, (kvHead * hd) + d);
+                        sum += cache.InValueType(p[j]) * cache.V(il, j, (kvHead * hd) + d);
                     }
 
                     heads[(((h * n) + t) * hd) + d] = sum;

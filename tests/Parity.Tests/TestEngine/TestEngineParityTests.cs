@@ -9,7 +9,7 @@ namespace Parity.Tests.TestEngine;
 
 /// <summary>
 /// The test engine, run directly through the protocol, against llama.cpp on the same tokens (teacher tokens from
-/// llama.cpp's dump), aligned by its one-rule-per-kind name map and judged by the existing f32 rules: parity holds with
+/// llama.cpp's dump) and configuration (its options, with an F16 or an F32 KV cache), aligned by its one-rule-per-kind name map and judged by the existing f32 rules: parity holds with
 /// every compared tensor paired; a planted RoPE-pairing bug is named at layer 0's roped Q under llama.cpp's name; and
 /// teacher forcing from llama.cpp's dump (renamed to the engine's names) leaves only the bugged op off.
 /// </summary>
@@ -33,6 +33,7 @@ public sealed class TestEngineParityTests(string model, string prompt, string kv
     private NameMap _map = null!;
     private TolerancePolicy _policy = null!;
     private string? _names;
+    private DumpOptions _options = null!;
     private string? _forceFrom;
 
     [OneTimeSetUp]
@@ -43,13 +44,13 @@ public sealed class TestEngineParityTests(string model, string prompt, string kv
         _tokens = [.. prompt.Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
         _reference = _temp.File("llama.cpp");
 
-        // Repacking is off and the cache types are the engine's --kv-cache: the engine does not repack, and the protocol
-        // does not tell it what llama.cpp was run with.
         var (code, stdout, stderr) = ParityCli.Run(
             "dump", "--side", "llama.cpp", "--model", _model, "--tokens", prompt, "--steps", Steps.ToString(CultureInfo.InvariantCulture),
-            "--no-repack", "--cache-type-k", kvCache, "--cache-type-v", kvCache, "--out", _reference);
+            "--cache-type-k", kvCache, "--cache-type-v", kvCache, "--out", _reference);
         Assert.That(code, Is.Zero, stdout + stderr);
-        _teacher = [.. DumpRun.Open(_reference).GeneratedTokens.Take(Steps)];
+        var reference = DumpRun.Open(_reference);
+        _teacher = [.. reference.GeneratedTokens.Take(Steps)];
+        _options = reference.Manifest.Options;
         _map = NameMap.Load(TestEngineProcess.NameMap);
         _policy = TolerancePolicy.Load(TolerancePolicy.DefaultPath);
     }
@@ -78,6 +79,7 @@ public sealed class TestEngineParityTests(string model, string prompt, string kv
     public void Every_name_it_writes_is_one_its_capabilities_announce_and_the_map_pairs()
     {
         var engine = Names;
+        Assert.That(DumpRun.Open(engine).Manifest.Options, Is.EqualTo(_options), "the request's options, recorded as they are");
         var patterns = new[] { @"model\.embed_tokens", @"model\.layers\.\d+", @"model\.layers\.\d+\..+", @"model\.norm(\.rms_norm)?", "lm_head" }.Select(p => new Regex($"^(?:{p})$"));
 
         using var step = DumpRun.Open(engine).OpenStep(0);
@@ -148,7 +150,7 @@ public sealed class TestEngineParityTests(string model, string prompt, string kv
         var output = _temp.File("other-tokens");
         int[] other = [.. _teacher.Select(t => (t + 1) % 256)];
 
-        var (code, stderr, _) = TestEngineProcess.Run(_temp, TestEngineProcess.Dump(_model, _tokens, Steps, other, output, ForceFrom), TestEngineProcess.Command(kvCache: DefaultOr(kvCache)));
+        var (code, stderr, _) = TestEngineProcess.Run(_temp, TestEngineProcess.Dump(_model, _tokens, Steps, other, output, ForceFrom, options: _options));
 
         Assert.That(code, Is.EqualTo(2), stderr);
         Assert.That(stderr, Does.Contain($"forceFrom {ForceFrom}: step 1 ran tokens [{_teacher[0]}], this step runs [{other[0]}]"));
@@ -162,14 +164,11 @@ public sealed class TestEngineParityTests(string model, string prompt, string kv
     private string EngineDump(string name, bool ropePairingBug, string? forceFrom = null, IReadOnlyList<string>? force = null)
     {
         var output = _temp.File(name);
-        var (code, stderr, elapsed) = TestEngineProcess.Run(_temp, TestEngineProcess.Dump(_model, _tokens, Steps, _teacher, output, forceFrom, force), TestEngineProcess.Command(ropePairingBug, DefaultOr(kvCache)));
+        var (code, stderr, elapsed) = TestEngineProcess.Run(_temp, TestEngineProcess.Dump(_model, _tokens, Steps, _teacher, output, forceFrom, force, _options), TestEngineProcess.Command(ropePairingBug));
         Assert.That(code, Is.Zero, stderr);
         TestContext.Out.WriteLine($"{model}, {kvCache} cache: test engine dump '{name}' ({Steps + 1} steps) took {elapsed.TotalSeconds:F2} s");
         return output;
     }
-
-    /// <summary>The engine's --kv-cache option: none for F16, its default.</summary>
-    private static string? DefaultOr(string kvCache) => kvCache == "f16" ? null : kvCache;
 
     /// <summary>An op-forced run: every tensor replaced by llama.cpp's after the engine records its own.</summary>
     private string ForcedDump(string name, bool ropePairingBug, IReadOnlyList<string>? force = null) =>

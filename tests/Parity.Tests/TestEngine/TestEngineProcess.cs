@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Parity.Dump;
 using Parity.Tests.Support;
 
 namespace Parity.Tests.TestEngine;
@@ -14,8 +15,11 @@ internal static class TestEngineProcess
 
     public static string NameMap => Path.Combine(RepoRoot.Find(), "tests", "Parity.TestEngine", "transformers.namemap.json");
 
-    /// <summary>A dump request (docs/external-engines.md) with every member the protocol lists.</summary>
-    public static Dictionary<string, object?> Dump(string model, IReadOnlyList<int> tokens, int steps, IReadOnlyList<int>? teacherTokens, string output, string? forceFrom = null, IReadOnlyList<string>? force = null) => new()
+    /// <summary>
+    /// A dump request (docs/external-engines.md) with every member the protocol lists; <paramref name="options"/> is
+    /// llama.cpp's configuration (default: llama.cpp's defaults, as Parity runs it).
+    /// </summary>
+    public static Dictionary<string, object?> Dump(string model, IReadOnlyList<int> tokens, int steps, IReadOnlyList<int>? teacherTokens, string output, string? forceFrom = null, IReadOnlyList<string>? force = null, DumpOptions? options = null) => new()
     {
         ["protocol"] = "parity-engine",
         ["protocolVersion"] = 1,
@@ -27,18 +31,28 @@ internal static class TestEngineProcess
         ["threads"] = 2,
         ["contextSize"] = 256,
         ["output"] = output,
+        ["options"] = Options(options ?? new DumpOptions { Threads = 2, FlashAttention = false, TypeK = "f16", TypeV = "f16", Repack = true, NCtx = 256, NBatch = tokens.Count, OutputAll = true }),
         ["forceFrom"] = forceFrom,
         ["force"] = force,
     };
 
-    /// <summary>The command that runs the engine: <c>dotnet Parity.TestEngine.dll [--kv-cache TYPE] [--bug rope-pairing]</c>.</summary>
-    public static string[] Command(bool ropePairingBug = false, string? kvCache = null) =>
-    [
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
-        Dll,
-        .. kvCache is null ? Array.Empty<string>() : ["--kv-cache", kvCache],
-        .. ropePairingBug ? new[] { "--bug", "rope-pairing" } : [],
-    ];
+    /// <summary>The command that runs the engine: <c>dotnet Parity.TestEngine.dll [--bug rope-pairing]</c>.</summary>
+    public static string[] Command(bool ropePairingBug = false) =>
+        [Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", Dll, .. ropePairingBug ? new[] { "--bug", "rope-pairing" } : []];
+
+    /// <summary>A dump's options as the request spells them (docs/dump-format.md).</summary>
+    public static Dictionary<string, object?> Options(DumpOptions o) => new()
+    {
+        ["threads"] = o.Threads,
+        ["flashAttention"] = o.FlashAttention,
+        ["typeK"] = o.TypeK,
+        ["typeV"] = o.TypeV,
+        ["repack"] = o.Repack,
+        ["nCtx"] = o.NCtx,
+        ["nBatch"] = o.NBatch,
+        ["filter"] = o.Filter,
+        ["outputAll"] = o.OutputAll,
+    };
 
     /// <summary>Writes <paramref name="request"/> into <paramref name="temp"/> and runs the engine on it.</summary>
     public static (int Code, string Stderr, TimeSpan Elapsed) Run(TempDirectory temp, Dictionary<string, object?> request) =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Parity.Dump;
 using Parity.Harness.Synthetic;
 using Parity.Tests.Support;
 
@@ -44,7 +45,6 @@ public sealed class TestEngineProtocolTests
 
     [TestCase("parity-test-engine.json", "1")]
     [TestCase("parity-test-engine-rope-bug.json", "1 (--bug rope-pairing)")]
-    [TestCase("parity-test-engine-f32-cache.json", "1")]
     public void Its_engine_config_files_run_the_built_engine_with_its_name_map(string file, string version)
     {
         // Resolved as docs/external-engines.md says: a command[0] with a '/' and the name map from the config's directory.
@@ -112,8 +112,22 @@ public sealed class TestEngineProtocolTests
         var (code, stderr, _) = TestEngineProcess.Run(_temp, request, [.. TestEngineProcess.Command(), "--kv-cache", "q8_0"]);
 
         Assert.That(code, Is.EqualTo(2), stderr);
-        Assert.That(stderr, Does.Contain("option '--kv-cache' with 'q8_0' not understood").And.Contain("usage: Parity.TestEngine [--kv-cache f16|f32]"));
+        Assert.That(stderr, Does.Contain("option '--kv-cache' with 'q8_0' not understood").And.Contain("usage: Parity.TestEngine [--bug rope-pairing]"));
         Assert.That(File.Exists(response), Is.False);
+    }
+
+    [TestCase("q8_0", "f16", "options.typeK 'q8_0'")]
+    [TestCase("f16", "bf16", "options.typeV 'bf16'")]
+    public void A_cache_type_it_does_not_keep_is_refused_with_exit_3(string typeK, string typeV, string named)
+    {
+        var output = _temp.File("cache-" + typeK + typeV);
+        var options = new DumpOptions { Threads = 2, FlashAttention = false, TypeK = typeK, TypeV = typeV, Repack = true, NCtx = 256, NBatch = 2, OutputAll = true };
+
+        var (code, stderr, _) = TestEngineProcess.Run(_temp, TestEngineProcess.Dump(Models.Synthetic(SyntheticPresets.Micro), [1, 2], 1, null, output, options: options));
+
+        Assert.That(code, Is.EqualTo(3), stderr);
+        Assert.That(stderr, Does.Contain(named).And.Contain("f16 or f32 KV cache only"));
+        Assert.That(Directory.Exists(output), Is.False);
     }
 
     [Test]
