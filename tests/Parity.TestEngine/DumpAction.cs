@@ -20,6 +20,11 @@ internal static class DumpAction
 
         var options = request.Options!;
         var cache = new KvCache(config, request.ContextSize, CacheType(options.TypeK, "typeK"), CacheType(options.TypeV, "typeV"));
+        if (options.FlashAttention)
+        {
+            throw new RefusedException($"request {request.Path}: options.flashAttention true; this engine does not implement flash attention (its fused op and F16 accumulation)");
+        }
+
         if (!options.OutputAll)
         {
             throw new RefusedException($"request {request.Path}: options.outputAll false; this engine outputs every row");

@@ -8,7 +8,8 @@ namespace Parity.Tests.TestEngine;
 
 /// <summary>
 /// The test engine as a protocol peer: its handshake answer, and the refusals (exit 3, a stderr line naming what it does
-/// not implement, no output) for a quantized model, another architecture and a protocol version it does not know.
+/// not implement, no output) for a quantized model, another architecture, a configuration it does not implement and a
+/// protocol version it does not know.
 /// </summary>
 [TestFixture]
 public sealed class TestEngineProtocolTests
@@ -116,17 +117,18 @@ public sealed class TestEngineProtocolTests
         Assert.That(File.Exists(response), Is.False);
     }
 
-    [TestCase("q8_0", "f16", "options.typeK 'q8_0'")]
-    [TestCase("f16", "bf16", "options.typeV 'bf16'")]
-    public void A_cache_type_it_does_not_keep_is_refused_with_exit_3(string typeK, string typeV, string named)
+    [TestCase("q8_0", "f16", false, "options.typeK 'q8_0': this engine keeps an f16 or f32 KV cache only")]
+    [TestCase("f16", "bf16", false, "options.typeV 'bf16': this engine keeps an f16 or f32 KV cache only")]
+    [TestCase("f16", "f16", true, "options.flashAttention true; this engine does not implement flash attention")]
+    public void A_configuration_it_does_not_implement_is_refused_with_exit_3(string typeK, string typeV, bool flashAttention, string named)
     {
-        var output = _temp.File("cache-" + typeK + typeV);
-        var options = new DumpOptions { Threads = 2, FlashAttention = false, TypeK = typeK, TypeV = typeV, Repack = true, NCtx = 256, NBatch = 2, OutputAll = true };
+        var output = _temp.File($"config-{typeK}-{typeV}-{flashAttention}");
+        var options = new DumpOptions { Threads = 2, FlashAttention = flashAttention, TypeK = typeK, TypeV = typeV, Repack = true, NCtx = 256, NBatch = 2, OutputAll = true };
 
         var (code, stderr, _) = TestEngineProcess.Run(_temp, TestEngineProcess.Dump(Models.Synthetic(SyntheticPresets.Micro), [1, 2], 1, null, output, options: options));
 
         Assert.That(code, Is.EqualTo(3), stderr);
-        Assert.That(stderr, Does.Contain(named).And.Contain("f16 or f32 KV cache only"));
+        Assert.That(stderr, Does.Contain("refused").And.Contain(named));
         Assert.That(Directory.Exists(output), Is.False);
     }
 
