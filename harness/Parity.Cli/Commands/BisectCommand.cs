@@ -80,11 +80,11 @@ public static class BisectCommand
             }
 
             var runner = CommonOptions.Runner(parse);
-            await report.CheckExactTargetAsync(parse, engine, runner, ct, decode.Read(parse)).ConfigureAwait(false);
+            await report.CheckExactTargetAsync(parse, engine, runner, ct, decode.Read(parse, engine)).ConfigureAwait(false);
             var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, io.Err, ct).ConfigureAwait(false);
             decode.CheckLimits(parse, model, ids.Length, parse.GetValue(steps), outDir);
-            engine.CheckSupported(decode.Read(parse), ids.Length);
-            var request = new DumpRequest { ModelPath = model, OutputDirectory = Path.Combine(outDir, "llama.cpp"), Prompt = text, Tokens = ids, Steps = parse.GetValue(steps), Decode = decode.Read(parse) };
+            engine.CheckSupported(decode.Read(parse, engine), ids.Length);
+            var request = new DumpRequest { ModelPath = model, OutputDirectory = Path.Combine(outDir, "llama.cpp"), Prompt = text, Tokens = ids, Steps = parse.GetValue(steps), Decode = decode.Read(parse, engine) };
             return DumpRun.Open((await runner.DumpAsync(request, io.Progress, ct).ConfigureAwait(false)).RunDirectory);
         }
 

@@ -77,13 +77,23 @@ public sealed class DecodeOptionSet
         return RunLimits.Check(model, promptTokens, steps, outputDirectory, parse.GetValue(Ctx), parse.GetValue(MaxDumpSize), sides);
     }
 
-    public LlamaCppDecodeOptions Read(ParseResult parse)
+    /// <param name="engine">
+    /// The engine under test: <c>auto</c> resolves to on only for an engine that follows llama.cpp's flash attention
+    /// (Parity's own does; an external engine says so in its capabilities), as llama.cpp's own auto turns it on only
+    /// where every op supports it.
+    /// </param>
+    public LlamaCppDecodeOptions Read(ParseResult parse, Parity.Harness.Engine.IEngineUnderTest? engine = null)
     {
         ArgumentNullException.ThrowIfNull(parse);
         return new LlamaCppDecodeOptions
         {
             Threads = parse.GetValue(Threads),
-            FlashAttention = parse.GetValue(FlashAttn) is "on" or "auto",
+            FlashAttention = parse.GetValue(FlashAttn) switch
+            {
+                "on" => true,
+                "auto" => engine?.FollowsFlashAttention ?? true,
+                _ => false,
+            },
             CacheTypeK = parse.GetValue(CacheTypeK)!,
             CacheTypeV = parse.GetValue(CacheTypeV)!,
             Repack = !parse.GetValue(NoRepack),

@@ -94,7 +94,7 @@ public static class DumpCommand
                 Filter = parse.GetValue(filter),
                 AddSpecial = !parse.GetValue(noBos),
                 ParseSpecial = !parse.GetValue(noParseSpecial),
-                Decode = decode.Read(parse),
+                Decode = decode.Read(parse, engine),
             };
 
             if (engine is null)

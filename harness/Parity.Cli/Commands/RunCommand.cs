@@ -42,7 +42,7 @@ public static class RunCommand
                 var model = await source.ResolveAsync(parse, io.Progress, ct).ConfigureAwait(false);
                 engine.CheckSupported(model);
                 var runner = CommonOptions.Runner(parse);
-                await report.CheckExactTargetAsync(parse, engine, runner, ct, decode.Read(parse)).ConfigureAwait(false);
+                await report.CheckExactTargetAsync(parse, engine, runner, ct, decode.Read(parse, engine)).ConfigureAwait(false);
                 var outDir = CommonOptions.OutputDirectory(parse.GetValue(output)!);
                 var (ids, text) = await promptOptions.ResolveAsync(parse, model, runner, io.Err, ct).ConfigureAwait(false);
                 decode.CheckLimits(parse, model, ids.Length, parse.GetValue(steps), outDir);
@@ -53,7 +53,7 @@ public static class RunCommand
                     Prompt = text,
                     Tokens = ids,
                     Steps = parse.GetValue(steps),
-                    Decode = decode.Read(parse),
+                    Decode = decode.Read(parse, engine),
                 };
                 var diff = await new RunAndDiff(runner, engine, policy, report.Pairing(parse)).RunAsync(request, outDir, io.Progress, ct).ConfigureAwait(false);
                 return (model, outDir, diff);

@@ -23,6 +23,8 @@ public sealed class BuiltInEngine(NumericsMode numerics, ArchitectureRegistry? a
 
     public bool CanTeacherForce => true;
 
+    public bool FollowsFlashAttention => true;
+
     public NumericsMode Numerics => numerics;
 
     public void CheckSupported(string modelPath) => EngineDumper.CheckSupported(modelPath);

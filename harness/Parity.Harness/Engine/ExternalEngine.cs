@@ -42,6 +42,8 @@ public sealed class ExternalEngine : IEngineUnderTest
 
     public bool CanTeacherForce => Capabilities.TeacherForcing;
 
+    public bool FollowsFlashAttention => Capabilities.FlashAttention;
+
     public ExternalEngineConfig Config => _config;
 
     /// <summary>Loads the name map (bad input before anything runs), then asks the engine for its capabilities.</summary>

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Parity.Harness.Engine;
 
 /// <summary>An external engine's answer to the <c>capabilities</c> handshake (docs/external-engines.md).</summary>
-public sealed record ExternalEngineCapabilities(string Name, string Version, bool TeacherForcing, IReadOnlyList<string> Tensors, string Numerics, bool Bench = false)
+public sealed record ExternalEngineCapabilities(string Name, string Version, bool TeacherForcing, IReadOnlyList<string> Tensors, string Numerics, bool Bench = false, bool FlashAttention = false)
 {
     /// <summary>Reads the answer file; returns the problem instead when it is missing or not what the protocol asks for.</summary>
     public static (ExternalEngineCapabilities? Answer, string? Problem) Read(string path)
@@ -33,16 +33,18 @@ public sealed record ExternalEngineCapabilities(string Name, string Version, boo
             var forcing = root.TryGetProperty("teacherForcing", out var tf) && tf.ValueKind is JsonValueKind.True or JsonValueKind.False ? tf.GetBoolean() : (bool?)null;
             var numerics = !root.TryGetProperty("numerics", out var nu) ? "f32" : nu.ValueKind == JsonValueKind.String ? nu.GetString() : null;
             var tensors = ReadTensors(root);
-            var bench = !root.TryGetProperty("bench", out var b) ? false : b.ValueKind is JsonValueKind.True or JsonValueKind.False ? b.GetBoolean() : (bool?)null;
+            var bench = OptionalBool(root, "bench");
+            var flash = OptionalBool(root, "flashAttention");
             var problem = name is null ? "name: expected a non-empty string"
                 : ver is null ? "version: expected a string"
                 : forcing is null ? "teacherForcing: expected true or false"
                 : numerics is not ("f32" or "f64") ? "numerics: expected \"f32\" or \"f64\""
                 : tensors is null ? "tensors: expected an array of regular expressions"
                 : bench is null ? "bench: expected true or false"
+                : flash is null ? "flashAttention: expected true or false"
                 : null;
             return problem is null
-                ? (new ExternalEngineCapabilities(name!, ver!, forcing!.Value, tensors!, numerics!, bench!.Value), null)
+                ? (new ExternalEngineCapabilities(name!, ver!, forcing!.Value, tensors!, numerics!, bench!.Value, flash!.Value), null)
                 : (null, "its capabilities answer is wrong: " + problem);
         }
         catch (JsonException e)
@@ -50,6 +52,10 @@ public sealed record ExternalEngineCapabilities(string Name, string Version, boo
             return (null, $"its capabilities answer is not JSON ({e.Message})");
         }
     }
+
+    // Absent: false; present: a JSON boolean, else null (wrong).
+    private static bool? OptionalBool(JsonElement root, string member) =>
+        !root.TryGetProperty(member, out var v) ? false : v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
 
     private static List<string>? ReadTensors(JsonElement root)
     {

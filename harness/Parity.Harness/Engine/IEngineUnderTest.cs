@@ -16,6 +16,13 @@ public interface IEngineUnderTest
     /// <summary>How its tensor names stand for llama.cpp's keys; null when it writes llama.cpp's names.</summary>
     NameMap? Names { get; }
 
+    /// <summary>
+    /// Whether it follows llama.cpp's flash attention (its fused node and rounding), so llama.cpp's <c>auto</c> may turn
+    /// flash attention on for the comparison; an engine that computes attention its own way is compared with llama.cpp's
+    /// plain attention unless flash attention is asked for.
+    /// </summary>
+    bool FollowsFlashAttention { get; }
+
     /// <summary>Whether it honours <see cref="EngineDumpCall.ForceFrom"/> (op-level teacher forcing, which bisect needs).</summary>
     bool CanTeacherForce { get; }
 

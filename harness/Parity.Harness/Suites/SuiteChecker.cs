@@ -106,7 +106,7 @@ public sealed class SuiteChecker(SuiteModelResolver models, TolerancePolicy poli
             var worst = diff.Steps.SelectMany(s => s.Tensors).Where(t => t.Metrics is not null).MaxBy(t => t.Metrics!.Nmse);
             var compared = diff.Steps.Sum(s => s.Tensors.Count(t => t.Metrics is not null));
             var summary = details.Count == 0
-                ? string.Create(CultureInfo.InvariantCulture, $"{compared} tensors over {diff.Steps.Count} step(s) hold, judged by {diff.Regime}, worst nmse {worst?.Metrics!.Nmse:G2} ({worst?.Key}){(compareSnapshots ? "; snapshot matches" : string.Empty)}")
+                ? string.Create(CultureInfo.InvariantCulture, $"{compared} tensors over {diff.Steps.Count} step(s) hold, judged by {diff.Regime}, worst nmse {worst?.Metrics!.Nmse:G2} ({worst?.Key}){(compareSnapshots && engine is null ? "; snapshot matches" : string.Empty)}")
                 : details[0].Split('\n')[0];
             return new CaseResult
             {

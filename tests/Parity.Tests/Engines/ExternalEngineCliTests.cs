@@ -21,7 +21,7 @@ public sealed class ExternalEngineCliTests
     public void MakeDumps()
     {
         _temp = new TempDirectory();
-        (_model, _, _engineDump) = MicroDumps.Make(_temp, 2);
+        (_model, _, _engineDump) = MicroDumps.Make(_temp, 2, "--flash-attn", "off");
     }
 
     [OneTimeTearDown]
