@@ -166,6 +166,8 @@ public sealed class MetricsTests
         var policy = TolerancePolicy.Load(TolerancePolicy.DefaultPath);
         Assert.That(policy.RuleFor("kq-0", new("F32", "f32")).Max, Is.EqualTo(1e-10));
         Assert.That(policy.RuleFor("kq-0", new("F32", "f16")).Max, Is.EqualTo(2e-6));
+        Assert.That(policy.RuleFor("kq-0", new("F32", "f16", FlashAttention: true)).Name, Is.EqualTo("f32-weights-f16-cache-flash"), "llama.cpp's flash attention accumulates V in F16");
+        Assert.That(policy.RuleFor("kq-0", new("F32", "f32", FlashAttention: true)).Max, Is.EqualTo(1e-10), "an F32 cache keeps F32 accumulators");
         Assert.That(policy.RuleFor("ffn_out-3", new("Q4_K_M", "f16")).Reason, Does.Contain("Q8_K"));
         Assert.That(policy.RuleFor("ffn_out-3", new("Q4_K_M", "f16", "ggml")).Name, Is.EqualTo("kquants-ggml"), "ggml numerics without an exactness claim: the tolerance");
         Assert.That(policy.RuleFor("ffn_out-3", new("Q4_K_M", "f16", "ggml", CandidateExact: true)).IsIdentity, Is.True, "a candidate that claims this reference: identity");
