@@ -106,7 +106,8 @@ public sealed class RunCommandTests
     {
         using var temp = new TempDirectory();
         var model = Models.Synthetic(Parity.Harness.Synthetic.SyntheticPresets.Micro);
-        var (code, _, stderr) = ParityCli.Run("dump", "--side", "engine", "--model", model, "--prompt", "Hello, how are you?", "--out", temp.File("a"));
+        // The plain configuration, whose F32-weight bound (f32-weights-f16-cache) a 1.5x change of one value breaks.
+        var (code, _, stderr) = ParityCli.Run("dump", "--side", "engine", "--model", model, "--prompt", "Hello, how are you?", "--flash-attn", "off", "--out", temp.File("a"));
         Assert.That(code, Is.Zero, stderr);
         DumpEditor.Rewrite(temp.File("a"), temp.File("b"), (step, e, values, dump) =>
         {

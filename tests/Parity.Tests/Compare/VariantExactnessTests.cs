@@ -17,7 +17,9 @@ public sealed class VariantExactnessTests
     public void A_run_against_the_library_variant_is_bit_identical(string variant, string quant)
     {
         using var temp = new TempDirectory();
-        var (code, stdout, stderr) = ParityCli.Run("run", "--variant", variant, "--preset", "tinyllama-mini", "--quant", quant, "--prompt", "Once upon a time there was", "--steps", "3", "--out", temp.Path);
+        // The noavx library's flash attention is the one configuration the engine does not follow (refused by name).
+        string[] attention = variant == "noavx" ? ["--flash-attn", "off"] : [];
+        var (code, stdout, stderr) = ParityCli.Run(["run", "--variant", variant, "--preset", "tinyllama-mini", "--quant", quant, "--prompt", "Once upon a time there was", "--steps", "3", "--out", temp.Path, .. attention]);
         Assert.That(code, Is.Zero, stdout + stderr);
         Assert.That(stdout, Does.Contain("judged by: exact, rule exact-ggml").And.Contain("PARITY HOLDS: every compared tensor is bit-identical").And.Contain("the greedy tokens agree at every step"));
         var notes = Parity.Dump.DumpRun.Open(System.IO.Path.Combine(temp.Path, "engine")).Manifest.Notes!;
