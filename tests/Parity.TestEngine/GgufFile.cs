@@ -5,7 +5,7 @@ namespace Parity.TestEngine;
 
 /// <summary>
 /// A GGUF file read whole into memory: the header, the metadata values, the tensor infos and the tensor data of the
-/// two types this engine computes with (F32, F16). Everything else is refused by name. Small on purpose: the models
+/// types this engine reads (F32, F16, and Q8_0, Q4_K, Q6_K widened to float). Everything else is refused by name. Small on purpose: the models
 /// this engine runs are a few megabytes.
 /// </summary>
 internal sealed class GgufFile
@@ -83,7 +83,7 @@ internal sealed class GgufFile
         return new GgufFile(path, bytes, metadata, tensors, dataStart);
     }
 
-    /// <summary>A tensor's values as float32 (F16 widened); any other type is refused by name.</summary>
+    /// <summary>A tensor's values as float32 (F16 and the block types widened); any other type is refused by name.</summary>
     public float[] ReadFloats(string name)
     {
         if (!Tensors.TryGetValue(name, out var t))
@@ -93,18 +93,24 @@ internal sealed class GgufFile
 
         var start = _dataStart + t.Offset;
         var values = new float[t.ElementCount];
-        var elementSize = t.Type switch
+        var block = t.Type switch
         {
-            TypeF32 => 4,
-            TypeF16 => 2,
-            _ => throw new RefusedException($"model {Path}: tensor '{name}' has ggml type {GgmlTypeName(t.Type)}; this engine computes with F32 and F16 weights only (quantized types are not implemented)"),
+            TypeF32 => (4, 1),
+            TypeF16 => (2, 1),
+            _ => Dequantize.Block(t.Type) ?? throw new RefusedException($"model {Path}: tensor '{name}' has ggml type {GgmlTypeName(t.Type)}; this engine computes with F32, F16, Q8_0, Q4_K and Q6_K weights only (widened to float)"),
         };
-        if (start + (values.LongLength * elementSize) > _bytes.LongLength)
+        if (values.Length % block.Item2 != 0 || start + (values.LongLength / block.Item2 * block.Item1) > _bytes.LongLength)
         {
-            throw new BadRequestException($"model {Path}: tensor '{name}' data at offset {start} runs past the end of the file ({_bytes.LongLength} bytes)");
+            throw new BadRequestException($"model {Path}: tensor '{name}' data at offset {start} runs past the end of the file ({_bytes.LongLength} bytes) or is not whole blocks of {GgmlTypeName(t.Type)}");
         }
 
-        var data = _bytes.AsSpan((int)start, values.Length * elementSize);
+        var data = _bytes.AsSpan((int)start, (int)(values.LongLength / block.Item2 * block.Item1));
+        if (t.Type is not (TypeF32 or TypeF16))
+        {
+            Dequantize.Row(t.Type, data, values);
+            return values;
+        }
+
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = t.Type == TypeF32

@@ -36,6 +36,15 @@ public sealed class TestEngineCliTests
     }
 
     [Test]
+    public void Run_on_micro_at_its_default_quantization_holds_under_the_f32_numerics_rules()
+    {
+        // --preset micro alone is Q4_K_M: the engine widens Q4_K and Q6_K to float, llama.cpp quantizes activations.
+        var (code, stdout, stderr) = ParityCli.Run("run", "--engine", Command(), "--name-map", TestEngineProcess.NameMap, "--preset", "micro", "--out", _temp.File("q4_k_m"), "--quiet");
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), stdout + stderr);
+        Assert.That(stdout, Does.Contain("weights Q4_K_M").And.Contain("judged by: tolerance, rule kquants-f32numerics").And.Contain("PARITY HOLDS"));
+    }
+
+    [Test]
     public void Run_with_the_planted_rope_bug_names_the_roped_query_under_llama_cpps_name()
     {
         var (code, stdout, stderr) = ParityCli.Run("run", "--engine-config", Config("parity-test-engine-rope-bug.json"), "--preset", "micro", "--quant", "F32", "--prompt", "Hello", "--steps", "2", "--out", _temp.File("bug"), "--quiet");

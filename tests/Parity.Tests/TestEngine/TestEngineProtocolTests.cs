@@ -81,13 +81,13 @@ public sealed class TestEngineProtocolTests
     [Test]
     public async Task A_quantized_model_is_refused_by_tensor_type_with_exit_3()
     {
-        var q8 = await Models.Quantized(SyntheticPresets.Micro, "Q8_0");
-        var output = _temp.File("q8");
+        var q8 = await Models.Quantized(SyntheticPresets.Micro, "Q4_1");
+        var output = _temp.File("q4_1");
 
         var (code, stderr, _) = TestEngineProcess.Run(_temp, TestEngineProcess.Dump(q8, [1, 2], 1, null, output));
 
         Assert.That(code, Is.EqualTo(3), stderr);
-        Assert.That(stderr, Does.Contain("refused").And.Contain(q8).And.Contain("q8_0").And.Contain("F32 and F16 weights only"));
+        Assert.That(stderr, Does.Contain("refused").And.Contain(q8).And.Contain("q4_1").And.Contain("F32, F16, Q8_0, Q4_K and Q6_K weights only"));
         Assert.That(Directory.Exists(output), Is.False);
     }
 
