@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using Parity.Tests.Fakes;
 
 namespace Parity.FakeEngine;
 
@@ -13,7 +13,7 @@ namespace Parity.FakeEngine;
 /// <c>bench</c> (answers the bench action with fixed seconds). Every request is also copied to
 /// <c>PARITY_FAKE_REQUESTS</c> when set, so a test can read what the harness asked.
 /// </summary>
-public static partial class Program
+public static class Program
 {
     public static int Main(string[] args)
     {
@@ -60,7 +60,7 @@ public static partial class Program
                 Directory.CreateDirectory(output);
                 File.WriteAllText(Path.Combine(output, "half-written.bin"), "partial");
                 Console.Error.WriteLine("fake-engine: about to dereference a bad pointer");
-                Signal(11);
+                NativeCrash.Signal(11);
                 return 99;
             case "hang":
                 var child = Process.Start(new ProcessStartInfo("sleep", "600") { UseShellExecute = false })!;
@@ -115,20 +115,4 @@ public static partial class Program
         edit(json);
         File.WriteAllText(path, json.ToJsonString());
     }
-
-    private static void Signal(int signal)
-    {
-        Console.Error.Flush();
-
-        // The .NET runtime handles SIGSEGV itself; restore the default action so the process dies as a native crash would.
-        _ = signal_default(signal, IntPtr.Zero);
-        _ = kill(Environment.ProcessId, signal);
-        Thread.Sleep(5000);
-    }
-
-    [LibraryImport("libc")]
-    private static partial int kill(int pid, int signal);
-
-    [LibraryImport("libc", EntryPoint = "signal")]
-    private static partial IntPtr signal_default(int signal, IntPtr handler);
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
+using Parity.Tests.Fakes;
 
 namespace Parity.FakeRunner;
 
@@ -10,7 +10,7 @@ namespace Parity.FakeRunner;
 /// <c>PARITY_FAKE_PIDFILE</c>), <c>garbage</c>, <c>missing-lib</c>, <c>partial</c> (starts writing <c>--out</c>'s
 /// temporary output, then crashes).
 /// </summary>
-public static partial class Program
+public static class Program
 {
     public static int Main(string[] args)
     {
@@ -29,11 +29,11 @@ public static partial class Program
                 return 0;
             case "crash":
                 Console.Error.WriteLine("about to dereference a bad pointer");
-                Signal(11);
+                NativeCrash.Signal(11);
                 return 99;
             case "abort":
                 Console.Error.WriteLine("GGML_ASSERT(false) failed");
-                Signal(6);
+                NativeCrash.Signal(6);
                 return 99;
             case "hang":
                 {
@@ -61,7 +61,7 @@ public static partial class Program
                     var temp = $"{output}.tmp-{Environment.ProcessId}-abcd";
                     Directory.CreateDirectory(temp);
                     File.WriteAllText(Path.Combine(temp, "half-written.bin"), "partial");
-                    Signal(11);
+                    NativeCrash.Signal(11);
                     return 99;
                 }
 
@@ -76,20 +76,4 @@ public static partial class Program
                 return 2;
         }
     }
-
-    private static void Signal(int signal)
-    {
-        Console.Error.Flush();
-
-        // The .NET runtime handles SIGSEGV itself; restore the default action so the process dies as a native crash would.
-        _ = signal_default(signal, IntPtr.Zero);
-        _ = kill(Environment.ProcessId, signal);
-        Thread.Sleep(5000);
-    }
-
-    [LibraryImport("libc")]
-    private static partial int kill(int pid, int signal);
-
-    [LibraryImport("libc", EntryPoint = "signal")]
-    private static partial IntPtr signal_default(int signal, IntPtr handler);
 }
