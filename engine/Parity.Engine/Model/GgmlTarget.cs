@@ -51,8 +51,10 @@ public static class GgmlTarget
     /// engine does not follow): flash attention against the noavx library (its unfused float code in the online softmax
     /// and the half-precision accumulation is not followed).
     /// </summary>
-    public static string? ConfigurationRefusal(GgmlVariant variant, bool flashAttention) =>
-        variant == GgmlVariant.NoAvx && flashAttention
-            ? "flash attention against llama.cpp's noavx library: the engine does not follow that library's unfused flash attention; use --flash-attn off, or another library variant"
-            : null;
+    /// <param name="commit">The build's llama.cpp commit (default: the packaged one).</param>
+    public static string? ConfigurationRefusal(GgmlVariant variant, bool flashAttention, string? commit = null) =>
+        !flashAttention ? null
+        : variant == GgmlVariant.NoAvx ? "flash attention against llama.cpp's noavx library: the engine does not follow that library's unfused flash attention; use --flash-attn off, or another library variant"
+        : commit is not null && commit != Commit ? $"flash attention against llama.cpp {commit[..Math.Min(7, commit.Length)]}: its flash attention at decode steps differs from {Commit[..7]}'s (kqv_out up to 2 ulp apart on identical inputs), which the engine does not follow; use --flash-attn off"
+        : null;
 }

@@ -71,7 +71,7 @@ public sealed class ReportOptions
         }
 
         if (decode is not null && Parity.Engine.Kernels.GgmlVariants.TryParse(info.Variant, out var variant)
-            && Parity.Engine.Model.GgmlTarget.ConfigurationRefusal(variant, decode.FlashAttention) is { } refusal)
+            && Parity.Engine.Model.GgmlTarget.ConfigurationRefusal(variant, decode.FlashAttention, info.LlamaCppCommit) is { } refusal)
         {
             throw new ArgumentException($"{refusal}; or pass --allow-inexact to judge it by the tolerance rules, or --numerics f32");
         }

@@ -81,7 +81,7 @@ public static class EngineDumper
     public static Dictionary<string, string> Notes(NumericsMode numerics, GgmlVariant variant = GgmlVariant.Avx512, string target = GgmlTarget.Commit, bool flashAttention = false)
     {
         var notes = new Dictionary<string, string> { ["numerics"] = numerics.ToString().ToLowerInvariant() };
-        if (numerics == NumericsMode.Ggml && GgmlTarget.ConfigurationRefusal(variant, flashAttention) is null)
+        if (numerics == NumericsMode.Ggml && GgmlTarget.ConfigurationRefusal(variant, flashAttention, target) is null)
         {
             notes[DumpPairing.ExactForNote] = DumpPairing.Identity(new DumpProducer { Name = DumpProducer.LlamaCppName, Version = target, LibraryVariant = variant.Name() });
         }

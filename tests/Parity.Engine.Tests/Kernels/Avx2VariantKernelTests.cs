@@ -136,6 +136,9 @@ public sealed class Avx2VariantKernelTests
         Assert.That(GgmlTarget.ConfigurationRefusal(GgmlVariant.Avx, flashAttention: true), Is.Null);
         Assert.That(GgmlTarget.ConfigurationRefusal(GgmlVariant.NoAvx, flashAttention: false), Is.Null);
         Assert.That(GgmlTarget.ConfigurationRefusal(GgmlVariant.NoAvx, flashAttention: true), Does.Contain("flash attention").And.Contain("noavx"));
+        Assert.That(GgmlTarget.ConfigurationRefusal(GgmlVariant.Avx2, flashAttention: true, GgmlTarget.Commit), Is.Null);
+        Assert.That(GgmlTarget.ConfigurationRefusal(GgmlVariant.Avx2, flashAttention: true, "d8a24ccee"), Does.Contain("d8a24cc").And.Contain("--flash-attn off"), "d8a24cc's flash attention differs by 2 ulp");
+        Assert.That(GgmlTarget.ConfigurationRefusal(GgmlVariant.Avx2, flashAttention: false, "d8a24ccee"), Is.Null);
     }
 
     private static float[] RandomFloats(Random rng, int n)
