@@ -32,8 +32,8 @@ internal sealed class BuiltInEngineTimer : IEngineTimer
 
         // The peak from here on is this engine run's (not a model synthesis or an earlier thread count's).
         ProcessMemory.ResetPeak();
-        // Warm-up: page faults, and the JIT's tiering, which promotes hot kernels in the background (~30 calls
-        // and 100 ms after first use); one pass left some of that inside the measured repetitions.
+        // Warm-up: page faults, and the JIT's tiering, which promotes hot kernels in the background some calls after
+        // their first use; a single pass left some of that inside the measured repetitions.
         for (var warm = 0; warm < 3; warm++)
         {
             Time();
