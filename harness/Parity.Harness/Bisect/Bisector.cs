@@ -1,8 +1,5 @@
 using System.Globalization;
 using Parity.Dump;
-using Parity.Engine.Architectures;
-using Parity.Engine.Kernels;
-using Parity.Engine.Model;
 using Parity.Harness.Compare;
 using Parity.Harness.Engine;
 using Parity.Harness.Graph;

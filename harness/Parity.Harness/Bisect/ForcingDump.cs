@@ -81,11 +81,14 @@ public static class ForcingDump
         }
 
         // Trimmed to the candidate's shape as llama.cpp lays it out, then taken back into the candidate's own layout.
-        var layout = names?.LayoutFor(own);
-        var where = names?.LayoutSource(own) ?? own.Key;
-        IReadOnlyList<long> target = layout is null ? own.Ne : layout.Apply(new float[own.ElementCount], own.Ne, where).Ne;
-        var values = Trimmed(theirs.ToFloat32Array(r), r.Ne, target);
-        return values is null || layout is null ? values : layout.Invert(values, own.Ne, where);
+        if (names?.LayoutFor(own) is not { } layout)
+        {
+            return Trimmed(theirs.ToFloat32Array(r), r.Ne, own.Ne);
+        }
+
+        var where = names.LayoutSource(own);
+        var values = Trimmed(theirs.ToFloat32Array(r), r.Ne, layout.Shape(own.Ne, where));
+        return values is null ? null : layout.Invert(values, own.Ne, where);
     }
 
     private static float[]? Trimmed(float[] values, IReadOnlyList<long> ne, IReadOnlyList<long> target)

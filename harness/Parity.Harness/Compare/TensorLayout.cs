@@ -20,30 +20,37 @@ public sealed record TensorLayout(IReadOnlyList<int>? Permute, IReadOnlyList<lon
     /// <summary>The candidate's values and <c>ne</c> in llama.cpp's layout; throws naming the rule when the shapes do not fit.</summary>
     public (float[] Values, long[] Ne) Apply(ReadOnlySpan<float> values, IReadOnlyList<long> ne, string where)
     {
-        var (permuted, shape) = Permute is null ? (values.ToArray(), ne.ToArray()) : Permuted(values, ne, Permute, where);
-        if (Ne is { } reshaped)
+        var shape = Shape(ne, where);
+        var permuted = Permute is null ? values.ToArray() : Permuted(values, ne, Permute, where).Values;
+        return (Pairing == NeoxPairing ? Interleaved(permuted, (int)shape[0], where) : permuted, shape);
+    }
+
+    /// <summary>The <c>ne</c> a candidate tensor of <paramref name="ne"/> has in llama.cpp's layout, without touching its values.</summary>
+    public long[] Shape(IReadOnlyList<long> ne, string where)
+    {
+        var shape = Permute is null ? [.. ne] : Aligned(Permute, ne, where) is var (p, n) ? [.. p.Select(i => n[i])] : Array.Empty<long>();
+        if (Ne is not { } reshaped)
         {
-            shape = Product(reshaped) == permuted.Length
-                ? [.. reshaped]
-                : throw new InvalidDataException($"{where}: layout.ne {Dims(reshaped)} holds {Product(reshaped)} values, the tensor {permuted.Length}");
+            return shape;
         }
 
-        return (Pairing == NeoxPairing ? Interleaved(permuted, (int)shape[0], where) : permuted, shape);
+        return Product(reshaped) == Product(shape)
+            ? [.. reshaped]
+            : throw new InvalidDataException($"{where}: layout.ne {Dims(reshaped)} holds {Product(reshaped)} values, the tensor {Product(shape)}");
     }
 
     /// <summary>llama.cpp's values (<paramref name="referenceNe"/>) in the candidate's layout of <paramref name="candidateNe"/>.</summary>
     public float[] Invert(ReadOnlySpan<float> reference, IReadOnlyList<long> candidateNe, string where)
     {
-        var permutedNe = Permute is null ? [.. candidateNe] : Aligned(Permute, candidateNe, where) is var (p, n) ? p.Select(i => n[i]).ToArray() : [];
-        var shape = Ne is { } reshaped ? [.. reshaped] : permutedNe;
-        var values = Pairing == NeoxPairing ? Halved(reference, (int)shape[0]) : reference.ToArray();
+        var values = Pairing == NeoxPairing ? Halved(reference, (int)Shape(candidateNe, where)[0]) : reference.ToArray();
         if (Permute is null)
         {
             return values;
         }
 
         // Undo the permutation: axis Permute[i] of the candidate is axis i of the permuted tensor.
-        var (order, _) = Aligned(Permute, candidateNe, where);
+        var (order, padded) = Aligned(Permute, candidateNe, where);
+        var permutedNe = order.Select(i => padded[i]).ToArray();
         var inverse = new int[order.Length];
         for (var i = 0; i < order.Length; i++)
         {

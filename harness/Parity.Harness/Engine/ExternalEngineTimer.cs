@@ -12,14 +12,13 @@ namespace Parity.Harness.Engine;
 /// </summary>
 internal sealed class ExternalEngineTimer(ExternalEngine engine, BenchOptions options, int threads) : IEngineTimer
 {
-    private readonly int[] _prompt = BenchTokens.Prompt(options.PromptTokens, VocabularySize(options.ModelPath));
-    private readonly int[] _context = BenchTokens.Prompt(options.Depth, VocabularySize(options.ModelPath));
+    private readonly (int[] Context, int[] Prompt) _tokens = Tokens(options);
 
     public long PeakRssBytes { get; private set; }
 
     public async Task<(double PromptSeconds, double GenSeconds)> TimeAsync(CancellationToken cancellationToken = default)
     {
-        var (prompt, gen, peak) = await engine.BenchAsync(options.ModelPath, _context, _prompt, options.GenTokens, threads, cancellationToken).ConfigureAwait(false);
+        var (prompt, gen, peak) = await engine.BenchAsync(options.ModelPath, _tokens.Context, _tokens.Prompt, options.GenTokens, threads, cancellationToken).ConfigureAwait(false);
         PeakRssBytes = Math.Max(PeakRssBytes, peak);
         return (prompt, gen);
     }
@@ -28,12 +27,14 @@ internal sealed class ExternalEngineTimer(ExternalEngine engine, BenchOptions op
     {
     }
 
-    private static int VocabularySize(string model)
+    // The depth's context and the prompt, drawn from the vocabulary as the runner draws them.
+    private static (int[] Context, int[] Prompt) Tokens(BenchOptions options)
     {
-        using var file = GgufFile.Open(model);
-        return file.TryGetValue(GgufKeys.Tokens, out var tokens) && tokens.ArrayLength > 0
+        using var file = GgufFile.Open(options.ModelPath);
+        var vocabulary = file.TryGetValue(GgufKeys.Tokens, out var tokens) && tokens.ArrayLength > 0
             ? (int)tokens.ArrayLength
-            : throw new InvalidDataException($"{model}: {GgufKeys.Tokens} is missing; the bench prompt is drawn from the vocabulary");
+            : throw new InvalidDataException($"{options.ModelPath}: {GgufKeys.Tokens} is missing; the bench prompt is drawn from the vocabulary");
+        return (BenchTokens.Prompt(options.Depth, vocabulary), BenchTokens.Prompt(options.PromptTokens, vocabulary));
     }
 }
 
