@@ -52,8 +52,27 @@ public static class FailureDescription
             return $"inputs not all compared ({string.Join(", ", inputs)})";
         }
 
-        var off = found.Where(x => !x!.Metrics!.Identical).Select(x => x!.Key).ToList();
-        return off.Count == 0 ? "inputs identical" : $"inputs already differ ({string.Join(", ", off)})";
+        var off = found.Where(x => !x!.Metrics!.Identical).ToList();
+        if (off.Count == 0)
+        {
+            return "inputs identical";
+        }
+
+        // Under a tolerance rule an input can differ and still pass; saying only "differ" would read as the cause.
+        var broken = off.Where(x => x!.Status != TensorStatus.Passed).Select(x => x!.Key).ToList();
+        var within = off.Where(x => x!.Status == TensorStatus.Passed).Select(x => x!.Key).ToList();
+        var parts = new List<string>();
+        if (broken.Count > 0)
+        {
+            parts.Add($"inputs already broken ({string.Join(", ", broken)})");
+        }
+
+        if (within.Count > 0)
+        {
+            parts.Add($"inputs differ within tolerance ({string.Join(", ", within)})");
+        }
+
+        return string.Join("; ", parts);
     }
 
     /// <summary>Whether every one of <paramref name="keys"/> was compared in <paramref name="step"/> and is bit-identical.</summary>

@@ -123,8 +123,36 @@ public sealed class RunCommandTests
         Assert.That(same, Is.Zero);
         var (broken, stdout, _) = ParityCli.Run("diff", temp.File("b"), temp.File("a"), "--out", temp.File("r2"));
         Assert.That(broken, Is.EqualTo(1));
-        Assert.That(stdout, Does.Contain("first tensor out of tolerance: step 0 attn_out-1 (MUL_MAT)"));
+        Assert.That(stdout, Does.Contain("first tensor out of tolerance: step 0 attn_out-1 (MUL_MAT)").And.Contain("inputs identical"));
         Assert.That(File.ReadAllText(temp.File("r2/report.csv")), Does.Contain("attn_out-1"));
+    }
+
+    [Test]
+    public void An_input_that_differs_within_its_tolerance_is_not_named_as_the_cause()
+    {
+        using var temp = new TempDirectory();
+        var model = Models.Synthetic(Parity.Harness.Synthetic.SyntheticPresets.Micro);
+        var (code, _, stderr) = ParityCli.Run("dump", "--side", "engine", "--model", model, "--prompt", "Hello, how are you?", "--flash-attn", "off", "--out", temp.File("a"));
+        Assert.That(code, Is.Zero, stderr);
+        DumpEditor.Rewrite(temp.File("a"), temp.File("b"), (step, e, values, dump) =>
+        {
+            switch (e.Key)
+            {
+                case "kqv_out-1":
+                    values[0] = MathF.BitIncrement(values[0]);
+                    return values;
+                case "attn_out-1":
+                    values[3] *= 1.5f;
+                    return values;
+                default:
+                    return null;
+            }
+        });
+
+        var (broken, stdout, _) = ParityCli.Run("diff", temp.File("b"), temp.File("a"), "--out", temp.File("r"));
+        Assert.That(broken, Is.EqualTo(1), stdout);
+        Assert.That(stdout, Does.Contain("first tensor out of tolerance: step 0 attn_out-1 (MUL_MAT)"));
+        Assert.That(stdout, Does.Contain("inputs differ within tolerance (kqv_out-1)").And.Not.Contain("already broken"));
     }
 
     [Test]
