@@ -36,7 +36,7 @@ public sealed class ModelCache(string directory, LlamaCppRunner runner, IProgres
     public string GetSynthetic(SyntheticPreset preset, ulong seed = 0)
     {
         ArgumentNullException.ThrowIfNull(preset);
-        var path = Path.Combine(Directory, string.Create(CultureInfo.InvariantCulture, $"{preset.Name}-s{seed}-g{SyntheticModel.GeneratorVersion}-F32.gguf"));
+        var path = SyntheticPath(preset, seed);
         if (!File.Exists(path))
         {
             SyntheticModel.Write(preset, path, seed, progress: progress);
@@ -52,6 +52,12 @@ public sealed class ModelCache(string directory, LlamaCppRunner runner, IProgres
     public async Task<string> GetAsync(SyntheticPreset preset, string quant, ulong seed = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(quant);
+        if (!quant.Equals("F32", StringComparison.OrdinalIgnoreCase) && QuantizedPath(SyntheticPath(preset, seed), quant) is var cached && File.Exists(cached))
+        {
+            // The name says which source it came from, so a real-shape preset's large F32 file may be deleted once quantized.
+            return cached;
+        }
+
         var source = GetSynthetic(preset, seed);
         if (quant.Equals("F32", StringComparison.OrdinalIgnoreCase))
         {
@@ -60,6 +66,12 @@ public sealed class ModelCache(string directory, LlamaCppRunner runner, IProgres
 
         return await QuantizeAsync(source, quant, cancellationToken).ConfigureAwait(false);
     }
+
+    private string SyntheticPath(SyntheticPreset preset, ulong seed) =>
+        Path.Combine(Directory, string.Create(CultureInfo.InvariantCulture, $"{preset.Name}-s{seed}-g{SyntheticModel.GeneratorVersion}-F32.gguf"));
+
+    private string QuantizedPath(string sourcePath, string quant) =>
+        Path.Combine(Directory, $"{Path.GetFileNameWithoutExtension(sourcePath)}-{quant.ToUpperInvariant()}-{LlamaKey()}.gguf");
 
     /// <summary>Any model file quantized to <paramref name="quant"/>, cached by the source's content hash.</summary>
     public async Task<string> QuantizeAsync(string sourcePath, string quant, CancellationToken cancellationToken = default)
@@ -73,7 +85,7 @@ public sealed class ModelCache(string directory, LlamaCppRunner runner, IProgres
             stem = stem + "-" + (await Sha256Async(sourcePath, cancellationToken).ConfigureAwait(false))[..12];
         }
 
-        var path = Path.Combine(Directory, $"{stem}-{quant.ToUpperInvariant()}-{LlamaKey()}.gguf");
+        var path = QuantizedPath(stem + ".gguf", quant);
         if (!File.Exists(path))
         {
             System.IO.Directory.CreateDirectory(Directory);
