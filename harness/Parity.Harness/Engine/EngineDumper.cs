@@ -58,6 +58,18 @@ public static class EngineDumper
         return (k, v == implied ? null : v);
     }
 
+    /// <summary>
+    /// Why the engine's ggml numerics cannot follow <paramref name="decode"/>'s K cache against <paramref name="variant"/>'s
+    /// library (its type table has no product of that type in the library's order: IQ4_NL against avx and noavx), or null.
+    /// </summary>
+    public static string? KvCacheRefusal(GgmlVariant variant, LlamaCppDecodeOptions decode)
+    {
+        var (k, _) = KvCachesFor(decode);
+        return k.IsQuantized() && GgmlTypeTable.For(variant)[k.Ggml()].VecDot is null
+            ? $"--cache-type-k {CacheTypeName(k)} against llama.cpp's {variant.Name()} library: the engine has no {CacheTypeName(k)} product in that library's order"
+            : null;
+    }
+
     /// <summary>The engine's K cache type for a pair <see cref="KvCachesFor"/> accepts without flash attention.</summary>
     public static KvCacheType KvCacheFor(string typeK, string typeV) => KvCachesFor(new LlamaCppDecodeOptions { CacheTypeK = typeK, CacheTypeV = typeV }).K;
 
