@@ -30,9 +30,9 @@ public sealed record EngineOptions
     public bool FlashAttention { get; init; }
 
     /// <summary>
-    /// The V cache's element type when it is not the one <see cref="KvCache"/> implies (null): a quantized V
-    /// (<see cref="KvCacheTypes.IsQuantized"/>), which llama.cpp allows only with flash attention
-    /// and rotates by the Walsh-Hadamard transform before caching (and the attention output back after it).
+    /// The V cache's element type when it is not the one <see cref="KvCache"/> implies (null): F32, F16 or BF16 beside
+    /// another K, or a quantized V (<see cref="KvCacheTypes.IsQuantized"/>), which llama.cpp allows only with flash
+    /// attention and rotates by the Walsh-Hadamard transform before caching (and the attention output back after it).
     /// </summary>
     public KvCacheType? ValueCache { get; init; }
 

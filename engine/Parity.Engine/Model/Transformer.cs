@@ -50,6 +50,9 @@ public abstract partial class Transformer : IDisposable
     private readonly QuantizedActivations? _queryBlocks;
     private readonly int _queryBlockValues;
     private readonly float[][] _keyRows;
+    // A BF16 V without flash attention: per worker, one V column and the probabilities over the padded cells.
+    private readonly float[][] _valueColumns;
+    private readonly float[][] _valueProbabilities;
 
     // Flash attention: per worker, the row accumulator and, for ggml's split-KV path, one chunk's accumulator; for its
     // tiled path, one tile's scores and one K tile stored transposed ([head_dim][KvTile]).
@@ -96,6 +99,9 @@ public abstract partial class Transformer : IDisposable
         _valueRotation = options.QuantizedValues ? WalshHadamard.RotationSize(config.HeadDim) : 0;
         _valueBlocks = new byte[options.QuantizedValues ? options.ValueType.RowBytes(config.NEmbdKv) : 0];
         _keyRows = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
+        var bf16Values = options.ValueType == KvCacheType.BF16 && !options.FlashAttention;
+        _valueColumns = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[bf16Values ? State.ContextSize : 0])];
+        _valueProbabilities = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[bf16Values ? State.ContextSize : 0])];
         _flashRows = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
         _flashChunks = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
         _flashTiles = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[TiledFlashAttention.KvTile])];
@@ -756,11 +762,10 @@ public abstract partial class Transformer : IDisposable
         var kqv = s.Kqv.AsSpan(0, c.NHead * n * hd);
         var vCache = s.ValueCache[_attIl].AsSpan(0, nKv * Ekv);
         var (h0, h1) = Heads(part);
-        if (Options.AttendedValueType == KvCacheType.F16)
-        {
-            RoundToHalf(kq[(h0 * n * nKv)..(h1 * n * nKv)]);
-        }
-
+        // ggml converts the probabilities to the V type's vec_dot_type: F16 or BF16 (an F32 V takes them as they are).
+        RoundToCacheType(Options.AttendedValueType, kq[(h0 * n * nKv)..(h1 * n * nKv)]);
+        var bf16 = Options.AttendedValueType == KvCacheType.BF16;
+        var tinyBlas = n > 1 && _ggml is { TinyBlasLanes: > 0 } g && (!bf16 || g.TinyBlasBf16);
         for (var h = h0; h < h1; h++)
         {
             var kvh = KvHead(h);
@@ -775,7 +780,9 @@ public abstract partial class Transformer : IDisposable
                     for (var d = 0; d < hd; d++)
                     {
                         var column = vCache[((kvh * hd) + d)..];
-                        o[d] = n > 1 && ggml.TinyBlasLanes > 0 ? ggml.TinyBlas(column, Ekv, p, pos0 + t + 1) : ggml.VecDotF16Padded(column, Ekv, p, pos0 + t + 1);
+                        o[d] = tinyBlas ? ggml.TinyBlas(column, Ekv, p, pos0 + t + 1)
+                            : bf16 ? Bf16ValueDot(part, column, p, pos0 + t + 1)
+                            : ggml.VecDotF16Padded(column, Ekv, p, pos0 + t + 1);
                     }
 
                     continue;
@@ -788,6 +795,28 @@ public abstract partial class Transformer : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <c>ggml_vec_dot_bf16</c> of a BF16 V column (stride n_embd_kv) with the probabilities over the padded cells, as
+    /// llama.cpp computes kqv for one token (or a batch where its library has no BF16 tinyBLAS): its lanes and double
+    /// sums depend on the length, so the column and the probabilities are laid out over all padded cells, the cells
+    /// past <paramref name="cells"/> zero (masked probabilities, cells never written).
+    /// </summary>
+    private float Bf16ValueDot(int part, ReadOnlySpan<float> column, ReadOnlySpan<float> p, int cells)
+    {
+        var padded = Math.Min(State.ContextSize, (_attPos0 + _attN + KvPadding - 1) / KvPadding * KvPadding);
+        var values = _valueColumns[part].AsSpan(0, padded);
+        var probabilities = _valueProbabilities[part].AsSpan(0, padded);
+        values.Clear();
+        probabilities.Clear();
+        for (var j = 0; j < cells; j++)
+        {
+            values[j] = column[j * Config.NEmbdKv];
+        }
+
+        p[..cells].CopyTo(probabilities);
+        return _ggml!.DotBf16(values, probabilities);
     }
 
     /// <summary>RMSNorm of every token, then the weight multiply: two nodes in llama.cpp's graph, traced as such (the RMSNorm not when <paramref name="normName"/> is null).</summary>

@@ -37,7 +37,7 @@ public static class EngineDumper
     /// The engine's cache for llama.cpp's <c>--cache-type-k</c>/<c>--cache-type-v</c> pair: the K type, and the V type
     /// when it is not the one the K type implies (<see cref="EngineOptions.ValueCache"/>). K and V are each one of the
     /// nine types llama.cpp offers on a CPU (f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl). Without flash
-    /// attention a quantized V is refused with llama.cpp's reason, and the engine keeps V f16 with any K, or f32/f32.
+    /// attention a quantized V is refused with llama.cpp's reason (V f32, f16 or bf16 goes with any K there, as in llama.cpp).
     /// </summary>
     public static (KvCacheType K, KvCacheType? V) KvCachesFor(LlamaCppDecodeOptions decode)
     {
@@ -50,11 +50,6 @@ public static class EngineDumper
         }
 
         var implied = k == KvCacheType.F32 ? KvCacheType.F32 : KvCacheType.F16;
-        if (v != implied && !decode.FlashAttention)
-        {
-            throw new ArgumentException($"KV cache K {decode.CacheTypeK} with V {decode.CacheTypeV}: without flash attention the engine supports V f16 with any K, and f32/f32 (--cache-type-k/--cache-type-v)");
-        }
-
         return (k, v == implied ? null : v);
     }
 

@@ -6,8 +6,8 @@ namespace Parity.Tests.Compare;
 /// <summary>
 /// Every KV cache type llama.cpp offers on a CPU, against llama.cpp on the micro preset (a 6-token prompt, its batch
 /// path, then single-token steps): each type as K and as V with flash attention, each K type with V f16 without it
-/// (kq as the K type's product: tinyBLAS's order for the prompt, vec_dot's for the steps), and mixed pairs. In ggml
-/// numerics every compared tensor must be bit-identical.
+/// (kq as the K type's product: tinyBLAS's order for the prompt, vec_dot's for the steps), V bf16 and f32 without it
+/// (kqv against BF16 or F32 values), and mixed pairs. In ggml numerics every compared tensor must be bit-identical.
 /// </summary>
 [TestFixture]
 public sealed class KvCacheTypeTests
@@ -25,6 +25,8 @@ public sealed class KvCacheTypeTests
     [TestCase("q5_0", "f16", "off")]
     [TestCase("q5_1", "f16", "off")]
     [TestCase("iq4_nl", "f16", "off")]
+    [TestCase("f16", "bf16", "off")]
+    [TestCase("q4_1", "f32", "off")]
     public void Every_tensor_is_bit_identical_to_llama_cpp(string k, string v, string flashAttention)
     {
         using var temp = new TempDirectory();

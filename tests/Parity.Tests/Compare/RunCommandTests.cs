@@ -169,7 +169,6 @@ public sealed class RunCommandTests
     [TestCase("--cache-type-v", "q8_0", "quantized V cache was requested, but this requires Flash Attention")]
     [TestCase("--cache-type-v", "q5_1", "--cache-type-v q5_1 without flash attention: llama.cpp refuses it (\"quantized V cache was requested, but this requires Flash Attention\")")]
     [TestCase("--cache-type-v", "iq4_nl", "quantized V cache was requested, but this requires Flash Attention")]
-    [TestCase("--cache-type-v", "bf16", "KV cache K f16 with V bf16: without flash attention the engine supports V f16 with any K, and f32/f32")]
     public void Options_the_engine_does_not_compute_are_bad_usage_with_exit_2_before_llama_cpp_runs(string option, string value, string message)
     {
         using var temp = new TempDirectory();
