@@ -12,7 +12,7 @@ internal sealed record DecodeOptions(int Threads, bool FlashAttention, GgmlType 
 {
     public static readonly Option<int> ThreadsOption = new("--threads") { DefaultValueFactory = _ => 2, Description = "Threads for decoding" };
     public static readonly Option<string> FlashAttnOption = new("--flash-attn") { DefaultValueFactory = _ => "off", Description = "Flash attention: off (default) or on" };
-    public static readonly Option<string> CacheTypeKOption = new("--cache-type-k") { DefaultValueFactory = _ => "f16", Description = "KV cache K type: f16 (llama.cpp's default), f32, bf16, q8_0, q4_0, q4_1, q5_0, q5_1" };
+    public static readonly Option<string> CacheTypeKOption = new("--cache-type-k") { DefaultValueFactory = _ => "f16", Description = "KV cache K type: f16 (llama.cpp's default), f32, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl" };
     public static readonly Option<string> CacheTypeVOption = new("--cache-type-v") { DefaultValueFactory = _ => "f16", Description = "KV cache V type (as --cache-type-k)" };
     public static readonly Option<bool> RepackOption = new("--repack") { Description = "Allow llama.cpp to repack weights for its CPU kernels (off by default)" };
     public static readonly Option<int> CtxOption = new("--ctx") { DefaultValueFactory = _ => 0, Description = "Context size (0: tokens needed, padded to 256)" };
@@ -51,6 +51,7 @@ internal sealed record DecodeOptions(int Threads, bool FlashAttention, GgmlType 
         "q4_1" => GgmlType.Q4_1,
         "q5_0" => GgmlType.Q5_0,
         "q5_1" => GgmlType.Q5_1,
+        "iq4_nl" => GgmlType.IQ4_NL,
         _ => throw new RunnerException(RunnerExitCodes.BadInput, $"unknown KV cache type '{name}'"),
     };
 }

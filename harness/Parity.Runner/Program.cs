@@ -24,6 +24,7 @@ public static class Program
             QuantizeVerb.Create(),
             DequantizeVerb.Create(),
             VecDotVerb.Create(),
+            FromFloatVerb.Create(),
             LogitsVerb.Create(),
             GraphVerb.Create(),
             DumpVerb.Create(),

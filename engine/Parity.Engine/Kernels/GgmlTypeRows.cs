@@ -37,6 +37,7 @@ internal static unsafe class GgmlTypeRows
         GgmlType.Q4_0 => row with { VecDotOneToken = static (rows, rowBytes, y, results) => Q8_0Dot.RowsAvxPairs(GgmlType.Q4_0, rows, rowBytes, y, results) },
         GgmlType.Q2_K => row with { VecDot = Q2KDot.RowsAvx, Tile = null },
         GgmlType.Q3_K => row with { VecDot = Q3KDot.RowsAvx, Tile = null },
+        GgmlType.IQ4_NL => row with { VecDot = null, VecDotOneToken = null },
         _ => row,
     };
 
@@ -47,6 +48,11 @@ internal static unsafe class GgmlTypeRows
     private static GgmlTypeTraits GenericRow(GgmlTypeTraits row)
     {
         var type = row.Type;
+        if (type == GgmlType.IQ4_NL)
+        {
+            return row with { VecDot = null, VecDotOneToken = null };
+        }
+
         if (row.VecDot is not null)
         {
             row = row with { VecDot = (rows, rowBytes, y, results) => GenericDot.Rows(type, rows, rowBytes, y, results), Tile = null };
@@ -55,7 +61,11 @@ internal static unsafe class GgmlTypeRows
         // VariantKernels.NoAvx.QuantizesByReference: the noavx library's from_float for Q8_0 and Q8_1 is ggml's reference.
         return type switch
         {
-            GgmlType.Q8_0 => row with { FromFloat = static () => new Q8_0Activations(reference: true) },
+            GgmlType.Q8_0 => row with
+            {
+                FromFloat = static () => new Q8_0Activations(reference: true),
+                QuantizeRow = static (x, blocks) => Q8_0RowQuantizer.Quantize(x, blocks, reference: true),
+            },
             GgmlType.Q8_1 => row with { FromFloat = static () => new Q8_1Activations(reference: true) },
             _ => row,
         };
@@ -87,23 +97,25 @@ internal static unsafe class GgmlTypeRows
         {
             ToFloat = Dequantize.Q4_0, ToFloatVector = Dequantize.Q4_0Vector256, VecDotType = GgmlType.Q8_0,
             VecDot = static (rows, rowBytes, y, results) => Q8_0Dot.Rows(GgmlType.Q4_0, rows, rowBytes, y, results),
-            Tile = Q8_0Dot.TileSupported ? Q8_0Dot.TileQ4_0 : null, Repacked = q4_0,
+            Tile = Q8_0Dot.TileSupported ? Q8_0Dot.TileQ4_0 : null, Repacked = q4_0, QuantizeRow = Q4_0RowQuantizer.Quantize,
         },
         new(GgmlType.Q4_1)
         {
             ToFloat = Dequantize.Q4_1, ToFloatVector = Dequantize.Q4_1Vector256, VecDotType = GgmlType.Q8_1,
             VecDot = static (rows, rowBytes, y, results) => Q8_1Dot.Rows(GgmlType.Q4_1, rows, rowBytes, y, results),
+            QuantizeRow = LegacyRowQuantizer.Q4_1,
         },
         new(GgmlType.Q5_0)
         {
             ToFloat = Dequantize.Q5_0, ToFloatVector = Dequantize.Q5_0Vector256, VecDotType = GgmlType.Q8_0,
             VecDot = static (rows, rowBytes, y, results) => Q8_0Dot.Rows(GgmlType.Q5_0, rows, rowBytes, y, results),
-            Tile = Q8_0Dot.TileSupported ? Q8_0Dot.TileQ5_0 : null,
+            Tile = Q8_0Dot.TileSupported ? Q8_0Dot.TileQ5_0 : null, QuantizeRow = LegacyRowQuantizer.Q5_0,
         },
         new(GgmlType.Q5_1)
         {
             ToFloat = Dequantize.Q5_1, ToFloatVector = Dequantize.Q5_1Vector256, VecDotType = GgmlType.Q8_1,
             VecDot = static (rows, rowBytes, y, results) => Q8_1Dot.Rows(GgmlType.Q5_1, rows, rowBytes, y, results),
+            QuantizeRow = LegacyRowQuantizer.Q5_1,
         },
         new(GgmlType.Q8_0)
         {
@@ -111,6 +123,13 @@ internal static unsafe class GgmlTypeRows
             VecDot = static (rows, rowBytes, y, results) => Q8_0Dot.Rows(GgmlType.Q8_0, rows, rowBytes, y, results),
             Tile = Q8_0Dot.TileSupported ? Q8_0Dot.TileQ8_0 : null,
             Round = ActivationRounding.Q8Blocks, FromFloat = static () => new Q8_0Activations(),
+            QuantizeRow = static (x, blocks) => Q8_0RowQuantizer.Quantize(x, blocks),
+        },
+        // IQ4_NL, as a KV cache only: tinyBLAS sums a batch in one accumulator, vec_dot in two (even and odd blocks).
+        new(GgmlType.IQ4_NL)
+        {
+            ToFloat = Iq4Nl.Dequantize, VecDotType = GgmlType.Q8_0, VecDot = Iq4Nl.Rows, VecDotOneToken = Iq4Nl.RowsOneToken,
+            QuantizeRow = Iq4Nl.QuantizeRow, CacheOnly = true,
         },
         new(GgmlType.Q8_1) { Round = ActivationRounding.Q8Blocks, FromFloat = static () => new Q8_1Activations() },
 

@@ -25,6 +25,9 @@ public unsafe delegate void TileKernel(byte* row0, byte* row1, sbyte* quants, fl
 /// <summary>ggml's <c>vec_dot</c> for a float type, on the row already widened to floats.</summary>
 public delegate float FloatDotKernel(ReadOnlySpan<float> row, ReadOnlySpan<float> x);
 
+/// <summary>ggml's <c>from_float</c> into a row of the type's blocks: how SET_ROWS writes a KV cache row of the type.</summary>
+public delegate void RowQuantizeKernel(ReadOnlySpan<float> row, Span<byte> blocks);
+
 /// <summary>Activations as a <c>vec_dot_type</c> holds them: quantized with ggml's <c>from_float</c>, then widened back.</summary>
 public delegate void RoundKernel(ReadOnlySpan<float> x, Span<float> destination);
 
@@ -86,13 +89,25 @@ public sealed record GgmlTypeTraits
     public Func<QuantizedActivations>? FromFloat { get; init; }
 
     /// <summary>
+    /// As a KV cache type: the <c>from_float</c> the library's SET_ROWS converts a cache row with (ggml-base's reference
+    /// quantizer for most types, the SIMD activation quantizer for Q8_0); null where the engine keeps no cache of the type.
+    /// </summary>
+    public RowQuantizeKernel? QuantizeRow { get; init; }
+
+    /// <summary>
+    /// A type the engine reads only as a KV cache it writes itself, not as weights (IQ4_NL: llama.cpp repacks IQ4_NL
+    /// weights by default, which the engine does not reproduce), so a file with weights of it is refused.
+    /// </summary>
+    public bool CacheOnly { get; init; }
+
+    /// <summary>
     /// The product of this type's weights when llama.cpp repacks them (its CPU "extra" buffer type, <c>repack.cpp</c>),
     /// as the table's library variant selects it on x86; null where that library keeps the plain layout.
     /// </summary>
     public RepackedKernel? Repacked { get; init; }
 
     /// <summary>Whether weights of this type can be read (the type has a dequantizer).</summary>
-    public bool IsWeightType => ToFloat is not null;
+    public bool IsWeightType => ToFloat is not null && !CacheOnly;
 
     /// <summary>Dequantizes with the vector kernel where the hardware runs one, else the scalar reference.</summary>
     public void Dequantize(ReadOnlySpan<byte> source, Span<float> destination)

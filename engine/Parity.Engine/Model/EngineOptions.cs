@@ -18,8 +18,8 @@ public sealed record EngineOptions
 
     /// <summary>
     /// KV cache element type: <see cref="KvCacheType.F32"/> keeps K and V exact; <see cref="KvCacheType.F16"/> rounds
-    /// them to half precision on write, as llama.cpp's default cache does; <see cref="KvCacheType.Q8_0"/> keeps K in
-    /// rotated Q8_0 blocks and V in F16.
+    /// them to half precision on write, as llama.cpp's default cache does (<see cref="KvCacheType.BF16"/> to bfloat16); a
+    /// quantized type keeps K in Walsh-Hadamard-rotated blocks of that type, with V in F16.
     /// </summary>
     public KvCacheType KvCache { get; init; } = KvCacheType.F32;
 
@@ -30,9 +30,9 @@ public sealed record EngineOptions
     public bool FlashAttention { get; init; }
 
     /// <summary>
-    /// The V cache's element type when it is not the one <see cref="KvCache"/> implies (null): a quantized V
-    /// (<see cref="KvCacheType.Q8_0"/>, <see cref="KvCacheType.Q4_0"/>), which llama.cpp allows only with flash attention
-    /// and rotates by the Walsh-Hadamard transform before caching (and the attention output back after it).
+    /// The V cache's element type when it is not the one <see cref="KvCache"/> implies (null): F32, F16 or BF16 beside
+    /// another K, or a quantized V (<see cref="KvCacheTypes.IsQuantized"/>), which llama.cpp allows only with flash
+    /// attention and rotates by the Walsh-Hadamard transform before caching (and the attention output back after it).
     /// </summary>
     public KvCacheType? ValueCache { get; init; }
 
@@ -49,10 +49,10 @@ public sealed record EngineOptions
     public KvCacheType AttendedValueType => FlashAttention && ValueType == KvCacheType.F32 ? KvCacheType.F16 : ValueType;
 
     /// <summary>Whether K is cached in quantized blocks (and Q and K are rotated before it is).</summary>
-    public bool QuantizedKeys => KvCache is KvCacheType.Q8_0 or KvCacheType.Q4_0;
+    public bool QuantizedKeys => KvCache.IsQuantized();
 
     /// <summary>Whether V is cached in quantized blocks (and V is rotated before it is).</summary>
-    public bool QuantizedValues => ValueType is KvCacheType.Q8_0 or KvCacheType.Q4_0;
+    public bool QuantizedValues => ValueType.IsQuantized();
 
     /// <summary>How products round: <see cref="NumericsMode.F32"/> (default) or ggml's activation rounding.</summary>
     public NumericsMode Numerics { get; init; } = NumericsMode.F32;

@@ -33,10 +33,8 @@ public sealed class ModelState
         RopeScratch = new float[c.NRot];
         Positions = new int[b];
         var quantizedKeys = o.QuantizedKeys;
-        if (quantizedKeys && c.HeadDim % Q8_0RowQuantizer.BlockValues != 0)
-        {
-            throw new ArgumentException($"a {o.KvCache} K cache needs a head dimension that is a multiple of {Q8_0RowQuantizer.BlockValues}; this model's is {c.HeadDim}");
-        }
+        CheckBlocks(o.KvCache, "K", c.HeadDim);
+        CheckBlocks(o.ValueType, "V", c.HeadDim);
 
         KeyCache = [.. Enumerable.Range(0, c.NLayer).Select(_ => quantizedKeys ? [] : new float[(long)ContextSize * c.NEmbdKv])];
         KeyBlocks = [.. Enumerable.Range(0, c.NLayer).Select(_ => quantizedKeys ? new byte[(long)ContextSize * KeyRowBytes(o.KvCache, c.NEmbdKv)] : [])];
@@ -44,6 +42,19 @@ public sealed class ModelState
     }
 
     public int ContextSize { get; }
+
+    /// <summary>
+    /// Refuses a quantized cache whose blocks do not divide a head, as llama.cpp does ("K cache type %s with block size
+    /// %u does not divide n_embd_head_k").
+    /// </summary>
+    private static void CheckBlocks(KvCacheType type, string side, int headDim)
+    {
+        var block = Parity.Gguf.GgmlTypeInfo.Get(type.Ggml()).BlockSize;
+        if (type.IsQuantized() && headDim % block != 0)
+        {
+            throw new ArgumentException($"a {type} {side} cache needs a head dimension that is a multiple of its block size {block}; this model's is {headDim} (llama.cpp: \"{side} cache type {type.ToString().ToLowerInvariant()} with block size {block} does not divide n_embd_head_{side.ToLowerInvariant()}={headDim}\")");
+        }
+    }
 
     public float[] InpL { get; }        // [n_tokens][n_embd] residual stream
 
@@ -79,15 +90,14 @@ public sealed class ModelState
 
     public int[] Positions { get; }     // [n_tokens] the batch's positions (llama.cpp's inp_pos)
 
-    public float[][] KeyCache { get; }  // [n_layer][n_ctx][n_embd_kv]; empty with a Q8_0 K cache
+    public float[][] KeyCache { get; }  // [n_layer][n_ctx][n_embd_kv]; empty with a quantized K cache
 
     public float[][] ValueCache { get; } // [n_layer][n_ctx][n_embd_kv]
 
     /// <summary>Bytes of one cell's K row of <paramref name="values"/> values in a quantized K cache.</summary>
-    public static int KeyRowBytes(KvCacheType type, int values) =>
-        type == KvCacheType.Q4_0 ? Q4_0RowQuantizer.RowBytes(values) : Q8_0RowQuantizer.RowBytes(values);
+    public static int KeyRowBytes(KvCacheType type, int values) => type.RowBytes(values);
 
-    /// <summary>A quantized K cache (Q8_0, Q4_0): [n_layer][n_ctx][n_embd_kv / 32 blocks]; else empty.</summary>
+    /// <summary>A quantized K cache: [n_layer][n_ctx][n_embd_kv / 32 blocks of its type]; else empty.</summary>
     public byte[][] KeyBlocks { get; }
 
     /// <summary>Positions 0..<see cref="Past"/>-1 are in the cache.</summary>

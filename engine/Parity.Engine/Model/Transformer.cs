@@ -39,14 +39,20 @@ public abstract partial class Transformer : IDisposable
     private int _attN;
     private int _attPos0;
 
-    // A Q8_0 K cache: the Walsh-Hadamard size applied to Q and K (0: none), Q's Q8_0 blocks for kq, and one row of
-    // dequantized K per worker for the f32 numerics.
+    // A quantized cache: the Walsh-Hadamard size applied to Q and K, or to V (0: none), the cache types' rows of the
+    // type table, one V row's blocks, and one row of dequantized K per worker for the f32 numerics.
     private readonly int _keyRotation;
     private readonly int _valueRotation;
+    private readonly GgmlTypeTraits _keyType;
+    private readonly GgmlTypeTraits _valueType;
     private readonly byte[] _valueBlocks;
-    // Q quantized to Q8_0 blocks (one row per head and token) before kq against a quantized K cache, by the library's from_float.
-    private readonly Q8_0Activations _queryBlocks;
+    // Q in the K type's vec_dot_type blocks (one row per head and token) before kq against a quantized K cache, by the library's from_float.
+    private readonly QuantizedActivations? _queryBlocks;
+    private readonly int _queryBlockValues;
     private readonly float[][] _keyRows;
+    // A BF16 V without flash attention: per worker, one V column and the probabilities over the padded cells.
+    private readonly float[][] _valueColumns;
+    private readonly float[][] _valueProbabilities;
 
     // Flash attention: per worker, the row accumulator and, for ggml's split-KV path, one chunk's accumulator; for its
     // tiled path, one tile's scores and one K tile stored transposed ([head_dim][KvTile]).
@@ -75,12 +81,14 @@ public abstract partial class Transformer : IDisposable
         Options = options;
         State = new ModelState(config, options);
         var types = options.TypeTable;
-        _queryBlocks = (Q8_0Activations)types[GgmlType.Q8_0].FromFloat!();
+        _keyType = types[options.KvCache.Ggml()];
+        _valueType = types[options.ValueType.Ggml()];
+        _queryBlocks = options.QuantizedKeys ? types[_keyType.VecDotType!.Value].FromFloat!() : null;
+        _queryBlockValues = options.QuantizedKeys ? GgmlTypeInfo.Get(_keyType.VecDotType!.Value).BlockSize : 0;
         _matmul = new MatMul(options.Threads, Math.Max(config.NFf, Math.Max(config.NEmbd, config.NEmbdQ)), options.Numerics == NumericsMode.Ggml, types, options.Repack, weights.TokenEmbd.Address);
         _ggml = options.Numerics == NumericsMode.Ggml ? types.Kernels : null;
-        var keyType = types[options.KvCache == KvCacheType.Q4_0 ? GgmlType.Q4_0 : GgmlType.Q8_0];
-        _keyDot = _ggml is not null && options.QuantizedKeys ? keyType.VecDot : null;
-        _keyDotOneToken = _ggml is not null && options.QuantizedKeys ? keyType.VecDotOneToken ?? keyType.VecDot : null;
+        _keyDot = _ggml is not null && options.QuantizedKeys ? _keyType.VecDot ?? throw KeyDotMissing(options) : null;
+        _keyDotOneToken = _ggml is not null && options.QuantizedKeys ? _keyType.VecDotOneToken ?? _keyType.VecDot : null;
         Names = new TraceNames(config.NLayer);
         _kqPart = KqPart;
         _softmaxPart = SoftmaxPart;
@@ -89,17 +97,21 @@ public abstract partial class Transformer : IDisposable
         _swiGlu = (gate, up, act) => SwiGlu.Apply(gate, up, act, Config.NFf, _ggml);
         _keyRotation = options.QuantizedKeys ? WalshHadamard.RotationSize(config.HeadDim) : 0;
         _valueRotation = options.QuantizedValues ? WalshHadamard.RotationSize(config.HeadDim) : 0;
-        _valueBlocks = new byte[ModelState.KeyRowBytes(KvCacheType.Q8_0, config.NEmbdKv)];
+        _valueBlocks = new byte[options.QuantizedValues ? options.ValueType.RowBytes(config.NEmbdKv) : 0];
         _keyRows = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
+        var bf16Values = options.ValueType == KvCacheType.BF16 && !options.FlashAttention;
+        _valueColumns = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[bf16Values ? State.ContextSize : 0])];
+        _valueProbabilities = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[bf16Values ? State.ContextSize : 0])];
         _flashRows = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
         _flashChunks = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim])];
         _flashTiles = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[TiledFlashAttention.KvTile])];
         _keyTiles = [.. Enumerable.Range(0, options.Threads).Select(_ => new float[config.HeadDim * TiledFlashAttention.KvTile])];
-        if (options.QuantizedKeys)
-        {
-            _queryBlocks.Prepare(options.MaxBatch * config.NHead, config.HeadDim);
-        }
+        _queryBlocks?.Prepare(options.MaxBatch * config.NHead, config.HeadDim);
     }
+
+    /// <summary>A K cache type whose product the loaded library variant's table has no kernel for, refused by name.</summary>
+    private static NotSupportedException KeyDotMissing(EngineOptions options) =>
+        new($"a {options.KvCache.ToString().ToLowerInvariant()} K cache: the engine has no {options.KvCache} product in the order of llama.cpp's {options.Variant.Name()} library");
 
     public ModelConfig Config { get; }
 
@@ -294,16 +306,21 @@ public abstract partial class Transformer : IDisposable
         WriteKeys(il, k, n, pos0);
         WriteValues(il, v, n, pos0);
 
-        // ggml's matmuls convert the other operand to the cache type's vec_dot_type: Q to F16 before kq against an F16
-        // cache, to Q8_0 blocks (one row per head and token) against a Q8_0 or Q4_0 one; the softmax probabilities to
-        // F16 before kqv against F16 values.
+        // ggml's matmuls convert the other operand to the cache type's vec_dot_type: Q to F16 (BF16) before kq against
+        // an F16 (BF16) cache, to the K type's Q8_0 or Q8_1 blocks (one row per head and token) against a quantized one;
+        // the softmax probabilities to F16 before kqv against F16 values.
         if (Options.AttendedKeyType == KvCacheType.F16 && !_tiled)
         {
             RoundToHalf(q);
         }
-        else if (Options.QuantizedKeys && Options.Numerics == NumericsMode.Ggml)
+        else if (Options.AttendedKeyType == KvCacheType.BF16)
         {
-            _queryBlocks.Quantize(q, n * c.NHead, hd);
+            ActivationRounding.Bf16(q, q);
+        }
+        else if (_queryBlocks is not null && Options.Numerics == NumericsMode.Ggml)
+        {
+            _queryBlocks.Prepare(n * c.NHead, hd);
+            _queryBlocks.QuantizeBlocks(q, 0, n * c.NHead * hd / _queryBlockValues);
         }
 
         (_attIl, _attN, _attPos0) = (il, n, pos0);
@@ -328,7 +345,7 @@ public abstract partial class Transformer : IDisposable
 
     /// <summary>
     /// The K cache write, one token's n_embd_kv values per row as llama.cpp's SET_ROWS converts them: quantized to
-    /// Q8_0 or Q4_0 blocks with the type's <c>from_float</c>, rounded to half precision for F16, kept for F32.
+    /// the type's blocks with its <c>from_float</c>, rounded to half precision for F16 (bfloat16 for BF16), kept for F32.
     /// </summary>
     private void WriteKeys(int il, ReadOnlySpan<float> k, int n, int pos0)
     {
@@ -338,7 +355,7 @@ public abstract partial class Transformer : IDisposable
             var rowBytes = ModelState.KeyRowBytes(Options.KvCache, ekv);
             for (var t = 0; t < n; t++)
             {
-                QuantizeRow(Options.KvCache, k.Slice(t * ekv, ekv), State.KeyBlocks[il].AsSpan((pos0 + t) * rowBytes, rowBytes));
+                _keyType.QuantizeRow!(k.Slice(t * ekv, ekv), State.KeyBlocks[il].AsSpan((pos0 + t) * rowBytes, rowBytes));
             }
 
             return;
@@ -346,47 +363,42 @@ public abstract partial class Transformer : IDisposable
 
         var kCache = State.KeyCache[il].AsSpan(pos0 * ekv, n * ekv);
         k.CopyTo(kCache);
-        if (Options.AttendedKeyType == KvCacheType.F16)
+        RoundToCacheType(Options.AttendedKeyType, kCache);
+    }
+
+    /// <summary>Float cache values as the type holds them: rounded to half for F16, to bfloat16 for BF16 (<c>ggml_cpu_fp32_to_bf16</c>).</summary>
+    private static void RoundToCacheType(KvCacheType type, Span<float> values)
+    {
+        if (type == KvCacheType.F16)
         {
-            RoundToHalf(kCache);
+            RoundToHalf(values);
+        }
+        else if (type == KvCacheType.BF16)
+        {
+            ActivationRounding.Bf16(values, values);
         }
     }
 
     /// <summary>
-    /// The V cache write: rounded to half precision for F16; for a quantized V each row quantized as llama.cpp stores
-    /// it and kept as its dequantized values (<c>to_float</c>, all that flash attention reads of it); F32 kept.
+    /// The V cache write: rounded to half precision for F16 (bfloat16 for BF16); for a quantized V each row quantized as
+    /// llama.cpp stores it and kept as its dequantized values (<c>to_float</c>, all that flash attention reads of it); F32 kept.
     /// </summary>
     private void WriteValues(int il, ReadOnlySpan<float> v, int n, int pos0)
     {
         var ekv = Config.NEmbdKv;
         var vCache = State.ValueCache[il].AsSpan(pos0 * ekv, n * ekv);
         v.CopyTo(vCache);
-        if (Options.AttendedValueType == KvCacheType.F16)
+        if (!Options.QuantizedValues)
         {
-            RoundToHalf(vCache);
+            RoundToCacheType(Options.AttendedValueType, vCache);
+            return;
         }
-        else if (Options.QuantizedValues)
-        {
-            var blocks = _valueBlocks.AsSpan(0, ModelState.KeyRowBytes(Options.ValueType, ekv));
-            var type = Options.ValueType == KvCacheType.Q4_0 ? GgmlType.Q4_0 : GgmlType.Q8_0;
-            for (var t = 0; t < n; t++)
-            {
-                QuantizeRow(Options.ValueType, vCache.Slice(t * ekv, ekv), blocks);
-                Dequantize.Row(type, blocks, vCache.Slice(t * ekv, ekv));
-            }
-        }
-    }
 
-    /// <summary>A cache row as the library's SET_ROWS stores it: Q4_0 by ggml's reference, Q8_0 by the library's <c>from_float</c>.</summary>
-    private void QuantizeRow(KvCacheType type, ReadOnlySpan<float> row, Span<byte> blocks)
-    {
-        if (type == KvCacheType.Q4_0)
+        for (var t = 0; t < n; t++)
         {
-            Q4_0RowQuantizer.Quantize(row, blocks);
-        }
-        else
-        {
-            Q8_0RowQuantizer.Quantize(row, blocks, Options.TypeTable.Kernels.QuantizesByReference);
+            var row = vCache.Slice(t * ekv, ekv);
+            _valueType.QuantizeRow!(row, _valueBlocks);
+            _valueType.ToFloat!(_valueBlocks, row);
         }
     }
 
@@ -519,9 +531,10 @@ public abstract partial class Transformer : IDisposable
         var c = Config;
         var s = State;
         int Eq = c.NEmbdQ, Ekv = c.NEmbdKv, hd = c.HeadDim, n = _attN, nKv = _attPos0 + _attN;
-        var halfCache = Options.AttendedKeyType == KvCacheType.F16;
+        var keyType = Options.AttendedKeyType;
         var ggml = _ggml;
-        var tinyBlas = ggml is not null && n > 1 && ggml.TinyBlasAccepts(hd) && !Options.FlashAttention;
+        var tinyBlas = ggml is not null && n > 1 && ggml.TinyBlasAccepts(hd) && !Options.FlashAttention
+            && (keyType != KvCacheType.BF16 || ggml.TinyBlasBf16);
         var q = s.Q.AsSpan(0, n * Eq);
         var kq = s.Kq.AsSpan(0, c.NHead * n * nKv);
         var kCache = s.KeyCache[_attIl].AsSpan(0, nKv * Ekv);
@@ -536,13 +549,14 @@ public abstract partial class Transformer : IDisposable
                 {
                     var kj = kCache.Slice((j * Ekv) + (kvh * hd), hd);
 
-                    // ggml numerics: llama.cpp's own order (tinyBLAS for a batch, vec_dot_f16 or vec_dot_f32 for one token).
-                    // tinyBLAS refuses a head_dim its lanes do not divide; vec_dot_f16 over head_dim has a double tail.
-                    // An F32 cache never reaches tinyBLAS for kq: q is a permuted view and needs no conversion, so
-                    // llamafile_sgemm is never tried and every token takes vec_dot_f32.
+                    // ggml numerics: llama.cpp's own order (tinyBLAS for a batch, vec_dot_f16/bf16/f32 for one token
+                    // and in flash attention). tinyBLAS refuses a head_dim its lanes do not divide; vec_dot_f16 over
+                    // head_dim has a double tail. An F32 cache never reaches tinyBLAS for kq: q is a permuted view and
+                    // needs no conversion, so llamafile_sgemm is never tried and every token takes vec_dot_f32.
                     row[j] = ggml is null ? TensorPrimitives.Dot(kj, qh)
-                        : !halfCache ? ggml.DotF32(kj, qh)
+                        : keyType == KvCacheType.F32 ? ggml.DotF32(kj, qh)
                         : tinyBlas ? ggml.TinyBlas(kj, 1, qh, hd)
+                        : keyType == KvCacheType.BF16 ? ggml.DotBf16(kj, qh)
                         : ggml.DotF16(kj, qh);
                 }
             }
@@ -678,9 +692,10 @@ public abstract partial class Transformer : IDisposable
     }
 
     /// <summary>
-    /// kq against a quantized K cache: ggml's <c>vec_dot_q8_0_q8_0</c> (<c>vec_dot_q4_0_q8_0</c> for Q4_0) of each
-    /// cached key head with the query head in Q8_0 blocks (tinyBLAS's Q8_0 tiles, used for a batch without flash
-    /// attention, sum in the same order); in f32 numerics, the dequantized key against the unquantized query.
+    /// kq against a quantized K cache: the K type's <c>vec_dot</c> of each cached key head with the query head in its
+    /// vec_dot_type's blocks (for a batch without flash attention, the table's <c>VecDot</c>, which sums as tinyBLAS
+    /// does where it takes the type; for one token and in flash attention <c>VecDotOneToken</c> where the library's
+    /// vec_dot sums otherwise); in f32 numerics, the dequantized key against the unquantized query.
     /// </summary>
     private void KqQuantized(int part, int h0, int h1)
     {
@@ -691,7 +706,6 @@ public abstract partial class Transformer : IDisposable
         var keys = State.KeyBlocks[_attIl];
         var rowBytes = ModelState.KeyRowBytes(Options.KvCache, c.NEmbdKv);
         var headBytes = ModelState.KeyRowBytes(Options.KvCache, hd);
-        var type = Options.KvCache == KvCacheType.Q4_0 ? GgmlType.Q4_0 : GgmlType.Q8_0;
         var keyRow = _keyRows[part];
 
         // llama.cpp takes vec_dot for one token and for every row of flash attention, tinyBLAS for a batch of kq.
@@ -708,11 +722,11 @@ public abstract partial class Transformer : IDisposable
                     var key = keys.AsSpan((j * rowBytes) + (kvh * headBytes), headBytes);
                     if (keyDot is not null)
                     {
-                        keyDot(key, headBytes, _queryBlocks.Row(qRow, hd), row.Slice(j, 1));
+                        keyDot(key, headBytes, _queryBlocks!.Row(qRow, hd), row.Slice(j, 1));
                     }
                     else
                     {
-                        Dequantize.Row(type, key, keyRow);
+                        _keyType.Dequantize(key, keyRow);
                         row[j] = TensorPrimitives.Dot(keyRow, q.Slice((t * Eq) + (h * hd), hd));
                     }
                 }
@@ -748,11 +762,10 @@ public abstract partial class Transformer : IDisposable
         var kqv = s.Kqv.AsSpan(0, c.NHead * n * hd);
         var vCache = s.ValueCache[_attIl].AsSpan(0, nKv * Ekv);
         var (h0, h1) = Heads(part);
-        if (Options.AttendedValueType == KvCacheType.F16)
-        {
-            RoundToHalf(kq[(h0 * n * nKv)..(h1 * n * nKv)]);
-        }
-
+        // ggml converts the probabilities to the V type's vec_dot_type: F16 or BF16 (an F32 V takes them as they are).
+        RoundToCacheType(Options.AttendedValueType, kq[(h0 * n * nKv)..(h1 * n * nKv)]);
+        var bf16 = Options.AttendedValueType == KvCacheType.BF16;
+        var tinyBlas = n > 1 && _ggml is { TinyBlasLanes: > 0 } g && (!bf16 || g.TinyBlasBf16);
         for (var h = h0; h < h1; h++)
         {
             var kvh = KvHead(h);
@@ -767,7 +780,9 @@ public abstract partial class Transformer : IDisposable
                     for (var d = 0; d < hd; d++)
                     {
                         var column = vCache[((kvh * hd) + d)..];
-                        o[d] = n > 1 && ggml.TinyBlasLanes > 0 ? ggml.TinyBlas(column, Ekv, p, pos0 + t + 1) : ggml.VecDotF16Padded(column, Ekv, p, pos0 + t + 1);
+                        o[d] = tinyBlas ? ggml.TinyBlas(column, Ekv, p, pos0 + t + 1)
+                            : bf16 ? Bf16ValueDot(part, column, p, pos0 + t + 1)
+                            : ggml.VecDotF16Padded(column, Ekv, p, pos0 + t + 1);
                     }
 
                     continue;
@@ -780,6 +795,28 @@ public abstract partial class Transformer : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <c>ggml_vec_dot_bf16</c> of a BF16 V column (stride n_embd_kv) with the probabilities over the padded cells, as
+    /// llama.cpp computes kqv for one token (or a batch where its library has no BF16 tinyBLAS): its lanes and double
+    /// sums depend on the length, so the column and the probabilities are laid out over all padded cells, the cells
+    /// past <paramref name="cells"/> zero (masked probabilities, cells never written).
+    /// </summary>
+    private float Bf16ValueDot(int part, ReadOnlySpan<float> column, ReadOnlySpan<float> p, int cells)
+    {
+        var padded = Math.Min(State.ContextSize, (_attPos0 + _attN + KvPadding - 1) / KvPadding * KvPadding);
+        var values = _valueColumns[part].AsSpan(0, padded);
+        var probabilities = _valueProbabilities[part].AsSpan(0, padded);
+        values.Clear();
+        probabilities.Clear();
+        for (var j = 0; j < cells; j++)
+        {
+            values[j] = column[j * Config.NEmbdKv];
+        }
+
+        p[..cells].CopyTo(probabilities);
+        return _ggml!.DotBf16(values, probabilities);
     }
 
     /// <summary>RMSNorm of every token, then the weight multiply: two nodes in llama.cpp's graph, traced as such (the RMSNorm not when <paramref name="normName"/> is null).</summary>

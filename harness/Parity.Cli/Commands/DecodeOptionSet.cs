@@ -14,9 +14,9 @@ public sealed class DecodeOptionSet
 
     public Option<string> FlashAttn { get; } = new("--flash-attn") { Description = "Flash attention on both sides: auto (default, as llama.cpp's: it resolves to on on a CPU, where every op is supported; one FLASH_ATTN_EXT node per layer, which the engine computes as ggml-cpu's one-chunk, split-KV and tiled paths do), on, or off (the kq, kq_soft_max and kqv nodes)", DefaultValueFactory = _ => "auto" };
 
-    public Option<string> CacheTypeK { get; } = new("--cache-type-k") { Description = "KV cache K type: f16 (llama.cpp's default), f32, bf16, q8_0, ...", DefaultValueFactory = _ => "f16" };
+    public Option<string> CacheTypeK { get; } = new("--cache-type-k") { Description = "KV cache K type: f16 (llama.cpp's default), f32, bf16, q8_0, q4_0, q4_1, q5_0, q5_1 or iq4_nl (a quantized K is rotated by the Walsh-Hadamard transform before caching, as llama.cpp does)", DefaultValueFactory = _ => "f16" };
 
-    public Option<string> CacheTypeV { get; } = new("--cache-type-v") { Description = "KV cache V type", DefaultValueFactory = _ => "f16" };
+    public Option<string> CacheTypeV { get; } = new("--cache-type-v") { Description = "KV cache V type, as --cache-type-k; a quantized V needs flash attention (llama.cpp refuses it with --flash-attn off)", DefaultValueFactory = _ => "f16" };
 
     public Option<bool> Repack { get; } = new("--repack") { Description = "Let llama.cpp repack weights for its CPU kernels (Q4_0, Q4_K, IQ4_NL; Q2_K in the AVX-512 library), as llama.cpp does by default, and the engine multiply as llama.cpp then does (the default)" };
 

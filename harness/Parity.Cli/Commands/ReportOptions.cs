@@ -75,6 +75,12 @@ public sealed class ReportOptions
         {
             throw new ArgumentException($"{refusal}; or pass --allow-inexact to judge it by the tolerance rules, or --numerics f32");
         }
+
+        if (decode is not null && Parity.Engine.Kernels.GgmlVariants.TryParse(info.Variant, out var library)
+            && Parity.Harness.Engine.EngineDumper.KvCacheRefusal(library, decode) is { } cacheRefusal)
+        {
+            throw new ArgumentException($"{cacheRefusal}; use another K cache type or library variant, or --numerics f32");
+        }
     }
 
     /// <summary>

@@ -35,27 +35,34 @@ public static class EngineDumper
 
     /// <summary>
     /// The engine's cache for llama.cpp's <c>--cache-type-k</c>/<c>--cache-type-v</c> pair: the K type, and the V type
-    /// when it is not the one the K type implies (<see cref="EngineOptions.ValueCache"/>). Without flash attention the
-    /// engine keeps the pairs llama.cpp runs there: f32/f32, f16/f16, q8_0/f16 and q4_0/f16; a quantized V is refused
-    /// with llama.cpp's reason. With flash attention K and V are each f32, f16, q8_0 or q4_0.
+    /// when it is not the one the K type implies (<see cref="EngineOptions.ValueCache"/>). K and V are each one of the
+    /// nine types llama.cpp offers on a CPU (f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl). Without flash
+    /// attention a quantized V is refused with llama.cpp's reason (V f32, f16 or bf16 goes with any K there, as in llama.cpp).
     /// </summary>
     public static (KvCacheType K, KvCacheType? V) KvCachesFor(LlamaCppDecodeOptions decode)
     {
         ArgumentNullException.ThrowIfNull(decode);
         var k = CacheType(decode.CacheTypeK, "--cache-type-k");
         var v = CacheType(decode.CacheTypeV, "--cache-type-v");
-        if (v is KvCacheType.Q8_0 or KvCacheType.Q4_0 && !decode.FlashAttention)
+        if (v.IsQuantized() && !decode.FlashAttention)
         {
             throw new ArgumentException($"--cache-type-v {decode.CacheTypeV} without flash attention: llama.cpp refuses it (\"quantized V cache was requested, but this requires Flash Attention\"); add --flash-attn on");
         }
 
         var implied = k == KvCacheType.F32 ? KvCacheType.F32 : KvCacheType.F16;
-        if (v != implied && !decode.FlashAttention)
-        {
-            throw new ArgumentException($"KV cache K {decode.CacheTypeK} with V {decode.CacheTypeV}: without flash attention the engine supports f32/f32, f16/f16, q8_0/f16 and q4_0/f16 (--cache-type-k/--cache-type-v)");
-        }
-
         return (k, v == implied ? null : v);
+    }
+
+    /// <summary>
+    /// Why the engine's ggml numerics cannot follow <paramref name="decode"/>'s K cache against <paramref name="variant"/>'s
+    /// library (its type table has no product of that type in the library's order: IQ4_NL against avx and noavx), or null.
+    /// </summary>
+    public static string? KvCacheRefusal(GgmlVariant variant, LlamaCppDecodeOptions decode)
+    {
+        var (k, _) = KvCachesFor(decode);
+        return k.IsQuantized() && GgmlTypeTable.For(variant)[k.Ggml()].VecDot is null
+            ? $"--cache-type-k {CacheTypeName(k)} against llama.cpp's {variant.Name()} library: the engine has no {CacheTypeName(k)} product in that library's order"
+            : null;
     }
 
     /// <summary>The engine's K cache type for a pair <see cref="KvCachesFor"/> accepts without flash attention.</summary>
@@ -64,14 +71,9 @@ public static class EngineDumper
     /// <summary>llama.cpp's name of a cache type (<c>f16</c>, <c>q8_0</c>), as the manifest records it.</summary>
     public static string CacheTypeName(KvCacheType type) => type.ToString().ToLowerInvariant();
 
-    private static KvCacheType CacheType(string name, string option) => name.ToLowerInvariant() switch
-    {
-        "f32" => KvCacheType.F32,
-        "f16" => KvCacheType.F16,
-        "q8_0" => KvCacheType.Q8_0,
-        "q4_0" => KvCacheType.Q4_0,
-        _ => throw new ArgumentException($"{option} {name}: the engine keeps f32, f16, q8_0 and q4_0 caches (llama.cpp also offers bf16, q4_1, q5_0, q5_1 and iq4_nl, which the engine does not implement)"),
-    };
+    private static KvCacheType CacheType(string name, string option) =>
+        Enum.GetValues<KvCacheType>().Where(t => string.Equals(CacheTypeName(t), name, StringComparison.OrdinalIgnoreCase)).Cast<KvCacheType?>().FirstOrDefault()
+            ?? throw new ArgumentException($"{option} {name}: expected one of the KV cache types llama.cpp offers on a CPU: {string.Join(", ", Enum.GetValues<KvCacheType>().Select(CacheTypeName))}");
 
     /// <summary>
     /// The manifest notes: the numerics mode, and in ggml numerics the exactness claim (every configuration the engine

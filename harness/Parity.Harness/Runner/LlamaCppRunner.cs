@@ -274,6 +274,28 @@ public sealed class LlamaCppRunner
         }
     }
 
+    /// <summary>
+    /// A row of floats through ggml's CPU <c>from_float</c> of <paramref name="typeName"/> (a ggml type name such as
+    /// <c>q4_1</c>): the blocks SET_ROWS writes into a KV cache of that type.
+    /// </summary>
+    public async Task<byte[]> FromFloatAsync(string typeName, ReadOnlyMemory<float> values, string scratchDirectory, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(scratchDirectory);
+        var input = Path.Combine(scratchDirectory, $"fromfloat-x-{Environment.ProcessId}-{Guid.NewGuid():N}.bin");
+        var output = Path.Combine(scratchDirectory, $"fromfloat-y-{Environment.ProcessId}-{Guid.NewGuid():N}.bin");
+        await File.WriteAllBytesAsync(input, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.Span).ToArray(), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RunAsync("fromfloat", ["--type", typeName, "--activations", input, "--out", output], output, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await File.ReadAllBytesAsync(output, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(input);
+            File.Delete(output);
+        }
+    }
+
     /// <summary>SHA-256 of every tensor's values through ggml's <c>to_float</c> (float32, little-endian), by tensor name.</summary>
     public async Task<IReadOnlyDictionary<string, string>> DequantizeHashesAsync(string modelPath, CancellationToken cancellationToken = default)
     {

@@ -13,6 +13,9 @@ public sealed class HotPathTests
     [TestCase(2, KvCacheType.F16, NumericsMode.Ggml)]
     [TestCase(2, KvCacheType.Q8_0, NumericsMode.Ggml)]
     [TestCase(1, KvCacheType.Q8_0, NumericsMode.F32)]
+    [TestCase(2, KvCacheType.Q5_1, NumericsMode.Ggml)]
+    [TestCase(1, KvCacheType.IQ4_NL, NumericsMode.Ggml)]
+    [TestCase(1, KvCacheType.BF16, NumericsMode.Ggml)]
     public async Task Decoding_a_token_allocates_nothing_after_warm_up(int threads, KvCacheType kv, NumericsMode numerics)
     {
         var path = await EngineTestModels.Cache.GetAsync(SyntheticPresets.Micro, "Q4_K_M");

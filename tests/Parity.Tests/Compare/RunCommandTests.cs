@@ -191,10 +191,12 @@ public sealed class RunCommandTests
     /// <summary>
     /// Options the engine does not compute stop a comparison before llama.cpp runs, naming the option, instead of
     /// surfacing as a parity failure; a quantized V without flash attention (<c>--flash-attn off</c>) is refused with
-    /// llama.cpp's own reason.
+    /// llama.cpp's own reason, for every quantized type.
     /// </summary>
-    [TestCase("--cache-type-k", "q5_1", "--cache-type-k q5_1: the engine keeps f32, f16, q8_0 and q4_0 caches")]
+    [TestCase("--cache-type-k", "q6_k", "--cache-type-k q6_k: expected one of the KV cache types llama.cpp offers on a CPU: f32, f16, q8_0, q4_0, bf16, q4_1, q5_0, q5_1, iq4_nl")]
     [TestCase("--cache-type-v", "q8_0", "quantized V cache was requested, but this requires Flash Attention")]
+    [TestCase("--cache-type-v", "q5_1", "--cache-type-v q5_1 without flash attention: llama.cpp refuses it (\"quantized V cache was requested, but this requires Flash Attention\")")]
+    [TestCase("--cache-type-v", "iq4_nl", "quantized V cache was requested, but this requires Flash Attention")]
     public void Options_the_engine_does_not_compute_are_bad_usage_with_exit_2_before_llama_cpp_runs(string option, string value, string message)
     {
         using var temp = new TempDirectory();

@@ -16,7 +16,7 @@ public sealed class SuiteFileTests
     [TestCase("""{ "name": "s", "cases": [ { "name": "a b", "model": {{MODEL}}, "prompt": "x" } ] }""", ".name: expected a name of letters")]
     [TestCase("""{ "name": "s", "cases": [ { "name": "a", "model": { "quant": "F32" }, "prompt": "x" } ] }""", "cases[0] ('a').model: expected exactly one of preset, fixture or path")]
     [TestCase("""{ "name": "s", "cases": [ { "name": "a", "model": {{MODEL}}, "tokens": [1], "chat": true } ] }""", ".chat: the chat template wraps a text prompt")]
-    [TestCase("""{ "name": "s", "cases": [ { "name": "a", "model": {{MODEL}}, "prompt": "x", "kvCache": "q4_0" } ] }""", ".kvCache: expected f16, f32 or q8_0")]
+    [TestCase("""{ "name": "s", "cases": [ { "name": "a", "model": {{MODEL}}, "prompt": "x", "kvCache": "q4_0" } ] }""", ".kvCache: expected f16, f32, q8_0 (K in Q8_0, V in F16) or a pair K/V the engine keeps, found 'q4_0': --cache-type-v q4_0 without flash attention: llama.cpp refuses it")]
     [TestCase("""{ "name": "s", "cases": [ { "name": "a", "model": {{MODEL}}, "prompt": "x", "tensors": "(" } ] }""", ".tensors: not a regular expression")]
     [TestCase("""{ "name": "s", "cases": [ { "name": "a", "model": {{MODEL}}, "prompt": "x", "stpes": 3 } ] }""", "stpes")]
     [TestCase("""{ "name": "s", "cases": [ { "name": "a", "model": {{MODEL}}, "prompt": "x", "steps": -1 } ] }""", ".steps: expected 0..256")]
