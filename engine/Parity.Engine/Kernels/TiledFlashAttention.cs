@@ -51,9 +51,17 @@ public static class TiledFlashAttention
     {
         var cells = scores.Length;
         var j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // 64 cells a pass: four independent chains hide the fused multiply-add's latency.
+            for (; j + (4 * Vector512<float>.Count) <= cells; j += 4 * Vector512<float>.Count)
+            {
+                Dots64(q, keysT, tileStride, j, scores);
+            }
+        }
+
         if (Vector256.IsHardwareAccelerated)
         {
-            // 32 cells a pass: four independent chains hide the fused multiply-add's latency.
             for (; j + (4 * Vector256<float>.Count) <= cells; j += 4 * Vector256<float>.Count)
             {
                 Dots32(q, keysT, tileStride, j, scores);
@@ -81,6 +89,28 @@ public static class TiledFlashAttention
 
             scores[j] = acc;
         }
+    }
+
+    private static void Dots64(ReadOnlySpan<float> q, ReadOnlySpan<float> keysT, int tileStride, int j, Span<float> scores)
+    {
+        const int W = 16;
+        _ = keysT[((q.Length - 1) * tileStride) + j + (4 * W) - 1];
+        ref var k = ref MemoryMarshal.GetReference(keysT);
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (var d = 0; d < q.Length; d++)
+        {
+            var qd = Vector512.Create(q[d]);
+            var i = (nuint)((d * tileStride) + j);
+            a0 = Vector512.FusedMultiplyAdd(qd, Vector512.LoadUnsafe(ref k, i), a0);
+            a1 = Vector512.FusedMultiplyAdd(qd, Vector512.LoadUnsafe(ref k, i + W), a1);
+            a2 = Vector512.FusedMultiplyAdd(qd, Vector512.LoadUnsafe(ref k, i + (2 * W)), a2);
+            a3 = Vector512.FusedMultiplyAdd(qd, Vector512.LoadUnsafe(ref k, i + (3 * W)), a3);
+        }
+
+        a0.CopyTo(scores[j..]);
+        a1.CopyTo(scores[(j + W)..]);
+        a2.CopyTo(scores[(j + (2 * W))..]);
+        a3.CopyTo(scores[(j + (3 * W))..]);
     }
 
     private static void Dots32(ReadOnlySpan<float> q, ReadOnlySpan<float> keysT, int tileStride, int j, Span<float> scores)
@@ -234,38 +264,26 @@ public static class TiledFlashAttention
 
     /// <summary>
     /// <c>acc[d] = fma(V_j[d], p_j, acc[d])</c> for the cells j of a tile in order (V_j at
-    /// <c>values[start + j * stride ..]</c>); 32 values at a time are kept in registers across the cells, each lane's
+    /// <c>values[start + j * stride ..]</c>); 64 (or 32) values at a time are kept in registers across the cells, each lane's
     /// chain the same as one cell after another.
     /// </summary>
     private static void MultiplyAddTile(Span<float> acc, ReadOnlySpan<float> values, int start, int stride, ReadOnlySpan<float> p, bool vectors)
     {
-        const int W = 8;
         var d = 0;
         if (vectors && p.Length > 0)
         {
             _ = values[start + ((p.Length - 1) * stride) + acc.Length - 1];
-            ref var v = ref MemoryMarshal.GetReference(values);
-            ref var a = ref MemoryMarshal.GetReference(acc);
-            for (; d + (4 * W) <= acc.Length; d += 4 * W)
+            if (Vector512.IsHardwareAccelerated)
             {
-                var a0 = Vector256.LoadUnsafe(ref a, (nuint)d);
-                var a1 = Vector256.LoadUnsafe(ref a, (nuint)(d + W));
-                var a2 = Vector256.LoadUnsafe(ref a, (nuint)(d + (2 * W)));
-                var a3 = Vector256.LoadUnsafe(ref a, (nuint)(d + (3 * W)));
-                for (var j = 0; j < p.Length; j++)
+                for (; d + (4 * Vector512<float>.Count) <= acc.Length; d += 4 * Vector512<float>.Count)
                 {
-                    var pj = Vector256.Create(p[j]);
-                    var i = (nuint)(start + (j * stride) + d);
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, i), pj, a0);
-                    a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, i + W), pj, a1);
-                    a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, i + (2 * W)), pj, a2);
-                    a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, i + (3 * W)), pj, a3);
+                    Columns512x4(acc, values, start, stride, p, d);
                 }
+            }
 
-                a0.StoreUnsafe(ref a, (nuint)d);
-                a1.StoreUnsafe(ref a, (nuint)(d + W));
-                a2.StoreUnsafe(ref a, (nuint)(d + (2 * W)));
-                a3.StoreUnsafe(ref a, (nuint)(d + (3 * W)));
+            for (; d + (4 * Vector256<float>.Count) <= acc.Length; d += 4 * Vector256<float>.Count)
+            {
+                Columns256x4(acc, values, start, stride, p, d);
             }
         }
 
@@ -279,5 +297,55 @@ public static class TiledFlashAttention
 
             acc[d] = x;
         }
+    }
+
+    private static void Columns512x4(Span<float> acc, ReadOnlySpan<float> values, int start, int stride, ReadOnlySpan<float> p, int d)
+    {
+        const int W = 16;
+        ref var v = ref MemoryMarshal.GetReference(values);
+        ref var a = ref MemoryMarshal.GetReference(acc);
+        var a0 = Vector512.LoadUnsafe(ref a, (nuint)d);
+        var a1 = Vector512.LoadUnsafe(ref a, (nuint)(d + W));
+        var a2 = Vector512.LoadUnsafe(ref a, (nuint)(d + (2 * W)));
+        var a3 = Vector512.LoadUnsafe(ref a, (nuint)(d + (3 * W)));
+        for (var j = 0; j < p.Length; j++)
+        {
+            var pj = Vector512.Create(p[j]);
+            var i = (nuint)(start + (j * stride) + d);
+            a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref v, i), pj, a0);
+            a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref v, i + W), pj, a1);
+            a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref v, i + (2 * W)), pj, a2);
+            a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref v, i + (3 * W)), pj, a3);
+        }
+
+        a0.StoreUnsafe(ref a, (nuint)d);
+        a1.StoreUnsafe(ref a, (nuint)(d + W));
+        a2.StoreUnsafe(ref a, (nuint)(d + (2 * W)));
+        a3.StoreUnsafe(ref a, (nuint)(d + (3 * W)));
+    }
+
+    private static void Columns256x4(Span<float> acc, ReadOnlySpan<float> values, int start, int stride, ReadOnlySpan<float> p, int d)
+    {
+        const int W = 8;
+        ref var v = ref MemoryMarshal.GetReference(values);
+        ref var a = ref MemoryMarshal.GetReference(acc);
+        var a0 = Vector256.LoadUnsafe(ref a, (nuint)d);
+        var a1 = Vector256.LoadUnsafe(ref a, (nuint)(d + W));
+        var a2 = Vector256.LoadUnsafe(ref a, (nuint)(d + (2 * W)));
+        var a3 = Vector256.LoadUnsafe(ref a, (nuint)(d + (3 * W)));
+        for (var j = 0; j < p.Length; j++)
+        {
+            var pj = Vector256.Create(p[j]);
+            var i = (nuint)(start + (j * stride) + d);
+            a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, i), pj, a0);
+            a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, i + W), pj, a1);
+            a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, i + (2 * W)), pj, a2);
+            a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, i + (3 * W)), pj, a3);
+        }
+
+        a0.StoreUnsafe(ref a, (nuint)d);
+        a1.StoreUnsafe(ref a, (nuint)(d + W));
+        a2.StoreUnsafe(ref a, (nuint)(d + (2 * W)));
+        a3.StoreUnsafe(ref a, (nuint)(d + (3 * W)));
     }
 }
