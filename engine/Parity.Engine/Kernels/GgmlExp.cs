@@ -153,9 +153,7 @@ public static class GgmlExp
 
     /// <summary>Whether every lane is -inf or has |n| ≤ 126, where 2ⁿ is a normal float.</summary>
     private static bool InRange(Vector256<float> x, Vector256<float> n) =>
-        Vector256.EqualsAll(
-            Vector256.LessThanOrEqual(Vector256.Abs(n), Vector256.Create(126f)) | Vector256.Equals(x, Vector256.Create(float.NegativeInfinity)),
-            Vector256<float>.AllBitsSet);
+        (Vector256.LessThanOrEqual(Vector256.Abs(n), Vector256.Create(126f)) | Vector256.Equals(x, Vector256.Create(float.NegativeInfinity))).ExtractMostSignificantBits() == 0xFFu;
 
     /// <summary>2ⁿ from the integral n (-126 ≤ n ≤ 126) as float bits; lanes outside give garbage the caller discards.</summary>
     private static Vector256<float> PowerOfTwo(Vector256<float> n) =>
