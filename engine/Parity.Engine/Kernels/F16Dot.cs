@@ -75,16 +75,11 @@ public static partial class F16Dot
     /// <summary><c>_mm512_reduce_add_ps</c>: halves of 8, then 4, then pairs.</summary>
     internal static float Reduce16(ReadOnlySpan<float> v)
     {
-        Span<float> t = stackalloc float[8];
-        for (var i = 0; i < 8; i++)
-        {
-            t[i] = v[i] + v[i + 8];
-        }
-
-        var u0 = t[0] + t[4];
-        var u1 = t[1] + t[5];
-        var u2 = t[2] + t[6];
-        var u3 = t[3] + t[7];
+        _ = v[15];
+        var u0 = (v[0] + v[8]) + (v[4] + v[12]);
+        var u1 = (v[1] + v[9]) + (v[5] + v[13]);
+        var u2 = (v[2] + v[10]) + (v[6] + v[14]);
+        var u3 = (v[3] + v[11]) + (v[7] + v[15]);
         return (u0 + u2) + (u1 + u3);
     }
 

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Parity.Engine.Kernels;
 
 /// <summary>
@@ -8,9 +10,16 @@ namespace Parity.Engine.Kernels;
 /// and in float otherwise, and the row divided by <c>S</c> at the end. The dot products are the caller's (each is
 /// ggml's <c>vec_dot</c> of the K type against Q converted to its vec_dot type, independent of the others), given in
 /// <c>dots</c>. Masked cells are skipped, as ggml skips a cell whose mask is -inf, so the KV padding adds nothing.
+/// The vector kernel takes the cells in blocks: the block's weights and rescale factors first (one <c>expf</c> each, in
+/// cell order), then the values with the accumulator held in registers across the block's cells
+/// (<see cref="FlashAttentionValues"/>); each value sees the same products, fused multiply-adds and roundings to half as
+/// in <see cref="AccumulateScalar"/>, the reference.
 /// </summary>
 public static class FlashAttention
 {
+    // Cells whose weights are computed before their values are accumulated (two small stack buffers).
+    private const int Block = 256;
+
     /// <summary>The signature of <see cref="Row"/>: one query row of flash attention.</summary>
     public delegate void RowKernel(ReadOnlySpan<float> dots, int first, int end, float scale, float softCap, ReadOnlySpan<float> values, int stride, int offset, bool halfAccumulator, Span<float> accumulator, Span<float> output);
 
@@ -37,6 +46,36 @@ public static class FlashAttention
     /// </summary>
     public static (float Max, float Sum) Accumulate(ReadOnlySpan<float> dots, int first, int end, float scale, float softCap, ReadOnlySpan<float> values, int stride, int offset, bool halfAccumulator, Span<float> accumulator)
     {
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            return AccumulateScalar(dots, first, end, scale, softCap, values, stride, offset, halfAccumulator, accumulator);
+        }
+
+        if (softCap != 0)
+        {
+            scale /= softCap;
+        }
+
+        accumulator.Clear();
+        var m = float.NegativeInfinity;
+        var sum = 0.0f;
+        Span<float> weights = stackalloc float[Block];
+        Span<float> rescales = stackalloc float[Block];
+        for (var b = first; b < end; b += Block)
+        {
+            var count = Math.Min(Block, end - b);
+            (m, sum) = Softmax(dots.Slice(b, count), scale, softCap, m, sum, weights, rescales);
+            FlashAttentionValues.Accumulate(accumulator, values[((b * stride) + offset)..], stride, weights[..count], rescales[..count], halfAccumulator);
+        }
+
+        return (m, sum);
+    }
+
+    /// <summary>
+    /// <see cref="Accumulate"/> one cell and one value at a time, as ggml's loop reads: the reference for the vector kernel.
+    /// </summary>
+    public static (float Max, float Sum) AccumulateScalar(ReadOnlySpan<float> dots, int first, int end, float scale, float softCap, ReadOnlySpan<float> values, int stride, int offset, bool halfAccumulator, Span<float> accumulator)
+    {
         if (softCap != 0)
         {
             scale /= softCap;
@@ -48,26 +87,10 @@ public static class FlashAttention
         var sum = 0.0f;
         for (var j = first; j < end; j++)
         {
-            var s = dots[j] * scale;
-            if (softCap != 0)
+            var (ms, vs) = Cell(dots[j], scale, softCap, ref m);
+            if (ms != 1.0f)
             {
-                s = softCap * MathF.Tanh(s);
-            }
-
-            // The causal mask's 0 for an attended cell (slope 1: no ALiBi).
-            s += 0.0f;
-            var ms = 1.0f;
-            var vs = 1.0f;
-            if (s > m)
-            {
-                var mOld = m;
-                m = s;
-                ms = MathF.Exp(mOld - m);
                 ScaleAccumulator(accumulator, ms, halfAccumulator);
-            }
-            else
-            {
-                vs = MathF.Exp(s - m);
             }
 
             MultiplyAdd(accumulator, values.Slice((j * stride) + offset, dv), vs, halfAccumulator);
@@ -111,6 +134,45 @@ public static class FlashAttention
 
         sum = MathF.FusedMultiplyAdd(sum, scaleOld, chunkSum * scaleNew);
         m = mNew;
+    }
+
+    /// <summary>
+    /// One cell of the online softmax: the score <c>dot · scale</c> (soft-capped), and either a new maximum (the factor
+    /// <c>ms = expf(M_old − M)</c> for what was accumulated, weight 1) or the weight <c>vs = expf(s − M)</c> (factor 1).
+    /// A factor of exactly 1 leaves the accumulator as it is, so the kernels skip that rescale.
+    /// </summary>
+    private static (float Ms, float Vs) Cell(float dot, float scale, float softCap, ref float m)
+    {
+        var s = dot * scale;
+        if (softCap != 0)
+        {
+            s = softCap * MathF.Tanh(s);
+        }
+
+        // The causal mask's 0 for an attended cell (slope 1: no ALiBi).
+        s += 0.0f;
+        if (s > m)
+        {
+            var mOld = m;
+            m = s;
+            return (MathF.Exp(mOld - m), 1.0f);
+        }
+
+        return (1.0f, MathF.Exp(s - m));
+    }
+
+    /// <summary>The online softmax over a block of cells: each cell's weight and rescale factor, the running maximum and sum.</summary>
+    private static (float Max, float Sum) Softmax(ReadOnlySpan<float> dots, float scale, float softCap, float m, float sum, Span<float> weights, Span<float> rescales)
+    {
+        for (var i = 0; i < dots.Length; i++)
+        {
+            var (ms, vs) = Cell(dots[i], scale, softCap, ref m);
+            weights[i] = vs;
+            rescales[i] = ms;
+            sum = (sum * ms) + vs;
+        }
+
+        return (m, sum);
     }
 
     private static void ScaleAccumulator(Span<float> acc, float factor, bool half)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Parity.Engine.Kernels;
@@ -17,7 +18,7 @@ namespace Parity.Engine.Kernels;
 /// </summary>
 public static class TiledFlashAttention
 {
-    /// <summary>The signature of <see cref="Row"/>: one query row of the tiled path.</summary>
+    /// <summary>The signature of <see cref="Row(ReadOnlySpan{float}, int, int, float, float, ReadOnlySpan{float}, int, int, VariantKernels, Span{float}, Span{float}, Span{float})"/>: one query row of the tiled path.</summary>
     public delegate void RowKernel(ReadOnlySpan<float> dots, int first, int end, float scale, float softCap, ReadOnlySpan<float> values, int stride, int offset, VariantKernels ggml, Span<float> tile, Span<float> accumulator, Span<float> output);
 
     /// <summary>ggml's <c>GGML_FA_TILE_Q</c>: query rows per tile, and the smallest batch that takes the tiled path.</summary>
@@ -50,8 +51,22 @@ public static class TiledFlashAttention
     {
         var cells = scores.Length;
         var j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // 64 cells a pass: four independent chains hide the fused multiply-add's latency.
+            for (; j + (4 * Vector512<float>.Count) <= cells; j += 4 * Vector512<float>.Count)
+            {
+                Dots64(q, keysT, tileStride, j, scores);
+            }
+        }
+
         if (Vector256.IsHardwareAccelerated)
         {
+            for (; j + (4 * Vector256<float>.Count) <= cells; j += 4 * Vector256<float>.Count)
+            {
+                Dots32(q, keysT, tileStride, j, scores);
+            }
+
             for (; j + Vector256<float>.Count <= cells; j += Vector256<float>.Count)
             {
                 var acc = Vector256<float>.Zero;
@@ -76,6 +91,50 @@ public static class TiledFlashAttention
         }
     }
 
+    private static void Dots64(ReadOnlySpan<float> q, ReadOnlySpan<float> keysT, int tileStride, int j, Span<float> scores)
+    {
+        const int W = 16;
+        _ = keysT[((q.Length - 1) * tileStride) + j + (4 * W) - 1];
+        ref var k = ref MemoryMarshal.GetReference(keysT);
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (var d = 0; d < q.Length; d++)
+        {
+            var qd = Vector512.Create(q[d]);
+            var i = (nuint)((d * tileStride) + j);
+            a0 = Vector512.FusedMultiplyAdd(qd, Vector512.LoadUnsafe(ref k, i), a0);
+            a1 = Vector512.FusedMultiplyAdd(qd, Vector512.LoadUnsafe(ref k, i + W), a1);
+            a2 = Vector512.FusedMultiplyAdd(qd, Vector512.LoadUnsafe(ref k, i + (2 * W)), a2);
+            a3 = Vector512.FusedMultiplyAdd(qd, Vector512.LoadUnsafe(ref k, i + (3 * W)), a3);
+        }
+
+        a0.CopyTo(scores[j..]);
+        a1.CopyTo(scores[(j + W)..]);
+        a2.CopyTo(scores[(j + (2 * W))..]);
+        a3.CopyTo(scores[(j + (3 * W))..]);
+    }
+
+    private static void Dots32(ReadOnlySpan<float> q, ReadOnlySpan<float> keysT, int tileStride, int j, Span<float> scores)
+    {
+        const int W = 8;
+        _ = keysT[((q.Length - 1) * tileStride) + j + (4 * W) - 1];
+        ref var k = ref MemoryMarshal.GetReference(keysT);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (var d = 0; d < q.Length; d++)
+        {
+            var qd = Vector256.Create(q[d]);
+            var i = (nuint)((d * tileStride) + j);
+            a0 = Vector256.FusedMultiplyAdd(qd, Vector256.LoadUnsafe(ref k, i), a0);
+            a1 = Vector256.FusedMultiplyAdd(qd, Vector256.LoadUnsafe(ref k, i + W), a1);
+            a2 = Vector256.FusedMultiplyAdd(qd, Vector256.LoadUnsafe(ref k, i + (2 * W)), a2);
+            a3 = Vector256.FusedMultiplyAdd(qd, Vector256.LoadUnsafe(ref k, i + (3 * W)), a3);
+        }
+
+        a0.CopyTo(scores[j..]);
+        a1.CopyTo(scores[(j + W)..]);
+        a2.CopyTo(scores[(j + (2 * W))..]);
+        a3.CopyTo(scores[(j + (3 * W))..]);
+    }
+
     /// <summary>
     /// One row: <paramref name="output"/>[d] = Σ_j p_j · V_j[d] over cells [<paramref name="first"/>,
     /// <paramref name="end"/>), from the raw scores <paramref name="dots"/> (<see cref="Dot"/>, one per cell), V_j read
@@ -84,7 +143,14 @@ public static class TiledFlashAttention
     /// <param name="ggml">The library variant whose <c>ggml_vec_soft_max_f32</c> (exp and chunk sums) to follow.</param>
     /// <param name="tile">Scratch of <see cref="KvTile"/> floats.</param>
     /// <param name="accumulator">Scratch of at least <paramref name="output"/>'s length.</param>
-    public static void Row(ReadOnlySpan<float> dots, int first, int end, float scale, float softCap, ReadOnlySpan<float> values, int stride, int offset, VariantKernels ggml, Span<float> tile, Span<float> accumulator, Span<float> output)
+    public static void Row(ReadOnlySpan<float> dots, int first, int end, float scale, float softCap, ReadOnlySpan<float> values, int stride, int offset, VariantKernels ggml, Span<float> tile, Span<float> accumulator, Span<float> output) =>
+        Row(dots, first, end, scale, softCap, values, stride, offset, ggml, tile, accumulator, output, Vector256.IsHardwareAccelerated);
+
+    /// <summary><see cref="Row(ReadOnlySpan{float}, int, int, float, float, ReadOnlySpan{float}, int, int, VariantKernels, Span{float}, Span{float}, Span{float})"/> one value at a time: the reference for its vector exponentials and V accumulation.</summary>
+    public static void RowScalar(ReadOnlySpan<float> dots, int first, int end, float scale, float softCap, ReadOnlySpan<float> values, int stride, int offset, VariantKernels ggml, Span<float> tile, Span<float> accumulator, Span<float> output) =>
+        Row(dots, first, end, scale, softCap, values, stride, offset, ggml, tile, accumulator, output, vectors: false);
+
+    private static void Row(ReadOnlySpan<float> dots, int first, int end, float scale, float softCap, ReadOnlySpan<float> values, int stride, int offset, VariantKernels ggml, Span<float> tile, Span<float> accumulator, Span<float> output, bool vectors)
     {
         ArgumentNullException.ThrowIfNull(ggml);
         if (softCap != 0)
@@ -102,7 +168,9 @@ public static class TiledFlashAttention
         {
             var cells = Math.Min(KvTile, dots.Length - start);
             var scores = tile[..KvTile];
-            var tileMax = Scores(dots, start, first, end, scale, softCap, scores);
+            var tileMax = vectors && softCap == 0 && start + KvTile <= dots.Length
+                ? ScoresVector(dots.Slice(start, KvTile), start, first, end, scale, scores)
+                : Scores(dots, start, first, end, scale, softCap, scores);
             if (tileMax == float.NegativeInfinity)
             {
                 continue;
@@ -117,14 +185,43 @@ public static class TiledFlashAttention
             }
 
             m = mNew;
-            sum = (float)(sum + Exponentials(scores, m, ggml));
-            for (var j = 0; j < cells; j++)
-            {
-                MultiplyAdd(acc, values.Slice(((start + j) * stride) + offset, acc.Length), scores[j]);
-            }
+            sum = (float)(sum + Exponentials(scores, m, ggml, vectors));
+            MultiplyAddTile(acc, values, (start * stride) + offset, stride, scores[..cells], vectors);
         }
 
         FlashAttention.Normalize(acc, sum, output);
+    }
+
+    /// <summary>
+    /// <see cref="Scores"/> without a soft-cap for a tile inside the cache, eight cells at a time: the same product, add
+    /// and mask per cell, and the maximum (NaN-propagating, +0 above -0, as <see cref="MathF.Max(float, float)"/>) over
+    /// lanes then across them, which is the same value in any order.
+    /// </summary>
+    private static float ScoresVector(ReadOnlySpan<float> dots, int start, int first, int end, float scale, Span<float> scores)
+    {
+        const int W = 8;
+        ref var x = ref MemoryMarshal.GetReference(dots);
+        ref var y = ref MemoryMarshal.GetReference(scores);
+        var masked = Vector256.Create(float.NegativeInfinity);
+        var max = masked;
+        var cell = Vector256.Create(start) + Vector256<int>.Indices;
+        for (var j = 0; j < KvTile; j += W)
+        {
+            var attended = Vector256.GreaterThanOrEqual(cell, Vector256.Create(first)) & Vector256.LessThan(cell, Vector256.Create(end));
+            var s = (Vector256.LoadUnsafe(ref x, (nuint)j) * Vector256.Create(scale)) + Vector256<float>.Zero;
+            s = Vector256.ConditionalSelect(attended.AsSingle(), s, masked);
+            s.StoreUnsafe(ref y, (nuint)j);
+            max = Vector256.Max(max, s);
+            cell += Vector256.Create(W);
+        }
+
+        var m = max[0];
+        for (var l = 1; l < W; l++)
+        {
+            m = MathF.Max(m, max[l]);
+        }
+
+        return m;
     }
 
     /// <summary>
@@ -161,19 +258,31 @@ public static class TiledFlashAttention
     /// <c>ggml_vec_soft_max_f32</c> over the tile in place: each value becomes <c>exp(x − max)</c> (the variant's vector
     /// exp per chunk of its width, aligned to the tile; -inf gives 0), each chunk's reduction added to a double sum.
     /// </summary>
-    private static double Exponentials(Span<float> scores, float max, VariantKernels ggml)
+    private static double Exponentials(Span<float> scores, float max, VariantKernels ggml, bool vectors)
     {
+        var i = 0;
+        if (vectors)
+        {
+            ref var x = ref MemoryMarshal.GetReference(scores);
+            var m = Vector256.Create(max);
+            var masked = Vector256.Create(float.NegativeInfinity);
+            for (; i + Vector256<float>.Count <= scores.Length; i += Vector256<float>.Count)
+            {
+                var v = Vector256.LoadUnsafe(ref x, (nuint)i);
+                Vector256.ConditionalSelect(Vector256.Equals(v, masked), Vector256<float>.Zero, ggml.Exp(v - m)).StoreUnsafe(ref x, (nuint)i);
+            }
+        }
+
+        for (; i < scores.Length; i++)
+        {
+            scores[i] = scores[i] == float.NegativeInfinity ? 0.0f : ggml.Exp(scores[i] - max);
+        }
+
         var lanes = ggml.ExpLanes;
         var sum = 0.0;
         for (var c = 0; c < scores.Length; c += lanes)
         {
-            var chunk = scores.Slice(c, lanes);
-            for (var i = 0; i < lanes; i++)
-            {
-                chunk[i] = chunk[i] == float.NegativeInfinity ? 0.0f : ggml.Exp(chunk[i] - max);
-            }
-
-            sum += ggml.ChunkSum(chunk);
+            sum += ggml.ChunkSum(scores.Slice(c, lanes));
         }
 
         return sum;
@@ -187,21 +296,90 @@ public static class TiledFlashAttention
         }
     }
 
-    private static void MultiplyAdd(Span<float> acc, ReadOnlySpan<float> v, float p)
+    /// <summary>
+    /// <c>acc[d] = fma(V_j[d], p_j, acc[d])</c> for the cells j of a tile in order (V_j at
+    /// <c>values[start + j * stride ..]</c>); 64 (or 32) values at a time are kept in registers across the cells, each lane's
+    /// chain the same as one cell after another.
+    /// </summary>
+    private static void MultiplyAddTile(Span<float> acc, ReadOnlySpan<float> values, int start, int stride, ReadOnlySpan<float> p, bool vectors)
     {
         var d = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (vectors && p.Length > 0)
         {
-            var pv = Vector256.Create(p);
-            for (; d + Vector256<float>.Count <= acc.Length; d += Vector256<float>.Count)
+            _ = values[start + ((p.Length - 1) * stride) + acc.Length - 1];
+            if (Vector512.IsHardwareAccelerated)
             {
-                Vector256.FusedMultiplyAdd(Vector256.Create(v.Slice(d, Vector256<float>.Count)), pv, Vector256.Create((ReadOnlySpan<float>)acc.Slice(d, Vector256<float>.Count))).CopyTo(acc[d..]);
+                for (; d + (4 * Vector512<float>.Count) <= acc.Length; d += 4 * Vector512<float>.Count)
+                {
+                    Columns512x4(acc, values, start, stride, p, d);
+                }
+            }
+
+            for (; d + (4 * Vector256<float>.Count) <= acc.Length; d += 4 * Vector256<float>.Count)
+            {
+                Columns256x4(acc, values, start, stride, p, d);
             }
         }
 
         for (; d < acc.Length; d++)
         {
-            acc[d] = MathF.FusedMultiplyAdd(v[d], p, acc[d]);
+            var x = acc[d];
+            for (var j = 0; j < p.Length; j++)
+            {
+                x = MathF.FusedMultiplyAdd(values[start + (j * stride) + d], p[j], x);
+            }
+
+            acc[d] = x;
         }
+    }
+
+    private static void Columns512x4(Span<float> acc, ReadOnlySpan<float> values, int start, int stride, ReadOnlySpan<float> p, int d)
+    {
+        const int W = 16;
+        ref var v = ref MemoryMarshal.GetReference(values);
+        ref var a = ref MemoryMarshal.GetReference(acc);
+        var a0 = Vector512.LoadUnsafe(ref a, (nuint)d);
+        var a1 = Vector512.LoadUnsafe(ref a, (nuint)(d + W));
+        var a2 = Vector512.LoadUnsafe(ref a, (nuint)(d + (2 * W)));
+        var a3 = Vector512.LoadUnsafe(ref a, (nuint)(d + (3 * W)));
+        for (var j = 0; j < p.Length; j++)
+        {
+            var pj = Vector512.Create(p[j]);
+            var i = (nuint)(start + (j * stride) + d);
+            a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref v, i), pj, a0);
+            a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref v, i + W), pj, a1);
+            a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref v, i + (2 * W)), pj, a2);
+            a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref v, i + (3 * W)), pj, a3);
+        }
+
+        a0.StoreUnsafe(ref a, (nuint)d);
+        a1.StoreUnsafe(ref a, (nuint)(d + W));
+        a2.StoreUnsafe(ref a, (nuint)(d + (2 * W)));
+        a3.StoreUnsafe(ref a, (nuint)(d + (3 * W)));
+    }
+
+    private static void Columns256x4(Span<float> acc, ReadOnlySpan<float> values, int start, int stride, ReadOnlySpan<float> p, int d)
+    {
+        const int W = 8;
+        ref var v = ref MemoryMarshal.GetReference(values);
+        ref var a = ref MemoryMarshal.GetReference(acc);
+        var a0 = Vector256.LoadUnsafe(ref a, (nuint)d);
+        var a1 = Vector256.LoadUnsafe(ref a, (nuint)(d + W));
+        var a2 = Vector256.LoadUnsafe(ref a, (nuint)(d + (2 * W)));
+        var a3 = Vector256.LoadUnsafe(ref a, (nuint)(d + (3 * W)));
+        for (var j = 0; j < p.Length; j++)
+        {
+            var pj = Vector256.Create(p[j]);
+            var i = (nuint)(start + (j * stride) + d);
+            a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, i), pj, a0);
+            a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, i + W), pj, a1);
+            a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, i + (2 * W)), pj, a2);
+            a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, i + (3 * W)), pj, a3);
+        }
+
+        a0.StoreUnsafe(ref a, (nuint)d);
+        a1.StoreUnsafe(ref a, (nuint)(d + W));
+        a2.StoreUnsafe(ref a, (nuint)(d + (2 * W)));
+        a3.StoreUnsafe(ref a, (nuint)(d + (3 * W)));
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Parity.Engine.Kernels;
 
 /// <summary>
@@ -71,6 +73,9 @@ public abstract class VariantKernels
     /// <summary>The variant's <c>ggml_v_expf</c> on one lane.</summary>
     public abstract float Exp(float x);
 
+    /// <summary><see cref="Exp(float)"/> of eight lanes, each as the scalar form computes it.</summary>
+    public virtual Vector256<float> Exp(Vector256<float> x) => Vector256.Create(Exp(x[0]), Exp(x[1]), Exp(x[2]), Exp(x[3]), Exp(x[4]), Exp(x[5]), Exp(x[6]), Exp(x[7]));
+
     /// <summary>One chunk of <see cref="ExpLanes"/> exponentials reduced as <c>soft_max</c> reduces it before adding it to its double sum.</summary>
     public abstract float ChunkSum(ReadOnlySpan<float> chunk);
 
@@ -94,6 +99,8 @@ public abstract class VariantKernels
 
         public override float Exp(float x) => GgmlExp.Exp(x);
 
+        public override Vector256<float> Exp(Vector256<float> x) => GgmlExp.Exp(x);
+
         public override float ChunkSum(ReadOnlySpan<float> chunk) => F16Dot.Reduce16(chunk);
     }
 
@@ -116,6 +123,8 @@ public abstract class VariantKernels
         public override int ExpLanes => 8;
 
         public override float Exp(float x) => GgmlExp.ExpAvx2(x);
+
+        public override Vector256<float> Exp(Vector256<float> x) => GgmlExp.ExpAvx2(x);
 
         public override float ChunkSum(ReadOnlySpan<float> chunk) => FloatDot8.Hsum(chunk);
     }

@@ -118,6 +118,30 @@ public sealed class FlashAttentionTests
         Assert.That(merged.Zip(whole).Max(p => Math.Abs(p.First - p.Second)), Is.LessThan(FloatAccumulationBound));
     }
 
+    [Test]
+    public void The_vector_accumulator_equals_the_scalar_reference_bit_for_bit([Values(1, 7, 8, 15, 16, 31, 64, 80, 96, 130)] int dv, [Values] bool half, [Values(0f, 30f)] float softCap)
+    {
+        var (dots, values) = Cells(300, dv, seed: dv);
+        var random = new Random(dv + 1);
+        for (var i = 0; i < values.Length; i++)
+        {
+            // Magnitudes from 1 down to 1e-7, so a half accumulator passes through half's subnormals.
+            values[i] *= MathF.Pow(10, -7 * random.NextSingle());
+        }
+
+        if (half)
+        {
+            HalfRounding.RoundScalar(values, values);
+        }
+
+        var vector = new float[dv];
+        var scalar = new float[dv];
+        var v = FlashAttention.Accumulate(dots, 3, 290, 0.7f, softCap, values, dv, 0, half, vector);
+        var s = FlashAttention.AccumulateScalar(dots, 3, 290, 0.7f, softCap, values, dv, 0, half, scalar);
+        Assert.That(v, Is.EqualTo(s));
+        Assert.That(vector.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(scalar.Select(BitConverter.SingleToInt32Bits)));
+    }
+
     private static (float[] Dots, float[] Values) Cells(int cells, int dv, int seed)
     {
         var random = new Random(seed);

@@ -36,6 +36,13 @@ public sealed class HalfRoundingTests
     {
         var vector = new float[x.Length];
         HalfRounding.RoundVector256(x, vector);
+        AssertMatches(x, vector);
+        HalfRounding.RoundVector512(x, vector);
+        AssertMatches(x, vector);
+    }
+
+    private static void AssertMatches(float[] x, float[] vector)
+    {
         for (var i = 0; i < x.Length; i++)
         {
             var expected = (float)(Half)x[i];

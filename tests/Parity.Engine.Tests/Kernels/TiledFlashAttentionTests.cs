@@ -147,6 +147,26 @@ public sealed class TiledFlashAttentionTests
         Assert.That(output, Is.All.EqualTo(0f));
     }
 
+    [Test]
+    public void The_vector_row_equals_the_scalar_reference_bit_for_bit([Values(16, 32, 64, 80, 96, 128)] int dv, [Values(1f, 30f)] float spread)
+    {
+        // A spread of 30 puts scores more than 87 below the maximum, where the vector exp hands its chunk to the scalar one.
+        var (dots, values) = Cells(300, dv, seed: dv);
+        for (var i = 0; i < dots.Length; i++)
+        {
+            dots[i] *= spread;
+        }
+
+        foreach (var ggml in Variants)
+        {
+            var vector = new float[dv];
+            var scalar = new float[dv];
+            TiledFlashAttention.Row(dots, 37, 290, 0.125f, 0, values, dv, 0, ggml, new float[TiledFlashAttention.KvTile], new float[dv], vector);
+            TiledFlashAttention.RowScalar(dots, 37, 290, 0.125f, 0, values, dv, 0, ggml, new float[TiledFlashAttention.KvTile], new float[dv], scalar);
+            Assert.That(vector.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(scalar.Select(BitConverter.SingleToInt32Bits)), ggml.Variant.Name());
+        }
+    }
+
     // _mm512_reduce_add_ps of each 16-lane chunk of the tile, summed in double (ggml_vec_soft_max_f32 on AVX-512).
     private static double Avx512ChunkedSum(float[] tile)
     {
