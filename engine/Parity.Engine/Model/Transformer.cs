@@ -76,7 +76,7 @@ public abstract partial class Transformer : IDisposable
         State = new ModelState(config, options);
         var types = options.TypeTable;
         _queryBlocks = (Q8_0Activations)types[GgmlType.Q8_0].FromFloat!();
-        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, Math.Max(config.NEmbd, config.NEmbdQ)), options.Numerics == NumericsMode.Ggml, types, options.Repack, weights.TokenEmbd.Address);
+        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, Math.Max(config.NEmbd, config.NEmbdQ)), options.Numerics == NumericsMode.Ggml, types, options.Repack, weights.TokenEmbd.Address, weights.Matrices());
         _ggml = options.Numerics == NumericsMode.Ggml ? types.Kernels : null;
         var keyType = types[options.KvCache == KvCacheType.Q4_0 ? GgmlType.Q4_0 : GgmlType.Q8_0];
         _keyDot = _ggml is not null && options.QuantizedKeys ? keyType.VecDot : null;
