@@ -47,7 +47,7 @@ public sealed class ThroughputColumn(ThroughputColumn.Measure measure) : IColumn
         }
 
         var seconds = stats.Mean / 1e9;
-        var tokens = benchmarkCase.Descriptor.WorkloadMethod.Name == nameof(KernelBenchmarks.FourTokens) ? 4 : 1;
+        var tokens = benchmarkCase.Descriptor.WorkloadMethod.Name.StartsWith(nameof(KernelBenchmarks.FourTokens), StringComparison.Ordinal) ? 4 : 1;
         var value = measure == Measure.GigabytesPerSecond
             ? (double)WeightRows.Rows * WeightRows.BytesPerRow(type) / seconds / 1e9
             : (double)tokens * WeightRows.Rows * WeightRows.Cols / seconds / 1e9;

@@ -71,9 +71,15 @@ internal static unsafe class GgmlTypeRows
         };
     }
 
-    private static readonly RepackedKernel Q4_0Repacked = new("q4_0_8x8_q8_0", 8, RepackedDot.RowsQ4_0, RepackedDot.RowsQ4_0, static () => new Q8_0Activations());
+    private static readonly RepackedKernel Q4_0Repacked = new("q4_0_8x8_q8_0", 8, RepackedDot.RowsQ4_0, RepackedDot.RowsQ4_0, static () => new Q8_0SumActivations())
+    {
+        GroupGemv = RepackedDot.GemvQ4_0, GroupGemm = RepackedDot.GemmQ4_0,
+    };
 
-    private static readonly RepackedKernel Q4_KRepacked = new("q4_K_8x8_q8_K", 8, RepackedDot.RowsQ4_K, RepackedDot.GemmRowsQ4_K, static () => new Q8_KActivations(fourRowTiles: true));
+    private static readonly RepackedKernel Q4_KRepacked = new("q4_K_8x8_q8_K", 8, RepackedDot.RowsQ4_K, RepackedDot.GemmRowsQ4_K, static () => new Q8_KActivations(fourRowTiles: true))
+    {
+        GroupGemv = RepackedDot.GemvQ4_K, GroupGemm = RepackedDot.GemmQ4_K,
+    };
 
     private static readonly RepackedKernel Q2_KRepacked = new("q2_K_8x8_q8_K", 8, RepackedDot.RowsQ2_K, RepackedDot.GemmRowsQ2_K, static () => new Q8_KActivations(fourRowTiles: true));
 

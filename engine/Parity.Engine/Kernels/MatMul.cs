@@ -72,7 +72,11 @@ public sealed unsafe partial class MatMul : IDisposable
     /// count the layout takes) goes through the type's <see cref="GgmlTypeTraits.Repacked"/> kernel and activations.
     /// </param>
     /// <param name="keepPlain">The matrix llama.cpp keeps in its plain buffer even so (the token embedding, which GET_ROWS reads, when the output shares it).</param>
-    public MatMul(int threads, int maxCols, bool ggmlActivationRounding = false, GgmlTypeTable? types = null, bool repack = false, nint keepPlain = 0)
+    /// <param name="weights">
+    /// With <paramref name="repack"/>, the model's matrices: those the layouts take are interleaved once, here
+    /// (<see cref="RepackedWeights"/>), and their products read the interleaved copies.
+    /// </param>
+    public MatMul(int threads, int maxCols, bool ggmlActivationRounding = false, GgmlTypeTable? types = null, bool repack = false, nint keepPlain = 0, IEnumerable<WeightMatrix>? weights = null)
     {
         _ggmlRounding = ggmlActivationRounding;
         _types = types ?? GgmlTypeTable.Default;
@@ -86,6 +90,7 @@ public sealed unsafe partial class MatMul : IDisposable
             _repackedActivations[(int)row.Type] = _repack ? row.Repacked?.FromFloat() : null;
         }
 
+        _interleaved = _repack && weights is not null ? RepackedWeights.Build(weights, _types, keepPlain) : null;
         _pool = new WorkerPool(threads);
         _rowBuffers = [.. Enumerable.Range(0, _pool.Workers).Select(_ => new float[2 * maxCols])];
         _part = Part;
@@ -125,7 +130,7 @@ public sealed unsafe partial class MatMul : IDisposable
             _y = yp;
             _n = n;
             _nextRow = 0;
-            _chunkRows = ChunkRows(w.Rows, _pool.Workers);
+            _chunkRows = _groups is null ? ChunkRows(w.Rows, _pool.Workers) : GroupChunkRows(w.Rows, _pool.Workers);
             try
             {
                 _pool.Run(_part);
@@ -149,10 +154,13 @@ public sealed unsafe partial class MatMul : IDisposable
         var cols = w.Cols;
         _gemmDot = null;
         _gemmTokens = 0;
+        _groups = null;
         if (_repack && traits.Repacked is { } repacked && repacked.Takes(w.Rows) && w.Address != _keepPlain)
         {
             _traits = traits;
             _blockActivations = _repackedActivations[(int)w.Type]!;
+            _groups = _interleaved is null ? null : _interleaved.Find(w);
+            (_groupGemv, _groupGemm) = (repacked.GroupGemv, repacked.GroupGemm);
             _vecDot = repacked.Gemv;
             _gemmDot = repacked.Gemm;
             _gemmTokens = n - (n % 4);
@@ -243,6 +251,12 @@ public sealed unsafe partial class MatMul : IDisposable
     private void Rows(int worker, int first, int end)
     {
         var w = _w;
+        if (_groups is not null)
+        {
+            GroupRows(w, first, end);
+            return;
+        }
+
         var outputs = new Span<float>(_y, _n * w.Rows);
         if (_vecDot is { } vecDot)
         {
@@ -352,7 +366,11 @@ public sealed unsafe partial class MatMul : IDisposable
     /// <summary>Rows per call of a type's block dot in a batch: few enough to stay in cache across the tokens (one token takes the whole chunk in one call).</summary>
     private const int BlockDotRun = 16;
 
-    public void Dispose() => _pool.Dispose();
+    public void Dispose()
+    {
+        _pool.Dispose();
+        _interleaved?.Dispose();
+    }
 
     /// <summary>Copies rows of a (possibly quantized) embedding matrix: ggml's GET_ROWS, through the type's dequantizer.</summary>
     public void GetRows(in WeightMatrix w, ReadOnlySpan<int> ids, Span<float> destination)

@@ -15,6 +15,16 @@ namespace Parity.Engine.Kernels;
 /// <param name="FromFloat">New buffers quantizing activations as the repacked <c>forward_mul_mat</c> does.</param>
 public sealed record RepackedKernel(string Name, int Columns, VecDotKernel Gemv, VecDotKernel Gemm, Func<QuantizedActivations> FromFloat)
 {
+    /// <summary>
+    /// The same products over the weights interleaved at load (<see cref="RepackedLayout"/>), which the engine uses
+    /// whenever it has them; null where the type has no interleaved layout and <see cref="Gemv"/> and <see cref="Gemm"/>
+    /// read the file's blocks.
+    /// </summary>
+    public unsafe RepackedDot.GroupKernel? GroupGemv { get; init; }
+
+    /// <summary>The GEMM of four activation rows over the interleaved weights; null with <see cref="GroupGemv"/>.</summary>
+    public unsafe RepackedDot.GroupKernel? GroupGemm { get; init; }
+
     /// <summary>Whether llama.cpp repacks a 2-D weight of <paramref name="rows"/> rows into this layout.</summary>
     public bool Takes(int rows) => rows % Columns == 0;
 }

@@ -17,4 +17,25 @@ public sealed record ModelWeights
 
     /// <summary><c>rope_freqs.weight</c> (Llama 3.1+): each rotated pair's angle is divided by its factor; null without.</summary>
     public float[]? RopeFreqs { get; init; }                    // [n_rot / 2]
+
+    /// <summary>Every weight matrix, parts of fused projections and single experts included (a matrix a layer lacks is skipped).</summary>
+    public IEnumerable<WeightMatrix> Matrices()
+    {
+        yield return TokenEmbd;
+        yield return Output;
+        foreach (var layer in Layers)
+        {
+            WeightMatrix?[] dense = [layer.Wq, layer.Wk, layer.Wv, layer.Wqkv, layer.Wo, layer.FfnGate, layer.FfnUp, layer.FfnDown, layer.FfnGateUp];
+            foreach (var w in dense.Concat(Experts(layer.Experts)))
+            {
+                if (w is { } matrix && matrix.Address != 0)
+                {
+                    yield return matrix;
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<WeightMatrix?> Experts(ExpertWeights? experts) =>
+        experts is null ? [] : [experts.Router, .. experts.Gate, .. experts.Up, .. experts.Down];
 }

@@ -85,7 +85,7 @@ public abstract partial class Transformer : IDisposable
         _valueType = types[options.ValueType.Ggml()];
         _queryBlocks = options.QuantizedKeys ? types[_keyType.VecDotType!.Value].FromFloat!() : null;
         _queryBlockValues = options.QuantizedKeys ? GgmlTypeInfo.Get(_keyType.VecDotType!.Value).BlockSize : 0;
-        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, Math.Max(config.NEmbd, config.NEmbdQ)), options.Numerics == NumericsMode.Ggml, types, options.Repack, weights.TokenEmbd.Address);
+        _matmul = new MatMul(options.Threads, Math.Max(config.NFf, Math.Max(config.NEmbd, config.NEmbdQ)), options.Numerics == NumericsMode.Ggml, types, options.Repack, weights.TokenEmbd.Address, weights.Matrices());
         _ggml = options.Numerics == NumericsMode.Ggml ? types.Kernels : null;
         _keyDot = _ggml is not null && options.QuantizedKeys ? _keyType.VecDot ?? throw KeyDotMissing(options) : null;
         _keyDotOneToken = _ggml is not null && options.QuantizedKeys ? _keyType.VecDotOneToken ?? _keyType.VecDot : null;

@@ -18,10 +18,13 @@ public readonly unsafe struct WeightMatrix
         Rows = checked((int)tensor.RowCount);
         RowBytes = checked((int)tensor.TypeInfo.RowBytes(tensor.RowLength));
         Data = file.GetTensorPointer(tensor);
+        Mapped = true;
     }
 
-    private WeightMatrix(string name, GgmlType type, int rows, int cols, int rowBytes, byte* data)
+    /// <summary>A matrix over memory the caller owns (a slice of a mapped tensor, or a buffer).</summary>
+    internal WeightMatrix(string name, GgmlType type, int rows, int cols, int rowBytes, byte* data, bool mapped = false)
     {
+        Mapped = mapped;
         Name = name;
         Type = type;
         Rows = rows;
@@ -42,6 +45,9 @@ public readonly unsafe struct WeightMatrix
 
     public byte* Data { get; }
 
+    /// <summary>Whether <see cref="Data"/> lies in a read-only file mapping (whose pages can be dropped and read again).</summary>
+    internal bool Mapped { get; }
+
     /// <summary><see cref="Data"/> as a number, which identifies the tensor where pointers cannot go.</summary>
     public nint Address => (nint)Data;
 
@@ -55,6 +61,6 @@ public readonly unsafe struct WeightMatrix
     {
         ArgumentOutOfRangeException.ThrowIfNegative(first);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(rows, Rows - first);
-        return new WeightMatrix($"{Name}[{first}..{first + rows})", Type, rows, Cols, RowBytes, Data + ((long)first * RowBytes));
+        return new WeightMatrix($"{Name}[{first}..{first + rows})", Type, rows, Cols, RowBytes, Data + ((long)first * RowBytes), Mapped);
     }
 }
