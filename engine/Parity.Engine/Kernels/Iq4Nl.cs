@@ -68,16 +68,8 @@ public static class Iq4Nl
     /// <summary>One block's indices into <paramref name="l"/> and its scale, as <c>quantize_row_iq4_nl_impl</c> with <c>ntry = -1</c>.</summary>
     private static float Scale(ReadOnlySpan<float> x, Span<byte> l)
     {
-        float amax = 0, max = 0;
-        foreach (var v in x)
-        {
-            var ax = MathF.Abs(v);
-            if (ax > amax)
-            {
-                amax = ax;
-                max = v;
-            }
-        }
+        var max = LegacyRowQuantizer.LargestMagnitude(x);
+        var amax = MathF.Abs(max);
 
         l.Clear();
         if (amax < GroupMaxEps)

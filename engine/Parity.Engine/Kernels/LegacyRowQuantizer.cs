@@ -52,15 +52,7 @@ public static class LegacyRowQuantizer
         {
             var x = row.Slice(b * QK, QK);
             var block = blocks.Slice(b * Bytes, Bytes);
-            float amax = 0, max = 0;
-            foreach (var v in x)
-            {
-                if (amax < MathF.Abs(v))
-                {
-                    amax = MathF.Abs(v);
-                    max = v;
-                }
-            }
+            var max = LargestMagnitude(x);
 
             var d = max / -16;
             var id = d != 0 ? 1.0f / d : 0.0f;
@@ -108,6 +100,22 @@ public static class LegacyRowQuantizer
 
             BinaryPrimitives.WriteUInt32LittleEndian(block[4..], qh);
         }
+    }
+
+    /// <summary>The value of largest magnitude, the first to reach it (ggml's scan from 0 with a strict comparison), or 0.</summary>
+    internal static float LargestMagnitude(ReadOnlySpan<float> x)
+    {
+        float amax = 0, max = 0;
+        foreach (var v in x)
+        {
+            if (amax < MathF.Abs(v))
+            {
+                amax = MathF.Abs(v);
+                max = v;
+            }
+        }
+
+        return max;
     }
 
     /// <summary>The block's minimum and maximum as ggml scans them (from FLT_MAX and −FLT_MAX, strict comparisons).</summary>

@@ -37,15 +37,7 @@ public static class Q4_0RowQuantizer
 
     private static void QuantizeBlock(ReadOnlySpan<float> x, Span<byte> block)
     {
-        float amax = 0, max = 0;
-        foreach (var v in x)
-        {
-            if (amax < MathF.Abs(v))
-            {
-                amax = MathF.Abs(v);
-                max = v;
-            }
-        }
+        var max = LegacyRowQuantizer.LargestMagnitude(x);
 
         var d = max / -8;
         var id = d != 0 ? 1.0f / d : 0.0f;
