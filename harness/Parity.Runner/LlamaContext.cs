@@ -49,6 +49,15 @@ internal sealed unsafe class LlamaContext : IDisposable
     /// <summary>Empties the KV cache, so the next decode starts at position 0.</summary>
     public void ClearMemory() => LlamaApi.llama_memory_clear(LlamaApi.llama_get_memory(Handle), true);
 
+    /// <summary>Removes positions <paramref name="past"/> and later from the cache, so the next decode starts there.</summary>
+    public void TruncateMemory(int past)
+    {
+        if (!LlamaApi.llama_memory_seq_rm(LlamaApi.llama_get_memory(Handle), 0, past, -1))
+        {
+            throw new RunnerException(RunnerExitCodes.BadInput, $"llama.cpp refused to remove the cache's positions from {past} on");
+        }
+    }
+
     /// <summary>
     /// Decodes <paramref name="tokens"/> at positions starting at <paramref name="firstPosition"/>, with logits for every
     /// position (what a dump needs) or for the last only (what an application does, and what a benchmark measures).

@@ -173,6 +173,18 @@ public abstract partial class Transformer : IDisposable
     public void Reset() => State.Past = 0;
 
     /// <summary>
+    /// Forgets positions <paramref name="past"/> and later: the next <see cref="Forward"/> starts at
+    /// <paramref name="past"/>, over the cache's first <paramref name="past"/> positions as they were computed (as
+    /// llama.cpp's <c>llama_memory_seq_rm</c> from that position on).
+    /// </summary>
+    public void Truncate(int past)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(past);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(past, State.Past);
+        State.Past = past;
+    }
+
+    /// <summary>
     /// Runs <paramref name="tokens"/> at positions <c>Past .. Past + n - 1</c> through the model, appending their keys
     /// and values to the cache, and returns the logits of every token, [n][n_vocab] — or, with
     /// <paramref name="allLogits"/> false, of the last token only (the LM head then runs for one row, as llama.cpp's

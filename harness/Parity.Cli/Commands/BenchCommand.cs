@@ -22,7 +22,7 @@ public static class BenchCommand
         var threads = OptionRules.IntList("--threads", "Thread counts, comma-separated (default 1,2)", 1, "thread counts");
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length", DefaultValueFactory = _ => 64 }.AtLeast(1);
         var genTokens = new Option<int>("--gen-tokens") { Description = "Tokens generated one at a time", DefaultValueFactory = _ => 16 }.AtLeast(1);
-        var depth = new Option<int>("--depth") { Description = "Context tokens already in the cache before the prompt and generation, as llama-bench's -d (filled untimed each repetition; 1024 shows attention's cost at depth)", DefaultValueFactory = _ => 0 }.AtLeast(0);
+        var depth = new Option<int>("--depth") { Description = "Context tokens already in the cache before the prompt and generation, as llama-bench's -d (decoded once, untimed; each repetition cuts the cache back to them; 1024 shows attention's cost at depth)", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var reps = new Option<int>("--reps") { Description = "Repetitions per side and thread count", DefaultValueFactory = _ => 3 }.AtLeast(1);
         var format = new Option<string>("--format") { Description = "table, json or md", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json", "md");

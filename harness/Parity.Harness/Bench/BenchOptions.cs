@@ -13,7 +13,7 @@ public sealed record BenchOptions
 
     public int Reps { get; init; } = 3;
 
-    /// <summary>Context tokens already in the cache before the prompt (llama-bench's depth), filled untimed each repetition.</summary>
+    /// <summary>Context tokens already in the cache before the prompt (llama-bench's depth): decoded once, untimed; each repetition cuts the cache back to them.</summary>
     public int Depth { get; init; }
 
     /// <summary>The engine's numerics: ggml (the mode parity is checked in, so the speed that matters) or f32.</summary>

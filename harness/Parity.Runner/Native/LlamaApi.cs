@@ -97,6 +97,10 @@ internal static unsafe partial class LlamaApi
     [LibraryImport(L)]
     public static partial void llama_memory_clear(IntPtr memory, [MarshalAs(UnmanagedType.U1)] bool data);
 
+    [LibraryImport(L)]
+    [return: MarshalAs(UnmanagedType.U1)]
+    public static partial bool llama_memory_seq_rm(IntPtr memory, int seqId, int p0, int p1);
+
     [LibraryImport(L, StringMarshalling = StringMarshalling.Utf8)]
     public static partial uint llama_model_quantize(string input, string output, ParamsBlock* parameters);
 

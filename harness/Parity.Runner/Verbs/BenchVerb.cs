@@ -5,9 +5,9 @@ using System.Text.Json.Nodes;
 namespace Parity.Runner.Verbs;
 
 /// <summary>
-/// <c>bench</c>: llama.cpp's prompt processing and generation speed with no eval callback: per repetition, the KV cache
-/// is cleared and filled with D context tokens (untimed, as llama-bench's depth), N prompt tokens are decoded in one
-/// batch (logits for the last only), then G tokens one at a time.
+/// <c>bench</c>: llama.cpp's prompt processing and generation speed with no eval callback. D context tokens are decoded
+/// once (untimed, as llama-bench's depth); per repetition, the KV cache is cut back to them, N prompt tokens are decoded
+/// in one batch (logits for the last only), then G tokens one at a time.
 /// </summary>
 internal static unsafe class BenchVerb
 {
@@ -33,13 +33,14 @@ internal static unsafe class BenchVerb
             var context = BenchTokens.Prompt(d, m.VocabSize);
             var pp = new JsonArray();
             var tg = new JsonArray();
+            if (d > 0)
+            {
+                ctx.Decode(context, 0, allLogits: false);
+            }
+
             for (var r = 0; r < parse.GetValue(reps); r++)
             {
-                ctx.ClearMemory();
-                if (d > 0)
-                {
-                    ctx.Decode(context, 0, allLogits: false);
-                }
+                ctx.TruncateMemory(d);
 
                 var sw = Stopwatch.StartNew();
                 ctx.Decode(prompt, d, allLogits: false);
