@@ -58,6 +58,62 @@ public static class FloatDot
         return (float)sum;
     }
 
+    /// <summary>
+    /// <see cref="F16"/> of one query against many keys, <paramref name="dots"/>[j] for the key at
+    /// <c>keys[j * stride ..]</c>, bit for bit as the per-key calls: the query is read once into registers, each key's
+    /// four accumulators combined and reduced in vector registers. Lengths that are not a multiple of 64, or a machine
+    /// without 512-bit vectors, take the per-key calls.
+    /// </summary>
+    public static void F16Keys(ReadOnlySpan<float> keys, int stride, ReadOnlySpan<float> q, Span<float> dots)
+    {
+        var length = q.Length;
+        if (dots.IsEmpty)
+        {
+            return;
+        }
+
+        _ = keys[((dots.Length - 1) * stride) + length - 1];
+        if (length % 64 != 0 || length > 128 || !Vector512.IsHardwareAccelerated)
+        {
+            for (var j = 0; j < dots.Length; j++)
+            {
+                dots[j] = F16(keys.Slice(j * stride, length), q);
+            }
+
+            return;
+        }
+
+        ref var k = ref MemoryMarshal.GetReference(keys);
+        ref var y = ref MemoryMarshal.GetReference(q);
+        var (y0, y1, y2, y3) = (Vector512.LoadUnsafe(ref y), Vector512.LoadUnsafe(ref y, 16), Vector512.LoadUnsafe(ref y, 32), Vector512.LoadUnsafe(ref y, 48));
+        var steps = length / 64;
+        var (z0, z1, z2, z3) = steps == 2
+            ? (Vector512.LoadUnsafe(ref y, 64), Vector512.LoadUnsafe(ref y, 80), Vector512.LoadUnsafe(ref y, 96), Vector512.LoadUnsafe(ref y, 112))
+            : default;
+        for (var j = 0; j < dots.Length; j++)
+        {
+            var at = (nuint)(j * stride);
+            var s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref k, at), y0, Vector512<float>.Zero);
+            var s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref k, at + 16), y1, Vector512<float>.Zero);
+            var s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref k, at + 32), y2, Vector512<float>.Zero);
+            var s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref k, at + 48), y3, Vector512<float>.Zero);
+            if (steps == 2)
+            {
+                s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref k, at + 64), z0, s0);
+                s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref k, at + 80), z1, s1);
+                s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref k, at + 96), z2, s2);
+                s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref k, at + 112), z3, s3);
+            }
+
+            // s0 += s2, s1 += s3, s0 += s1, then _mm512_reduce_add_ps: halves of 8, of 4, then pairs.
+            var x = (s0 + s2) + (s1 + s3);
+            var t = x.GetLower() + x.GetUpper();
+            var u = t.GetLower() + t.GetUpper();
+            var v = u + Vector128.Shuffle(u, Vector128.Create(2, 3, 0, 1));
+            dots[j] = v.ToScalar() + v.GetElement(1);
+        }
+    }
+
     /// <summary><c>ggml_vec_dot_bf16</c> (AVX-512F without BF16): two 16-lane accumulators per 32 elements, each reduced into a double, the tail in double.</summary>
     public static float Bf16(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {

@@ -64,6 +64,15 @@ public abstract class VariantKernels
     /// <summary><c>ggml_vec_dot_f16</c> on operands holding F16 values, leftovers included.</summary>
     public abstract float DotF16(ReadOnlySpan<float> a, ReadOnlySpan<float> b);
 
+    /// <summary><see cref="DotF16"/> of one query row against many cached keys, key j at <c>keys[j * stride ..]</c>.</summary>
+    public virtual void DotsF16(ReadOnlySpan<float> keys, int stride, ReadOnlySpan<float> q, Span<float> dots)
+    {
+        for (var j = 0; j < dots.Length; j++)
+        {
+            dots[j] = DotF16(keys.Slice(j * stride, q.Length), q);
+        }
+    }
+
     /// <summary><c>ggml_vec_dot_bf16</c> on operands holding BF16 values, leftovers included.</summary>
     public abstract float DotBf16(ReadOnlySpan<float> a, ReadOnlySpan<float> b);
 
@@ -92,6 +101,8 @@ public abstract class VariantKernels
         public override float DotF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => FloatDot.F32(a, b);
 
         public override float DotF16(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => FloatDot.F16(a, b);
+
+        public override void DotsF16(ReadOnlySpan<float> keys, int stride, ReadOnlySpan<float> q, Span<float> dots) => FloatDot.F16Keys(keys, stride, q, dots);
 
         public override float DotBf16(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => FloatDot.Bf16(a, b);
 

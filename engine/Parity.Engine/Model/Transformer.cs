@@ -557,6 +557,12 @@ public abstract partial class Transformer : IDisposable
             {
                 var qh = q.Slice((t * Eq) + (h * hd), hd);
                 var row = kq.Slice(((h * n) + t) * nKv, nKv);
+                if (ggml is not null && keyType == KvCacheType.F16 && !tinyBlas)
+                {
+                    ggml.DotsF16(kCache[(kvh * hd)..], Ekv, qh, row);
+                    continue;
+                }
+
                 for (var j = 0; j < nKv; j++)
                 {
                     var kj = kCache.Slice((j * Ekv) + (kvh * hd), hd);

@@ -36,6 +36,29 @@ public sealed class FloatDotTests
         Assert.That(Bits(FloatDot.F16(a, b)), Is.EqualTo(Bits((float)expected)), "F16 with tail");
     }
 
+    [TestCase(64, 256)]
+    [TestCase(128, 512)]
+    [TestCase(64, 64)]
+    [TestCase(80, 256)]
+    [TestCase(192, 192)]
+    public void Many_keys_give_each_key_the_single_dot_bits(int length, int stride)
+    {
+        const int Keys = 67;
+        var rng = new Random(length + stride);
+        var keys = RandomFloats(rng, ((Keys - 1) * stride) + length);
+        var q = RandomFloats(rng, length);
+
+        // Zeros and signed zeros in some keys: the accumulators start at +0 as ggml's do.
+        keys.AsSpan(3 * stride, length).Clear();
+        keys.AsSpan(5 * stride, length).Fill(-0.0f);
+        var dots = new float[Keys];
+        FloatDot.F16Keys(keys, stride, q, dots);
+        for (var j = 0; j < Keys; j++)
+        {
+            Assert.That(Bits(dots[j]), Is.EqualTo(Bits(FloatDot.F16(keys.AsSpan(j * stride, length), q))), $"key {j}");
+        }
+    }
+
     [TestCase(16)]
     [TestCase(64)]
     [TestCase(2048)]
