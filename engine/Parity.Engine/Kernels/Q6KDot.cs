@@ -112,7 +112,7 @@ public static class Q6KDot
     {
         var acc = Vector256<float>.Zero;
         var low = Vector256.Create((byte)0x0F);
-        var three = Vector256.Create((byte)0x03);
+        var high = Vector256.Create((byte)0x30);
         for (var i = 0; i < blocks; i++)
         {
             var block = w + (i * 210);
@@ -132,10 +132,11 @@ public static class Q6KDot
                 var ql1 = Avx.LoadVector256(block + (64 * j) + 32);
                 var qh = Avx.LoadVector256(block + 128 + (32 * j));
                 var q8 = y + (i * QKK) + (128 * j);
-                sumi += Chunk((ql0 & low) | Vector256.ShiftLeft(qh & three, 4), q8, ScalePair(sj, 0));
-                sumi += Chunk((ql1 & low) | Vector256.ShiftLeft(Shift(qh, 2) & three, 4), q8 + 32, ScalePair(sj, 1));
-                sumi += Chunk((Shift(ql0, 4) & low) | Vector256.ShiftLeft(Shift(qh, 4) & three, 4), q8 + 64, ScalePair(sj, 2));
-                sumi += Chunk((Shift(ql1, 4) & low) | Vector256.ShiftLeft(Shift(qh, 6) & three, 4), q8 + 96, ScalePair(sj, 3));
+                // The high bit pairs moved to bits 4-5 with 16-bit shifts (bits crossing into the next byte are masked off).
+                sumi += Chunk((ql0 & low) | (ShiftLeft(qh, 4) & high), q8, ScalePair(sj, 0));
+                sumi += Chunk((ql1 & low) | (ShiftLeft(qh, 2) & high), q8 + 32, ScalePair(sj, 1));
+                sumi += Chunk((Shift(ql0, 4) & low) | (qh & high), q8 + 64, ScalePair(sj, 2));
+                sumi += Chunk((Shift(ql1, 4) & low) | (Shift(qh, 2) & high), q8 + 96, ScalePair(sj, 3));
             }
 
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
@@ -175,6 +176,9 @@ public static class Q6KDot
 
         return Vector256.Create(bytes);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> ShiftLeft(Vector256<byte> v, int bits) => Vector256.ShiftLeft(v.AsUInt16(), bits).AsByte();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<byte> Shift(Vector256<byte> v, int bits) => Vector256.ShiftRightLogical(v.AsUInt16(), bits).AsByte();
@@ -268,7 +272,14 @@ public static class Q6KDot
         var ql = Avx.LoadVector256(block + (64 * j) + (32 * (k & 1)));
         var qh = Avx.LoadVector256(block + 128 + (32 * j));
         var nibble = k < 2 ? ql & low : Shift(ql, 4) & low;
-        return nibble | Vector256.ShiftLeft(Shift(qh, 2 * k) & Vector256.Create((byte)0x03), 4);
+        var high = k switch
+        {
+            0 => ShiftLeft(qh, 4),
+            1 => ShiftLeft(qh, 2),
+            2 => qh,
+            _ => Shift(qh, 2),
+        };
+        return nibble | (high & Vector256.Create((byte)0x30));
     }
 
     /// <summary>Chunk k of half j's two scales, read from the block (the tile has no registers left for shuffles).</summary>
