@@ -48,10 +48,11 @@ public sealed unsafe partial class MatMul : IDisposable
     private bool _rowsFinite;
 
     /// <summary>
-    /// F16 rows at least this long go four at a time (see <see cref="F16RowDot.Dot4"/>); shorter rows lose by it, since
-    /// 2048 halves are exactly 4 KiB and four rows 4 KiB apart alias in the L1 cache.
+    /// F16 rows at least this long go four at a time (see <see cref="F16RowDot.Dot4"/>): from 8192 columns x's floats
+    /// (32 KiB) no longer stay in L1 beside a streaming row, so reading x once for four rows wins; shorter rows lose by
+    /// it (2048 halves are exactly 4 KiB, and four rows 4 KiB apart alias in the L1 cache).
     /// </summary>
-    private const int F16FourRowCols = 4096;
+    private const int F16FourRowCols = 8192;
 
     // How the call in flight computes its products, chosen once per matrix from its type's row.
     private GgmlTypeTraits _traits = null!;
