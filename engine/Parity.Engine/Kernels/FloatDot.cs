@@ -61,28 +61,23 @@ public static class FloatDot
     /// <summary>
     /// <see cref="F16"/> of one query against many keys, <paramref name="dots"/>[j] for the key at
     /// <c>keys[j * stride ..]</c>, bit for bit as the per-key calls: the query is read once into registers, each key's
-    /// four accumulators combined and reduced in vector registers. Lengths that are not a multiple of 64, or a machine
-    /// without 512-bit vectors, take the per-key calls.
+    /// four accumulators combined and reduced in vector registers.
     /// </summary>
-    public static void F16Keys(ReadOnlySpan<float> keys, int stride, ReadOnlySpan<float> q, Span<float> dots)
+    /// <returns>False, with nothing written, for a length that is not 64 or 128 or a machine without 512-bit vectors.</returns>
+    public static bool TryF16Keys(ReadOnlySpan<float> keys, int stride, ReadOnlySpan<float> q, Span<float> dots)
     {
         var length = q.Length;
+        if (length is not (64 or 128) || !Vector512.IsHardwareAccelerated)
+        {
+            return false;
+        }
+
         if (dots.IsEmpty)
         {
-            return;
+            return true;
         }
 
         _ = keys[((dots.Length - 1) * stride) + length - 1];
-        if (length % 64 != 0 || length > 128 || !Vector512.IsHardwareAccelerated)
-        {
-            for (var j = 0; j < dots.Length; j++)
-            {
-                dots[j] = F16(keys.Slice(j * stride, length), q);
-            }
-
-            return;
-        }
-
         ref var k = ref MemoryMarshal.GetReference(keys);
         ref var y = ref MemoryMarshal.GetReference(q);
         var (y0, y1, y2, y3) = (Vector512.LoadUnsafe(ref y), Vector512.LoadUnsafe(ref y, 16), Vector512.LoadUnsafe(ref y, 32), Vector512.LoadUnsafe(ref y, 48));
@@ -112,6 +107,8 @@ public static class FloatDot
             var v = u + Vector128.Shuffle(u, Vector128.Create(2, 3, 0, 1));
             dots[j] = v.ToScalar() + v.GetElement(1);
         }
+
+        return true;
     }
 
     /// <summary><c>ggml_vec_dot_bf16</c> (AVX-512F without BF16): two 16-lane accumulators per 32 elements, each reduced into a double, the tail in double.</summary>

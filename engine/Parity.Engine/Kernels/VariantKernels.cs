@@ -102,7 +102,13 @@ public abstract class VariantKernels
 
         public override float DotF16(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => FloatDot.F16(a, b);
 
-        public override void DotsF16(ReadOnlySpan<float> keys, int stride, ReadOnlySpan<float> q, Span<float> dots) => FloatDot.F16Keys(keys, stride, q, dots);
+        public override void DotsF16(ReadOnlySpan<float> keys, int stride, ReadOnlySpan<float> q, Span<float> dots)
+        {
+            if (!FloatDot.TryF16Keys(keys, stride, q, dots))
+            {
+                base.DotsF16(keys, stride, q, dots);
+            }
+        }
 
         public override float DotBf16(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => FloatDot.Bf16(a, b);
 

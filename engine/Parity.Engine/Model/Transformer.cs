@@ -557,6 +557,7 @@ public abstract partial class Transformer : IDisposable
             {
                 var qh = q.Slice((t * Eq) + (h * hd), hd);
                 var row = kq.Slice(((h * n) + t) * nKv, nKv);
+                // vec_dot_f16 for one token and in flash attention: all of the head's cells in one call.
                 if (ggml is not null && keyType == KvCacheType.F16 && !tinyBlas)
                 {
                     ggml.DotsF16(kCache[(kvh * hd)..], Ekv, qh, row);
@@ -567,15 +568,14 @@ public abstract partial class Transformer : IDisposable
                 {
                     var kj = kCache.Slice((j * Ekv) + (kvh * hd), hd);
 
-                    // ggml numerics: llama.cpp's own order (tinyBLAS for a batch, vec_dot_f16/bf16/f32 for one token
-                    // and in flash attention). tinyBLAS refuses a head_dim its lanes do not divide; vec_dot_f16 over
-                    // head_dim has a double tail. An F32 cache never reaches tinyBLAS for kq: q is a permuted view and
-                    // needs no conversion, so llamafile_sgemm is never tried and every token takes vec_dot_f32.
+                    // ggml numerics: llama.cpp's own order (tinyBLAS for a batch, vec_dot_bf16/f32 for one token and
+                    // in flash attention; F16 took the call above unless tinyBLAS). tinyBLAS refuses a head_dim its
+                    // lanes do not divide. An F32 cache never reaches tinyBLAS for kq: q is a permuted view and needs
+                    // no conversion, so llamafile_sgemm is never tried and every token takes vec_dot_f32.
                     row[j] = ggml is null ? TensorPrimitives.Dot(kj, qh)
                         : keyType == KvCacheType.F32 ? ggml.DotF32(kj, qh)
                         : tinyBlas ? ggml.TinyBlas(kj, 1, qh, hd)
-                        : keyType == KvCacheType.BF16 ? ggml.DotBf16(kj, qh)
-                        : ggml.DotF16(kj, qh);
+                        : ggml.DotBf16(kj, qh);
                 }
             }
         }

@@ -52,7 +52,7 @@ public sealed class FloatDotTests
         keys.AsSpan(3 * stride, length).Clear();
         keys.AsSpan(5 * stride, length).Fill(-0.0f);
         var dots = new float[Keys];
-        FloatDot.F16Keys(keys, stride, q, dots);
+        VariantKernels.Avx512.DotsF16(keys, stride, q, dots);
         for (var j = 0; j < Keys; j++)
         {
             Assert.That(Bits(dots[j]), Is.EqualTo(Bits(FloatDot.F16(keys.AsSpan(j * stride, length), q))), $"key {j}");
