@@ -93,7 +93,11 @@ public abstract partial class Transformer : IDisposable
         _kqPart = KqPart;
         _softmaxPart = SoftmaxPart;
         _kqvPart = KqvPart;
-        _flashPart = FlashRows;
+        _flashPart = part =>
+        {
+            KqPart(part);
+            FlashRows(part);
+        };
         _swiGlu = (gate, up, act) => SwiGlu.Apply(gate, up, act, Config.NFf, _ggml);
         _keyRotation = options.QuantizedKeys ? WalshHadamard.RotationSize(config.HeadDim) : 0;
         _valueRotation = options.QuantizedValues ? WalshHadamard.RotationSize(config.HeadDim) : 0;
@@ -450,11 +454,12 @@ public abstract partial class Transformer : IDisposable
     /// merged heads, which llama.cpp names <c>kqv_out</c> (a RESHAPE of the node: the same values). The scores are each
     /// cell's <c>vec_dot</c> of the cached key with Q converted to the K type's vec_dot type (never tinyBLAS), or on
     /// ggml's tiled path the float GEMM of the F32 query with the widened keys (<see cref="KqTiled"/>), then each query
-    /// row's online softmax (<see cref="FlashRows"/>).
+    /// row's online softmax (<see cref="FlashRows"/>). Both split the heads the same way (<see cref="Heads"/>) and
+    /// nothing is traced between them, so each part runs its heads' scores and rows in one job: one hand-off to the
+    /// workers per layer instead of two.
     /// </summary>
     private void FlashAttend(int il, Span<float> kqvOut, ITensorSink? sink)
     {
-        _matmul.Pool.Run(_kqPart);
         _matmul.Pool.Run(_flashPart);
         Trace(sink, Names.KqvOut[il], "RESHAPE", kqvOut, Config.NEmbdQ, _attN);
     }
