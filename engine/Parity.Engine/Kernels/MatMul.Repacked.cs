@@ -3,7 +3,7 @@ using Parity.Engine.Model;
 namespace Parity.Engine.Kernels;
 
 /// <summary>
-/// Products of weights interleaved at load (<see cref="RepackedWeights"/>): weight rows go in groups of eight, the
+/// Products of weights interleaved at load (<see cref="ResidentWeights"/>): weight rows go in groups of eight, the
 /// activation rows llama.cpp's <c>forward_mul_mat</c> sends through <c>gemm</c> (all but the last n % 4) four at a
 /// time, the rest one at a time through <c>gemv</c>.
 /// </summary>
@@ -15,7 +15,7 @@ public sealed unsafe partial class MatMul
     /// </summary>
     private const long GemmSpanBytes = 256 * 1024;
 
-    private readonly RepackedWeights? _interleaved;
+    private readonly ResidentWeights? _resident;
 
     // The matrix in flight when it is interleaved: its first group and the layout's kernels.
     private byte* _groups;

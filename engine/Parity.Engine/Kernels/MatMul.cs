@@ -74,8 +74,8 @@ public sealed unsafe partial class MatMul : IDisposable
     /// </param>
     /// <param name="keepPlain">The matrix llama.cpp keeps in its plain buffer even so (the token embedding, which GET_ROWS reads, when the output shares it).</param>
     /// <param name="weights">
-    /// With <paramref name="repack"/>, the model's matrices: those the layouts take are interleaved once, here
-    /// (<see cref="RepackedWeights"/>), and their products read the interleaved copies.
+    /// The model's matrices: each is copied once, here, into memory on huge pages (<see cref="ResidentWeights"/>), with
+    /// <paramref name="repack"/> those the layouts take interleaved, and the products read the copies.
     /// </param>
     public MatMul(int threads, int maxCols, bool ggmlActivationRounding = false, GgmlTypeTable? types = null, bool repack = false, nint keepPlain = 0, IEnumerable<WeightMatrix>? weights = null)
     {
@@ -91,7 +91,7 @@ public sealed unsafe partial class MatMul : IDisposable
             _repackedActivations[(int)row.Type] = _repack ? row.Repacked?.FromFloat() : null;
         }
 
-        _interleaved = _repack && weights is not null ? RepackedWeights.Build(weights, _types, keepPlain) : null;
+        _resident = weights is not null ? ResidentWeights.Build(weights, _types, keepPlain, _repack) : null;
         _pool = new WorkerPool(threads);
         _rowBuffers = [.. Enumerable.Range(0, _pool.Workers).Select(_ => new float[2 * maxCols])];
         _part = Part;
@@ -108,14 +108,16 @@ public sealed unsafe partial class MatMul : IDisposable
 
     /// <param name="x">Inputs, [n][w.Cols] row-major.</param>
     /// <param name="y">Outputs, [n][w.Rows] row-major (ggml's [w.Rows, n]).</param>
-    public void Compute(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y)
+    public void Compute(in WeightMatrix matrix, ReadOnlySpan<float> x, int n, Span<float> y)
     {
-        if (x.Length < n * w.Cols || y.Length < n * w.Rows)
+        if (x.Length < n * matrix.Cols || y.Length < n * matrix.Rows)
         {
-            throw new ArgumentException($"matmul {w.Name}: buffers too small for {n} rows");
+            throw new ArgumentException($"matmul {matrix.Name}: buffers too small for {n} rows");
         }
 
-        x = PrepareActivations(w, x, n);
+        // The file's matrix picks the products (and finds its interleaved copy); its resident copy is what they read.
+        x = PrepareActivations(matrix, x, n);
+        var w = _resident is null ? matrix : _resident.Resolve(matrix);
         // The register-widening F16 row kernel is in the AVX-512 build's order only.
         _f16Row = _floatDot is not null && n == 1 && w.Type == GgmlType.F16 && _types.Variant == GgmlVariant.Avx512;
         if (_f16Row)
@@ -160,7 +162,7 @@ public sealed unsafe partial class MatMul : IDisposable
         {
             _traits = traits;
             _blockActivations = _repackedActivations[(int)w.Type]!;
-            _groups = _interleaved is null ? null : _interleaved.Find(w);
+            _groups = _resident is null ? null : _resident.Find(w);
             (_groupGemv, _groupGemm) = (repacked.GroupGemv, repacked.GroupGemm);
             _vecDot = repacked.Gemv;
             _gemmDot = repacked.Gemm;
@@ -370,7 +372,7 @@ public sealed unsafe partial class MatMul : IDisposable
     public void Dispose()
     {
         _pool.Dispose();
-        _interleaved?.Dispose();
+        _resident?.Dispose();
     }
 
     /// <summary>Copies rows of a (possibly quantized) embedding matrix: ggml's GET_ROWS, through the type's dequantizer.</summary>
