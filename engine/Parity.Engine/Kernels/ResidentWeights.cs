@@ -20,9 +20,6 @@ public sealed unsafe partial class ResidentWeights : IDisposable
         _arena = arena;
     }
 
-    /// <summary>Bytes held by the interleaved copies.</summary>
-    public long InterleavedBytes => _copies.Where(c => c.Interleaved).Sum(c => c.Bytes);
-
     /// <summary>Bytes held by all copies.</summary>
     public long Bytes => _copies.Sum(c => c.Bytes);
 
