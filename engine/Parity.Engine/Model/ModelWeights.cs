@@ -1,8 +1,9 @@
 namespace Parity.Engine.Model;
 
 /// <summary>
-/// All weights of a model: matrices stay in the memory map in their GGUF type; the small norm vectors are
-/// dequantized once into float arrays. An architecture unit fills it from its tensor set.
+/// All weights of a model: matrices as they lie in the memory map in their GGUF type (the products read copies the
+/// matmul makes once at load, <see cref="Kernels.ResidentWeights"/>); the small norm vectors are dequantized once into
+/// float arrays. An architecture unit fills it from its tensor set.
 /// </summary>
 public sealed record ModelWeights
 {
